@@ -1,0 +1,54 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
+from reserve_flow.runtime import Runtime
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured key, or one generated once and kept in the instance folder."""
+    if settings["app"]["secret_key"]:
+        return settings["app"]["secret_key"]
+    path = Path(settings.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
+               runtime: Runtime | None = None) -> Flask:
+    """Build the app: settings (a Settings, or overrides on top of the file and
+    environment), the runtime, extensions, blueprints. Nothing runs at import time."""
+    if runtime is None:
+        settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+        runtime = Runtime(settings)
+    settings = runtime.settings
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        MAX_CONTENT_LENGTH=(settings["uploads"]["max_size_mb"] + 1) * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a form left open over lunch still submits; the token is per session
+        RESERVE_FLOW_LANGUAGE=settings["app"]["language"],
+    )
+    app.extensions["reserve_flow"] = runtime
+
+    from reserve_flow import web
+
+    web.init_app(app)
+    return app

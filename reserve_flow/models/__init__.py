@@ -1,0 +1,31 @@
+"""All ORM classes, imported here so that metadata (and Alembic) sees every table."""
+
+from reserve_flow.models.audit import AuditChainHead, AuditEvent
+from reserve_flow.models.contests import (
+    Application,
+    ApplicationDocument,
+    CommissionSeat,
+    Contest,
+    ContestDocumentKind,
+)
+from reserve_flow.models.deadlines import Deadline
+from reserve_flow.models.outbox import OutboxMessage
+from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
+
+__all__ = [
+    "Application",
+    "ApplicationDocument",
+    "AuditChainHead",
+    "AuditEvent",
+    "CommissionSeat",
+    "Contest",
+    "ContestDocumentKind",
+    "Deadline",
+    "LoginThrottle",
+    "ORGANIZATION_KINDS",
+    "Organization",
+    "OutboxMessage",
+    "ROLES",
+    "User",
+    "UserRole",
+]

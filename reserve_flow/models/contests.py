@@ -1,0 +1,156 @@
+"""Contests for the reserve (roadmap item 8) and the applications to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reserve_flow.db import Base, UTCDateTime, utcnow
+from reserve_flow.models.people import User
+
+
+
+class Contest(Base):
+    __tablename__ = "contests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(400))
+    announcement: Mapped[str] = mapped_column(Text, default="")
+    # Comma-separated organization kinds the contest recruits heads for.
+    organization_kinds: Mapped[str] = mapped_column(String(100), default="school")
+    accept_from: Mapped[date] = mapped_column(Date)
+    accept_to: Mapped[date] = mapped_column(Date)
+    check_period_days: Mapped[int] = mapped_column(default=5)
+    fix_period_days: Mapped[int] = mapped_column(default=5)
+    vote_period_days: Mapped[int] = mapped_column(default=5)
+    assessment_date: Mapped[date | None] = mapped_column(Date)
+    # Quorum as a fraction of the commission: 2/3 by default.
+    quorum_numerator: Mapped[int] = mapped_column(default=2)
+    quorum_denominator: Mapped[int] = mapped_column(default=3)
+    reserve_term_years: Mapped[int] = mapped_column(default=3)
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    secretary: Mapped[User | None] = relationship(foreign_keys=[secretary_id])
+    seats: Mapped[list[CommissionSeat]] = relationship(
+        back_populates="contest", cascade="all, delete-orphan", lazy="selectin"
+    )
+    document_kinds: Mapped[list[ContestDocumentKind]] = relationship(
+        back_populates="contest", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ContestDocumentKind.position",
+    )
+    applications: Mapped[list[Application]] = relationship(back_populates="contest")
+
+    def is_accepting(self, today: date) -> bool:
+        return self.accept_from <= today <= self.accept_to
+
+    def is_commission_member(self, user: User) -> bool:
+        return any(seat.user_id == user.id for seat in self.seats)
+
+
+class CommissionSeat(Base):
+    """A member of a contest's commission (the chair and the secretary sit here too)."""
+
+    __tablename__ = "commission_seats"
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+    contest: Mapped[Contest] = relationship(back_populates="seats")
+    user: Mapped[User] = relationship(lazy="selectin")
+
+
+class ContestDocumentKind(Base):
+    __tablename__ = "contest_document_kinds"
+    __table_args__ = (UniqueConstraint("contest_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    mandatory: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    contest: Mapped[Contest] = relationship(back_populates="document_kinds")
+
+
+class Application(Base):
+    """One applicant's application to one contest; a subject of workflows/application.toml."""
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("contest_id", "applicant_id"),)
+    __workflow__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(40), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_text_version: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contest: Mapped[Contest] = relationship(back_populates="applications", lazy="joined")
+    applicant: Mapped[User] = relationship(lazy="joined")
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # --- the workflow subject protocol (see reserve_flow.workflow.subjects) ---
+
+    @property
+    def subject_label(self) -> str:
+        return f"Заявление № {self.id}: {self.applicant.full_name}"
+
+    def holds_role(self, user: User, role: str) -> bool:
+        """Whether `user` acts in `role` on this application: the role and the object."""
+        if role == "owner":
+            return user.id == self.applicant_id and user.has_role("applicant")
+        if role == "secretary":
+            return user.has_role("secretary") and self.contest.secretary_id in (None, user.id)
+        if role == "chair":
+            return user.has_role("chair") and self.contest.chair_id == user.id
+        if role == "member":
+            return user.has_role("member") and self.contest.is_commission_member(user)
+        if role == "admin":
+            return user.has_role("admin")
+        return False
+
+    def recipients(self, role: str) -> list[User]:
+        if role == "owner":
+            return [self.applicant]
+        if role == "secretary":
+            return [self.contest.secretary] if self.contest.secretary else []
+        if role == "chair":
+            return [self.contest.chair] if self.contest.chair else []
+        if role == "member":
+            return [seat.user for seat in self.contest.seats if seat.user.has_role("member")]
+        return []
+
+    def workflow_param(self, name: str) -> int:
+        """Numbers a workflow file may name for a deadline's length."""
+        return int(getattr(self.contest, name))
+
+
+class ApplicationDocument(Base):
+    """An uploaded document; the file lives outside any served folder, named by its hash."""
+
+    __tablename__ = "application_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    kind_code: Mapped[str] = mapped_column(String(40))
+    original_name: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")

@@ -1,0 +1,44 @@
+"""What every entry point shares: settings, the database, the workflows and the engine.
+
+The web app, the CLI and the scheduler each build one Runtime; nothing is created
+at import time.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.orm import Session
+
+from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
+from reserve_flow.db import make_engine, make_session_factory
+from reserve_flow.workflow import Engine, Workflows
+
+WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
+
+
+class Runtime:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.db = make_engine(self.settings.database_url, echo=self.settings["database"]["echo"])
+        self.sessions = make_session_factory(self.db)
+        self.workflows = Workflows.load(WORKFLOWS_DIR)
+        self.engine = Engine(self.workflows, self.settings.timezone)
+
+    @property
+    def tz(self):
+        return self.settings.timezone
+
+    def now(self):
+        return self.engine.clock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits at the end of the block, or rolls back whole."""
+        with self.sessions() as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.db.dispose()

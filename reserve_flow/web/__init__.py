@@ -1,0 +1,56 @@
+"""The web layer: blueprints per area, a request-scoped database session, login."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from reserve_flow.models import User
+from reserve_flow.runtime import Runtime
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["reserve_flow"]
+
+
+def db() -> Session:
+    """The request's session; rolled back and closed when the request ends."""
+    if "db" not in g:
+        g.db = runtime().sessions()
+    return g.db
+
+
+def _close_db(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = db().get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Войдите, чтобы открыть эту страницу."
+    login_manager.login_message_category = "info"
+    app.teardown_appcontext(_close_db)
+
+    from reserve_flow.web import auth, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)

@@ -1,0 +1,201 @@
+"""The engine: the one way any state column changes (DESIGN section 3)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import StaleDataError
+
+from reserve_flow import workdays
+from reserve_flow.db import utcnow
+from reserve_flow.i18n import translate
+from reserve_flow.models import AuditEvent, Deadline, OutboxMessage, User
+from reserve_flow.models.people import ROLES
+from reserve_flow.workflow.definition import TransitionDef, WorkflowDef
+from reserve_flow.workflow.errors import (
+    ConcurrentChange,
+    GuardFailed,
+    NotAllowedFromState,
+    ReasonRequired,
+    RoleDenied,
+    UnknownTrigger,
+)
+from reserve_flow.workflow.audit import append_event
+from reserve_flow.workflow.guards import GuardContext
+from reserve_flow.workflow.registry import Carrier, Workflows
+
+
+def role_label(role: str, language: str = "ru") -> str:
+    if role in ROLES:
+        return ROLES[role][language if language in ROLES[role] else "ru"].lower()
+    return translate(f"role.{role}", language)
+
+
+@dataclass
+class Engine:
+    workflows: Workflows
+    tz: ZoneInfo
+    clock: Callable[[], datetime] = utcnow
+
+    def may_act(self, subject: Any, transition: TransitionDef, actor: User | None) -> bool:
+        """Whether `actor` holds one of the transition's roles on this very subject."""
+        if actor is None:
+            return "system" in transition.roles
+        return any(role != "system" and subject.holds_role(actor, role) for role in transition.roles)
+
+    def available(self, subject: Any, actor: User | None) -> list[TransitionDef]:
+        """Transitions from the subject's state that the actor's roles allow (guards not yet checked)."""
+        definition = self.workflows.definition_for(subject)
+        return [t for t in definition.transitions_from(subject.state) if self.may_act(subject, t, actor)]
+
+    def fire(
+        self,
+        subject: Any,
+        trigger: str,
+        actor: User | None,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Move `subject` by `trigger` on behalf of `actor` (None: the system).
+
+        Runs in the subject's session and its open transaction: checks the role and the
+        object, the reason, the guards (raising TransitionDenied with the first unmet one),
+        moves the state with an optimistic-lock version bump (ConcurrentChange for the
+        loser of a race), appends the audit event, closes and opens deadlines and queues
+        outbox rows. Nothing is committed here: the caller commits or rolls back it all.
+        """
+        session = object_session(subject)
+        if session is None or not session.in_transaction():
+            raise RuntimeError("fire() needs a subject attached to a session in a transaction")
+        definition = self.workflows.definition_for(subject)
+        transition = self._check(definition, subject, trigger, actor, reason)
+        now = self.clock()
+        data = dict(data or {})
+        reason = reason.strip() if reason and reason.strip() else None
+
+        carrier = Carrier(subject.state, GuardContext(session, subject, actor, now, self.tz, reason, data))
+        machine = self.workflows.machine_for(subject)
+        machine.add_model(carrier, initial=subject.state)
+        try:
+            moved = carrier.trigger(trigger)
+        finally:
+            machine.remove_model(carrier)
+        if not moved:
+            name, detail = carrier.unmet_guard or ("unknown", "")
+            raise GuardFailed(
+                action=transition.label_ru,
+                guard=lambda lang: translate(f"guard.{name}", lang, detail=detail),
+            )
+
+        from_state = subject.state
+        subject.state = carrier.state
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentChange(subject_id=subject.id) from None
+
+        event = append_event(
+            session,
+            kind="transition",
+            actor=actor,
+            subject_type=definition.subject,
+            subject_id=subject.id,
+            now=now,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=subject.state,
+            reason=reason,
+            data=data,
+        )
+        self._move_deadlines(session, definition, subject, event, now)
+        self._queue_notifications(session, definition, transition, subject, event)
+        session.flush()
+        return event
+
+    def _check(self, definition: WorkflowDef, subject: Any, trigger: str, actor: User | None,
+               reason: str | None) -> TransitionDef:
+        if not definition.has_trigger(trigger):
+            raise UnknownTrigger(trigger=trigger, workflow=definition.label_ru)
+        transition = definition.transition(trigger, subject.state)
+        if transition is None:
+            any_def = next(t for t in definition.transitions if t.trigger == trigger)
+            state = definition.states[subject.state]
+            raise NotAllowedFromState(action=any_def.label_ru, state=state.label_ru)
+        if not self.may_act(subject, transition, actor):
+            raise RoleDenied(
+                action=transition.label_ru,
+                roles=lambda lang: ", ".join(role_label(r, lang) for r in transition.roles),
+            )
+        if transition.reason_required and not (reason and reason.strip()):
+            raise ReasonRequired(action=transition.label_ru)
+        return transition
+
+    def _move_deadlines(self, session: Session, definition: WorkflowDef, subject: Any,
+                        event: AuditEvent, now: datetime) -> None:
+        session.execute(
+            update(Deadline)
+            .where(Deadline.subject_type == definition.subject, Deadline.subject_id == subject.id,
+                   Deadline.closed_at.is_(None))
+            .values(closed_at=now, closed_by_event_id=event.id)
+        )
+        spec = definition.states[subject.state].deadline
+        if spec is None:
+            return
+        days = spec.days if isinstance(spec.days, int) else subject.workflow_param(spec.days)
+        due = workdays.deadline_end(now, days, spec.calendar, self.tz)
+        session.add(
+            Deadline(
+                workflow=definition.name,
+                subject_type=definition.subject,
+                subject_id=subject.id,
+                state=subject.state,
+                opened_at=now,
+                due_at=due.astimezone(timezone.utc),
+                days=days,
+                calendar=spec.calendar,
+                actor_role=spec.actor,
+                escalate_to=spec.escalate_to,
+                on_expiry=spec.on_expiry,
+                remind_before=",".join(str(d) for d in spec.remind_before),
+                opened_by_event_id=event.id,
+            )
+        )
+
+    def _queue_notifications(self, session: Session, definition: WorkflowDef, transition: TransitionDef,
+                             subject: Any, event: AuditEvent) -> None:
+        recipients: dict[int, User] = {}
+        for role in transition.notify:
+            for user in subject.recipients(role):
+                recipients.setdefault(user.id, user)
+        context = json.dumps(
+            {
+                "workflow": definition.name,
+                "subject_label": subject.subject_label,
+                "subject_id": subject.id,
+                "action": transition.label_ru,
+                "from_state": definition.states[event.from_state].label_ru,
+                "to_state": definition.states[event.to_state].label_ru,
+                "reason": event.reason,
+            },
+            ensure_ascii=False,
+        )
+        for user in recipients.values():
+            for channel in ("email", "inapp"):
+                session.add(
+                    OutboxMessage(
+                        dedupe_key=f"event:{event.seq}:{channel}:{user.id}",
+                        channel=channel,
+                        recipient_id=user.id,
+                        template=f"{definition.name}.{transition.trigger}",
+                        context=context,
+                        audit_event_id=event.id,
+                        created_at=event.occurred_at,
+                        next_attempt_at=event.occurred_at,
+                    )
+                )

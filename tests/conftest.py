@@ -204,3 +204,17 @@ def _csrf_token(html: str) -> str:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Argon2id with production costs takes ~50 ms a hash; tests create many users.
+    The algorithm stays the same, only its cost parameters shrink."""
+    from argon2 import PasswordHasher
+
+    from reserve_flow.services import users
+
+    original = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._hasher = original

@@ -93,12 +93,12 @@ class Engine:
                 guard=lambda lang: translate(f"guard.{name}", lang, detail=detail),
             )
 
-        from_state = subject.state
+        from_state, subject_id = subject.state, subject.id
         subject.state = carrier.state
         try:
             session.flush()
         except StaleDataError:
-            raise ConcurrentChange(subject_id=subject.id) from None
+            raise ConcurrentChange(subject_id=subject_id) from None
 
         event = append_event(
             session,

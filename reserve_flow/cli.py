@@ -56,6 +56,56 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
+# --- demo -------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
+@click.option("--no-serve", is_flag=True, help="Seed the database and exit (for tests and CI).")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Migrate the configured database, fill it with demo data and serve the app.
+
+    Run again, it reuses the data it finds. The database is the configured one
+    (RESERVE_FLOW_CONFIG, RESERVE_FLOW_DATABASE_URL): by default a SQLite file in ./instance.
+    """
+    from sqlalchemy.engine import make_url
+
+    from reserve_flow import create_app, migrate
+    from reserve_flow.services.demo import seed_demo
+
+    rt = _runtime()
+    rt.settings.instance_path.mkdir(parents=True, exist_ok=True)
+    _ensure_sqlite_folder(rt.settings.database_url)
+    migrate.upgrade(rt.db)
+    seed = seed_demo(rt)
+
+    database = make_url(rt.db.url).render_as_string(hide_password=True)
+    if seed.created:
+        click.echo(f"Демонстрационные данные созданы / Demo data created: {database}")
+    else:
+        click.echo(f"Демонстрационные данные уже есть, используются они / Demo data already there, reused: {database}")
+    rows = [("Роль / Role", "ФИО / Name", "E-mail", "Пароль / Password")]
+    for account in seed.accounts:
+        role = f"{account.role_label('ru')} / {account.role_label('en')}"
+        rows.append((role, account.full_name, account.email, seed.password))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * width for width in widths))
+    states = rt.workflows.definitions["application"].states
+    click.echo("\nЗаявления при создании демо / Applications as seeded:")
+    for account in seed.accounts:
+        if account.application_state:
+            state = states[account.application_state]
+            click.echo(f"  {account.email}: {state.label('ru')} / {state.label('en')}")
+    if no_serve:
+        rt.dispose()
+        return
+    click.echo(f"\nОткройте / Open http://{host}:{port}/  (Ctrl+C: остановить / stop)")
+    create_app(runtime=rt).run(host=host, port=port, debug=False, use_reloader=False)
+
+
 # --- users ------------------------------------------------------------------
 
 @main.group()

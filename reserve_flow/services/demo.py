@@ -1,0 +1,229 @@
+"""Demo data: a district of the Severo-Baikalsky area, one user per role, an open
+contest and applications in several states (`reserve-flow demo`).
+
+The settlements are real; the addresses, people and e-mails are invented. Every
+application is moved only by the workflow engine, with the actor who would really
+act, so the audit chain, the deadlines and the outbox are those of real use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from reserve_flow.models import (
+    ROLES,
+    Application,
+    ApplicationDocument,
+    CommissionSeat,
+    Contest,
+    ContestDocumentKind,
+    Organization,
+    User,
+)
+from reserve_flow.runtime import Runtime
+from reserve_flow.services.users import create_user
+
+DEMO_DOMAIN = "demo.reserve-flow.ru"
+# One password for every demo account, printed by `reserve-flow demo`. Demo only.
+DEMO_PASSWORD = "reserve-demo-2026"
+DEMO_ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+CONSENT_TEXT_VERSION = "demo-1"
+
+_AREA = "Республика Бурятия, Северо-Байкальский район"
+
+# kind, full name, short name, address (within the district), head
+ORGANIZATIONS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("school", "МБОУ «Нижнеангарская СОШ № 1»", "Нижнеангарская СОШ № 1",
+     "пгт Нижнеангарск, ул. Победы, 41", "Пантелеев Андрей Николаевич"),
+    ("school", "МБОУ «Нижнеангарская СОШ № 2»", "Нижнеангарская СОШ № 2",
+     "пгт Нижнеангарск, ул. Рабочая, 12", "Широкова Людмила Анатольевна"),
+    ("school", "МБОУ «Новоуоянская СОШ»", "Новоуоянская СОШ",
+     "пгт Новый Уоян, ул. Подбельского, 7", "Ершов Виктор Павлович"),
+    ("school", "МБОУ «Кичерская СОШ»", "Кичерская СОШ",
+     "с. Кичера, ул. Школьная, 2", "Аюшеева Дарима Цыреновна"),
+    ("school", "МБОУ «Ангоянская СОШ»", "Ангоянская СОШ",
+     "пос. Ангоя, ул. Мира, 5", "Родионова Светлана Михайловна"),
+    ("school", "МБОУ «Уоянская СОШ»", "Уоянская СОШ",
+     "с. Уоян, ул. Школьная, 1", "Юмов Баир Доржиевич"),
+    ("school", "МБОУ «Куморская СОШ»", "Куморская СОШ",
+     "с. Кумора, ул. Центральная, 18", "Голубева Татьяна Алексеевна"),
+    ("school", "МБОУ «Верхнезаимская СОШ»", "Верхнезаимская СОШ",
+     "с. Верхняя Заимка, ул. Школьная, 9", "Ковалёв Игорь Семёнович"),
+    ("school", "МБОУ «Холоднинская СОШ»", "Холоднинская СОШ",
+     "с. Холодное, ул. Трактовая, 3", "Намсараева Ольга Бадмаевна"),
+    ("kindergarten", "МБДОУ детский сад «Северяночка»", "д/с «Северяночка»",
+     "пгт Нижнеангарск, ул. Козлова, 20", "Морозова Елена Викторовна"),
+    ("kindergarten", "МБДОУ детский сад «Солнышко»", "д/с «Солнышко»",
+     "пгт Новый Уоян, ул. Ленина, 14", "Данилова Марина Сергеевна"),
+    ("kindergarten", "МБДОУ детский сад «Брусничка»", "д/с «Брусничка»",
+     "с. Кичера, ул. Лесная, 6", "Очирова Валентина Жаргаловна"),
+    ("additional", "МБУ ДО «Северо-Байкальский Дом детского творчества»", "ДДТ",
+     "пгт Нижнеангарск, ул. Ленина, 43", "Зайцева Надежда Петровна"),
+)
+
+# key (the e-mail's local part), full name, roles, position, organization short name.
+_STAFF: tuple[tuple[str, str, tuple[str, ...], str, str | None], ...] = (
+    ("admin", "Ткаченко Сергей Викторович", ("admin",), "Ведущий специалист РУО по информатизации", None),
+    ("secretary", "Бадмаева Оксана Владимировна", ("secretary",), "Главный специалист РУО", None),
+    ("chair", "Лукьянова Галина Петровна", ("chair", "member"), "Заместитель начальника РУО", None),
+    ("member1", "Цыбикова Туяна Баировна", ("member",), "Методист РУО", None),
+    ("member2", "Пантелеев Андрей Николаевич", ("member",), "Директор", "Нижнеангарская СОШ № 1"),
+    ("hr", "Сафронова Елена Игоревна", ("hr",), "Специалист по кадрам РУО", None),
+)
+# Applicants: key, full name, position, organization, the state their application is brought to.
+_APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("applicant1", "Доржиева Сэсэг Александровна", "Заместитель директора по УВР", "Новоуоянская СОШ", "draft"),
+    ("applicant2", "Кузнецов Дмитрий Олегович", "Учитель истории и обществознания", "Кичерская СОШ", "submitted"),
+    ("applicant3", "Мельникова Анастасия Юрьевна", "Старший воспитатель", "д/с «Северяночка»", "returned"),
+    ("applicant4", "Хабитуев Баир Цыренович", "Заместитель директора по ВР", "Нижнеангарская СОШ № 2", "admitted"),
+    ("applicant5", "Гончарова Ирина Васильевна", "Заместитель директора по УВР", "Уоянская СОШ", "voting"),
+)
+
+# code, title, mandatory: the usual set asked of applicants to a reserve of heads.
+DOCUMENT_KINDS: tuple[tuple[str, str, bool], ...] = (
+    ("application", "Заявление на участие в конкурсе", True),
+    ("questionnaire", "Анкета с фотографией", True),
+    ("passport", "Копия паспорта", True),
+    ("education", "Копии документов об образовании и квалификации", True),
+    ("work_record", "Копия трудовой книжки или сведения о трудовой деятельности", True),
+    ("reference", "Характеристика с места работы", True),
+    ("no_criminal_record", "Справка об отсутствии судимости", True),
+    ("consent", "Согласие на обработку персональных данных", True),
+    ("programme", "Программа развития образовательной организации", False),
+)
+
+RETURN_REASON = ("Справка об отсутствии судимости выдана более трёх месяцев назад; "
+                 "приложите действующую справку.")
+
+# The triggers (with who fires them) that bring a submitted application to each state.
+_PATHS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    "draft": (),
+    "submitted": (("submit", "owner", None),),
+    "returned": (("submit", "owner", None), ("return_for_fix", "secretary", RETURN_REASON)),
+    "admitted": (("submit", "owner", None), ("admit", "secretary", None)),
+    "voting": (("submit", "owner", None), ("admit", "secretary", None),
+               ("assess", "secretary", None), ("open_vote", "chair", None)),
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    key: str
+    full_name: str
+    email: str
+    roles: tuple[str, ...]
+    application_state: str | None = None  # for applicants: the state it was seeded in
+
+    def role_label(self, language: str) -> str:
+        """The main role (the first one), e.g. the chair, who also sits as a member."""
+        return ROLES[self.roles[0]][language]
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    created: bool  # False: the demo data was already there and nothing was written
+    password: str
+    accounts: tuple[DemoAccount, ...]
+
+
+def demo_accounts() -> tuple[DemoAccount, ...]:
+    """Every demo account, staff first; the same on every call."""
+    staff = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", roles) for k, name, roles, _, _ in _STAFF]
+    applicants = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", ("applicant",), state)
+                  for k, name, _, _, state in _APPLICANTS]
+    return tuple(staff + applicants)
+
+
+def _document_bytes(applicant: str, code: str) -> bytes:
+    return f"reserve-flow demo document\n{applicant}\n{code}\n".encode("utf-8")
+
+
+def seed_demo(runtime: Runtime) -> DemoSeed:
+    """Fill an empty, migrated database with the demo district in one transaction.
+
+    Idempotent: when the demo administrator already exists nothing is written and the
+    same credentials are returned. Applications are moved only by runtime.engine.fire.
+    """
+    accounts = demo_accounts()
+    with runtime.transaction() as session:
+        if session.scalar(select(User.id).where(User.email == DEMO_ADMIN_EMAIL)) is not None:
+            return DemoSeed(created=False, password=DEMO_PASSWORD, accounts=accounts)
+
+        now = runtime.now()
+        today = now.astimezone(runtime.tz).date()
+
+        organizations = {}
+        for kind, full_name, short_name, address, head in ORGANIZATIONS:
+            org = Organization(kind=kind, full_name=full_name, short_name=short_name,
+                               address=f"{_AREA}, {address}", head_name=head)
+            session.add(org)
+            organizations[short_name] = org
+        session.flush()
+
+        positions = {k: (position, org) for k, _, _, position, org in _STAFF}
+        positions.update({k: (position, org) for k, _, position, org, _ in _APPLICANTS})
+        users: dict[str, User] = {}
+        for account in accounts:
+            position, org_name = positions[account.key]
+            users[account.key] = create_user(
+                session, email=account.email, full_name=account.full_name, password=DEMO_PASSWORD,
+                roles=account.roles, position=position,
+                organization_id=organizations[org_name].id if org_name else None,
+            )
+
+        contest = Contest(
+            title="Конкурс на включение в кадровый резерв руководителей образовательных "
+                  f"организаций Северо-Байкальского района, {today.year}",
+            announcement=(
+                "Районное управление образования приглашает педагогов и заместителей руководителей "
+                "с опытом управленческой работы не менее трёх лет принять участие в конкурсе на "
+                "включение в кадровый резерв руководителей общеобразовательных, дошкольных "
+                "организаций и организаций дополнительного образования района."
+            ),
+            organization_kinds="school,kindergarten,additional",
+            accept_from=today - timedelta(days=14),
+            accept_to=today + timedelta(days=21),
+            check_period_days=5,
+            fix_period_days=5,
+            vote_period_days=5,
+            assessment_date=today + timedelta(days=28),
+            chair_id=users["chair"].id,
+            secretary_id=users["secretary"].id,
+        )
+        contest.seats = [CommissionSeat(user_id=users[k].id) for k in ("chair", "secretary", "member1", "member2")]
+        contest.document_kinds = [
+            ContestDocumentKind(code=code, title=title, mandatory=mandatory, position=position)
+            for position, (code, title, mandatory) in enumerate(DOCUMENT_KINDS, start=1)
+        ]
+        session.add(contest)
+        session.flush()
+
+        mandatory = [code for code, _, required in DOCUMENT_KINDS if required]
+        for account in accounts:
+            if account.application_state is None:
+                continue
+            state = account.application_state
+            applicant = users[account.key]
+            # A draft is half done: some documents uploaded, no consent yet.
+            codes = mandatory[:3] if state == "draft" else mandatory
+            application = Application(
+                contest=contest, applicant=applicant,
+                consent_given_at=None if state == "draft" else now,
+                consent_text_version=None if state == "draft" else CONSENT_TEXT_VERSION,
+            )
+            for code in codes:
+                content = _document_bytes(account.email, code)
+                application.documents.append(ApplicationDocument(
+                    kind_code=code, original_name=f"{code}.pdf", content_type="application/pdf",
+                    size=len(content), sha256=hashlib.sha256(content).hexdigest(), uploaded_at=now,
+                ))
+            session.add(application)
+            session.flush()
+            actors = {"owner": applicant, "secretary": users["secretary"], "chair": users["chair"]}
+            for trigger, role, reason in _PATHS[state]:
+                runtime.engine.fire(application, trigger, actors[role], reason=reason)
+    return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

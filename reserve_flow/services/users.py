@@ -57,7 +57,8 @@ def create_user(session: Session, *, email: str, full_name: str, password: str, 
 @dataclass
 class LoginResult:
     user: User | None = None
-    wait_seconds: int = 0
+    wait_seconds: int = 0  # before the next try may be made
+    throttled: bool = False  # this try came too soon and was not checked
 
 
 def _wait_needed(throttle: LoginThrottle | None, now: datetime, free_tries: int, max_wait: int) -> int:
@@ -78,7 +79,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime, *, 
     throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
     wait = _wait_needed(throttle, now, free_tries, max_wait)
     if wait:
-        return LoginResult(wait_seconds=wait)
+        return LoginResult(wait_seconds=wait, throttled=True)
     user = session.scalar(select(User).where(func.lower(User.email) == email))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

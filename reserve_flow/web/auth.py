@@ -18,7 +18,8 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Электронная почта", validators=[DataRequired("Укажите адрес электронной почты"),
+    email = EmailField("Электронная почта", filters=[lambda value: value.strip() if value else value],
+                       validators=[DataRequired("Укажите адрес электронной почты"),
                                                        Email("Некорректный адрес электронной почты")])
     password = PasswordField("Пароль", validators=[DataRequired("Введите пароль")])
     submit = SubmitField("Войти")
@@ -48,12 +49,11 @@ def login():
         if result.user is not None:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))
-        status = 401
-        if result.wait_seconds:
-            status = 429
-            flash(translate("auth.throttled", seconds=result.wait_seconds), "error")
-        else:
+        status = 429 if result.throttled else 401
+        if not result.throttled:
             flash(translate("auth.bad_credentials"), "error")
+        if result.wait_seconds:
+            flash(translate("auth.throttled", seconds=result.wait_seconds), "error")
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status

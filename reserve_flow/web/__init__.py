@@ -54,3 +54,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    from reserve_flow.web import applications; app.register_blueprint(applications.bp)

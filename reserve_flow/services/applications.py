@@ -1,0 +1,161 @@
+"""Contest applications: who may see which, their open deadline and history, and the
+one way the web (and later the API) moves an application: `fire_application`.
+
+Visibility is the object half of every check (DESIGN section 1): the owner sees their
+own application, the secretary, the chair and the members see the applications of the
+contests whose commission they sit on, the administrator sees all. Everyone else is
+told the application does not exist, so that ids do not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from reserve_flow import workdays
+from reserve_flow.models import Application, AuditEvent, CommissionSeat, Contest, Deadline, User
+from reserve_flow.workflow.audit import append_event
+from reserve_flow.workflow.errors import ConcurrentChange
+
+if TYPE_CHECKING:
+    from reserve_flow.runtime import Runtime
+
+SUBJECT_TYPE = "application"
+COMMISSION_ROLES = ("secretary", "chair", "member")
+# Audit kinds that record an access, not a step of the case; kept out of the case history.
+ACCESS_KINDS = ("personal_file_viewed",)
+
+
+class ApplicationNotFound(LookupError):
+    """No such application, or the user may not see it (the two are not told apart)."""
+
+    def __init__(self, application_id: int) -> None:
+        self.application_id = application_id
+        super().__init__(f"application {application_id} not found")
+
+
+def _sits_on_commission(user: User, contest: Contest) -> bool:
+    return (user.id in (contest.secretary_id, contest.chair_id)) or contest.is_commission_member(user)
+
+
+def can_view(user: User, application: Application) -> bool:
+    """Whether `user` may open this application: its owner, a commission role holder on
+    its contest's commission, or an administrator."""
+    if application.applicant_id == user.id or user.has_role("admin"):
+        return True
+    return any(user.has_role(r) for r in COMMISSION_ROLES) and _sits_on_commission(user, application.contest)
+
+
+def _visible_clause(user: User) -> ColumnElement[bool]:
+    """The SQL form of `can_view`, for lists."""
+    if user.has_role("admin"):
+        return Application.id.is_not(None)
+    clauses: list[ColumnElement[bool]] = [Application.applicant_id == user.id]
+    if any(user.has_role(r) for r in COMMISSION_ROLES):
+        seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
+        clauses.append(or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_applications(session: Session, user: User) -> list[Application]:
+    """The applications `user` may see, oldest first."""
+    query = (
+        select(Application)
+        .join(Contest, Application.contest_id == Contest.id)
+        .where(_visible_clause(user))
+        .order_by(Application.id)
+    )
+    return list(session.scalars(query).unique())
+
+
+def get_visible(session: Session, user: User, application_id: int) -> Application:
+    """The application if `user` may see it; ApplicationNotFound otherwise."""
+    application = session.get(Application, application_id)
+    if application is None or not can_view(user, application):
+        raise ApplicationNotFound(application_id)
+    return application
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """An open deadline as the user sees it: working days left (today counted when it is
+    a working day) and the last day on which it can still be met."""
+
+    deadline: Deadline
+    days_left: int
+    last_day: date
+    expired: bool
+
+
+def open_deadlines(session: Session, application_ids: list[int]) -> dict[int, Deadline]:
+    """The open deadline of each application that has one (the earliest, should there be more)."""
+    if not application_ids:
+        return {}
+    rows = session.scalars(
+        select(Deadline)
+        .where(Deadline.subject_type == SUBJECT_TYPE, Deadline.subject_id.in_(application_ids),
+               Deadline.closed_at.is_(None))
+        .order_by(Deadline.due_at)
+    )
+    found: dict[int, Deadline] = {}
+    for deadline in rows:
+        found.setdefault(deadline.subject_id, deadline)
+    return found
+
+
+def deadline_status(deadline: Deadline, now: datetime, tz) -> DeadlineStatus:
+    expired = now >= deadline.due_at
+    return DeadlineStatus(
+        deadline=deadline,
+        days_left=0 if expired else workdays.working_days_left(now, deadline.due_at, tz),
+        last_day=workdays.last_day_of(deadline.due_at, tz),
+        expired=expired,
+    )
+
+
+def history(session: Session, application_id: int) -> list[AuditEvent]:
+    """The case's events in chain order, without access records."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == SUBJECT_TYPE, AuditEvent.subject_id == application_id,
+                   AuditEvent.kind.not_in(ACCESS_KINDS))
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+def record_view(runtime: Runtime, session: Session, application: Application, user: User) -> None:
+    """Log that `user` opened someone else's application (a personal file) and commit.
+    The owner's own views are not logged."""
+    if application.applicant_id == user.id:
+        return
+    append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                 subject_id=application.id, now=runtime.now())
+    session.commit()
+
+
+def fire_application(runtime: Runtime, session: Session, application_id: int, trigger: str, actor: User,
+                     reason: str | None, expected_version: int) -> AuditEvent:
+    """Fire `trigger` on the application on behalf of `actor` and commit.
+
+    `expected_version` is the version the user's form was rendered with: if the
+    application changed since, ConcurrentChange is raised and nothing is written (the
+    engine's own version check catches a change between this read and its write).
+    Raises ApplicationNotFound when the actor may not see the application, and
+    TransitionDenied from the engine; on any error the transaction is rolled back whole.
+    """
+    try:
+        application = get_visible(session, actor, application_id)
+        if application.version != expected_version:
+            raise ConcurrentChange(subject_id=application.id)
+        event = runtime.engine.fire(application, trigger, actor, reason=reason)
+        session.commit()
+        return event
+    except BaseException:
+        session.rollback()
+        raise

@@ -9,11 +9,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
 from reserve_flow.db import make_engine, make_session_factory
 from reserve_flow.workflow import Engine, Workflows
+from reserve_flow.workflow.engine import refuse_state_writes_outside_engine
 
 WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
 
@@ -23,6 +25,7 @@ class Runtime:
         self.settings = settings or load_settings()
         self.db = make_engine(self.settings.database_url, echo=self.settings["database"]["echo"])
         self.sessions = make_session_factory(self.db)
+        event.listen(self.sessions, "before_flush", refuse_state_writes_outside_engine)
         self.workflows = Workflows.load(WORKFLOWS_DIR)
         self.engine = Engine(self.workflows, self.settings.timezone)
 

@@ -216,3 +216,10 @@ def test_fire_outside_a_transaction_is_a_programming_error(runtime, district):
         s.commit()
         with pytest.raises(RuntimeError, match="transaction"):
             runtime.engine.fire(application, "submit", load_user(s, district, "applicant"))
+
+
+def test_state_column_cannot_be_written_outside_the_engine(runtime, district):
+    with pytest.raises(RuntimeError, match="state changed outside the workflow engine"):
+        with runtime.transaction() as s:
+            s.get(Application, district.application_id).state = "included"
+    assert state_of(runtime, district.application_id) == ("draft", 1)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +29,19 @@ from reserve_flow.workflow.errors import (
 from reserve_flow.workflow.audit import append_event
 from reserve_flow.workflow.guards import GuardContext
 from reserve_flow.workflow.registry import Carrier, Workflows
+
+
+_MOVES_KEY = "reserve_flow.engine_moves"
+
+
+def refuse_state_writes_outside_engine(session: Session, _context: Any, _instances: Any) -> None:
+    """before_flush hook: a workflow subject's state column changes only through fire()."""
+    allowed = session.info.get(_MOVES_KEY, set())
+    for obj in session.dirty:
+        if getattr(obj, "__workflow__", None) and id(obj) not in allowed:
+            history = inspect(obj).attrs.state.history
+            if history.has_changes():
+                raise RuntimeError(f"{type(obj).__name__} #{obj.id}: state changed outside the workflow engine")
 
 
 def role_label(role: str, language: str = "ru") -> str:
@@ -95,10 +108,14 @@ class Engine:
 
         from_state, subject_id = subject.state, subject.id
         subject.state = carrier.state
+        moves = session.info.setdefault(_MOVES_KEY, set())
+        moves.add(id(subject))
         try:
             session.flush()
         except StaleDataError:
             raise ConcurrentChange(subject_id=subject_id) from None
+        finally:
+            moves.discard(id(subject))
 
         event = append_event(
             session,

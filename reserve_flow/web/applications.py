@@ -192,9 +192,9 @@ def fire(application_id: int, trigger: str):
     except service.ApplicationNotFound:
         abort(404)
     except ConcurrentChange as exc:
-        return _render_case(session.get(Application, application_id), error=exc.message(_language()), status=409)
+        return _render_case(_load_visible(application_id), error=exc.message(_language()), status=409)
     except TransitionDenied as exc:
-        return _render_case(session.get(Application, application_id), error=exc.message(_language()), status=400,
+        return _render_case(_load_visible(application_id), error=exc.message(_language()), status=400,
                             reason=reason, failed_trigger=trigger)
     definition = rt.workflows.definition_for(application)
     transition = next((t for t in definition.transitions if t.trigger == trigger), None)

@@ -114,7 +114,7 @@ class Application(Base):
         if role == "owner":
             return user.id == self.applicant_id and user.has_role("applicant")
         if role == "secretary":
-            return user.has_role("secretary") and self.contest.secretary_id in (None, user.id)
+            return user.has_role("secretary") and self.contest.secretary_id == user.id
         if role == "chair":
             return user.has_role("chair") and self.contest.chair_id == user.id
         if role == "member":

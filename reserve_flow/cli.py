@@ -40,7 +40,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     from reserve_flow import migrate
@@ -48,7 +48,7 @@ def db_upgrade(revision: str) -> None:
     rt = _runtime()
     _ensure_sqlite_folder(rt.settings.database_url)
     migrate.upgrade(rt.db, revision)
-    click.echo(f"database at revision {migrate.current_revision(rt.db)}")
+    click.echo(f"database at revision {', '.join(sorted(migrate.current_revisions(rt.db)))}")
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -32,18 +32,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "role.owner": {"ru": "владелец дела", "en": "the case's owner"},
     "role.system": {"ru": "система (по сроку)", "en": "the system (on a deadline)"},
-    "guard.contest_accepting": {
-        "ru": "приём заявлений на конкурс закрыт.",
-        "en": "the contest is not accepting applications.",
-    },
-    "guard.documents_complete": {
-        "ru": "не загружены обязательные документы: {detail}.",
-        "en": "mandatory documents are missing: {detail}.",
-    },
-    "guard.consent_given": {
-        "ru": "нет согласия на обработку персональных данных.",
-        "en": "consent to personal-data processing is missing.",
-    },
+    # Guard messages ("guard.<name>") are registered with each guard: reserve_flow.workflow.guards.
     "auth.bad_credentials": {
         "ru": "Неверный адрес электронной почты или пароль.",
         "en": "Wrong e-mail or password.",

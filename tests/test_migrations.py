@@ -16,7 +16,7 @@ def test_autogenerate_finds_no_difference(database_url):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, Base.metadata)
         assert diff == []
-        assert migrate.current_revision(engine) == migrate.head_revision()
+        assert migrate.current_revisions(engine) == migrate.head_revisions()
     finally:
         engine.dispose()
 

@@ -20,6 +20,7 @@ from reserve_flow.models import (
     ApplicationDocument,
     CommissionSeat,
     Contest,
+    ContestCriterion,
     ContestDocumentKind,
     Organization,
     User,
@@ -115,8 +116,9 @@ class District:
 
 @pytest.fixture
 def district(runtime) -> District:
-    """A small district: organizations, one user per role, an accepting contest with
-    its commission and document kinds, and an applicant's complete draft."""
+    """A small district: organizations, one user per role, a contest announced and
+    accepting (two audit events) with its commission, criteria and document kinds,
+    and an applicant's complete draft."""
     built = District()
     with runtime.transaction() as s:
         orgs = [
@@ -152,6 +154,10 @@ def district(runtime) -> District:
             secretary_id=built.users["secretary"],
         )
         contest.seats = [CommissionSeat(user_id=built.users[k]) for k in ("chair", "member", "member2", "secretary")]
+        contest.criteria = [
+            ContestCriterion(name="Программа развития ОО", max_score=10, weight=2.0, position=1),
+            ContestCriterion(name="Собеседование", max_score=10, weight=1.0, position=2),
+        ]
         contest.document_kinds = [
             ContestDocumentKind(code="application", title="Заявление", mandatory=True, position=1),
             ContestDocumentKind(code="passport", title="Паспорт", mandatory=True, position=2),
@@ -160,6 +166,9 @@ def district(runtime) -> District:
         s.add(contest)
         s.flush()
         built.contest_id = contest.id
+        secretary = s.get(User, built.users["secretary"])
+        runtime.engine.fire(contest, "announce", secretary)
+        runtime.engine.fire(contest, "open_acceptance", secretary)
         application = Application(contest_id=contest.id, applicant_id=built.users["applicant"],
                                   consent_given_at=NOW - timedelta(hours=1), consent_text_version="2026-1")
         application.documents = [

@@ -16,7 +16,7 @@ from tests.test_engine import fire
 
 @pytest.fixture
 def chain(runtime, district):
-    """Four events: submit, return, resubmit, admit."""
+    """Six events: the contest announced and opened, then submit, return, resubmit, admit."""
     fire(runtime, district, "applicant", "submit")
     fire(runtime, district, "secretary", "return_for_fix", reason="Нет подписи на заявлении")
     fire(runtime, district, "applicant", "resubmit")
@@ -53,17 +53,17 @@ def run_cli(settings, *args):
 def test_intact_chain_verifies_from_the_cli(chain, settings):
     result = run_cli(settings, "audit", "verify")
     assert result.exit_code == 0, result.output
-    assert "4 events checked" in result.output
+    assert "6 events checked" in result.output
 
 
 def test_edited_reason_is_caught(chain, settings):
-    tamper(chain, "UPDATE audit_events SET reason = 'Всё в порядке' WHERE seq = 2")
+    tamper(chain, "UPDATE audit_events SET reason = 'Всё в порядке' WHERE seq = 4")
     result = verify(chain)
-    assert not result.ok and result.broken_seq == 2 and result.checked == 1
+    assert not result.ok and result.broken_seq == 4 and result.checked == 3
     assert "altered" in result.problem
     cli = run_cli(settings, "audit", "verify")
     assert cli.exit_code == 1
-    assert "event #2 was altered" in cli.output
+    assert "event #4 was altered" in cli.output
 
 
 def test_edit_that_recomputes_the_hash_breaks_the_next_link(chain):
@@ -71,39 +71,39 @@ def test_edit_that_recomputes_the_hash_breaks_the_next_link(chain):
     from reserve_flow.workflow.audit import event_hash
 
     with chain.sessions() as s:
-        event = s.query(AuditEvent).filter_by(seq=2).one()
+        event = s.query(AuditEvent).filter_by(seq=4).one()
         event.reason = "Всё в порядке"
         forged = event_hash(event)
         s.rollback()
-    tamper(chain, "UPDATE audit_events SET reason = 'Всё в порядке', hash = :h WHERE seq = 2", h=forged)
+    tamper(chain, "UPDATE audit_events SET reason = 'Всё в порядке', hash = :h WHERE seq = 4", h=forged)
     result = verify(chain)
-    assert not result.ok and result.broken_seq == 3
+    assert not result.ok and result.broken_seq == 5
     assert "does not link" in result.problem
 
 
 def test_deleted_event_is_caught(chain):
-    tamper(chain, "DELETE FROM audit_events WHERE seq = 3")
+    tamper(chain, "DELETE FROM audit_events WHERE seq = 5")
     result = verify(chain)
-    assert not result.ok and result.broken_seq == 3 and "missing" in result.problem
+    assert not result.ok and result.broken_seq == 5 and "missing" in result.problem
 
 
 def test_deleted_tail_is_caught(chain):
-    tamper(chain, "DELETE FROM audit_events WHERE seq = 4")
+    tamper(chain, "DELETE FROM audit_events WHERE seq = 6")
     result = verify(chain)
-    assert not result.ok and "head records #4" in result.problem
+    assert not result.ok and "head records #6" in result.problem
 
 
 def test_event_inserted_outside_the_chain_is_caught(chain):
     tamper(chain, """INSERT INTO audit_events (seq, occurred_at, kind, actor_name, subject_type, subject_id,
                      trigger, from_state, to_state, data, prev_hash, hash)
-                     SELECT 5, occurred_at, kind, actor_name, subject_type, subject_id, 'include', 'voting',
-                            'included', '{}', :prev, :prev FROM audit_events WHERE seq = 4""", prev="f" * 64)
+                     SELECT 7, occurred_at, kind, actor_name, subject_type, subject_id, 'include', 'voting',
+                            'included', '{}', :prev, :prev FROM audit_events WHERE seq = 6""", prev="f" * 64)
     result = verify(chain)
-    assert not result.ok and result.broken_seq == 5 and "does not link" in result.problem
+    assert not result.ok and result.broken_seq == 7 and "does not link" in result.problem
 
 
 def test_database_refuses_to_rewrite_history(chain, is_postgres):
-    statements = ["UPDATE audit_events SET reason = 'x' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 4"]
+    statements = ["UPDATE audit_events SET reason = 'x' WHERE seq = 4", "DELETE FROM audit_events WHERE seq = 6"]
     if is_postgres:  # SQLite has no TRUNCATE
         statements.append("TRUNCATE audit_events CASCADE")
     for statement in statements:
@@ -111,7 +111,7 @@ def test_database_refuses_to_rewrite_history(chain, is_postgres):
             with chain.db.begin() as conn:
                 conn.execute(text(statement))
         assert "append-only" in str(caught.value), statement
-    assert verify(chain).ok and verify(chain).checked == 4
+    assert verify(chain).ok and verify(chain).checked == 6
 
 
 def test_empty_chain_verifies(runtime, settings):

@@ -6,6 +6,7 @@ from reserve_flow.models.contests import (
     ApplicationDocument,
     CommissionSeat,
     Contest,
+    ContestCriterion,
     ContestDocumentKind,
 )
 from reserve_flow.models.deadlines import Deadline
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEvent",
     "CommissionSeat",
     "Contest",
+    "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
     "LoginThrottle",

@@ -14,11 +14,21 @@ from reserve_flow.models.people import User
 
 
 class Contest(Base):
+    """A municipal contest for the reserve; a subject of workflows/contest.toml."""
+
     __tablename__ = "contests"
+    __workflow__ = "contest"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(40), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(400))
     announcement: Mapped[str] = mapped_column(Text, default="")
+    contacts: Mapped[str] = mapped_column(Text, default="")
+    # Eligibility: the minimum education and experience an applicant must have.
+    required_education: Mapped[str] = mapped_column(String(300), default="высшее образование")
+    min_teaching_years: Mapped[int] = mapped_column(default=0)
+    min_management_years: Mapped[int] = mapped_column(default=0)
     # Comma-separated organization kinds the contest recruits heads for.
     organization_kinds: Mapped[str] = mapped_column(String(100), default="school")
     accept_from: Mapped[date] = mapped_column(Date)
@@ -44,13 +54,69 @@ class Contest(Base):
         back_populates="contest", cascade="all, delete-orphan", lazy="selectin",
         order_by="ContestDocumentKind.position",
     )
+    criteria: Mapped[list[ContestCriterion]] = relationship(
+        back_populates="contest", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ContestCriterion.position",
+    )
     applications: Mapped[list[Application]] = relationship(back_populates="contest")
 
+    __mapper_args__ = {"version_id_col": version}
+
     def is_accepting(self, today: date) -> bool:
-        return self.accept_from <= today <= self.accept_to
+        """Open for applications: in the accepting state and within the dates."""
+        return self.state == "accepting" and self.accept_from <= today <= self.accept_to
 
     def is_commission_member(self, user: User) -> bool:
         return any(seat.user_id == user.id for seat in self.seats)
+
+    def quorum(self) -> int:
+        """Members needed for a quorum: the contest's fraction of the commission, rounded up."""
+        size = len(self.seats)
+        return -(-size * self.quorum_numerator // self.quorum_denominator)
+
+    # --- the workflow subject protocol ---
+
+    @property
+    def subject_label(self) -> str:
+        return f"Конкурс № {self.id}: {self.title}"
+
+    def holds_role(self, user: User, role: str) -> bool:
+        if role == "secretary":
+            return user.has_role("secretary") and self.secretary_id == user.id
+        if role == "chair":
+            return user.has_role("chair") and self.chair_id == user.id
+        if role == "member":
+            return user.has_role("member") and self.is_commission_member(user)
+        if role == "admin":
+            return user.has_role("admin")
+        return False
+
+    def recipients(self, role: str) -> list[User]:
+        if role == "secretary":
+            return [self.secretary] if self.secretary else []
+        if role == "chair":
+            return [self.chair] if self.chair else []
+        if role == "member":
+            return [seat.user for seat in self.seats if seat.user.has_role("member")]
+        return []
+
+    def workflow_param(self, name: str) -> int:
+        return int(getattr(self, name))
+
+
+class ContestCriterion(Base):
+    """An assessment criterion: members score 0..max_score; the total weighs each score."""
+
+    __tablename__ = "contest_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(300))
+    max_score: Mapped[int]
+    weight: Mapped[float] = mapped_column(default=1.0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    contest: Mapped[Contest] = relationship(back_populates="criteria")
 
 
 class CommissionSeat(Base):

@@ -55,7 +55,7 @@ class StateDef:
 class TransitionDef:
     trigger: str
     sources: tuple[str, ...]
-    dest: str
+    dest: str  # a state, or "=" for a reflexive transition (re-enters its source)
     roles: tuple[str, ...]
     guards: tuple[str, ...] = ()
     reason_required: bool = False
@@ -179,7 +179,7 @@ def load_definition(path: Path, subjects: set[str] | None = None) -> tuple[Workf
             if key in seen:
                 problem(f"{label}: ambiguous trigger: {trigger!r} from {source!r} is defined twice")
             seen[key] = dest
-        if dest not in states:
+        if dest != "=" and dest not in states:  # "=": stay in the state it was fired from
             problem(f"{label}: unknown destination state {dest!r}")
         roles = [str(r) for r in _as_list(table.get("roles"))]
         if not roles:

@@ -202,7 +202,7 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
         session.add(contest)
         session.flush()
 
-        mandatory = [code for code, _, required in DOCUMENT_KINDS if required]
+        mandatory = [(code, title) for code, title, required in DOCUMENT_KINDS if required]
         for account in accounts:
             if account.application_state is None:
                 continue
@@ -215,10 +215,10 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 consent_given_at=None if state == "draft" else now,
                 consent_text_version=None if state == "draft" else CONSENT_TEXT_VERSION,
             )
-            for code in codes:
+            for code, title in codes:
                 content = _document_bytes(account.email, code)
                 application.documents.append(ApplicationDocument(
-                    kind_code=code, original_name=f"{code}.pdf", content_type="application/pdf",
+                    kind_code=code, original_name=f"{title}.pdf", content_type="application/pdf",
                     size=len(content), sha256=hashlib.sha256(content).hexdigest(), uploaded_at=now,
                 ))
             session.add(application)

@@ -3,13 +3,13 @@
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
 from reserve_flow.models.contests import (
     Application,
-    ApplicationDocument,
     CommissionSeat,
     Contest,
     ContestCriterion,
     ContestDocumentKind,
 )
 from reserve_flow.models.deadlines import Deadline
+from reserve_flow.models.documents import ApplicationDocument
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
 

@@ -163,7 +163,7 @@ class Application(Base):
 
     contest: Mapped[Contest] = relationship(back_populates="applications", lazy="joined")
     applicant: Mapped[User] = relationship(lazy="joined")
-    documents: Mapped[list[ApplicationDocument]] = relationship(
+    documents: Mapped[list["ApplicationDocument"]] = relationship(  # noqa: F821 (models/documents.py)
         back_populates="application", cascade="all, delete-orphan"
     )
 
@@ -203,20 +203,3 @@ class Application(Base):
     def workflow_param(self, name: str) -> int:
         """Numbers a workflow file may name for a deadline's length."""
         return int(getattr(self.contest, name))
-
-
-class ApplicationDocument(Base):
-    """An uploaded document; the file lives outside any served folder, named by its hash."""
-
-    __tablename__ = "application_documents"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
-    kind_code: Mapped[str] = mapped_column(String(40))
-    original_name: Mapped[str] = mapped_column(String(300))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    application: Mapped[Application] = relationship(back_populates="documents")

@@ -73,6 +73,7 @@ def test_demo_contest_is_open_with_its_commission_and_documents(runtime):
     today = NOW.astimezone(runtime.tz).date()
     with runtime.sessions() as session:
         contest = session.scalars(select(Contest)).one()
+        assert contest.state == "accepting"
         assert contest.is_accepting(today)
         assert contest.accept_from < today < contest.accept_to
         assert contest.chair.has_role("chair") and contest.is_commission_member(contest.chair)
@@ -83,6 +84,7 @@ def test_demo_contest_is_open_with_its_commission_and_documents(runtime):
         assert kinds["Согласие на обработку персональных данных"] is True
         assert kinds["Программа развития образовательной организации"] is False
         assert sum(kinds.values()) == 8
+        assert len(contest.criteria) >= 3
 
 
 def test_demo_applications_were_moved_by_the_engine(runtime):
@@ -94,7 +96,14 @@ def test_demo_applications_were_moved_by_the_engine(runtime):
 
         assert verify_chain(session).ok
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
-        # submit x4, return, admit x2, assess, open the vote
+        # The contest: announced, acceptance opened, both by the secretary.
+        assert [(e.subject_type, e.trigger, e.actor_name) for e in events[:2]] == [
+            ("contest", "announce", "Бадмаева Оксана Владимировна"),
+            ("contest", "open_acceptance", "Бадмаева Оксана Владимировна"),
+        ]
+        events = events[2:]
+        # The applications: submit x4, return, admit x2, assess, open the vote.
+        assert {e.subject_type for e in events} == {"application"}
         assert [e.trigger for e in events].count("submit") == 4
         assert len(events) == 9
         by_trigger = {e.trigger: e for e in events}
@@ -109,7 +118,7 @@ def test_demo_applications_were_moved_by_the_engine(runtime):
         open_deadlines = session.execute(
             select(Application.state, Deadline.actor_role)
             .join(Deadline, Deadline.subject_id == Application.id)
-            .where(Deadline.closed_at.is_(None))
+            .where(Deadline.subject_type == "application", Deadline.closed_at.is_(None))
         ).all()
         assert sorted(open_deadlines) == [("admitted", "member"), ("returned", "owner"),
                                           ("submitted", "secretary"), ("voting", "member")]

@@ -1,9 +1,9 @@
-"""Demo data: a district of the Severo-Baikalsky area, one user per role, an open
-contest and applications in several states (`reserve-flow demo`).
+"""Demo data: a district of the Severo-Baikalsky area, one user per role, a contest
+accepting applications and applications in several states (`reserve-flow demo`).
 
-The settlements are real; the addresses, people and e-mails are invented. Every
-application is moved only by the workflow engine, with the actor who would really
-act, so the audit chain, the deadlines and the outbox are those of real use.
+The settlements are real; the addresses, people and e-mails are invented. The contest
+and every application are moved only by the workflow engine, with the actor who would
+really act, so the audit chain, the deadlines and the outbox are those of real use.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from reserve_flow.models import (
     ApplicationDocument,
     CommissionSeat,
     Contest,
+    ContestCriterion,
     ContestDocumentKind,
     Organization,
     User,
@@ -94,6 +95,13 @@ DOCUMENT_KINDS: tuple[tuple[str, str, bool], ...] = (
     ("no_criminal_record", "Справка об отсутствии судимости", True),
     ("consent", "Согласие на обработку персональных данных", True),
     ("programme", "Программа развития образовательной организации", False),
+)
+
+# name, max score, weight: what the commission scores at the assessment.
+CRITERIA: tuple[tuple[str, int, float], ...] = (
+    ("Знание нормативной базы в сфере образования (тестирование)", 10, 1.0),
+    ("Защита программы развития образовательной организации", 10, 2.0),
+    ("Собеседование", 10, 1.0),
 )
 
 RETURN_REASON = ("Справка об отсутствии судимости выдана более трёх месяцев назад; "
@@ -184,6 +192,9 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 "включение в кадровый резерв руководителей общеобразовательных, дошкольных "
                 "организаций и организаций дополнительного образования района."
             ),
+            contacts=f"Секретарь конкурсной комиссии: {users['secretary'].full_name}, {users['secretary'].email}",
+            required_education="высшее образование",
+            min_teaching_years=5,
             organization_kinds="school,kindergarten,additional",
             accept_from=today - timedelta(days=14),
             accept_to=today + timedelta(days=21),
@@ -199,8 +210,14 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             ContestDocumentKind(code=code, title=title, mandatory=mandatory, position=position)
             for position, (code, title, mandatory) in enumerate(DOCUMENT_KINDS, start=1)
         ]
+        contest.criteria = [
+            ContestCriterion(name=name, max_score=max_score, weight=weight, position=position)
+            for position, (name, max_score, weight) in enumerate(CRITERIA, start=1)
+        ]
         session.add(contest)
         session.flush()
+        runtime.engine.fire(contest, "announce", users["secretary"])
+        runtime.engine.fire(contest, "open_acceptance", users["secretary"])
 
         mandatory = [(code, title) for code, title, required in DOCUMENT_KINDS if required]
         for account in accounts:

@@ -68,8 +68,6 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     Run again, it reuses the data it finds. The database is the configured one
     (RESERVE_FLOW_CONFIG, RESERVE_FLOW_DATABASE_URL): by default a SQLite file in ./instance.
     """
-    from sqlalchemy.engine import make_url
-
     from reserve_flow import create_app, migrate
     from reserve_flow.services.demo import seed_demo
 
@@ -79,7 +77,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     migrate.upgrade(rt.db)
     seed = seed_demo(rt)
 
-    database = make_url(rt.db.url).render_as_string(hide_password=True)
+    database = rt.db.url.render_as_string(hide_password=True)
     if seed.created:
         click.echo(f"Демонстрационные данные созданы / Demo data created: {database}")
     else:

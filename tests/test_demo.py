@@ -65,6 +65,8 @@ def test_demo_builds_a_district_of_the_severo_baikalsky_area(runtime):
             "admin": 1, "secretary": 1, "chair": 1, "hr": 1, "member": 3,  # the chair sits as a member
         }
         assert len(roles["applicant"]) >= 5
+        for applicant in roles["applicant"]:  # deputies, teachers, educators of the district's ОО
+            assert applicant.position and applicant.organization in orgs
         assert all(u.email.endswith("@demo.reserve-flow.ru") for users in roles.values() for u in users)
 
 

@@ -107,7 +107,7 @@ CRITERIA: tuple[tuple[str, int, float], ...] = (
 RETURN_REASON = ("Справка об отсутствии судимости выдана более трёх месяцев назад; "
                  "приложите действующую справку.")
 
-# The triggers (with who fires them) that bring a submitted application to each state.
+# The triggers, and who fires them, that bring a new application to each seeded state.
 _PATHS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "draft": (),
     "submitted": (("submit", "owner", None),),
@@ -124,6 +124,8 @@ class DemoAccount:
     full_name: str
     email: str
     roles: tuple[str, ...]
+    position: str
+    organization: str | None  # short name of the organization they work at
     application_state: str | None = None  # for applicants: the state it was seeded in
 
     def role_label(self, language: str) -> str:
@@ -140,9 +142,10 @@ class DemoSeed:
 
 def demo_accounts() -> tuple[DemoAccount, ...]:
     """Every demo account, staff first; the same on every call."""
-    staff = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", roles) for k, name, roles, _, _ in _STAFF]
-    applicants = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", ("applicant",), state)
-                  for k, name, _, _, state in _APPLICANTS]
+    staff = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", roles, position, org)
+             for k, name, roles, position, org in _STAFF]
+    applicants = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", ("applicant",), position, org, state)
+                  for k, name, position, org, state in _APPLICANTS]
     return tuple(staff + applicants)
 
 
@@ -172,15 +175,12 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             organizations[short_name] = org
         session.flush()
 
-        positions = {k: (position, org) for k, _, _, position, org in _STAFF}
-        positions.update({k: (position, org) for k, _, position, org, _ in _APPLICANTS})
         users: dict[str, User] = {}
         for account in accounts:
-            position, org_name = positions[account.key]
+            org = organizations.get(account.organization)
             users[account.key] = create_user(
                 session, email=account.email, full_name=account.full_name, password=DEMO_PASSWORD,
-                roles=account.roles, position=position,
-                organization_id=organizations[org_name].id if org_name else None,
+                roles=account.roles, position=account.position, organization_id=org.id if org else None,
             )
 
         contest = Contest(
@@ -188,9 +188,9 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                   f"организаций Северо-Байкальского района, {today.year}",
             announcement=(
                 "Районное управление образования приглашает педагогов и заместителей руководителей "
-                "с опытом управленческой работы не менее трёх лет принять участие в конкурсе на "
-                "включение в кадровый резерв руководителей общеобразовательных, дошкольных "
-                "организаций и организаций дополнительного образования района."
+                "с высшим образованием и стажем педагогической работы не менее пяти лет принять "
+                "участие в конкурсе на включение в кадровый резерв руководителей общеобразовательных, "
+                "дошкольных организаций и организаций дополнительного образования района."
             ),
             contacts=f"Секретарь конкурсной комиссии: {users['secretary'].full_name}, {users['secretary'].email}",
             required_education="высшее образование",
@@ -226,13 +226,13 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             state = account.application_state
             applicant = users[account.key]
             # A draft is half done: some documents uploaded, no consent yet.
-            codes = mandatory[:3] if state == "draft" else mandatory
+            kinds = mandatory[:3] if state == "draft" else mandatory
             application = Application(
                 contest=contest, applicant=applicant,
                 consent_given_at=None if state == "draft" else now,
                 consent_text_version=None if state == "draft" else CONSENT_TEXT_VERSION,
             )
-            for code, title in codes:
+            for code, title in kinds:
                 content = _document_bytes(account.email, code)
                 application.documents.append(ApplicationDocument(
                     kind_code=code, original_name=f"{title}.pdf", content_type="application/pdf",

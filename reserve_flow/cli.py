@@ -68,20 +68,26 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     Run again, it reuses the data it finds. The database is the configured one
     (RESERVE_FLOW_CONFIG, RESERVE_FLOW_DATABASE_URL): by default a SQLite file in ./instance.
     """
+    from sqlalchemy.exc import OperationalError
+
     from reserve_flow import create_app, migrate
     from reserve_flow.services.demo import seed_demo
 
     rt = _runtime()
+    database = rt.db.url.render_as_string(hide_password=True)
     rt.settings.instance_path.mkdir(parents=True, exist_ok=True)
     _ensure_sqlite_folder(rt.settings.database_url)
-    migrate.upgrade(rt.db)
-    seed = seed_demo(rt)
+    try:
+        migrate.upgrade(rt.db)
+        seed = seed_demo(rt)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise click.ClickException(f"database {database}: {reason}") from None
 
-    database = rt.db.url.render_as_string(hide_password=True)
     if seed.created:
         click.echo(f"Демонстрационные данные созданы / Demo data created: {database}")
     else:
-        click.echo(f"Демонстрационные данные уже есть, используются они / Demo data already there, reused: {database}")
+        click.echo(f"Демонстрационные данные уже есть, берём их / Demo data already there, reused: {database}")
     rows = [("Роль / Role", "ФИО / Name", "E-mail", "Пароль / Password")]
     for account in seed.accounts:
         role = f"{account.role_label('ru')} / {account.role_label('en')}"

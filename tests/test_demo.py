@@ -218,3 +218,14 @@ def test_demo_command_creates_and_migrates_a_new_sqlite_file(tmp_path, clean_env
     assert path.is_file()
     assert (tmp_path / "demo-instance").is_dir()
     assert _seeded(f"sqlite:///{path}")[0] == SEEDED_STATES
+
+
+def test_demo_command_against_an_unreachable_database_fails_in_one_line(clean_env):
+    clean_env.setenv("RESERVE_FLOW_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+
+    result = CliRunner().invoke(main, ["demo", "--no-serve"])
+
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: database postgresql+psycopg://postgres@127.0.0.1:1/nowhere:")

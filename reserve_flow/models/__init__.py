@@ -1,6 +1,7 @@
 """All ORM classes, imported here so that metadata (and Alembic) sees every table."""
 
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
+from reserve_flow.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
 from reserve_flow.models.contests import (
     Application,
     CommissionSeat,
@@ -12,6 +13,8 @@ from reserve_flow.models.deadlines import Deadline
 from reserve_flow.models.documents import ApplicationDocument
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
+from reserve_flow.models.protocols import Protocol, ProtocolCounter
+from reserve_flow.models.reserve import ReserveMembership
 
 __all__ = [
     "Application",
@@ -24,10 +27,18 @@ __all__ = [
     "ContestDocumentKind",
     "Deadline",
     "LoginThrottle",
+    "MeetingAttendance",
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",
+    "Protocol",
+    "ProtocolCounter",
     "ROLES",
+    "Recusal",
+    "ReserveMembership",
+    "Score",
     "User",
     "UserRole",
+    "Vote",
+    "VoteResult",
 ]

@@ -55,3 +55,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     from reserve_flow.web import applications; app.register_blueprint(applications.bp)
+    from reserve_flow.web import commission; app.register_blueprint(commission.bp)

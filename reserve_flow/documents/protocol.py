@@ -117,7 +117,7 @@ def blocks(c: ProtocolContent) -> list[Block]:
     ]
     for a in c.applications:
         out.append(("para", f"{a.applicant}: «за» — {', '.join(a.votes_for) or 'нет'}; "
-                            f"«против» — {', '.join(a.votes_against) or 'нет'}. {a.why.capitalize()}."))
+                            f"«против» — {', '.join(a.votes_against) or 'нет'}. {a.why[:1].upper()}{a.why[1:]}."))
     out += [
         ("heading", "3. Решение комиссии"),
         ("para", "Включить в кадровый резерв руководителей образовательных организаций:"),

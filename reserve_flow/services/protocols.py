@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,8 +81,10 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
     marks = list(session.scalars(select(MeetingAttendance).where(MeetingAttendance.contest_id == contest.id)))
     present = {m.member_id for m in marks if m.present}
     meeting_date = max((m.marked_at for m in marks), default=runtime.now()).astimezone(runtime.tz).date()
-    attendees = [Attendee(seat.user.full_name, _role_label(contest, seat.user_id), seat.user_id in present)
-                 for seat in contest.seats]
+    # The chair first, then the members by name, the secretary last: as protocols list them.
+    order = {"председатель комиссии": 0, "член комиссии": 1, "секретарь комиссии": 2}
+    attendees = sorted((Attendee(seat.user.full_name, _role_label(contest, seat.user_id), seat.user_id in present)
+                        for seat in contest.seats), key=lambda a: (order[a.role], a.name))
 
     rows = ranking(session, contest)
     application_ids = [r.application.id for r in rows]
@@ -207,10 +209,6 @@ def generate(runtime: Runtime, session: Session, user: User, contest_id: int) ->
 def contest_protocols(session: Session, contest: Contest) -> list[Protocol]:
     return list(session.scalars(select(Protocol).where(Protocol.contest_id == contest.id)
                                 .order_by(Protocol.year, Protocol.number)))
-
-
-def protocol_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Protocol)) or 0
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from reserve_flow.models import (
 )
 from tests.commission_fixtures import (  # noqa: F401  (the fixture)
     add_members,
-    attend,
     audit_events,
     commission,
     post,

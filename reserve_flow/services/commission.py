@@ -47,6 +47,7 @@ SUBJECT_TYPE = "application_assessment"
 COMMISSION_STATES = ("admitted", "assessed", "voting", "included", "not_included")
 OPEN_STATES = ("admitted", "assessed", "voting")
 COMMISSION_ROLES = ("secretary", "chair", "member")
+ROLE_LABELS = {"chair": "председатель комиссии", "secretary": "секретарь комиссии", "member": "член комиссии"}
 
 MESSAGES.update({
     "commission.members_only": {
@@ -470,6 +471,22 @@ def member_status(session: Session, user: User, application: Application) -> str
     if vote is not None:
         parts.append("голос «за»" if vote else "голос «против»")
     return ", ".join(parts)
+
+
+def seat_role(contest: Contest, user_id: int) -> str:
+    """The role a seat holder sits in: chair, secretary or member."""
+    if user_id == contest.chair_id:
+        return "chair"
+    if user_id == contest.secretary_id:
+        return "secretary"
+    return "member"
+
+
+def ordered_seats(contest: Contest) -> list[tuple[User, str]]:
+    """The commission as protocols list it: the chair, the members by name, the secretary."""
+    rank = {"chair": 0, "member": 1, "secretary": 2}
+    seats = [(seat.user, seat_role(contest, seat.user_id)) for seat in contest.seats]
+    return sorted(seats, key=lambda pair: (rank[pair[1]], pair[0].full_name))
 
 
 def attendance_marks(session: Session, contest: Contest) -> dict[int, bool]:

@@ -28,7 +28,13 @@ from reserve_flow.models import (
     User,
     Vote,
 )
-from reserve_flow.services.commission import CommissionNotFound, CommissionRefused, get_contest
+from reserve_flow.services.commission import (
+    ROLE_LABELS,
+    CommissionNotFound,
+    CommissionRefused,
+    get_contest,
+    ordered_seats,
+)
 from reserve_flow.services.ranking import ranking
 from reserve_flow.workflow.audit import append_event
 
@@ -57,14 +63,6 @@ MESSAGES.update({
 })
 
 
-def _role_label(contest: Contest, user_id: int) -> str:
-    if user_id == contest.chair_id:
-        return "председатель комиссии"
-    if user_id == contest.secretary_id:
-        return "секретарь комиссии"
-    return "член комиссии"
-
-
 def _score(value: float | None) -> str:
     if value is None:
         return "—"
@@ -81,10 +79,8 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
     marks = list(session.scalars(select(MeetingAttendance).where(MeetingAttendance.contest_id == contest.id)))
     present = {m.member_id for m in marks if m.present}
     meeting_date = max((m.marked_at for m in marks), default=runtime.now()).astimezone(runtime.tz).date()
-    # The chair first, then the members by name, the secretary last: as protocols list them.
-    order = {"председатель комиссии": 0, "член комиссии": 1, "секретарь комиссии": 2}
-    attendees = sorted((Attendee(seat.user.full_name, _role_label(contest, seat.user_id), seat.user_id in present)
-                        for seat in contest.seats), key=lambda a: (order[a.role], a.name))
+    attendees = [Attendee(user.full_name, ROLE_LABELS[role], user.id in present)
+                 for user, role in ordered_seats(contest)]
 
     rows = ranking(session, contest)
     application_ids = [r.application.id for r in rows]

@@ -25,7 +25,7 @@ from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
 
-ROLE_LABELS = {"chair": "председатель комиссии", "secretary": "секретарь комиссии", "member": "член комиссии"}
+ROLE_LABELS = service.ROLE_LABELS
 
 
 def _language() -> str:
@@ -59,14 +59,6 @@ def _application(application_id: int) -> Application:
 
 def _roles(contest: Contest) -> set[str]:
     return service.commission_roles(current_user, contest)
-
-
-def _seat_role(contest: Contest, user_id: int) -> str:
-    if user_id == contest.chair_id:
-        return "chair"
-    if user_id == contest.secretary_id:
-        return "secretary"
-    return "member"
 
 
 def _version() -> int:
@@ -106,7 +98,7 @@ def _render_contest(contest_id: int, *, error: str | None = None, status: int = 
     return render_template(
         "commission/contest.html", contest=contest, state_label=_state_label(contest), roles=roles,
         applications=applications, marks=service.attendance_marks(session, contest),
-        seats=[(seat.user, ROLE_LABELS[_seat_role(contest, seat.user_id)]) for seat in contest.seats],
+        seats=[(user, ROLE_LABELS[role]) for user, role in service.ordered_seats(contest)],
         protocols=protocols.contest_protocols(session, contest), error=error,
     ), status
 

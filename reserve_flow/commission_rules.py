@@ -88,6 +88,15 @@ def assessment_progress(session: Session, application: Application) -> Assessmen
     return AssessmentProgress(quorum=application_quorum(contest, recused), scorers=scorers, done=done)
 
 
+def _members(n: int) -> str:
+    """"1 член комиссии", "3 члена комиссии", "5 членов комиссии"."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} член комиссии"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} члена комиссии"
+    return f"{n} членов комиссии"
+
+
 @dataclass(frozen=True)
 class Decision:
     trigger: str | None  # include | not_include; None: a casting vote is needed first
@@ -112,6 +121,11 @@ class Tally:
     @property
     def has_quorum(self) -> bool:
         return len(self.votes) >= self.quorum
+
+    def quorum_shortfall(self) -> str:
+        """Why there is no quorum, in Russian (for the refusal messages)."""
+        return (f"проголосовали {_members(len(self.votes))} из присутствующих и не заявивших самоотвод, "
+                f"а для кворума нужно не менее {self.quorum}")
 
     @property
     def is_tie(self) -> bool:

@@ -20,6 +20,7 @@ from reserve_flow.models import (
     Score,
     VoteResult,
 )
+from reserve_flow.workflow.errors import GuardFailed
 from tests.commission_fixtures import (  # noqa: F401  (the fixture)
     add_members,
     audit_events,
@@ -34,6 +35,7 @@ from tests.commission_fixtures import (  # noqa: F401  (the fixture)
     version_of,
     vote,
 )
+from tests.conftest import _csrf_token, load_user
 
 
 def app_url(application_id: int, action: str = "") -> str:
@@ -410,8 +412,8 @@ def test_the_quorum_counts_votes_cast_and_the_chairs_vote_breaks_a_tie(auth, cli
     auth.login("chair@example.ru")
     before = snapshot(runtime)
     refused(close(client, runtime, commission.first), 400,
-            "нет кворума: проголосовали 3 члена комиссии из присутствующих и не заявивших самоотвод, "
-            "а для кворума нужно не менее 4.")
+            "Голосование нельзя закрыть — нет кворума: проголосовали 3 члена комиссии из присутствующих "
+            "и не заявивших самоотвод, а для кворума нужно не менее 4.")
     assert snapshot(runtime) == before
     vote(runtime, commission, "member3", commission.first, False)  # 2 : 2 with the chair "for": the chair decides
     assert close(client, runtime, commission.first).status_code == 303
@@ -425,11 +427,23 @@ def test_closing_without_a_quorum_is_refused_and_says_so(auth, client, commissio
     auth.login("chair@example.ru")
     before = snapshot(runtime)
     response = close(client, runtime, commission.first)
-    refused(response, 400, "Действие «Включить в резерв (по итогам голосования)» невозможно: нет кворума: "
-                           "проголосовали 2 члена комиссии из присутствующих и не заявивших самоотвод, "
-                           "а для кворума нужно не менее 3.")
+    refused(response, 400, "Голосование нельзя закрыть — нет кворума: проголосовали 2 члена комиссии "
+                           "из присутствующих и не заявивших самоотвод, а для кворума нужно не менее 3.")
     assert snapshot(runtime) == before
     assert state_of(runtime, commission.first) == "voting"
+    # The engine refuses it too, whoever fires it, even with a result recorded.
+    with pytest.raises(GuardFailed) as refusal:
+        with runtime.transaction() as s:
+            application = s.get(Application, commission.first)
+            s.add(VoteResult(application_id=application.id, eligible=2, quorum=2, votes_for=2, votes_against=0,
+                             casting_vote=None, decision="include", closed_at=application.created_at,
+                             closed_by_id=commission.user("chair")))
+            s.flush()
+            runtime.engine.fire(application, "include", load_user(s, commission.district, "chair"))
+    assert str(refusal.value) == ("Действие «Включить в резерв (по итогам голосования)» невозможно: нет кворума: "
+                                  "проголосовали 2 члена комиссии из присутствующих и не заявивших самоотвод, "
+                                  "а для кворума нужно не менее 3.")
+    assert snapshot(runtime) == before
 
 
 def test_a_tie_is_broken_by_the_chairs_own_vote(auth, client, commission, runtime):
@@ -491,9 +505,6 @@ def test_only_the_chair_closes_the_vote(auth, client, commission, runtime):
 
 
 def test_the_engine_itself_refuses_an_include_without_the_vote(auth, client, commission, runtime):
-    from reserve_flow.workflow.errors import GuardFailed
-    from tests.conftest import load_user
-
     to_voting(runtime, commission, commission.first)
     vote(runtime, commission, "chair", commission.first, True)
     vote(runtime, commission, "member", commission.first, False)
@@ -502,7 +513,6 @@ def test_the_engine_itself_refuses_an_include_without_the_vote(auth, client, com
     # Through the generic case page: the vote was never closed, so no result is recorded.
     auth.login("chair@example.ru")
     html = client.get(f"/applications/{commission.first}").get_data(as_text=True)
-    from tests.conftest import _csrf_token
     response = client.post(f"/applications/{commission.first}/fire/include",
                            data={"csrf_token": _csrf_token(html), "version": version_of(runtime, commission.first)})
     refused(response, 400, "итоги голосования не подведены")

@@ -114,6 +114,10 @@ MESSAGES.update({
         "ru": "Голосование закрывает председатель комиссии.",
         "en": "The commission's chair closes the vote.",
     },
+    "commission.no_quorum": {
+        "ru": "Голосование нельзя закрыть — нет кворума: {detail}.",
+        "en": "The vote cannot be closed without a quorum: {detail}.",
+    },
     "commission.casting_needed": {
         "ru": "Голоса разделились поровну ({votes_for} «за», {votes_against} «против»): "
               "председатель, не голосовавший по заявлению, подаёт решающий голос при закрытии голосования.",
@@ -397,14 +401,16 @@ def close_vote(runtime: Runtime, session: Session, user: User, application_id: i
         if application.state != "voting":
             raise CommissionRefused("vote_not_open", state=_state_label(runtime, application))
         tally = rules.tally(session, application)
+        if not tally.has_quorum:  # the engine's vote_quorum guard would refuse too; this says it plainly
+            raise CommissionRefused("no_quorum", detail=tally.quorum_shortfall())
         casting = {rules.INCLUDE: True, rules.NOT_INCLUDE: False}.get(casting_vote or "")
         if not tally.needs_casting_vote:
             casting = None
-        elif tally.has_quorum and casting is None:
+        elif casting is None:
             raise CommissionRefused("casting_needed", votes_for=tally.votes_for, votes_against=tally.votes_against)
         decision = tally.decide(casting)
-        # Without a quorum there is no decision; not_include's quorum guard then says so.
-        trigger = decision.trigger or rules.NOT_INCLUDE
+        trigger = decision.trigger
+        assert trigger is not None  # a tie without the chair's vote was handled above
         now = runtime.now()
         session.add(VoteResult(application_id=application.id, eligible=len(tally.eligible), quorum=tally.quorum,
                                votes_for=tally.votes_for, votes_against=tally.votes_against, casting_vote=casting,

@@ -9,14 +9,6 @@ from reserve_flow.models import VoteResult
 from reserve_flow.workflow.guards.registry import GuardContext, guard
 
 
-def _members(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} член комиссии"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} члена комиссии"
-    return f"{n} членов комиссии"
-
-
 @guard("assessment_quorum", ru="оценки по всем критериям выставили не все, кто нужен для кворума: {detail}.",
        en="too few members have scored every criterion for a quorum: {detail}.")
 def _assessment_quorum(ctx: GuardContext) -> str | None:
@@ -29,10 +21,7 @@ def _assessment_quorum(ctx: GuardContext) -> str | None:
 @guard("vote_quorum", ru="нет кворума: {detail}.", en="no quorum: {detail}.")
 def _vote_quorum(ctx: GuardContext) -> str | None:
     tally = rules.tally(ctx.session, ctx.subject)
-    if tally.has_quorum:
-        return None
-    return (f"проголосовали {_members(len(tally.votes))} из присутствующих и не заявивших самоотвод, "
-            f"а для кворума нужно не менее {tally.quorum}")
+    return None if tally.has_quorum else tally.quorum_shortfall()
 
 
 def _decided(ctx: GuardContext, trigger: str) -> str | None:

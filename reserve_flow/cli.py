@@ -23,7 +23,20 @@ def _runtime():
         raise click.ClickException("workflow definitions have problems:\n" + str(exc)) from None
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command answers an unreachable database with one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+            raise click.ClickException(f"database error: {reason}") from None
+
+
+@click.group(cls=_Commands)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file (otherwise RESERVE_FLOW_CONFIG).")
 def main(config_path: str | None) -> None:

@@ -100,11 +100,11 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
 
     for name, state in definition.states.items():
         text = state.label("ru")
-        attrs: dict[str, str] = {"id": f"state-{name}", "tooltip": name}
+        attrs: dict[str, str] = {"id": f"state-{name}", "tooltip": state.label("ru")}
         if state.deadline:
             text += "\n" + labels.deadline_short(state.deadline, params)
             expiry = definition.transition(state.deadline.on_expiry or "", name)
-            attrs["tooltip"] = labels.deadline_long(state.deadline, expiry)
+            attrs["tooltip"] += ". " + labels.deadline_long(state.deadline, expiry)
         if state.terminal:
             attrs["peripheries"] = "2"
         classes = ["state"]

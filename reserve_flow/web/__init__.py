@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
 
     formatting.init_app(app)
 
-    from reserve_flow.web import applications, auth, contests, diagrams, main, public
+    from reserve_flow.web import admin, applications, auth, contests, diagrams, main, public
 
-    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, diagrams.bp):
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp):
         app.register_blueprint(blueprint)

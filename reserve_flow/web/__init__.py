@@ -50,9 +50,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
 
-    from reserve_flow.web import auth, main
+    from reserve_flow.web import format as formatting
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    from reserve_flow.web import applications; app.register_blueprint(applications.bp)
-    from reserve_flow.web import commission; app.register_blueprint(commission.bp)
+    formatting.init_app(app)
+
+    from reserve_flow.web import admin, applications, auth, contests, diagrams, main, public
+
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp):
+        app.register_blueprint(blueprint)
+    from reserve_flow.web import commission
+    app.register_blueprint(commission.bp)

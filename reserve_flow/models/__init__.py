@@ -12,6 +12,7 @@ from reserve_flow.models.deadlines import Deadline
 from reserve_flow.models.documents import ApplicationDocument
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
+from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
     "Application",
@@ -23,11 +24,13 @@ __all__ = [
     "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
+    "DeadlineNotice",
     "LoginThrottle",
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",
     "ROLES",
+    "SchedulerLease",
     "User",
     "UserRole",
 ]

@@ -341,24 +341,29 @@ class AdvisoryLockLeader:
     def hold(self, now: datetime) -> bool:
         if self._connection is not None:
             try:
-                self._connection.exec_driver_sql("SELECT 1")
+                self._query("SELECT 1")
                 return True
             except DBAPIError:
                 log.warning("scheduler: lost the connection holding the lock")
                 self._close()
-        connection = self.runtime.db.connect()
-        connection.detach()  # a physical connection of its own: the lock lives and dies with it
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        self._connection = self.runtime.db.connect()
+        self._connection.detach()  # a physical connection of its own: the lock lives and dies with it
         try:
-            got = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            if self._query("SELECT pg_try_advisory_lock(:key)", key=ADVISORY_LOCK_KEY):
+                return True
         except DBAPIError:
-            connection.close()
+            self._close()
             raise
-        if got:
-            self._connection = connection
-            return True
-        connection.close()
+        self._close()
         return False
+
+    def _query(self, sql: str, **params: Any) -> Any:
+        """Run one statement and end its transaction at once (a session-level advisory
+        lock outlives the transaction; an idle-in-transaction connection would not do)."""
+        assert self._connection is not None
+        value = self._connection.scalar(text(sql), params)
+        self._connection.commit()
+        return value
 
     def _close(self) -> None:
         if self._connection is not None:
@@ -371,7 +376,7 @@ class AdvisoryLockLeader:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                self._query("SELECT pg_advisory_unlock(:key)", key=ADVISORY_LOCK_KEY)
             except DBAPIError:
                 pass
         self._close()

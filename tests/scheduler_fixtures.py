@@ -116,11 +116,11 @@ def fire(runtime, application_id: int, trigger: str, actor_key: str | None, dist
         runtime.engine.clock = previous
 
 
-def add_application(runtime, district, key: str, name: str) -> int:
-    """Another applicant's complete draft in the district's contest; returns its id."""
+def add_application(runtime, district, key: str, name: str, contest_id: int | None = None) -> int:
+    """Another applicant's complete draft in the district's contest (or `contest_id`); returns its id."""
     with runtime.transaction() as s:
         user = create_user(s, email=f"{key}@example.ru", full_name=name, password=PASSWORD, roles=["applicant"])
-        application = Application(contest_id=district.contest_id, applicant_id=user.id,
+        application = Application(contest_id=contest_id or district.contest_id, applicant_id=user.id,
                                   consent_given_at=NOW, consent_text_version="2026-1")
         application.documents = [
             ApplicationDocument(kind_code=code, original_name=f"{code}.pdf", content_type="application/pdf",
@@ -136,3 +136,30 @@ def add_application(runtime, district, key: str, name: str) -> int:
 def user_email(runtime, user_id: int) -> str:
     with runtime.sessions() as s:
         return s.get(User, user_id).email
+
+
+def add_contest(runtime, district, secretary_key: str, secretary_name: str) -> int:
+    """A second contest, announced and accepting, whose commission has another
+    secretary (a new user `secretary_key`); the district's chair chairs it too."""
+    from datetime import date
+
+    from reserve_flow.models import CommissionSeat, Contest, ContestCriterion, ContestDocumentKind
+
+    with runtime.transaction() as s:
+        secretary = create_user(s, email=f"{secretary_key}@example.ru", full_name=secretary_name,
+                                password=PASSWORD, roles=["secretary"])
+        district.users[secretary_key] = secretary.id
+        contest = Contest(title="Конкурс в резерв руководителей ДОО, 2026", announcement="Объявление.",
+                          accept_from=date(2026, 11, 1), accept_to=date(2026, 12, 15), check_period_days=5,
+                          fix_period_days=3, vote_period_days=5, chair_id=district.users["chair"],
+                          secretary_id=secretary.id)
+        contest.seats = [CommissionSeat(user_id=district.users["chair"]), CommissionSeat(user_id=secretary.id)]
+        contest.criteria = [ContestCriterion(name="Собеседование", max_score=10, position=1)]
+        contest.document_kinds = [ContestDocumentKind(code=code, title=title, mandatory=True, position=n)
+                                  for n, (code, title) in enumerate((("application", "Заявление"),
+                                                                     ("passport", "Паспорт")), 1)]
+        s.add(contest)
+        s.flush()
+        runtime.engine.fire(contest, "announce", secretary)
+        runtime.engine.fire(contest, "open_acceptance", secretary)
+        return contest.id

@@ -55,3 +55,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     from reserve_flow.web import applications; app.register_blueprint(applications.bp)
+    from reserve_flow.web import admin_outbox, deadlines, notifications
+    for module in (notifications, deadlines, admin_outbox):
+        app.register_blueprint(module.bp)

@@ -23,7 +23,20 @@ def _runtime():
         raise click.ClickException("workflow definitions have problems:\n" + str(exc)) from None
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command answers an unreachable database with one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+            raise click.ClickException(f"database error: {reason}") from None
+
+
+@click.group(cls=_Commands)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file (otherwise RESERVE_FLOW_CONFIG).")
 def main(config_path: str | None) -> None:
@@ -139,9 +152,13 @@ def scheduler() -> None:
     many as you like: one acts (a PostgreSQL advisory lock, a lease row on SQLite),
     the others wait and take over when it stops.
     """
+    from reserve_flow import migrate
     from reserve_flow.scheduler import run_forever
 
     rt = _runtime()
+    # Fail now, in one line, on a wrong or unmigrated database; later outages are only logged.
+    if migrate.current_revisions(rt.db) != migrate.head_revisions():
+        raise click.ClickException("the database is not at the latest revision: run `reserve-flow db upgrade`")
     _log_to_stderr()
     click.echo(f"scheduler: database {rt.db.url.render_as_string(hide_password=True)}, "
                f"every {rt.settings['scheduler']['scan_interval_seconds']} s; SIGTERM or Ctrl+C stops it")

@@ -32,7 +32,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from sqlalchemy import case, or_, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reserve_flow import workdays
@@ -406,6 +406,9 @@ class Ticker:
     def __call__(self) -> tuple[ScanResult, DispatchResult] | None:
         try:
             return self.tick()
+        except OperationalError as exc:  # the database is down or unreachable: try again next tick
+            log.warning("scheduler: database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0])
+            return None
         except Exception:  # noqa: BLE001 - a failed tick is logged; the next one runs as usual
             log.exception("scheduler: tick failed")
             return None

@@ -126,3 +126,21 @@ def test_scheduler_command_reports_a_bad_setting_in_one_line(monkeypatch, tmp_pa
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         "Error: configuration error: smtp.retry_base_seconds: expected a positive number, got 0"]
+
+
+def test_scheduler_command_refuses_an_unreachable_or_unmigrated_database(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("RESERVE_FLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RESERVE_FLOW_APP_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("RESERVE_FLOW_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    result = CliRunner().invoke(main, ["scheduler"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: database error:"), result.output
+
+    monkeypatch.setenv("RESERVE_FLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    result = CliRunner().invoke(main, ["scheduler"])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: the database is not at the latest revision: "
+                                     "run `reserve-flow db upgrade`")

@@ -50,11 +50,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
 
-    from reserve_flow.web import auth, main
+    from reserve_flow.web import format as formatting
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    from reserve_flow.web import applications; app.register_blueprint(applications.bp)
-    from reserve_flow.web import admin_outbox, deadlines, notifications
-    for module in (notifications, deadlines, admin_outbox):
-        app.register_blueprint(module.bp)
+    formatting.init_app(app)
+
+    from reserve_flow.web import admin, admin_outbox, applications, auth, contests, deadlines, main, notifications, public
+
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp,
+                      notifications.bp, deadlines.bp, admin_outbox.bp):
+        app.register_blueprint(blueprint)

@@ -5,24 +5,19 @@ waiting for another try; a failed one can be queued again."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow import notify
 from reserve_flow.models import User
 from reserve_flow.web import db, runtime
+from reserve_flow.web.admin import admin_required
 
 bp = Blueprint("admin_outbox", __name__, url_prefix="/admin/outbox")
 
 
-def _require_admin() -> None:
-    if not current_user.has_role("admin"):
-        abort(403)
-
-
 @bp.route("/")
-@login_required
+@admin_required
 def index():
-    _require_admin()
     rt = runtime()
     session = db()
     rows = []
@@ -40,9 +35,8 @@ def index():
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])
-@login_required
+@admin_required
 def retry(message_id: int):
-    _require_admin()
     session = db()
     try:
         message = notify.retry(session, message_id, current_user, runtime().now())

@@ -69,14 +69,15 @@ def _free_port() -> int:
 class SmtpServer:
     """An SMTP server on 127.0.0.1 that can be stopped and started again on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options) -> None:
         self.port = _free_port()
+        self.options = options  # for aiosmtpd's Controller: TLS contexts, an authenticator
         self.received: list[Received] = []
         self.refuse: set[str] = set()  # addresses answered with 550
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **self.options)
         self._controller.start()
 
     def stop(self) -> None:

@@ -15,6 +15,7 @@ from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
 from reserve_flow.models.protocols import Protocol, ProtocolCounter
 from reserve_flow.models.reserve import ReserveMembership
+from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
     "Application",
@@ -26,6 +27,7 @@ __all__ = [
     "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
+    "DeadlineNotice",
     "LoginThrottle",
     "MeetingAttendance",
     "ORGANIZATION_KINDS",
@@ -37,6 +39,7 @@ __all__ = [
     "Recusal",
     "ReserveMembership",
     "Score",
+    "SchedulerLease",
     "User",
     "UserRole",
     "Vote",

@@ -54,9 +54,11 @@ def init_app(app: Flask) -> None:
 
     formatting.init_app(app)
 
-    from reserve_flow.web import admin, applications, auth, contests, diagrams, main, public
+    from reserve_flow.web import (admin, admin_outbox, applications, auth, contests, deadlines, diagrams, main,
+                                  notifications, public)
 
-    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp):
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
+                      notifications.bp, deadlines.bp, admin_outbox.bp):
         app.register_blueprint(blueprint)
     from reserve_flow.web import commission
     app.register_blueprint(commission.bp)

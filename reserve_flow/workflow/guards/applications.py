@@ -24,3 +24,12 @@ def _documents_complete(ctx: GuardContext) -> str | None:
        en="consent to personal-data processing is missing.")
 def _consent_given(ctx: GuardContext) -> str | None:
     return None if ctx.subject.consent_given_at is not None else ""
+
+
+@guard("returned_documents_replaced", ru="не заменены документы, возвращённые на доработку: {detail}.",
+       en="documents returned for correction are not replaced: {detail}.")
+def _returned_documents_replaced(ctx: GuardContext) -> str | None:
+    titles = {k.code: k.title for k in ctx.subject.contest.document_kinds}
+    left = [f"{titles.get(d.kind_code, d.kind_code)} ({d.original_name})"
+            for d in sorted(ctx.subject.documents, key=lambda d: d.id) if d.review_status == "returned"]
+    return "; ".join(left) if left else None

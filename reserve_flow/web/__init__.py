@@ -55,3 +55,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     from reserve_flow.web import applications; app.register_blueprint(applications.bp)
+    from reserve_flow.web import applicant; app.register_blueprint(applicant.bp)
+    from reserve_flow.web import check; app.register_blueprint(check.bp)

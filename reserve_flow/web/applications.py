@@ -7,15 +7,18 @@ services.applications.fire_application (and so through the engine) only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from reserve_flow.models import Application, AuditEvent
+from reserve_flow.documents.storage import DOCX
 from reserve_flow.services import applications as service
+from reserve_flow.services import documents as documents_service
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.web import db, runtime
 
@@ -24,6 +27,7 @@ bp = Blueprint("applications", __name__, url_prefix="/applications")
 # Labels for audit events that are not workflow transitions.
 EVENT_KIND_LABELS = {
     "personal_file_viewed": "Просмотр личного дела",
+    "document_replaced": "Документ заменён после возврата",
 }
 
 
@@ -31,11 +35,11 @@ def _language() -> str:
     return current_app.config.get("RESERVE_FLOW_LANGUAGE", "ru")
 
 
-def _format_time(moment: datetime) -> str:
+def format_time(moment: datetime) -> str:
     return moment.astimezone(runtime().tz).strftime("%d.%m.%Y %H:%M")
 
 
-def _format_size(size: int) -> str:
+def format_size(size: int) -> str:
     """A file size the Russian way: 980 Б, 1,5 КБ, 2,3 МБ."""
     if size < 1024:
         return f"{size} Б"
@@ -83,10 +87,13 @@ def _history_rows(events: list[AuditEvent]) -> list[HistoryRow]:
             action = transition.label(language) if transition else (event.trigger or "")
         else:
             action = EVENT_KIND_LABELS.get(event.kind, event.kind)
+            file_name = json.loads(event.data or "{}").get("file")
+            if file_name:
+                action = f"{action}: {file_name}"
         state_from = definition.states.get(event.from_state or "")
         state_to = definition.states.get(event.to_state or "")
         rows.append(HistoryRow(
-            time=_format_time(event.occurred_at),
+            time=format_time(event.occurred_at),
             actor=event.actor_name,
             action=action,
             from_label=state_from.label(language) if state_from else "",
@@ -96,7 +103,7 @@ def _history_rows(events: list[AuditEvent]) -> list[HistoryRow]:
     return rows
 
 
-def _state_label(application: Application) -> str:
+def state_label(application: Application) -> str:
     state = runtime().workflows.definition_for(application).states.get(application.state)
     return state.label(_language()) if state else application.state
 
@@ -124,7 +131,7 @@ def index():
     rows = [
         {
             "application": a,
-            "state_label": _state_label(a),
+            "state_label": state_label(a),
             "deadline": deadline_text(service.deadline_status(deadlines[a.id], now, rt.tz)) if a.id in deadlines else "",
         }
         for a in items
@@ -151,7 +158,7 @@ def _render_case(application: Application, *, error: str | None = None, status: 
     return render_template(
         "applications/show.html",
         application=application,
-        state_label=_state_label(application),
+        state_label=state_label(application),
         deadline=status_of_deadline,
         deadline_text=deadline_text(status_of_deadline),
         documents=sorted(application.documents, key=lambda d: (kinds[d.kind_code].position if d.kind_code in kinds else 999, d.id)),
@@ -162,9 +169,11 @@ def _render_case(application: Application, *, error: str | None = None, status: 
         error=error,
         reason=reason,
         failed_trigger=failed_trigger,
-        format_time=_format_time,
-        format_size=_format_size,
+        format_time=format_time,
+        format_size=format_size,
         tz_name=str(rt.tz),
+        is_owner=application.applicant_id == current_user.id,
+        is_secretary=application.holds_role(current_user, "secretary"),
     ), status
 
 
@@ -199,5 +208,25 @@ def fire(application_id: int, trigger: str):
     definition = rt.workflows.definition_for(application)
     transition = next((t for t in definition.transitions if t.trigger == trigger), None)
     label = transition.label(_language()) if transition else trigger
-    flash(f"Выполнено: {label}. Состояние: {_state_label(application)}.", "success")
+    flash(f"Выполнено: {label}. Состояние: {state_label(application)}.", "success")
     return redirect(url_for("applications.show", application_id=application_id), code=303)
+
+
+@bp.route("/<int:application_id>/documents/<int:document_id>")
+@login_required
+def document(application_id: int, document_id: int):
+    """A stored document, to whoever may see the application (404 for anyone else).
+    Shown in the browser (PDF, images) or, with ?download=1 and for DOCX, downloaded.
+    A look by anyone but the owner is logged as a personal-file access."""
+    try:
+        record, path = documents_service.open_document(runtime(), db(), current_user, application_id, document_id)
+    except (service.ApplicationNotFound, documents_service.DocumentNotFound):
+        abort(404)
+    as_attachment = request.args.get("download") == "1" or record.content_type == DOCX
+    response = send_file(path, mimetype=record.content_type, as_attachment=as_attachment,
+                         download_name=record.original_name, etag=False, max_age=0)
+    # The type was checked from the bytes at upload; never let a browser guess another.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

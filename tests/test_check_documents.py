@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Contest
+from reserve_flow.models import ApplicantProfile, AuditEvent, Contest
 from reserve_flow.services.users import create_user
 from tests.applicant_fixtures import (
     DOCX,
@@ -60,6 +60,11 @@ def test_queue_lists_submitted_applications_nearest_deadline_first(auth, client,
     assert html.index("Второв Сергей Павлович") < html.index("Заявителева Елена Андреевна")
     assert "01.12.2026" in html and "02.12.2026" in html
     assert f'href="/check/{early}"' in html
+    # The fixture's applicant never filled a profile: the checklist says so and writes none.
+    html = _check(client, district.application_id).get_data(as_text=True)
+    assert "Дата рождения</dt><dd>не указана" in html
+    with runtime.sessions() as s:
+        assert s.get(ApplicantProfile, district.users["applicant"]) is None
 
 
 def test_queue_and_checklist_are_the_contest_secretarys_only(auth, client, runtime, district):

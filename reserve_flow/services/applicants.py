@@ -71,6 +71,16 @@ def profile_of(session: Session, user: User) -> ApplicantProfile:
     return profile
 
 
+def profile_for_reading(session: Session, user: User) -> ApplicantProfile:
+    """The user's profile, or a blank one that is not saved (for others' eyes: reading
+    someone's file must not write to it)."""
+    profile = session.get(ApplicantProfile, user.id)
+    if profile is None:
+        profile = ApplicantProfile(user_id=user.id, user=user, phone="", education_level="", education="",
+                                   employer_name="")
+    return profile
+
+
 @dataclass
 class ProfileData:
     full_name: str
@@ -212,8 +222,8 @@ def requirements(contest: Contest, profile: ApplicantProfile | None = None) -> l
     The refusal form cites one of these."""
     found = [Requirement(
         "education", f"Образование: {contest.required_education}",
-        value=(f"{EDUCATION_LEVELS.get(profile.education_level, 'не указано')}; {profile.education}"
-               if profile else ""),
+        value="; ".join(part for part in (EDUCATION_LEVELS.get(profile.education_level, "уровень не указан"),
+                                          profile.education) if part) if profile else "",
         met=_education_met(contest.required_education, profile.education_level) if profile else None,
     )]
     for code, minimum, label, attribute in (

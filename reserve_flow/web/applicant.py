@@ -282,7 +282,6 @@ def _render(application: Application, *, error: str | None = None, error_kind: s
     deadline = applications_service.open_deadlines(session, [application.id]).get(application.id)
     deadline_status = applications_service.deadline_status(deadline, rt.now(), rt.tz) if deadline else None
     kinds = documents_service.kinds_with_documents(application)
-    returned = application.state == "returned"
     missing = [kind.title for kind, files in kinds
                if kind.mandatory and not any(f.review_status != "returned" for f in files)]
     actions = [t for t in rt.engine.available(application, current_user) if t.trigger in APPLICANT_TRIGGERS]
@@ -300,7 +299,6 @@ def _render(application: Application, *, error: str | None = None, error_kind: s
         missing=missing,
         replaceable=documents_service.replaceable_ids(application),
         can_add=application.state == "draft",
-        returned=returned,
         consent_open=application.state in applicants_service.EDITABLE_STATES,
         consent_text=applicants_service.CONSENT_TEXT,
         consent_version=applicants_service.CONSENT_TEXT_VERSION,
@@ -422,7 +420,7 @@ def act(application_id: int, trigger: str):
         errors = [e for field in form for e in field.errors if field.name != "version"]
         if not errors:
             abort(400)
-        return _refused(application.id, "; ".join(errors), forms={"withdraw": form})
+        return _refused(application.id, "; ".join(errors), forms={trigger: form})
     try:
         expected_version = int(form.version.data)
     except ValueError:

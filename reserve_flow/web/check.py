@@ -100,8 +100,7 @@ def _render(application: Application, *, error: str | None = None, status: int =
     rt = runtime()
     session = db()
     service.record_view(rt, session, application, current_user)
-    profile = applicants_service.profile_of(session, application.applicant)
-    session.commit()
+    profile = applicants_service.profile_for_reading(session, application.applicant)
     deadline = service.open_deadlines(session, [application.id]).get(application.id)
     deadline_status = service.deadline_status(deadline, rt.now(), rt.tz) if deadline else None
     viewing = None

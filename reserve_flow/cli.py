@@ -23,7 +23,20 @@ def _runtime():
         raise click.ClickException("workflow definitions have problems:\n" + str(exc)) from None
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command answers an unreachable database with one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+            raise click.ClickException(f"database error: {reason}") from None
+
+
+@click.group(cls=_Commands)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file (otherwise RESERVE_FLOW_CONFIG).")
 def main(config_path: str | None) -> None:
@@ -184,3 +197,38 @@ def workflows_check(directory: str | None) -> None:
     for d in definitions.values():
         click.echo(f"{d.path.name if d.path else d.name}: {d.name}: "
                    f"{len(d.states)} states, {len(d.transitions)} transitions: ok")
+
+
+@workflows.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["bpmn", "dot", "svg"]), default="bpmn", show_default=True,
+              help="BPMN 2.0 XML for modelers, Graphviz DOT source, or an SVG picture.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output).")
+def workflows_export(name: str, fmt: str, output: str | None) -> None:
+    """Export workflow NAME as BPMN 2.0 XML, DOT or SVG."""
+    from reserve_flow.runtime import WORKFLOWS_DIR
+    from reserve_flow.workflow.bpmn import export_bpmn
+    from reserve_flow.workflow.diagram import DiagramUnavailable, render, workflow_graph
+    from reserve_flow.workflow.registry import check_directory
+
+    definitions, problems = check_directory(WORKFLOWS_DIR)
+    if problems:
+        raise click.ClickException("workflow definitions have problems:\n" + "\n".join(problems))
+    if name not in definitions:
+        raise click.ClickException(f"no workflow {name!r} (known: {', '.join(sorted(definitions))})")
+    definition = definitions[name]
+    try:
+        if fmt == "bpmn":
+            content = export_bpmn(definition)
+        elif fmt == "dot":
+            content = workflow_graph(definition).source.encode("utf-8")
+        else:
+            content = render(workflow_graph(definition), "svg")
+    except DiagramUnavailable as exc:
+        raise click.ClickException(f"{exc} / Graphviz 'dot' is not installed (Debian package graphviz)") from None
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    Path(output).write_bytes(content)
+    click.echo(f"{name}: {fmt} written to {output}", err=True)

@@ -159,3 +159,14 @@ def test_example_config_loads_and_names_the_secrets():
                  "RESERVE_FLOW_SMTP_PASSWORD"):
         assert name in text
     assert load_settings(EXAMPLE, env={}).values == load_settings(env={}).values
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["audit", "verify"],
+                                     ["users", "create", "--email", "a@b.ru", "--name", "А Б", "--role", "hr",
+                                      "--password", "long enough"]])
+def test_unreachable_database_is_one_line_for_every_command(env, command):
+    env.setenv("RESERVE_FLOW_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    result = run(*command)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: database error:"), result.output

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from reserve_flow.services.users import create_user
-from tests.applicant_fixtures import PDF, PNG, documents_of, snapshot, submitted, views
+from tests.applicant_fixtures import PDF, PNG, act, documents_of, ready_draft, snapshot, submitted, views
 from tests.conftest import PASSWORD
 
 
@@ -58,10 +58,25 @@ def test_anyone_else_gets_404_and_nothing_is_logged(auth, client, runtime, distr
 def test_a_document_of_another_application_is_404(auth, client, runtime, district):
     application_id = submitted(client, auth, district.contest_id)
     document = documents_of(runtime, application_id)[0]
+    auth.login("applicant@example.ru")  # the fixture's draft, submitted: the secretary sees it
+    assert act(client, district.application_id, "submit").status_code == 303
+    auth.logout()
     auth.login("secretary@example.ru")
-    # The fixture's draft is visible to the secretary, but the document is not on it.
+    assert client.get(f"/applications/{district.application_id}").status_code == 200
+    # ...but the other application's document is not reached through it.
     assert client.get(f"/applications/{district.application_id}/documents/{document.id}").status_code == 404
-    assert views(runtime, district.application_id) == []
+    assert all(data == {} for _, data in views(runtime, district.application_id))  # the case page only
+    assert views(runtime, application_id) == []
+
+
+def test_a_draft_is_the_applicants_alone(auth, client, runtime, district):
+    application_id = ready_draft(client, auth, district.contest_id)
+    document = documents_of(runtime, application_id)[0]
+    auth.logout()
+    auth.login("secretary@example.ru")
+    assert client.get(f"/applications/{application_id}/documents/{document.id}").status_code == 404
+    assert client.get(f"/check/{application_id}").status_code == 404
+    assert views(runtime, application_id) == []
 
 
 def test_a_row_without_a_stored_file_is_404(auth, client, runtime, district):

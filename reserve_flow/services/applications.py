@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from reserve_flow import workdays
@@ -44,10 +44,12 @@ def _sits_on_commission(user: User, contest: Contest) -> bool:
 
 
 def can_view(user: User, application: Application) -> bool:
-    """Whether `user` may open this application: its owner, a commission role holder on
-    its contest's commission, or an administrator."""
+    """Whether `user` may open this application: its owner, an administrator, or a
+    commission role holder on its contest's commission once it has been submitted."""
     if application.applicant_id == user.id or user.has_role("admin"):
         return True
+    if application.state == "draft":  # not yet handed to the commission: the applicant's alone
+        return False
     return any(user.has_role(r) for r in COMMISSION_ROLES) and _sits_on_commission(user, application.contest)
 
 
@@ -58,7 +60,8 @@ def _visible_clause(user: User) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = [Application.applicant_id == user.id]
     if any(user.has_role(r) for r in COMMISSION_ROLES):
         seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
-        clauses.append(or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
+        clauses.append(and_(Application.state != "draft",
+                            or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat)))
     return or_(*clauses) if clauses else false()
 
 
@@ -186,7 +189,7 @@ def check_queue(session: Session, user: User, states: tuple[str, ...] = ("submit
 def get_for_check(session: Session, user: User, application_id: int) -> Application:
     """The application if `user` is its contest's secretary; ApplicationNotFound otherwise."""
     application = session.get(Application, application_id)
-    if application is None or not application.holds_role(user, "secretary"):
+    if application is None or not can_view(user, application) or not application.holds_role(user, "secretary"):
         raise ApplicationNotFound(application_id)
     return application
 

@@ -26,6 +26,7 @@ from reserve_flow.models import (
     User,
 )
 from reserve_flow.runtime import Runtime
+from reserve_flow.services.contests import STANDARD_DOCUMENT_KINDS
 from reserve_flow.services.users import create_user
 
 DEMO_DOMAIN = "demo.reserve-flow.ru"
@@ -82,19 +83,6 @@ _APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("applicant3", "Мельникова Анастасия Юрьевна", "Старший воспитатель", "д/с «Северяночка»", "returned"),
     ("applicant4", "Хабитуев Баир Цыренович", "Заместитель директора по ВР", "Нижнеангарская СОШ № 2", "admitted"),
     ("applicant5", "Гончарова Ирина Васильевна", "Заместитель директора по УВР", "Уоянская СОШ", "voting"),
-)
-
-# code, title, mandatory: the usual set asked of applicants to a reserve of heads.
-DOCUMENT_KINDS: tuple[tuple[str, str, bool], ...] = (
-    ("application", "Заявление на участие в конкурсе", True),
-    ("questionnaire", "Анкета с фотографией", True),
-    ("passport", "Копия паспорта", True),
-    ("education", "Копии документов об образовании и квалификации", True),
-    ("work_record", "Копия трудовой книжки или сведения о трудовой деятельности", True),
-    ("reference", "Характеристика с места работы", True),
-    ("no_criminal_record", "Справка об отсутствии судимости", True),
-    ("consent", "Согласие на обработку персональных данных", True),
-    ("programme", "Программа развития образовательной организации", False),
 )
 
 # name, max score, weight: what the commission scores at the assessment.
@@ -208,7 +196,7 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
         contest.seats = [CommissionSeat(user_id=users[k].id) for k in ("chair", "secretary", "member1", "member2")]
         contest.document_kinds = [
             ContestDocumentKind(code=code, title=title, mandatory=mandatory, position=position)
-            for position, (code, title, mandatory) in enumerate(DOCUMENT_KINDS, start=1)
+            for position, (code, title, mandatory) in enumerate(STANDARD_DOCUMENT_KINDS, start=1)
         ]
         contest.criteria = [
             ContestCriterion(name=name, max_score=max_score, weight=weight, position=position)
@@ -219,7 +207,7 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
         runtime.engine.fire(contest, "announce", users["secretary"])
         runtime.engine.fire(contest, "open_acceptance", users["secretary"])
 
-        mandatory = [(code, title) for code, title, required in DOCUMENT_KINDS if required]
+        mandatory = [(code, title) for code, title, required in STANDARD_DOCUMENT_KINDS if required]
         for account in accounts:
             if account.application_state is None:
                 continue

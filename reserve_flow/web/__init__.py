@@ -50,10 +50,14 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
 
-    from reserve_flow.web import auth, main
+    from reserve_flow.web import format as formatting
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    from reserve_flow.web import applications; app.register_blueprint(applications.bp)
-    from reserve_flow.web import applicant; app.register_blueprint(applicant.bp)
-    from reserve_flow.web import check; app.register_blueprint(check.bp)
+    formatting.init_app(app)
+
+    from reserve_flow.web import admin, applications, auth, contests, diagrams, main, public
+
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp):
+        app.register_blueprint(blueprint)
+    from reserve_flow.web import applicant, check
+    for blueprint in (applicant.bp, check.bp):
+        app.register_blueprint(blueprint)

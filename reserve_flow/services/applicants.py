@@ -46,6 +46,7 @@ CONSENT_TEXT = (
 # States in which the applicant may still change what they submit.
 EDITABLE_STATES = ("draft", "returned")
 MIN_AGE = 18
+ALREADY_APPLIED = "Заявление на этот конкурс у вас уже есть: на один конкурс подаётся одно заявление."
 
 
 class ApplicantError(ValueError):
@@ -99,8 +100,9 @@ def update_profile(runtime: Runtime, session: Session, user: User, data: Profile
     """Save the profile (and the name, organization and position kept on User)."""
     today = runtime.now().astimezone(runtime.tz).date()
     if data.birth_date is not None:
-        age = today.year - data.birth_date.year - ((today.month, today.day) < (data.birth_date.month, data.birth_date.day))
-        if data.birth_date >= today or age < MIN_AGE or age > 100:
+        born = data.birth_date
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if born >= today or age < MIN_AGE or age > 100:
             raise ApplicantError("Проверьте дату рождения.")
     if data.education_level and data.education_level not in EDUCATION_LEVELS:
         raise ApplicantError("Выберите уровень образования из списка.")
@@ -176,14 +178,14 @@ def create_application(runtime: Runtime, session: Session, user: User, contest_i
     existing = session.scalar(select(Application.id).where(Application.contest_id == contest.id,
                                                            Application.applicant_id == user.id))
     if existing is not None:
-        raise ApplicantError("Заявление на этот конкурс у вас уже есть: на один конкурс подаётся одно заявление.")
+        raise ApplicantError(ALREADY_APPLIED)
     application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
     session.add(application)
     try:
         session.commit()
     except IntegrityError:  # a second tab created it meanwhile
         session.rollback()
-        raise ApplicantError("Заявление на этот конкурс у вас уже есть: на один конкурс подаётся одно заявление.") from None
+        raise ApplicantError(ALREADY_APPLIED) from None
     return application
 
 

@@ -171,7 +171,8 @@ class CheckRefused(ValueError):
     """The check decision is refused before reaching the engine; str() says why, in Russian."""
 
 
-def check_queue(session: Session, user: User, states: tuple[str, ...] = ("submitted",)) -> list[tuple[Application, Deadline | None]]:
+def check_queue(session: Session, user: User,
+                states: tuple[str, ...] = ("submitted",)) -> list[tuple[Application, Deadline | None]]:
     """Applications in `states` of the contests `user` is the secretary of, the nearest
     deadline first (those without one last)."""
     if not user.has_role("secretary"):

@@ -38,7 +38,8 @@ from reserve_flow.services import applications as applications_service
 from reserve_flow.services import documents as documents_service
 from reserve_flow.services.users import MIN_PASSWORD_LENGTH, UserError
 from reserve_flow.web import db, runtime
-from reserve_flow.web.applications import deadline_text, format_size, format_time, state_label
+from reserve_flow.web import workflow_ui
+from reserve_flow.web.applications import deadline_text
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("applicant", __name__)
@@ -225,8 +226,7 @@ def profile():
     else:
         status = 400
     return render_template("applicant/profile.html", form=form, missing=record.missing_fields(),
-                           consents=applicants_service.consents_of(session, user),
-                           format_time=format_time), status
+                           consents=applicants_service.consents_of(session, user)), status
 
 
 # --- my applications ---
@@ -242,7 +242,7 @@ def index():
     now = rt.now()
     rows = [{
         "application": a,
-        "state_label": state_label(a),
+        "state_label": workflow_ui.state_label(rt, a),
         "deadline": deadline_text(applications_service.deadline_status(deadlines[a.id], now, rt.tz))
         if a.id in deadlines else "",
     } for a in mine]
@@ -291,7 +291,7 @@ def _render(application: Application, *, error: str | None = None, error_kind: s
     return render_template(
         "applicant/application.html",
         application=application,
-        state_label=state_label(application),
+        state_label=workflow_ui.state_label(runtime(), application),
         deadline=deadline_status,
         deadline_text=deadline_text(deadline_status),
         reason_event=applications_service.last_reason(session, application),
@@ -310,8 +310,6 @@ def _render(application: Application, *, error: str | None = None, error_kind: s
         action_form=ActionForm(formdata=None, version=str(application.version)),
         withdraw_form=withdraw_form,
         plain_form=PlainForm(formdata=None),
-        format_time=format_time,
-        format_size=format_size,
         max_mb=rt.settings["uploads"]["max_size_mb"],
     ), status
 
@@ -435,4 +433,5 @@ def act(application_id: int, trigger: str):
         return _refused(application_id, exc.message(), status=409)
     except TransitionDenied as exc:
         return _refused(application_id, exc.message())
-    return _after_change(application_id, f"Состояние заявления: {state_label(application)}.")
+    label = workflow_ui.state_label(runtime(), application)
+    return _after_change(application_id, f"Состояние заявления: {label}.")

@@ -35,11 +35,11 @@ def _language() -> str:
     return current_app.config.get("RESERVE_FLOW_LANGUAGE", "ru")
 
 
-def format_time(moment: datetime) -> str:
+def _format_time(moment: datetime) -> str:
     return moment.astimezone(runtime().tz).strftime("%d.%m.%Y %H:%M")
 
 
-def format_size(size: int) -> str:
+def _format_size(size: int) -> str:
     """A file size the Russian way: 980 Б, 1,5 КБ, 2,3 МБ."""
     if size < 1024:
         return f"{size} Б"
@@ -93,7 +93,7 @@ def _history_rows(events: list[AuditEvent]) -> list[HistoryRow]:
         state_from = definition.states.get(event.from_state or "")
         state_to = definition.states.get(event.to_state or "")
         rows.append(HistoryRow(
-            time=format_time(event.occurred_at),
+            time=_format_time(event.occurred_at),
             actor=event.actor_name,
             action=action,
             from_label=state_from.label(language) if state_from else "",
@@ -103,7 +103,7 @@ def _history_rows(events: list[AuditEvent]) -> list[HistoryRow]:
     return rows
 
 
-def state_label(application: Application) -> str:
+def _state_label(application: Application) -> str:
     state = runtime().workflows.definition_for(application).states.get(application.state)
     return state.label(_language()) if state else application.state
 
@@ -131,7 +131,7 @@ def index():
     rows = [
         {
             "application": a,
-            "state_label": state_label(a),
+            "state_label": _state_label(a),
             "deadline": deadline_text(service.deadline_status(deadlines[a.id], now, rt.tz)) if a.id in deadlines else "",
         }
         for a in items
@@ -158,7 +158,7 @@ def _render_case(application: Application, *, error: str | None = None, status: 
     return render_template(
         "applications/show.html",
         application=application,
-        state_label=state_label(application),
+        state_label=_state_label(application),
         deadline=status_of_deadline,
         deadline_text=deadline_text(status_of_deadline),
         documents=sorted(application.documents, key=lambda d: (kinds[d.kind_code].position if d.kind_code in kinds else 999, d.id)),
@@ -169,8 +169,8 @@ def _render_case(application: Application, *, error: str | None = None, status: 
         error=error,
         reason=reason,
         failed_trigger=failed_trigger,
-        format_time=format_time,
-        format_size=format_size,
+        format_time=_format_time,
+        format_size=_format_size,
         tz_name=str(rt.tz),
         is_owner=application.applicant_id == current_user.id,
         is_secretary=application.holds_role(current_user, "secretary"),
@@ -208,7 +208,7 @@ def fire(application_id: int, trigger: str):
     definition = rt.workflows.definition_for(application)
     transition = next((t for t in definition.transitions if t.trigger == trigger), None)
     label = transition.label(_language()) if transition else trigger
-    flash(f"Выполнено: {label}. Состояние: {state_label(application)}.", "success")
+    flash(f"Выполнено: {label}. Состояние: {_state_label(application)}.", "success")
     return redirect(url_for("applications.show", application_id=application_id), code=303)
 
 

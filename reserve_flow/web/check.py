@@ -23,7 +23,8 @@ from reserve_flow.services import applications as service
 from reserve_flow.services import documents as documents_service
 from reserve_flow.web import db, runtime
 from reserve_flow.web.applicant import RussianForm, strip_text
-from reserve_flow.web.applications import deadline_text, format_size, format_time, state_label
+from reserve_flow.web import workflow_ui
+from reserve_flow.web.applications import deadline_text
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("check", __name__, url_prefix="/check")
@@ -83,8 +84,7 @@ def queue():
         found = []
         for application, deadline in service.check_queue(session, current_user, states):
             status = service.deadline_status(deadline, rt.now(), rt.tz) if deadline else None
-            found.append({"application": application, "state_label": state_label(application),
-                          "deadline": status, "deadline_text": deadline_text(status)})
+            found.append({"application": application, "deadline": status, "deadline_text": deadline_text(status)})
         return found
 
     return render_template("check/queue.html", submitted=rows(("submitted",)), returned=rows(("returned",)))
@@ -117,7 +117,7 @@ def _render(application: Application, *, error: str | None = None, status: int =
     return render_template(
         "check/show.html",
         application=application,
-        state_label=state_label(application),
+        state_label=workflow_ui.state_label(runtime(), application),
         deadline=deadline_status,
         deadline_text=deadline_text(deadline_status),
         profile=profile,
@@ -131,8 +131,6 @@ def _render(application: Application, *, error: str | None = None, status: int =
         return_form=returned_form,
         refuse_form=refuse_form,
         error=error,
-        format_time=format_time,
-        format_size=format_size,
         type_name=lambda content_type: ALLOWED_TYPES.get(content_type, (content_type,))[0],
     ), status
 
@@ -157,7 +155,8 @@ def _decided(application_id: int, call, **forms):
     except TransitionDenied as exc:
         return _render(_load(application_id), error=exc.message(), status=400, **forms)
     application = _load(application_id)
-    flash(f"Решение принято. Состояние заявления: {state_label(application)}.", "success")
+    label = workflow_ui.state_label(runtime(), application)
+    flash(f"Решение принято. Состояние заявления: {label}.", "success")
     return redirect(url_for("check.queue"), code=303)
 
 

@@ -129,3 +129,12 @@ def test_without_graphviz_the_diagram_is_503_with_a_russian_message(auth, client
     response = client.get(f"/applications/{district.application_id}/diagram.svg")
     assert response.status_code == 503
     assert "Не найдена программа Graphviz" in response.get_data(as_text=True)
+
+
+def test_case_page_says_when_graphviz_is_missing(client, auth, district, monkeypatch):
+    from reserve_flow.workflow import diagram
+
+    monkeypatch.setattr(diagram, "available", lambda: False)
+    auth.login("applicant@example.ru")
+    page = client.get(f"/applications/{district.application_id}").get_data(as_text=True)
+    assert "не установлен Graphviz" in page and "diagram.svg" not in page

@@ -13,10 +13,16 @@ from reserve_flow.services import applications as applications_service
 from reserve_flow.services import contests as contests_service
 from reserve_flow.web import db, runtime
 from reserve_flow.workflow.bpmn import export_bpmn
+from reserve_flow.workflow import diagram
 from reserve_flow.workflow.diagram import DiagramUnavailable, case_graph, render, workflow_graph
 from reserve_flow.workflow.definition import WorkflowDef
 
 bp = Blueprint("diagrams", __name__)
+
+
+@bp.app_context_processor
+def _diagrams_available() -> dict[str, bool]:
+    return {"diagrams_available": diagram.available()}
 
 SVG = "image/svg+xml"
 

@@ -15,6 +15,8 @@ the audit chain (the path) needs neither a machine nor a model.
 
 from __future__ import annotations
 
+import shutil
+
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -32,6 +34,11 @@ START = "__start__"
 # Colours of the site (templates/base.html): ink, muted, accent; amber for "now".
 INK, MUTED, ACCENT = "#1d2733", "#5b6776", "#1f5fa8"
 CURRENT_FILL, CURRENT_LINE, VISITED_FILL = "#ffe08a", "#b26a00", "#dbe8f7"
+
+
+def available() -> bool:
+    """Whether Graphviz's `dot` (Debian package graphviz) is on PATH; pages say so when not."""
+    return shutil.which("dot") is not None
 
 
 class DiagramUnavailable(RuntimeError):

@@ -1,5 +1,6 @@
 """All ORM classes, imported here so that metadata (and Alembic) sees every table."""
 
+from reserve_flow.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
 from reserve_flow.models.contests import (
     Application,
@@ -9,26 +10,30 @@ from reserve_flow.models.contests import (
     ContestDocumentKind,
 )
 from reserve_flow.models.deadlines import Deadline
-from reserve_flow.models.documents import ApplicationDocument
+from reserve_flow.models.documents import REVIEW_STATUSES, ApplicationDocument
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
 from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
+    "ApplicantProfile",
     "Application",
     "ApplicationDocument",
     "AuditChainHead",
     "AuditEvent",
     "CommissionSeat",
+    "ConsentRecord",
     "Contest",
     "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
     "DeadlineNotice",
+    "EDUCATION_LEVELS",
     "LoginThrottle",
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",
+    "REVIEW_STATUSES",
     "ROLES",
     "SchedulerLease",
     "User",

@@ -229,9 +229,9 @@ def test_assessed_waits_for_the_quorum_then_completes_by_itself(auth, client, co
     assert state_of(runtime, commission.first) == "assessed"
     event = audit_events(runtime, "transition")[-1]
     assert (event.trigger, event.actor_id, event.actor_name) == ("assess", None, "система")
-    with runtime.sessions() as s:  # the chair is told
+    with runtime.sessions() as s:  # the chair is told, and the applicant
         notices = s.scalars(select(OutboxMessage).where(OutboxMessage.audit_event_id == event.id)).all()
-        assert {m.recipient_id for m in notices} == {commission.user("chair")}
+        assert {m.recipient_id for m in notices} == {commission.user("chair"), commission.user("applicant")}
 
 
 def test_the_secretary_completes_the_assessment_once_a_quorum_has_scored(auth, client, commission, runtime):
@@ -289,7 +289,8 @@ def test_members_are_notified_when_scoring_and_voting_open(commission, runtime):
     with runtime.sessions() as s:
         opened = s.scalars(select(AuditEvent).where(AuditEvent.trigger == "open_vote")).one()
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.audit_event_id == opened.id)).all()
-        assert {(m.recipient_id, m.channel) for m in rows} == {(v, c) for v in voters for c in ("email", "inapp")}
+        told = voters | {commission.user("applicant")}
+        assert {(m.recipient_id, m.channel) for m in rows} == {(v, c) for v in told for c in ("email", "inapp")}
         assert {m.template for m in rows} == {"application.open_vote"}
 
 

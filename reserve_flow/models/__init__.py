@@ -1,5 +1,6 @@
 """All ORM classes, imported here so that metadata (and Alembic) sees every table."""
 
+from reserve_flow.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
 from reserve_flow.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
 from reserve_flow.models.contests import (
@@ -10,7 +11,7 @@ from reserve_flow.models.contests import (
     ContestDocumentKind,
 )
 from reserve_flow.models.deadlines import Deadline
-from reserve_flow.models.documents import ApplicationDocument
+from reserve_flow.models.documents import REVIEW_STATUSES, ApplicationDocument
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
 from reserve_flow.models.protocols import Protocol, ProtocolCounter
@@ -18,16 +19,19 @@ from reserve_flow.models.reserve import ReserveMembership
 from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
+    "ApplicantProfile",
     "Application",
     "ApplicationDocument",
     "AuditChainHead",
     "AuditEvent",
     "CommissionSeat",
+    "ConsentRecord",
     "Contest",
     "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
     "DeadlineNotice",
+    "EDUCATION_LEVELS",
     "LoginThrottle",
     "MeetingAttendance",
     "ORGANIZATION_KINDS",
@@ -35,6 +39,7 @@ __all__ = [
     "OutboxMessage",
     "Protocol",
     "ProtocolCounter",
+    "REVIEW_STATUSES",
     "ROLES",
     "Recusal",
     "ReserveMembership",

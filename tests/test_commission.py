@@ -566,3 +566,12 @@ def test_attendance_is_the_secretarys_and_freezes_once_a_vote_is_closed(auth, cl
     refused(post(client, url, {"present": present[:1]}), 400,
             "Явка уже зафиксирована: по заявлениям конкурса подведены итоги голосования.")
     assert snapshot(runtime) == before
+
+
+def test_forms_without_the_csrf_token_are_refused(auth, client, commission, runtime):
+    to_voting(runtime, commission, commission.first)
+    auth.login("member@example.ru")
+    before = snapshot(runtime)
+    response = client.post(app_url(commission.first, "vote"), data={"choice": "include"})
+    assert response.status_code == 400
+    assert snapshot(runtime) == before

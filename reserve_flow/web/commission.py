@@ -13,7 +13,6 @@ from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError
 
 from reserve_flow import commission_rules as rules
 from reserve_flow.models import Application, Contest
@@ -66,11 +65,6 @@ def _version() -> int:
         return int(request.form.get("version", ""))
     except ValueError:
         abort(400)
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(_error: CSRFError):
-    return render_template("applications/csrf_error.html"), 400
 
 
 @bp.route("/")

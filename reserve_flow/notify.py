@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Where a notification's link points, by workflow subject.
-_LINKS = {"application": "/applications/{id}"}
+_LINKS = {"application": "/applications/{id}", "reserve": "/reserve/{id}", "plan_item": "/reserve/items/{id}"}
 # The generic templates used when a transition has none of its own.
 _FALLBACK = "_transition"
 

@@ -99,13 +99,11 @@ def due_actions(deadline: Deadline, done: set[tuple[str, int]], now: datetime, t
 def _horizon(runtime: Runtime) -> timedelta:
     """How far ahead of its end a deadline can have a reminder due: k working days
     before the end is at most 2k calendar days plus the longest run of days off in
-    the Russian calendar (the New Year holidays with their weekends, under 12 days)."""
-    longest = max(
-        (max(state.deadline.remind_before, default=0)
-         for definition in runtime.workflows.definitions.values()
-         for state in definition.states.values() if state.deadline),
-        default=0,
-    )
+    the Russian calendar (the New Year holidays with their weekends, under 12 days).
+    The deadlines over a whole case count too (a reserve term's 90-day reminder)."""
+    deadlines = [spec for definition in runtime.workflows.definitions.values()
+                 for spec in [definition.deadline, *(state.deadline for state in definition.states.values())] if spec]
+    longest = max((max(spec.remind_before, default=0) for spec in deadlines), default=0)
     return timedelta(days=2 * longest + 16)
 
 

@@ -13,9 +13,16 @@ from reserve_flow.models.contests import (
 from reserve_flow.models.deadlines import Deadline
 from reserve_flow.models.documents import REVIEW_STATUSES, ApplicationDocument
 from reserve_flow.models.outbox import OutboxMessage
-from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
+from reserve_flow.models.people import HEAD_POSITIONS, ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
 from reserve_flow.models.protocols import Protocol, ProtocolCounter
-from reserve_flow.models.reserve import ReserveMembership
+from reserve_flow.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanEvidence, PlanItem, PlanVersion
+from reserve_flow.models.programme import ProgrammeEvent, ProgrammeTarget, ReserveProgramme
+from reserve_flow.models.reserve import (
+    EXCLUSION_REASONS,
+    ProfessionalDeficit,
+    ReserveMembership,
+    TermExtension,
+)
 from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
@@ -32,19 +39,31 @@ __all__ = [
     "Deadline",
     "DeadlineNotice",
     "EDUCATION_LEVELS",
+    "EVIDENCE_KINDS",
+    "EXCLUSION_REASONS",
+    "HEAD_POSITIONS",
+    "ITEM_KINDS",
     "LoginThrottle",
     "MeetingAttendance",
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",
+    "PlanEvidence",
+    "PlanItem",
+    "PlanVersion",
+    "ProfessionalDeficit",
+    "ProgrammeEvent",
+    "ProgrammeTarget",
     "Protocol",
     "ProtocolCounter",
     "REVIEW_STATUSES",
     "ROLES",
     "Recusal",
     "ReserveMembership",
+    "ReserveProgramme",
     "Score",
     "SchedulerLease",
+    "TermExtension",
     "User",
     "UserRole",
     "Vote",

@@ -17,6 +17,8 @@ ROLES: dict[str, dict[str, str]] = {
     "member": {"ru": "Член комиссии", "en": "Commission member"},
     "chair": {"ru": "Председатель комиссии", "en": "Commission chair"},
     "hr": {"ru": "Специалист по кадрам", "en": "HR officer"},
+    # A head who mentors reserve members' internships; sees only their mentees.
+    "mentor": {"ru": "Наставник", "en": "Mentor"},
     "admin": {"ru": "Администратор", "en": "Administrator"},
 }
 
@@ -24,6 +26,12 @@ ORGANIZATION_KINDS: dict[str, dict[str, str]] = {
     "school": {"ru": "Общеобразовательная организация", "en": "School"},
     "kindergarten": {"ru": "Дошкольная образовательная организация", "en": "Kindergarten"},
     "additional": {"ru": "Организация дополнительного образования", "en": "Additional education"},
+}
+# The head position the reserve is formed for, by kind of organization (public pages say so).
+HEAD_POSITIONS: dict[str, str] = {
+    "school": "руководитель общеобразовательной организации",
+    "kindergarten": "руководитель дошкольной образовательной организации",
+    "additional": "руководитель организации дополнительного образования",
 }
 
 

@@ -29,7 +29,6 @@ from reserve_flow.models import (
     Contest,
     MeetingAttendance,
     Recusal,
-    ReserveMembership,
     Score,
     User,
     Vote,
@@ -421,13 +420,9 @@ def close_vote(runtime: Runtime, session: Session, user: User, application_id: i
             raise CommissionRefused("vote_already_closed") from None
         runtime.engine.fire(application, trigger, user, data={**tally.as_data(casting), "decision": decision.why})
         if trigger == rules.INCLUDE:
-            included_on = now.astimezone(runtime.tz).date()
-            contest = application.contest
-            session.add(ReserveMembership(
-                user_id=application.applicant_id, application_id=application.id, contest_id=contest.id,
-                included_on=included_on, term_end=add_years(included_on, contest.reserve_term_years),
-                position_kind=contest.organization_kinds, created_at=now))
-            session.flush()
+            from reserve_flow.services.reserve import include  # imports this module's add_years
+
+            include(runtime, session, application, user)
         return trigger
 
 

@@ -24,6 +24,7 @@ from reserve_flow import workdays
 from reserve_flow.models import Deadline, DeadlineNotice, User
 from reserve_flow.notify import link_path
 from reserve_flow.services.applications import can_view
+from reserve_flow.services.reserve import can_view as reserve_can_view
 from reserve_flow.workflow.engine import role_label
 from reserve_flow.workflow.registry import subject_types
 
@@ -79,7 +80,7 @@ def _rows(session: Session, runtime: Runtime, viewer: User, pairs: list[tuple[De
     for d, subject in pairs:
         state = runtime.workflows.definitions[d.workflow].states.get(d.state)
         path = link_path({"workflow": d.workflow, "subject_id": d.subject_id})
-        may_open = d.workflow == "application" and can_view(viewer, subject)
+        may_open = _may_open(viewer, d.workflow, subject)
         found = notices[d.id]
         rows.append(DeadlineRow(
             deadline=d,
@@ -96,6 +97,15 @@ def _rows(session: Session, runtime: Runtime, viewer: User, pairs: list[tuple[De
             expiry=next((n for n in found if n.kind == "expiry"), None),
         ))
     return rows
+
+
+def _may_open(viewer: User, workflow: str, subject: Any) -> bool:
+    """Whether the viewer may open the case page a deadline links to."""
+    if workflow == "application":
+        return can_view(viewer, subject)
+    if workflow in ("reserve", "plan_item"):
+        return reserve_can_view(viewer, subject if workflow == "reserve" else subject.membership)
+    return False
 
 
 def may_see_overview(user: User) -> bool:

@@ -90,3 +90,6 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from reserve_flow.web import commission
     app.register_blueprint(commission.bp)
+    from reserve_flow.web import plan, programme, reserve
+    for blueprint in (reserve.bp, plan.bp, programme.bp):
+        app.register_blueprint(blueprint)

@@ -7,17 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
-from reserve_flow.models import ORGANIZATION_KINDS, Application, Contest
+from reserve_flow.models import HEAD_POSITIONS, ORGANIZATION_KINDS, Application, Contest
 from reserve_flow.services.contests import PUBLIC_STATES
 from reserve_flow.web import db, runtime, workflow_ui
 
 bp = Blueprint("public", __name__, url_prefix="/public")
-
-HEAD_POSITIONS = {
-    "school": "руководитель общеобразовательной организации",
-    "kindergarten": "руководитель дошкольной образовательной организации",
-    "additional": "руководитель организации дополнительного образования",
-}
 
 
 def reserved_positions(contest: Contest) -> list[str]:

@@ -56,6 +56,7 @@ class _Timer:
     duration: str
     documentation: str
     interrupting: bool
+    date: str | None = None  # timeDate instead of timeDuration
     outgoing: list[str] = field(default_factory=list)
 
 
@@ -115,6 +116,12 @@ def _timer_duration(state: StateDef) -> str:
     return f"P{days}D" if isinstance(days, int) else "${" + days + "}"
 
 
+def _timer_date(state: StateDef) -> str | None:
+    """For a deadline ending on a date of the subject: that date, as an expression."""
+    until = state.deadline.until if state.deadline else None
+    return "${" + until + "}" if until else None
+
+
 def _process(definition: WorkflowDef) -> _Process:
     p = _Process()
     start = _Node(_id("StartEvent", definition.name), "startEvent", name="Начало")
@@ -154,7 +161,7 @@ def _add_timer(p: _Process, definition: WorkflowDef, state: StateDef, task: _Nod
     assert deadline is not None
     expiry = definition.transition(deadline.on_expiry or "", state.name)
     timer = _Timer(_id("Timer", state.name), task.id, name=labels.deadline_short(deadline).removeprefix("⏱ "),
-                   duration=_timer_duration(state), interrupting=expiry is not None,
+                   duration=_timer_duration(state), date=_timer_date(state), interrupting=expiry is not None,
                    documentation=f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, expiry)}")
     p.timers[timer.id] = timer
     if expiry is not None:
@@ -295,7 +302,8 @@ def _semantic(definitions: ET.Element, definition: WorkflowDef, p: _Process) -> 
         for ref in timer.outgoing:
             _el(element, MODEL, "outgoing", text=ref)
         definition_el = _el(element, MODEL, "timerEventDefinition", {"id": f"{timer.id}_definition"})
-        _el(definition_el, MODEL, "timeDuration", {f"{{{XSI}}}type": "bpmn:tFormalExpression"}, timer.duration)
+        _el(definition_el, MODEL, "timeDate" if timer.date else "timeDuration",
+            {f"{{{XSI}}}type": "bpmn:tFormalExpression"}, timer.date or timer.duration)
     for flow in p.flows:
         attrib = {"id": flow.id, "sourceRef": flow.source, "targetRef": flow.target}
         if flow.name:

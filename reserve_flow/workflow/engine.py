@@ -143,6 +143,11 @@ class Engine:
         )
         self._move_deadlines(session, definition, subject, event, now)
         self._queue_notifications(session, definition, transition, subject, event)
+        # Consequences of the step that belong in the same transaction, kept with the
+        # subject's class (a reserve membership that ends cancels its open plan items).
+        follow_up = getattr(subject, "after_transition", None)
+        if follow_up is not None:
+            follow_up(self, event)
         session.flush()
         return event
 

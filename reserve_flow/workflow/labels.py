@@ -22,6 +22,7 @@ ROLE_SHORT = {
     "chair": "пред.",
     "member": "чл. ком.",
     "hr": "кадры",
+    "mentor": "наставн.",
     "admin": "адм.",
     "system": "авто",
 }
@@ -31,6 +32,9 @@ PARAM_NAMES = {
     "check_period_days": "срок проверки документов по условиям конкурса",
     "fix_period_days": "срок исправления по условиям конкурса",
     "vote_period_days": "срок оценки и голосования по условиям конкурса",
+    # Dates a deadline runs until (`until`).
+    "due_date": "срок выполнения пункта плана",
+    "term_end": "окончание срока пребывания в резерве",
 }
 UNITS_SHORT = {"working": "раб. дн.", "calendar": "кал. дн."}
 UNITS_LONG = {"working": "рабочие дни", "calendar": "календарные дни"}
@@ -62,7 +66,10 @@ def deadline_days(deadline: DeadlineDef, params: ParamLookup | None = None) -> i
 
 
 def deadline_short(deadline: DeadlineDef, params: ParamLookup | None = None) -> str:
-    """"⏱ 5 раб. дн." — or, for a parameter without a subject, the parameter described."""
+    """"⏱ 5 раб. дн." — or, for a parameter without a subject, the parameter described;
+    "⏱ до: срок выполнения пункта плана" for a deadline that ends on a date of the subject."""
+    if deadline.until:
+        return f"⏱ до: {PARAM_NAMES.get(deadline.until, deadline.until)}"
     days = deadline_days(deadline, params)
     unit = UNITS_SHORT.get(deadline.calendar, deadline.calendar)
     if days is None:
@@ -73,12 +80,15 @@ def deadline_short(deadline: DeadlineDef, params: ParamLookup | None = None) -> 
 def deadline_long(deadline: DeadlineDef, on_expiry: TransitionDef | None) -> str:
     """The whole deadline rule in words, for documentation."""
     unit = UNITS_LONG.get(deadline.calendar, deadline.calendar)
-    if isinstance(deadline.days, int):
-        length = f"{deadline.days} ({unit})"
+    if deadline.until:
+        name = PARAM_NAMES.get(deadline.until, "дата дела")
+        start = f"Срок: до даты «{name}» включительно (параметр {deadline.until}; {unit})"
+    elif isinstance(deadline.days, int):
+        start = f"Срок: {deadline.days} ({unit}), считается от входа в состояние"
     else:
         name = PARAM_NAMES.get(deadline.days, "параметр дела")
-        length = f"{name} ({unit}; параметр {deadline.days})"
-    parts = [f"Срок: {length}, считается от входа в состояние", f"исполнитель: {roles_long([deadline.actor])}"]
+        start = f"Срок: {name} ({unit}; параметр {deadline.days}), считается от входа в состояние"
+    parts = [start, f"исполнитель: {roles_long([deadline.actor])}"]
     if deadline.remind_before:
         days = ", ".join(str(d) for d in deadline.remind_before)
         parts.append(f"напоминание за {days} {UNITS_SHORT.get(deadline.calendar, '')} до срока")

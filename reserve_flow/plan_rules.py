@@ -8,8 +8,6 @@ rules do not allow) and the services and pages (which show the same numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -84,13 +82,19 @@ def fulfilment_missing(membership: ReserveMembership) -> str | None:
     return None
 
 
-def last_returned_at(session: Session, item: PlanItem) -> datetime | None:
-    return session.scalar(select(func.max(AuditEvent.occurred_at)).where(
+def _last_seq(session: Session, item: PlanItem, **match: str) -> int | None:
+    return session.scalar(select(func.max(AuditEvent.seq)).where(
         AuditEvent.subject_type == "plan_item", AuditEvent.subject_id == item.id,
-        AuditEvent.trigger == "return_item"))
+        *(getattr(AuditEvent, name) == value for name, value in match.items())))
+
+
+def was_returned(session: Session, item: PlanItem) -> bool:
+    return _last_seq(session, item, trigger="return_item") is not None
 
 
 def has_new_evidence(session: Session, item: PlanItem) -> bool:
-    """Evidence uploaded at all, and after the item's last return when it was returned."""
-    since = last_returned_at(session, item)
-    return any(since is None or e.uploaded_at > since for e in item.evidence)
+    """Evidence uploaded at all, and after the item's last return when it was returned
+    (told by the audit chain's order, which a clock cannot blur)."""
+    uploaded = _last_seq(session, item, kind="evidence_uploaded")
+    returned = _last_seq(session, item, trigger="return_item")
+    return uploaded is not None and (returned is None or uploaded > returned)

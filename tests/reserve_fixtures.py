@@ -86,10 +86,10 @@ def reserve(runtime, commission) -> Reserve:
 # --- acting through the services -------------------------------------------------
 
 def course(title="Управление образовательной организацией", due=date(2027, 3, 31), mandatory=True, **extra):
-    return plan_service.ItemData(kind="course", title=title, mandatory=mandatory, due_date=due,
-                                 starts_on=date(2027, 2, 1), ends_on=date(2027, 2, 28),
-                                 provider="ГАУ ДПО «Бурятский республиканский институт образовательной политики»",
-                                 programme="Менеджмент в образовании", hours=72, **extra)
+    values = {"starts_on": date(2027, 2, 1), "ends_on": date(2027, 2, 28),
+              "provider": "ГАУ ДПО «Бурятский республиканский институт образовательной политики»",
+              "programme": "Менеджмент в образовании", "hours": 72, **extra}
+    return plan_service.ItemData(kind="course", title=title, mandatory=mandatory, due_date=due, **values)
 
 
 def internship(reserve: Reserve, organization_index=0, mentor="mentor", due=date(2027, 5, 31), mandatory=True):

@@ -167,9 +167,13 @@ def test_deadlines_are_boundary_timers_and_expiry_leaves_through_them(exported):
     for name in with_deadline:
         deadline = definition.states[name].deadline
         timer = timers[f"Task_{name}"]
-        duration = timer.find(f"{m('timerEventDefinition')}/{m('timeDuration')}")
-        expected = f"P{deadline.days}D" if isinstance(deadline.days, int) else "${" + deadline.days + "}"
-        assert duration.text == expected
+        if deadline.until:  # until a date of the subject: a timer date
+            moment = timer.find(f"{m('timerEventDefinition')}/{m('timeDate')}")
+            assert moment.text == "${" + deadline.until + "}"
+        else:
+            duration = timer.find(f"{m('timerEventDefinition')}/{m('timeDuration')}")
+            expected = f"P{deadline.days}D" if isinstance(deadline.days, int) else "${" + deadline.days + "}"
+            assert duration.text == expected
         assert "рабочие дни" in timer.findtext(m("documentation"))
         if deadline.on_expiry:
             assert timer.get("cancelActivity") == "true"

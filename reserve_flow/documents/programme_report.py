@@ -123,7 +123,8 @@ def render_pdf(c: ReportContent) -> bytes:
 
     heading("1. Показатели программы")
     table(INDICATOR_HEADER,
-          [[i.name, i.unit, format_number(i.target), format_number(i.actual), format_number(i.fulfilment), i.note] for i in c.indicators],
+          [[i.name, i.unit, format_number(i.target), format_number(i.actual), format_number(i.fulfilment), i.note]
+           for i in c.indicators],
           [6, 1, 2, 2, 2, 4])
     heading("2. Мероприятия программы")
     if c.events:

@@ -1,5 +1,6 @@
 """Demo data: a district of the Severo-Baikalsky area, one user per role, a contest
-accepting applications and applications in several states (`reserve-flow demo`).
+accepting applications, applications in several states and reserve members
+(services/demo_reserve.py) in several more (`reserve-flow demo`).
 
 The settlements are real; the addresses, people and e-mails are invented. The contest
 and every application are moved only by the workflow engine, with the actor who would
@@ -29,6 +30,8 @@ from reserve_flow.models import (
 )
 from reserve_flow.runtime import Runtime
 from reserve_flow.services.contests import STANDARD_DOCUMENT_KINDS
+from reserve_flow.services.demo_reserve import seed_reserve, vote_to_include
+from reserve_flow.services.reserve import include
 from reserve_flow.services.users import create_user
 
 DEMO_DOMAIN = "demo.reserve-flow.ru"
@@ -77,6 +80,7 @@ _STAFF: tuple[tuple[str, str, tuple[str, ...], str, str | None], ...] = (
     ("member1", "Цыбикова Туяна Баировна", ("member",), "Методист РУО", None),
     ("member2", "Пантелеев Андрей Николаевич", ("member",), "Директор", "Нижнеангарская СОШ № 1"),
     ("hr", "Сафронова Елена Игоревна", ("hr",), "Специалист по кадрам РУО", None),
+    ("mentor", "Широкова Людмила Анатольевна", ("mentor",), "Директор", "Нижнеангарская СОШ № 2"),
 )
 # Applicants: key, full name, position, organization, the state their application is brought to.
 _APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -85,6 +89,12 @@ _APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("applicant3", "Мельникова Анастасия Юрьевна", "Старший воспитатель", "д/с «Северяночка»", "returned"),
     ("applicant4", "Хабитуев Баир Цыренович", "Заместитель директора по ВР", "Нижнеангарская СОШ № 2", "admitted"),
     ("applicant5", "Гончарова Ирина Васильевна", "Заместитель директора по УВР", "Уоянская СОШ", "voting"),
+    # Included by the commission: their reserve states are in demo_reserve.RESERVE_STATES.
+    ("applicant6", "Батуева Туяна Владимировна", "Заместитель директора по УВР", "Кичерская СОШ", "included"),
+    ("applicant7", "Соколов Алексей Игоревич", "Заместитель директора по ВР", "Ангоянская СОШ", "included"),
+    ("applicant8", "Иванова Ольга Николаевна", "Старший воспитатель", "д/с «Солнышко»", "included"),
+    ("applicant9", "Цыбенов Аюр Батоевич", "Заместитель директора по УВР", "Холоднинская СОШ", "included"),
+    ("applicant10", "Павлова Марина Сергеевна", "Методист", "ДДТ", "included"),
 )
 
 # name, max score, weight: what the commission scores at the assessment.
@@ -105,6 +115,8 @@ _PATHS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "admitted": (("submit", "owner", None), ("admit", "secretary", None)),
     "voting": (("submit", "owner", None), ("admit", "secretary", None),
                ("assess", "secretary", None), ("open_vote", "chair", None)),
+    "included": (("submit", "owner", None), ("admit", "secretary", None),
+                 ("assess", "secretary", None), ("open_vote", "chair", None), ("include", "chair", None)),
 }
 
 
@@ -153,10 +165,11 @@ def _score_by_commission(session, contest: Contest, application: Application, no
 
 
 def seed_demo(runtime: Runtime) -> DemoSeed:
-    """Fill an empty, migrated database with the demo district in one transaction.
+    """Fill an empty, migrated database with the demo district (one transaction), then its reserve.
 
     Idempotent: when the demo administrator already exists nothing is written and the
-    same credentials are returned. Applications are moved only by runtime.engine.fire.
+    same credentials are returned. Applications are moved only by runtime.engine.fire;
+    the reserve's steps follow through its services, one transaction each.
     """
     accounts = demo_accounts()
     with runtime.transaction() as session:
@@ -243,5 +256,10 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             for trigger, role, reason in _PATHS[state]:
                 if trigger == "assess":  # the engine completes an assessment only once a quorum has scored
                     _score_by_commission(session, contest, application, now)
+                if trigger == "include":  # the engine includes only by a closed vote
+                    vote_to_include(session, application, now)
                 runtime.engine.fire(application, trigger, actors[role], reason=reason)
+            if state == "included":
+                include(runtime, session, application, users["chair"])
+    seed_reserve(runtime)
     return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

@@ -433,9 +433,9 @@ def upload_evidence(runtime: Runtime, session: Session, user: User, membership_i
     try:
         with committing(session):
             now = runtime.now()
-            evidence = PlanEvidence(kind=kind, original_name=Path(filename).name[:300], content_type=stored.content_type,
-                                    size=stored.size, sha256=stored.sha256, storage_key=stored.storage_key,
-                                    uploaded_at=now, uploaded_by_id=user.id)
+            evidence = PlanEvidence(kind=kind, original_name=Path(filename).name[:300],
+                                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                                    storage_key=stored.storage_key, uploaded_at=now, uploaded_by_id=user.id)
             item.evidence.append(evidence)
             session.flush()
             append_event(session, kind="evidence_uploaded", actor=user, subject_type=ITEM, subject_id=item.id,

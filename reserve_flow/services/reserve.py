@@ -99,6 +99,10 @@ def may_list(user: User) -> bool:
     return any(user.has_role(r) for r in ("hr", "admin", "mentor"))
 
 
+def may_export(user: User) -> bool:
+    return user.has_role("hr") or user.has_role("admin")
+
+
 def get_visible(session: Session, user: User, membership_id: int) -> ReserveMembership:
     membership = session.get(ReserveMembership, membership_id)
     if membership is None or not can_view(user, membership):
@@ -177,7 +181,7 @@ def ending_reasons(session: Session, memberships: list[ReserveMembership]) -> di
 
 def exclusion_text(code: str, note: str) -> str:
     label = EXCLUSION_REASONS.get(code, code)
-    return f"{label}: {note.strip()}" if code == "other" and note.strip() else label
+    return f"{label}: {note.strip()}" if note.strip() else label
 
 
 def reserve_list(runtime: Runtime, session: Session, user: User, filters: ListFilters) -> list[ListRow]:

@@ -83,8 +83,10 @@ def _filters() -> service.ListFilters:
 READINESS = {"full": "план выполнен", "partial": "выполнен частично", "none": "не начат"}
 
 
-def _listed_rows() -> list[service.ListRow]:
-    if not service.may_list(current_user):
+def _listed_rows(export: bool = False) -> list[service.ListRow]:
+    """The list for this user and the request's filters; exports are for HR and administrators."""
+    allowed = service.may_export(current_user) if export else service.may_list(current_user)
+    if not allowed:
         abort(404)
     return service.reserve_list(runtime(), db(), current_user, _filters())
 
@@ -103,7 +105,7 @@ def index():
         "reserve/index.html", rows=rows, filters=_filters(), kinds=service.KIND_CHOICES,
         states={k: s.label_ru for k, s in runtime().workflows.definitions["reserve"].states.items()},
         readiness=READINESS, query=request.query_string.decode("ascii", "ignore"),
-        is_hr=current_user.has_role("hr") or current_user.has_role("admin"))
+        may_export=service.may_export(current_user))
 
 
 def _download(content: bytes, mimetype: str, name: str) -> Response:
@@ -116,7 +118,7 @@ def _download(content: bytes, mimetype: str, name: str) -> Response:
 @bp.route("/reserve/export.xlsx")
 @login_required
 def export_xlsx():
-    rows = service.export_rows(_listed_rows())
+    rows = service.export_rows(_listed_rows(export=True))
     today = runtime().now().astimezone(runtime().tz).date()
     content = to_xlsx("Кадровый резерв", service.EXPORT_HEADER, rows,
                       caption=f"Кадровый резерв руководителей образовательных организаций на {today:%d.%m.%Y}")
@@ -128,8 +130,8 @@ def export_xlsx():
 @login_required
 def export_csv():
     today = runtime().now().astimezone(runtime().tz).date()
-    return _download(to_csv(service.EXPORT_HEADER, service.export_rows(_listed_rows())), "text/csv; charset=utf-8",
-                     f"reserve-{today.isoformat()}.csv")
+    content = to_csv(service.EXPORT_HEADER, service.export_rows(_listed_rows(export=True)))
+    return _download(content, "text/csv; charset=utf-8", f"reserve-{today.isoformat()}.csv")
 
 
 @bp.route("/public/reserve")

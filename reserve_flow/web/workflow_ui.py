@@ -60,7 +60,10 @@ def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
     for event in events:
         if event.kind == "transition":
             transition = next((t for t in definition.transitions if t.trigger == event.trigger), None)
-            action = transition.label(lang) if transition else (event.trigger or "")
+            if transition is not None:
+                action = transition.label(lang)
+            else:  # engine.start() begins a case without a transition of the workflow
+                action = "Начало дела" if event.trigger == "start" else (event.trigger or "")
         else:
             action = EVENT_KIND_LABELS.get(event.kind, event.kind)
             file_name = json.loads(event.data or "{}").get("file")

@@ -5,6 +5,7 @@ workflow files against GUARDS.
 """
 
 from reserve_flow.workflow.guards.registry import GUARDS, GuardContext, guard
-from reserve_flow.workflow.guards import applications, commission, contests, reserve  # noqa: F401  (register their guards)
+# Importing the modules registers their guards.
+from reserve_flow.workflow.guards import applications, commission, contests, reserve  # noqa: F401
 
 __all__ = ["GUARDS", "GuardContext", "guard"]

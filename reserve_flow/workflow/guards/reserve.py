@@ -18,7 +18,8 @@ def _plan_agreed_by_both(ctx: GuardContext) -> str | None:
     return plan_rules.agreement_missing(ctx.subject)
 
 
-@guard("plan_fulfilled", ru="план развития не выполнен: {detail}.", en="the development plan is not fulfilled: {detail}.")
+@guard("plan_fulfilled", ru="план развития не выполнен: {detail}.",
+       en="the development plan is not fulfilled: {detail}.")
 def _plan_fulfilled(ctx: GuardContext) -> str | None:
     return plan_rules.fulfilment_missing(ctx.subject)
 
@@ -62,7 +63,7 @@ def _term_extension_ordered(ctx: GuardContext) -> str | None:
 def _new_evidence_uploaded(ctx: GuardContext) -> str | None:
     if plan_rules.has_new_evidence(ctx.session, ctx.subject):
         return None
-    return " после возврата на доработку" if plan_rules.last_returned_at(ctx.session, ctx.subject) else ""
+    return " после возврата на доработку" if plan_rules.was_returned(ctx.session, ctx.subject) else ""
 
 
 _INACTIVE = {"included": "план ещё не согласован", "excluded": "резервист исключён из резерва",

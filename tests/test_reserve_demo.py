@@ -1,0 +1,32 @@
+"""The demo's reserve: members in every state of the reserve workflow, moved through
+its services and the engine, and the district's programme."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from reserve_flow.models import AuditEvent, PlanItem, ReserveMembership, ReserveProgramme
+from reserve_flow.services.demo import seed_demo
+from reserve_flow.services.demo_reserve import RESERVE_STATES
+from reserve_flow.workflow.audit import verify_chain
+
+
+def test_the_demo_shows_reserve_members_in_different_states(runtime, client):
+    seed_demo(runtime)
+    with runtime.sessions() as s:
+        states = {m.user.email.split("@")[0]: m.state for m in s.scalars(select(ReserveMembership))}
+        assert states == RESERVE_STATES
+        ready = s.scalars(select(ReserveMembership).where(ReserveMembership.state == "ready")).one()
+        triggers = [e.trigger for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.subject_type == "reserve", AuditEvent.subject_id == ready.id,
+            AuditEvent.kind == "transition").order_by(AuditEvent.seq))]
+        assert triggers == ["start", "agree_plan", "begin_development", "become_ready"]
+        internship = s.scalars(select(PlanItem).where(PlanItem.membership_id == ready.id,
+                                                      PlanItem.kind == "internship")).one()
+        assert internship.state == "accepted" and internship.mentor_review
+        returned = s.scalars(select(PlanItem).where(PlanItem.state == "returned")).one()
+        assert returned.membership.state == "developing"
+        assert s.scalars(select(ReserveProgramme)).one().targets
+        assert verify_chain(s).ok
+    html = client.get("/public/reserve").get_data(as_text=True)
+    assert html.count("<tr>") == 1 + 4  # the header and the four members still in the reserve

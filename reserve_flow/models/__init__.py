@@ -10,8 +10,16 @@ from reserve_flow.models.contests import (
 )
 from reserve_flow.models.deadlines import Deadline
 from reserve_flow.models.documents import ApplicationDocument
+from reserve_flow.models.monitoring import (
+    MONITORING_LEVELS,
+    MonitoringCriterion,
+    MonitoringResult,
+    MonitoringScore,
+    MonitoringYear,
+)
+from reserve_flow.models.organizations import ORGANIZATION_KINDS, Organization
 from reserve_flow.models.outbox import OutboxMessage
-from reserve_flow.models.people import ORGANIZATION_KINDS, ROLES, LoginThrottle, Organization, User, UserRole
+from reserve_flow.models.people import ROLES, LoginThrottle, User, UserRole
 
 __all__ = [
     "Application",
@@ -24,6 +32,11 @@ __all__ = [
     "ContestDocumentKind",
     "Deadline",
     "LoginThrottle",
+    "MONITORING_LEVELS",
+    "MonitoringCriterion",
+    "MonitoringResult",
+    "MonitoringScore",
+    "MonitoringYear",
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",

@@ -27,6 +27,7 @@ from reserve_flow.models import (
 )
 from reserve_flow.runtime import Runtime
 from reserve_flow.services.contests import STANDARD_DOCUMENT_KINDS
+from reserve_flow.services.monitoring import seed_demo_monitoring
 from reserve_flow.services.users import create_user
 
 DEMO_DOMAIN = "demo.reserve-flow.ru"
@@ -231,4 +232,7 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             actors = {"owner": applicant, "secretary": users["secretary"], "chair": users["chair"]}
             for trigger, role, reason in _PATHS[state]:
                 runtime.engine.fire(application, trigger, actors[role], reason=reason)
+        for year in (today.year - 1, today.year):
+            seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,
+                                 newest=year == today.year)
     return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reserve_flow.models import ORGANIZATION_KINDS, Organization, User
@@ -125,13 +125,13 @@ def list_organizations(session: Session, *, kind: str | None = None, status: str
         statement = statement.where(Organization.active.is_(True))
     elif status == "inactive":
         statement = statement.where(Organization.active.is_(False))
-    if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(or_(func.lower(Organization.full_name).like(pattern),
-                                        func.lower(Organization.short_name).like(pattern),
-                                        Organization.inn.like(pattern)))
+    found = list(session.scalars(statement))
+    if query.strip():  # in Python: SQLite's lower() leaves Cyrillic as it is
+        needle = query.strip().casefold()
+        found = [o for o in found if needle in o.full_name.casefold() or needle in o.short_name.casefold()
+                 or needle in (o.inn or "")]
     kinds = list(ORGANIZATION_KINDS)
-    return sorted(session.scalars(statement), key=lambda o: (kinds.index(o.kind) if o.kind in kinds else 9,
+    return sorted(found, key=lambda o: (kinds.index(o.kind) if o.kind in kinds else 9,
                                                               o.short_name.casefold()))
 
 
@@ -345,6 +345,8 @@ def import_organizations(session: Session, actor: User, table: Table, *, now: da
                     setattr(data, name, getattr(match, name) or "")
             if kind:
                 data.kind = kind
+            if normalize_name(data.full_name) == normalize_name(match.full_name):
+                data.full_name = match.full_name  # same name in other quotes or case: keep the registry's
             data.inn = inn or (match.inn or "")
             data.head_user_id = match.head_user_id
         else:

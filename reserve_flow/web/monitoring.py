@@ -103,20 +103,26 @@ class Sparkline:
     width: int
     height: int
     points: str
-    dots: list[tuple[float, float, int, float]]
+    dots: list[tuple[float, float, int, float]]  # x, y, year, total
     threshold_y: float
 
 
-def sparkline(values: list[tuple[int, float]], threshold: float, width: int = 240, height: int = 64) -> Sparkline | None:
+def sparkline(values: list[tuple[int, float]], threshold: float, width: int = 320,
+              height: int = 96) -> Sparkline | None:
+    """Totals by year scaled to the range they and the threshold span, so that a change
+    of a few points shows; room is left for the year under each dot and the total above."""
     if not values:
         return None
-    pad = 6
+    top, bottom, side = 18, 20, 24
+    totals = [v for _, v in values]
+    low = max(0.0, min(min(totals), threshold) - 5)
+    high = min(100.0, max(max(totals), threshold) + 5)
 
     def y(value: float) -> float:
-        return round(pad + (100 - value) / 100 * (height - 2 * pad), 1)
+        return round(top + (high - value) / (high - low) * (height - top - bottom), 1)
 
-    step = (width - 2 * pad) / max(1, len(values) - 1)
-    dots = [(round(pad + i * step if len(values) > 1 else width / 2, 1), y(v), year, v)
+    step = (width - 2 * side) / max(1, len(values) - 1)
+    dots = [(round(side + i * step if len(values) > 1 else width / 2, 1), y(v), year, v)
             for i, (year, v) in enumerate(values)]
     return Sparkline(width, height, " ".join(f"{x},{yy}" for x, yy, _, _ in dots), dots, y(threshold))
 
@@ -172,6 +178,10 @@ def criteria(year: int):
     session = db()
     form = YearForm()
     status = 200
+    if monitoring_year.results:
+        flash(f"Результаты за {year} год уже загружены: критерии менять нельзя. "
+              "Сначала удалите загруженные результаты.", "error")
+        return redirect(url_for("monitoring.show", year=year), code=303)
     if request.method == "GET":
         form.year.data = year
         _fill_criteria(form, [service.CriterionData(c.name, c.max_points) for c in monitoring_year.criteria])

@@ -8,10 +8,13 @@ import io
 import json
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Organization
+from reserve_flow.models import AuditEvent, Organization, User
+from reserve_flow.services import organizations as service
+from reserve_flow.workflow.errors import ConcurrentChange
 from tests.conftest import _csrf_token
 from tests.monitoring_fixtures import (  # noqa: F401  (fixtures)
     DDT,
@@ -273,3 +276,22 @@ def test_applicants_get_404_and_unknown_organizations_are_404(client, auth, dist
     auth.login("admin@example.ru")
     assert client.get("/organizations/999").status_code == 404
     assert client.get("/organizations/999/edit").status_code == 404
+
+
+def test_two_simultaneous_edits_of_one_organization_do_not_overwrite_each_other(runtime, district):
+    organization_id = district.organizations[0]
+    first, second = runtime.sessions(), runtime.sessions()
+    try:
+        mine, theirs = first.get(Organization, organization_id), second.get(Organization, organization_id)
+        data = service.OrganizationData(kind="school", full_name=SCHOOL, short_name="Нижнеангарская СОШ № 1")
+        service.update_organization(first, mine, first.get(User, district.users["admin"]),
+                                    service.OrganizationData(**{**data.__dict__, "phone": "1"}), 1, runtime.now())
+        first.commit()
+        with pytest.raises(ConcurrentChange):
+            service.update_organization(second, theirs, second.get(User, district.users["admin"]),
+                                        service.OrganizationData(**{**data.__dict__, "phone": "2"}), 1, runtime.now())
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    assert organizations(runtime)[SCHOOL].phone == "1"

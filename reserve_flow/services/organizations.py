@@ -15,6 +15,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.models import ORGANIZATION_KINDS, Organization, User
 from reserve_flow.services.tabular import ImportRejected, RowProblem, Sheet, Table, normalize_header
@@ -212,7 +213,7 @@ def update_organization(session: Session, organization: Organization, actor: Use
         raise OrganizationError(_sentence(found))
     changed = _apply(organization, data, _check_head_user(session, data))
     if changed:
-        session.flush()
+        _flush(session, organization)
         append_event(session, kind="organization_updated", actor=actor, subject_type="organization",
                      subject_id=organization.id, now=now, data={"changed": changed})
     return changed
@@ -226,10 +227,20 @@ def set_active(session: Session, organization: Organization, actor: User, active
     if organization.active == active:
         return
     organization.active = active
-    session.flush()
+    _flush(session, organization)
     append_event(session, kind="organization_activated" if active else "organization_deactivated", actor=actor,
                  subject_type="organization", subject_id=organization.id, now=now,
                  data={"full_name": organization.full_name})
+
+
+def _flush(session: Session, organization: Organization) -> None:
+    """Write the row; a save by someone else since it was read (the version moved on in
+    the database) is a ConcurrentChange, not a silent overwrite."""
+    organization_id = organization.id  # read now: after a failed flush the row cannot be
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConcurrentChange(subject_id=organization_id) from None
 
 
 def _sentence(found: list[str]) -> str:

@@ -131,7 +131,8 @@ def sparkline(values: list[tuple[int, float]], threshold: float, width: int = 32
 def _too_large(_error):
     limit = runtime().settings["uploads"]["max_size_mb"]
     return render_template("organizations/error.html",
-                           message=f"Файл больше {limit} МБ: загрузите файл меньшего размера."), 413
+                           message=f"Файл больше {limit} МБ: загрузите файл меньшего размера.",
+                           back=url_for("monitoring.index")), 413
 
 
 @bp.route("/")

@@ -96,7 +96,8 @@ def _data(form: OrganizationForm) -> service.OrganizationData:
 def _too_large(_error):
     limit = runtime().settings["uploads"]["max_size_mb"]
     return render_template("organizations/error.html",
-                           message=f"Файл больше {limit} МБ: загрузите файл меньшего размера."), 413
+                           message=f"Файл больше {limit} МБ: загрузите файл меньшего размера.",
+                           back=url_for("organizations.import_file")), 413
 
 
 @bp.route("/")

@@ -197,3 +197,38 @@ def workflows_check(directory: str | None) -> None:
     for d in definitions.values():
         click.echo(f"{d.path.name if d.path else d.name}: {d.name}: "
                    f"{len(d.states)} states, {len(d.transitions)} transitions: ok")
+
+
+@workflows.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["bpmn", "dot", "svg"]), default="bpmn", show_default=True,
+              help="BPMN 2.0 XML for modelers, Graphviz DOT source, or an SVG picture.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output).")
+def workflows_export(name: str, fmt: str, output: str | None) -> None:
+    """Export workflow NAME as BPMN 2.0 XML, DOT or SVG."""
+    from reserve_flow.runtime import WORKFLOWS_DIR
+    from reserve_flow.workflow.bpmn import export_bpmn
+    from reserve_flow.workflow.diagram import DiagramUnavailable, render, workflow_graph
+    from reserve_flow.workflow.registry import check_directory
+
+    definitions, problems = check_directory(WORKFLOWS_DIR)
+    if problems:
+        raise click.ClickException("workflow definitions have problems:\n" + "\n".join(problems))
+    if name not in definitions:
+        raise click.ClickException(f"no workflow {name!r} (known: {', '.join(sorted(definitions))})")
+    definition = definitions[name]
+    try:
+        if fmt == "bpmn":
+            content = export_bpmn(definition)
+        elif fmt == "dot":
+            content = workflow_graph(definition).source.encode("utf-8")
+        else:
+            content = render(workflow_graph(definition), "svg")
+    except DiagramUnavailable as exc:
+        raise click.ClickException(f"{exc} / Graphviz 'dot' is not installed (Debian package graphviz)") from None
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    Path(output).write_bytes(content)
+    click.echo(f"{name}: {fmt} written to {output}", err=True)

@@ -215,3 +215,9 @@ def test_commission_sees_its_contest_and_others_do_not(client, auth, district):
         assert client.get(f"/contests/{district.contest_id}").status_code == 404
         assert "Конкурс на включение" not in client.get("/contests/").get_data(as_text=True)
         auth.logout()
+
+
+def test_a_blocked_action_says_why_before_it_is_tried(client, secretary):
+    page = client.get(f"/contests/{secretary.contest_id}").get_data(as_text=True)
+    assert "Сейчас недоступно: приём заявлений продолжается до 15.12.2026 включительно." in page
+    assert 'type="submit" disabled>Завершить приём заявлений' in page

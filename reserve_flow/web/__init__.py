@@ -54,7 +54,8 @@ def init_app(app: Flask) -> None:
 
     formatting.init_app(app)
 
-    from reserve_flow.web import applications, auth, contests, main, monitoring, organizations, public
+    from reserve_flow.web import admin, applications, auth, contests, diagrams, main, monitoring, organizations, public
 
-    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, organizations.bp, monitoring.bp):
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
+                      organizations.bp, monitoring.bp):
         app.register_blueprint(blueprint)

@@ -41,6 +41,7 @@ class Action:
     trigger: str
     label: str
     reason_required: bool
+    blocked: str | None = None  # why it cannot be done now (an unmet guard)
 
 
 def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
@@ -74,9 +75,10 @@ def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
 
 
 def actions(rt: Runtime, subject: Any, user: User, exclude: tuple[str, ...] = ()) -> list[Action]:
-    """Buttons for the transitions the user's roles allow on this subject now."""
+    """Buttons for the transitions the user's roles allow on this subject, each with
+    the reason it is blocked now, if a guard is unmet."""
     lang = language()
-    return [Action(t.trigger, t.label(lang), t.reason_required)
+    return [Action(t.trigger, t.label(lang), t.reason_required, rt.engine.blocked_by(subject, t, user))
             for t in rt.engine.available(subject, user) if t.trigger not in exclude]
 
 

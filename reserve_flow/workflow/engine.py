@@ -27,7 +27,7 @@ from reserve_flow.workflow.errors import (
     UnknownTrigger,
 )
 from reserve_flow.workflow.audit import append_event
-from reserve_flow.workflow.guards import GuardContext
+from reserve_flow.workflow.guards import GUARDS, GuardContext
 from reserve_flow.workflow.registry import Carrier, Workflows
 
 
@@ -66,6 +66,17 @@ class Engine:
         """Transitions from the subject's state that the actor's roles allow (guards not yet checked)."""
         definition = self.workflows.definition_for(subject)
         return [t for t in definition.transitions_from(subject.state) if self.may_act(subject, t, actor)]
+
+    def blocked_by(self, subject: Any, transition: TransitionDef, actor: User | None) -> str | None:
+        """The Russian message of the first unmet guard of `transition` now, or None.
+        Read-only: for showing why a button is disabled; fire() checks again."""
+        session = object_session(subject)
+        context = GuardContext(session, subject, actor, self.clock(), self.tz, None, {})
+        for name in transition.guards:
+            detail = GUARDS[name](context)
+            if detail is not None:
+                return translate(f"guard.{name}", detail=detail)
+        return None
 
     def fire(
         self,

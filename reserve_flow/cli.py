@@ -1,4 +1,4 @@
-"""The `reserve-flow` command: db, demo, users, audit, workflows."""
+"""The `reserve-flow` command: db, demo, scheduler, users, audit, workflows."""
 
 from __future__ import annotations
 
@@ -119,8 +119,54 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         rt.dispose()
         return
+    background = None
+    if rt.settings["scheduler"]["enabled"]:
+        from reserve_flow.scheduler import InProcess
+
+        _log_to_stderr()
+        background = InProcess(rt).start()
+        click.echo("Планировщик сроков и уведомлений запущен / Deadline and notification scheduler running")
     click.echo(f"\nОткройте / Open http://{host}:{port}/  (Ctrl+C: остановить / stop)")
-    create_app(runtime=rt).run(host=host, port=port, debug=False, use_reloader=False)
+    try:
+        create_app(runtime=rt).run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _log_to_stderr() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
+
+
+# --- scheduler --------------------------------------------------------------
+
+@main.command()
+def scheduler() -> None:
+    """Run the deadline scans and the outbox dispatch until stopped (SIGTERM or Ctrl+C).
+
+    Every scheduler.scan_interval_seconds: reminders, escalations and expiry
+    transitions of due deadlines, then the e-mail and in-app notifications. Start as
+    many as you like: one acts (a PostgreSQL advisory lock, a lease row on SQLite),
+    the others wait and take over when it stops.
+    """
+    from reserve_flow import migrate
+    from reserve_flow.scheduler import run_forever
+
+    rt = _runtime()
+    # Fail now, in one line, on a wrong or unmigrated database; later outages are only logged.
+    if migrate.current_revisions(rt.db) != migrate.head_revisions():
+        raise click.ClickException("the database is not at the latest revision: run `reserve-flow db upgrade`")
+    _log_to_stderr()
+    click.echo(f"scheduler: database {rt.db.url.render_as_string(hide_password=True)}, "
+               f"every {rt.settings['scheduler']['scan_interval_seconds']} s; SIGTERM or Ctrl+C stops it")
+    try:
+        run_forever(rt)
+    finally:
+        rt.dispose()
+    click.echo("scheduler: stopped")
 
 
 # --- users ------------------------------------------------------------------

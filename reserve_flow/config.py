@@ -55,11 +55,16 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "sender": (str, "reserve-flow@localhost"),
         "timeout_seconds": (int, 10),
         "max_attempts": (int, 8),
+        # A failed send waits retry_base_seconds, then twice as long each time, at most retry_max_seconds.
+        "retry_base_seconds": (int, 60),
+        "retry_max_seconds": (int, 21600),
     },
     "scheduler": {
         "enabled": (bool, True),
         "scan_interval_seconds": (int, 60),
         "lease_seconds": (int, 120),
+        # Local hour at which a reminder falls due on its day.
+        "reminder_hour": (int, 9),
     },
 }
 
@@ -175,9 +180,17 @@ def load_settings(
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"app.timezone: expected an IANA time zone such as Asia/Irkutsk, got {values['app']['timezone']!r}") from None
     for section, key in (("app", "login_throttle_after"), ("uploads", "max_size_mb"), ("smtp", "max_attempts"),
-                         ("scheduler", "scan_interval_seconds"), ("scheduler", "lease_seconds")):
+                         ("scheduler", "scan_interval_seconds"), ("scheduler", "lease_seconds"),
+                         ("smtp", "retry_base_seconds"), ("smtp", "retry_max_seconds")):
         if values[section][key] < 1:
             raise ConfigError(f"{section}.{key}: expected a positive number, got {values[section][key]}")
+    if not 0 <= values["scheduler"]["reminder_hour"] <= 23:
+        raise ConfigError(f"scheduler.reminder_hour: expected an hour from 0 to 23, got {values['scheduler']['reminder_hour']}")
+    # The holder renews its lease on every scan; a lease shorter than the interval
+    # would lapse between two scans and let a second scheduler act as well.
+    if values["scheduler"]["lease_seconds"] <= values["scheduler"]["scan_interval_seconds"]:
+        raise ConfigError(f"scheduler.lease_seconds: must be longer than scheduler.scan_interval_seconds "
+                          f"({values['scheduler']['scan_interval_seconds']}), got {values['scheduler']['lease_seconds']}")
 
     instance = Path(values["app"]["instance_path"] or _default_instance()).resolve()
     values["app"]["instance_path"] = str(instance)

@@ -52,14 +52,63 @@ def last_day_of(due_at: datetime, tz: ZoneInfo) -> date:
     return (due_at.astimezone(tz) - timedelta(microseconds=1)).date()
 
 
-def working_days_left(now: datetime, due_at: datetime, tz: ZoneInfo) -> int:
-    """Working days from today (counted when it is one) to the deadline's last day; 0 when passed."""
+def _counts(day: date, calendar: str) -> bool:
+    return calendar == "calendar" or is_working_day(day)
+
+
+def days_left(now: datetime, due_at: datetime, tz: ZoneInfo, calendar: str = "working") -> int:
+    """Days of the period still ahead after today: the working (or, for a "calendar"
+    period, all) days from tomorrow to the last day. Today is not counted, because it
+    is already under way: a 5-day period opened today has 5 left, and on its last day
+    none is left ("последний день"). 0 as well once the deadline has passed."""
     today = now.astimezone(tz).date()
     last = last_day_of(due_at, tz)
     count = 0
-    day = today
+    day = today + timedelta(days=1)
     while day <= last:
-        if is_working_day(day):
+        if _counts(day, calendar):
             count += 1
         day += timedelta(days=1)
     return count
+
+
+def day_counting_back(last_day: date, days: int, calendar: str) -> date:
+    """The day from whose start `days` days of the period are left: the `days`-th
+    working (or calendar) day before `last_day`, so that days_left() then equals `days`."""
+    day = last_day
+    counted = 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if _counts(day, calendar):
+            counted += 1
+    return day
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The Russian form for a count: 1 день, 2 дня, 5 дней, 11 дней, 21 день."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def left_text(days: int, expired: bool, calendar: str = "working") -> str:
+    """What users read instead of a timestamp: «осталось 3 рабочих дня», «остался
+    1 рабочий день», «последний день» (0 days left: today is the last one), «срок истёк»."""
+    if expired:
+        return "срок истёк"
+    if days <= 0:
+        return "последний день"
+    if calendar == "calendar":
+        noun = plural(days, "день", "дня", "дней")
+    else:
+        noun = plural(days, "рабочий день", "рабочих дня", "рабочих дней")
+    verb = plural(days, "остался", "осталось", "осталось")
+    return f"{verb} {days} {noun}"
+
+
+def describe_left(now: datetime, due_at: datetime, tz: ZoneInfo, calendar: str = "working") -> str:
+    """left_text() for a deadline ending at `due_at`, seen at `now`."""
+    expired = now >= due_at
+    return left_text(0 if expired else days_left(now, due_at, tz, calendar), expired, calendar)

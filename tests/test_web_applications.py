@@ -92,9 +92,9 @@ def test_applicant_submits_and_sees_state_and_deadline(auth, client, district, r
 
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Подано, на проверке документов" in html
-    # Submitted on Wednesday 25.11.2026: 5 working days to check, the last one Wednesday
-    # 02.12.2026; today counts while it lasts, so 6 working days are left.
-    assert "осталось 6 рабочих дней" in html
+    # Submitted on Wednesday 25.11.2026: 5 working days to check (Thu 26 .. Wed 02.12.2026);
+    # today is already under way and does not count, so all 5 are left.
+    assert "осталось 5 рабочих дней" in html
     assert "02.12.2026" in html
     assert ">Подать заявление</button>" not in html  # no longer available
     # History: time in Irkutsk time, actor, action, from -> to.
@@ -104,7 +104,7 @@ def test_applicant_submits_and_sees_state_and_deadline(auth, client, district, r
 
     listing = client.get("/applications/").get_data(as_text=True)
     assert "Подано, на проверке документов" in listing
-    assert "осталось 6 рабочих дней" in listing
+    assert "осталось 5 рабочих дней" in listing
     assert _state_and_events(runtime, district.application_id) == ("submitted", 1)
 
 
@@ -122,8 +122,8 @@ def test_secretary_returns_with_reason_and_applicant_sees_it(auth, client, distr
     assert "Возвращено на доработку" in html
     assert reason in html
     assert "Вернуть на доработку" in html  # the action's label in the history
-    # fix_period_days = 3: Thu 26, Fri 27, Mon 30 November; today counts too.
-    assert "осталось 4 рабочих дня" in html
+    # fix_period_days = 3: Thu 26, Fri 27, Mon 30 November.
+    assert "осталось 3 рабочих дня" in html
     assert "Подать исправленное заявление" in html
 
 
@@ -305,7 +305,7 @@ def test_expired_deadline_is_shown_as_such(auth, client, district, runtime):
 @pytest.mark.parametrize(
     ("days", "text"),
     [(1, "остался 1 рабочий день"), (2, "осталось 2 рабочих дня"), (5, "осталось 5 рабочих дней"),
-     (11, "осталось 11 рабочих дней"), (21, "остался 21 рабочий день"), (0, "осталось 0 рабочих дней")],
+     (11, "осталось 11 рабочих дней"), (21, "остался 21 рабочий день"), (0, "последний день")],
 )
 def test_deadline_text_russian_plurals(days, text):
     status = DeadlineStatus(deadline=None, days_left=days, last_day=date(2026, 12, 2), expired=False)  # type: ignore[arg-type]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from reserve_flow import workdays
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
@@ -39,8 +41,54 @@ def test_deadline_ends_at_the_end_of_its_last_local_day():
     assert workdays.last_day_of(due, IRKUTSK) == date(2026, 11, 30)
 
 
-def test_working_days_left_counts_today_and_stops_at_zero():
-    due = datetime(2026, 12, 3, tzinfo=IRKUTSK)  # last day: Wednesday 2 Dec
-    assert workdays.working_days_left(datetime(2026, 11, 27, 3, tzinfo=timezone.utc), due, IRKUTSK) == 4
-    assert workdays.working_days_left(datetime(2026, 12, 2, 15, 59, tzinfo=timezone.utc), due, IRKUTSK) == 1
-    assert workdays.working_days_left(datetime(2026, 12, 2, 16, 0, tzinfo=timezone.utc), due, IRKUTSK) == 0
+def test_a_freshly_opened_period_shows_all_its_days_and_the_last_day_says_so():
+    # Opened Wednesday 25 Nov 2026, 10:00 Irkutsk, for 5 working days: Thu 26 .. Wed 2 Dec.
+    opened = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+    due = workdays.deadline_end(opened, 5, "working", IRKUTSK)
+    assert workdays.days_left(opened, due, IRKUTSK) == 5
+    assert workdays.describe_left(opened, due, IRKUTSK) == "осталось 5 рабочих дней"
+    # Friday: Mon 30, Tue 1, Wed 2 remain; the weekend does not count.
+    friday = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+    assert workdays.describe_left(friday, due, IRKUTSK) == "осталось 3 рабочих дня"
+    saturday = datetime(2026, 11, 28, 3, tzinfo=timezone.utc)
+    assert workdays.describe_left(saturday, due, IRKUTSK) == "осталось 3 рабочих дня"
+    tuesday = datetime(2026, 12, 1, 3, tzinfo=timezone.utc)
+    assert workdays.describe_left(tuesday, due, IRKUTSK) == "остался 1 рабочий день"
+    # The whole last day, to its local midnight (16:00 UTC), is "the last day".
+    assert workdays.describe_left(datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc), due, IRKUTSK) == "последний день"
+    assert workdays.describe_left(datetime(2026, 12, 2, 15, 59, tzinfo=timezone.utc), due, IRKUTSK) == "последний день"
+    assert workdays.describe_left(datetime(2026, 12, 2, 16, 0, tzinfo=timezone.utc), due, IRKUTSK) == "срок истёк"
+
+
+def test_days_left_across_a_holiday_a_substituted_day_off_and_a_working_saturday():
+    # Opened Thursday 18 Feb 2027 for 3 working days: Fri 19, Saturday 20 (a working
+    # Saturday, transferred), then Sun 21, Mon 22 (the substituted day off) and Tue 23
+    # (Defender of the Fatherland Day) are skipped: the last day is Wed 24 Feb.
+    opened = datetime(2027, 2, 18, 2, tzinfo=timezone.utc)
+    due = workdays.deadline_end(opened, 3, "working", IRKUTSK)
+    assert workdays.last_day_of(due, IRKUTSK) == date(2027, 2, 24)
+    assert workdays.days_left(opened, due, IRKUTSK) == 3
+    assert workdays.days_left(datetime(2027, 2, 19, 2, tzinfo=timezone.utc), due, IRKUTSK) == 2
+    for day in (20, 21, 22, 23):  # Sat 20 counts as a working day, the rest are off
+        assert workdays.days_left(datetime(2027, 2, day, 2, tzinfo=timezone.utc), due, IRKUTSK) == 1
+    assert workdays.day_counting_back(date(2027, 2, 24), 1, "working") == date(2027, 2, 20)
+    assert workdays.day_counting_back(date(2027, 2, 24), 2, "working") == date(2027, 2, 19)
+
+
+def test_calendar_periods_count_every_day():
+    opened = datetime(2026, 12, 30, 2, tzinfo=timezone.utc)
+    due = workdays.deadline_end(opened, 3, "calendar", IRKUTSK)  # Dec 31, Jan 1, Jan 2
+    assert workdays.describe_left(opened, due, IRKUTSK, "calendar") == "осталось 3 дня"
+    assert workdays.day_counting_back(date(2027, 1, 2), 1, "calendar") == date(2027, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("days", "text"),
+    [(1, "остался 1 рабочий день"), (2, "осталось 2 рабочих дня"), (4, "осталось 4 рабочих дня"),
+     (5, "осталось 5 рабочих дней"), (11, "осталось 11 рабочих дней"), (12, "осталось 12 рабочих дней"),
+     (21, "остался 21 рабочий день"), (22, "осталось 22 рабочих дня"), (25, "осталось 25 рабочих дней"),
+     (111, "осталось 111 рабочих дней"), (0, "последний день")],
+)
+def test_left_text_russian_plurals(days, text):
+    assert workdays.left_text(days, expired=False) == text
+    assert workdays.left_text(days, expired=True) == "срок истёк"

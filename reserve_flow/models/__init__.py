@@ -20,6 +20,7 @@ from reserve_flow.models.monitoring import (
 from reserve_flow.models.organizations import ORGANIZATION_KINDS, Organization
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ROLES, LoginThrottle, User, UserRole
+from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
     "Application",
@@ -31,6 +32,7 @@ __all__ = [
     "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
+    "DeadlineNotice",
     "LoginThrottle",
     "MONITORING_LEVELS",
     "MonitoringCriterion",
@@ -41,6 +43,7 @@ __all__ = [
     "Organization",
     "OutboxMessage",
     "ROLES",
+    "SchedulerLease",
     "User",
     "UserRole",
 ]

@@ -10,9 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from reserve_flow.db import Base, UTCDateTime, utcnow
 
 
+# pending: waiting for (another) try; sent: accepted by the SMTP server, or, in-app,
+# delivered; failed: smtp.max_attempts tries failed (or the server refused it for
+# good): an administrator sees it and may send it again.
+STATUSES = ("pending", "sent", "failed")
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        # A user's in-app notifications and their unread count (in every page's header).
+        Index("ix_outbox_inbox", "recipient_id", "channel", "read_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unique, so that a retried producer (a scheduler scan, say) never queues twice.
@@ -22,7 +32,8 @@ class OutboxMessage(Base):
     template: Mapped[str] = mapped_column(String(100))
     context: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # STATUSES
+    # Tries so far; a dispatcher counts one when it claims the row (see notify.py).
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -42,6 +42,9 @@ class User(UserMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     position: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The secret in the URL of the user's private calendar feed of deadlines; a new
+    # one revokes the old URL, None: no feed.
+    ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

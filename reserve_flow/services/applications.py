@@ -85,8 +85,8 @@ def get_visible(session: Session, user: User, application_id: int) -> Applicatio
 
 @dataclass(frozen=True)
 class DeadlineStatus:
-    """An open deadline as the user sees it: working days left (today counted when it is
-    a working day) and the last day on which it can still be met."""
+    """An open deadline as the user sees it: days left after today (workdays.days_left)
+    and the last day on which it can still be met."""
 
     deadline: Deadline
     days_left: int
@@ -114,7 +114,7 @@ def deadline_status(deadline: Deadline, now: datetime, tz) -> DeadlineStatus:
     expired = now >= deadline.due_at
     return DeadlineStatus(
         deadline=deadline,
-        days_left=0 if expired else workdays.working_days_left(now, deadline.due_at, tz),
+        days_left=0 if expired else workdays.days_left(now, deadline.due_at, tz, deadline.calendar),
         last_day=workdays.last_day_of(deadline.due_at, tz),
         expired=expired,
     )

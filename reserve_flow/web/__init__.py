@@ -54,8 +54,9 @@ def init_app(app: Flask) -> None:
 
     formatting.init_app(app)
 
-    from reserve_flow.web import admin, applications, auth, contests, diagrams, main, monitoring, organizations, public
+    from reserve_flow.web import (admin, admin_outbox, applications, auth, contests, deadlines, diagrams, main,
+                                  monitoring, notifications, organizations, public)
 
     for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
-                      organizations.bp, monitoring.bp):
+                      notifications.bp, deadlines.bp, admin_outbox.bp, organizations.bp, monitoring.bp):
         app.register_blueprint(blueprint)

@@ -23,6 +23,7 @@ EVENT_KINDS = {
     "personal_file_viewed": "Просмотр личного дела",
     "user_created": "Создан пользователь",
     "user_changed": "Изменён пользователь",
+    "outbox_retried": "Письмо снова поставлено в очередь",
     "organization_created": "Добавлена организация",
     "organization_updated": "Изменена организация",
     "organization_deactivated": "Организация закрыта",

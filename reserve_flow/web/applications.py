@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
+from reserve_flow import workdays
 from reserve_flow.models import Application, AuditEvent
 from reserve_flow.services import applications as service
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
@@ -44,23 +45,11 @@ def _format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} МБ".replace(".", ",")
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural form for a count: 1 день, 2 дня, 5 дней, 21 день."""
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def deadline_text(status: service.DeadlineStatus | None) -> str:
     if status is None:
         return ""
-    if status.expired:
-        return "срок истёк"
-    n = status.days_left
-    verb = "остался" if _plural(n, "1", "2", "5") == "1" else "осталось"
-    return f"{verb} {n} {_plural(n, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+    calendar = status.deadline.calendar if status.deadline is not None else "working"
+    return workdays.left_text(status.days_left, status.expired, calendar)
 
 
 @dataclass

@@ -47,6 +47,11 @@ def deadline_end(opened_at: datetime, days: int, calendar: str, tz: ZoneInfo) ->
     return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
 
 
+def end_of(day: date, tz: ZoneInfo) -> datetime:
+    """The moment a deadline whose last day is `day` passes: the next local midnight."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
 def last_day_of(due_at: datetime, tz: ZoneInfo) -> date:
     """The last day on which a deadline ending at `due_at` can still be met."""
     return (due_at.astimezone(tz) - timedelta(microseconds=1)).date()

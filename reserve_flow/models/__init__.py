@@ -1,5 +1,6 @@
 """All ORM classes, imported here so that metadata (and Alembic) sees every table."""
 
+from reserve_flow.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
 from reserve_flow.models.contests import (
     Application,
@@ -9,7 +10,7 @@ from reserve_flow.models.contests import (
     ContestDocumentKind,
 )
 from reserve_flow.models.deadlines import Deadline
-from reserve_flow.models.documents import ApplicationDocument
+from reserve_flow.models.documents import REVIEW_STATUSES, ApplicationDocument
 from reserve_flow.models.monitoring import (
     MONITORING_LEVELS,
     MonitoringCriterion,
@@ -23,16 +24,19 @@ from reserve_flow.models.people import ROLES, LoginThrottle, User, UserRole
 from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
+    "ApplicantProfile",
     "Application",
     "ApplicationDocument",
     "AuditChainHead",
     "AuditEvent",
     "CommissionSeat",
+    "ConsentRecord",
     "Contest",
     "ContestCriterion",
     "ContestDocumentKind",
     "Deadline",
     "DeadlineNotice",
+    "EDUCATION_LEVELS",
     "LoginThrottle",
     "MONITORING_LEVELS",
     "MonitoringCriterion",
@@ -42,6 +46,7 @@ __all__ = [
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",
+    "REVIEW_STATUSES",
     "ROLES",
     "SchedulerLease",
     "User",

@@ -22,7 +22,10 @@ class Deadline(Base):
     workflow: Mapped[str] = mapped_column(String(40))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
-    state: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40))  # the state it was opened in
+    # "state": closed when the subject leaves that state; "workflow": runs over the
+    # whole case and closes when it reaches a terminal state.
+    scope: Mapped[str] = mapped_column(String(10), default="state")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The deadline's exclusive end: local midnight after its last day, in UTC.
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

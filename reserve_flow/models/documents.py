@@ -1,14 +1,23 @@
-"""Documents an applicant uploads to an application."""
+"""Documents an applicant uploads to an application, and the secretary's review of each."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reserve_flow.db import Base, UTCDateTime, utcnow
 from reserve_flow.models.contests import Application
+
+# The secretary's verdict on one document. "replaced": it was returned and the
+# applicant has uploaded a new file, which the secretary has yet to look at.
+REVIEW_STATUSES: dict[str, str] = {
+    "pending": "не проверен",
+    "accepted": "принят",
+    "returned": "возвращён на исправление",
+    "replaced": "заменён после возврата",
+}
 
 
 class ApplicationDocument(Base):
@@ -23,6 +32,17 @@ class ApplicationDocument(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    # Path of the file relative to the uploads folder (documents.storage); empty for
+    # rows made without a file (demo data).
+    storage_key: Mapped[str] = mapped_column(String(200), default="")
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    review_status: Mapped[str] = mapped_column(String(20), default="pending")
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[Application] = relationship(back_populates="documents")
+
+    @property
+    def review_label(self) -> str:
+        return REVIEW_STATUSES.get(self.review_status, self.review_status)

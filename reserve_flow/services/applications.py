@@ -10,7 +10,7 @@ told the application does not exist, so that ids do not leak.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow import workdays
 from reserve_flow.models import Application, AuditEvent, CommissionSeat, Contest, Deadline, User
+from reserve_flow.services.applicants import requirements
 from reserve_flow.workflow.audit import append_event
 from reserve_flow.workflow.errors import ConcurrentChange
 
@@ -162,3 +163,126 @@ def fire_application(runtime: Runtime, session: Session, application_id: int, tr
     except BaseException:
         session.rollback()
         raise
+
+
+# --- the secretary's document check (issue 3, item 3) ---
+
+class CheckRefused(ValueError):
+    """The check decision is refused before reaching the engine; str() says why, in Russian."""
+
+
+def check_queue(session: Session, user: User,
+                states: tuple[str, ...] = ("submitted",)) -> list[tuple[Application, Deadline | None]]:
+    """Applications in `states` of the contests `user` is the secretary of, the nearest
+    deadline first (those without one last)."""
+    if not user.has_role("secretary"):
+        return []
+    applications = list(session.scalars(
+        select(Application).join(Contest, Application.contest_id == Contest.id)
+        .where(Contest.secretary_id == user.id, Application.state.in_(states))
+    ).unique())
+    deadlines = open_deadlines(session, [a.id for a in applications])
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    applications.sort(key=lambda a: (deadlines[a.id].due_at if a.id in deadlines else far, a.id))
+    return [(a, deadlines.get(a.id)) for a in applications]
+
+
+def get_for_check(session: Session, user: User, application_id: int) -> Application:
+    """The application if `user` is its contest's secretary; ApplicationNotFound otherwise."""
+    application = session.get(Application, application_id)
+    if application is None or not can_view(user, application) or not application.holds_role(user, "secretary"):
+        raise ApplicationNotFound(application_id)
+    return application
+
+
+def _decide(runtime: Runtime, session: Session, application_id: int, secretary: User, expected_version: int,
+            decide) -> AuditEvent:
+    """Run one check decision in one transaction: the object check, the version check,
+    `decide(application)` (which fires the engine), commit; everything rolled back on error."""
+    try:
+        application = get_for_check(session, secretary, application_id)
+        if application.version != expected_version:
+            raise ConcurrentChange(subject_id=application.id)
+        event = decide(application)
+        session.commit()
+        return event
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _mark(application: Application, secretary: User, now: datetime, reasons: dict[int, str]) -> None:
+    """Set each document's review: returned with its reason, or accepted."""
+    for document in application.documents:
+        reason = reasons.get(document.id)
+        document.review_status = "returned" if reason else "accepted"
+        document.review_reason = reason or None
+        document.reviewed_at = now
+        document.reviewed_by_id = secretary.id
+
+
+def admit(runtime: Runtime, session: Session, application_id: int, secretary: User,
+          expected_version: int) -> AuditEvent:
+    """Admit the application to the contest; every document is marked accepted."""
+    def decide(application: Application) -> AuditEvent:
+        event = runtime.engine.fire(application, "admit", secretary)
+        _mark(application, secretary, runtime.now(), {})
+        return event
+    return _decide(runtime, session, application_id, secretary, expected_version, decide)
+
+
+def return_for_fix(runtime: Runtime, session: Session, application_id: int, secretary: User,
+                   expected_version: int, reasons: dict[int, str], comment: str = "") -> AuditEvent:
+    """Return the application for correction. `reasons` maps document ids to what is
+    wrong with each (empty: accepted); at least one reason or a comment is needed. The
+    transition's reason lists them all, so the history and the notification say it."""
+    reasons = {doc_id: text.strip() for doc_id, text in reasons.items() if text and text.strip()}
+    comment = comment.strip()
+
+    def decide(application: Application) -> AuditEvent:
+        if not reasons and not comment:
+            raise CheckRefused("Укажите, что исправить: причину возврата хотя бы у одного документа "
+                               "или общий комментарий.")
+        if set(reasons) - {d.id for d in application.documents}:
+            raise CheckRefused("Среди отмеченных есть документ, которого в заявлении нет. Обновите страницу.")
+        titles = {k.code: k.title for k in application.contest.document_kinds}
+        lines = [f"{titles.get(d.kind_code, d.kind_code)} ({d.original_name}): {reasons[d.id]}"
+                 for d in sorted(application.documents, key=lambda d: d.id) if d.id in reasons]
+        if comment:
+            lines.append(comment)
+        data = {"returned_documents": sorted(reasons)}
+        event = runtime.engine.fire(application, "return_for_fix", secretary, reason="\n".join(lines), data=data)
+        _mark(application, secretary, runtime.now(), reasons)
+        return event
+
+    return _decide(runtime, session, application_id, secretary, expected_version, decide)
+
+
+def refuse(runtime: Runtime, session: Session, application_id: int, secretary: User, expected_version: int,
+           requirement_code: str, comment: str = "") -> AuditEvent:
+    """Refuse admission, citing the eligibility requirement not met (services.applicants
+    .requirements) and, optionally, a comment."""
+    comment = comment.strip()
+
+    def decide(application: Application) -> AuditEvent:
+        requirement = next((r for r in requirements(application.contest) if r.code == requirement_code), None)
+        if requirement is None:
+            raise CheckRefused("Выберите требование, которому заявитель не соответствует.")
+        reason = f"Не выполнено требование: {requirement.label}."
+        if comment:
+            reason += f" {comment}"
+        return runtime.engine.fire(application, "refuse", secretary, reason=reason,
+                                   data={"requirement": requirement.code})
+
+    return _decide(runtime, session, application_id, secretary, expected_version, decide)
+
+
+def last_reason(session: Session, application: Application) -> AuditEvent | None:
+    """The event that brought the application into its state, if it carried a reason."""
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == SUBJECT_TYPE, AuditEvent.subject_id == application.id,
+               AuditEvent.kind == "transition", AuditEvent.to_state == application.state)
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    )
+    return event if event is not None and event.reason else None

@@ -60,3 +60,6 @@ def init_app(app: Flask) -> None:
     for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
                       notifications.bp, deadlines.bp, admin_outbox.bp, organizations.bp, monitoring.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.web import applicant, check
+    for blueprint in (applicant.bp, check.bp):
+        app.register_blueprint(blueprint)

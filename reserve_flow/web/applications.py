@@ -7,16 +7,19 @@ services.applications.fire_application (and so through the engine) only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from reserve_flow import workdays
 from reserve_flow.models import Application, AuditEvent
+from reserve_flow.documents.storage import DOCX
 from reserve_flow.services import applications as service
+from reserve_flow.services import documents as documents_service
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.web import db, runtime
 
@@ -25,6 +28,7 @@ bp = Blueprint("applications", __name__, url_prefix="/applications")
 # Labels for audit events that are not workflow transitions.
 EVENT_KIND_LABELS = {
     "personal_file_viewed": "Просмотр личного дела",
+    "document_replaced": "Документ заменён после возврата",
 }
 
 
@@ -72,6 +76,9 @@ def _history_rows(events: list[AuditEvent]) -> list[HistoryRow]:
             action = transition.label(language) if transition else (event.trigger or "")
         else:
             action = EVENT_KIND_LABELS.get(event.kind, event.kind)
+            file_name = json.loads(event.data or "{}").get("file")
+            if file_name:
+                action = f"{action}: {file_name}"
         state_from = definition.states.get(event.from_state or "")
         state_to = definition.states.get(event.to_state or "")
         rows.append(HistoryRow(
@@ -154,6 +161,8 @@ def _render_case(application: Application, *, error: str | None = None, status: 
         format_time=_format_time,
         format_size=_format_size,
         tz_name=str(rt.tz),
+        is_owner=application.applicant_id == current_user.id,
+        is_secretary=application.holds_role(current_user, "secretary"),
     ), status
 
 
@@ -190,3 +199,23 @@ def fire(application_id: int, trigger: str):
     label = transition.label(_language()) if transition else trigger
     flash(f"Выполнено: {label}. Состояние: {_state_label(application)}.", "success")
     return redirect(url_for("applications.show", application_id=application_id), code=303)
+
+
+@bp.route("/<int:application_id>/documents/<int:document_id>")
+@login_required
+def document(application_id: int, document_id: int):
+    """A stored document, to whoever may see the application (404 for anyone else).
+    Shown in the browser (PDF, images) or, with ?download=1 and for DOCX, downloaded.
+    A look by anyone but the owner is logged as a personal-file access."""
+    try:
+        record, path = documents_service.open_document(runtime(), db(), current_user, application_id, document_id)
+    except (service.ApplicationNotFound, documents_service.DocumentNotFound):
+        abort(404)
+    as_attachment = request.args.get("download") == "1" or record.content_type == DOCX
+    response = send_file(path, mimetype=record.content_type, as_attachment=as_attachment,
+                         download_name=record.original_name, etag=False, max_age=0)
+    # The type was checked from the bytes at upload; never let a browser guess another.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

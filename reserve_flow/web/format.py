@@ -6,14 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask, current_app
 
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """The Russian plural form for a count: 1 день, 2 дня, 5 дней, 21 день, 11 дней."""
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
+from reserve_flow.workdays import plural
 
 
 def format_datetime(moment: datetime | None) -> str:

@@ -23,20 +23,24 @@ from reserve_flow.workflow.guards import GUARDS
 PSEUDO_ROLES = ("owner", "system")
 CALENDARS = ("working", "calendar")
 
-_WORKFLOW_KEYS = {"name", "subject", "initial", "label_ru", "label_en"}
+_WORKFLOW_KEYS = {"name", "subject", "initial", "label_ru", "label_en", "deadline"}
 _STATE_KEYS = {"label_ru", "label_en", "terminal", "deadline"}
-_DEADLINE_KEYS = {"days", "calendar", "actor", "remind_before", "escalate_to", "on_expiry"}
+_DEADLINE_KEYS = {"days", "until", "calendar", "actor", "remind_before", "escalate_to", "on_expiry"}
 _TRANSITION_KEYS = {"trigger", "source", "dest", "roles", "guards", "reason_required", "notify", "label_ru", "label_en"}
 
 
 @dataclass(frozen=True)
 class DeadlineDef:
+    """A deadline counted from entry (`days`), or ending with a date of the subject
+    (`until`, the name of a date attribute: a reserve term's end, say)."""
+
     days: int | str  # a number, or the name of a subject parameter (workflow_param)
     calendar: str
     actor: str
     remind_before: tuple[int, ...] = ()
     escalate_to: str | None = None
     on_expiry: str | None = None
+    until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class WorkflowDef:
     states: dict[str, StateDef]
     transitions: list[TransitionDef]
     path: Path | None = None
+    # A deadline over the whole case (BPMN: a timer on the process): opened when the
+    # case starts, closed when it reaches a terminal state.
+    deadline: DeadlineDef | None = None
     _by_trigger_source: dict[tuple[str, str], TransitionDef] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -222,20 +229,27 @@ def load_definition(path: Path, subjects: set[str] | None = None) -> tuple[Workf
         states=states,
         transitions=transitions,
         path=path,
+        deadline=_read_deadline(None, head["deadline"], set(ROLES) | set(PSEUDO_ROLES), problem)
+        if "deadline" in head else None,
     )
     _check_graph(definition, problem)
     return definition, problems
 
 
-def _read_deadline(state: str, table: Any, known_roles: set[str], problem) -> DeadlineDef | None:
-    label = f"state {state!r} deadline"
+def _read_deadline(state: str | None, table: Any, known_roles: set[str], problem) -> DeadlineDef | None:
+    label = f"state {state!r} deadline" if state else "[workflow.deadline]"
     if not isinstance(table, dict):
         problem(f"{label}: expected a table")
         return None
     for key in sorted(set(table) - _DEADLINE_KEYS):
         problem(f"{label}: unknown key {key!r}")
     days = table.get("days")
-    if isinstance(days, bool) or not isinstance(days, (int, str)) or (isinstance(days, int) and days < 1):
+    until = table.get("until")
+    if until is not None:
+        if days is not None or not isinstance(until, str):
+            problem(f"{label}: give either 'days' or 'until' (the name of a date of the subject), not both")
+        days = 0
+    elif isinstance(days, bool) or not isinstance(days, (int, str)) or (isinstance(days, int) and days < 1):
         problem(f"{label}: 'days' must be a positive number or the name of a subject parameter")
         days = 1
     calendar = table.get("calendar", "working")
@@ -249,7 +263,7 @@ def _read_deadline(state: str, table: Any, known_roles: set[str], problem) -> De
         problem(f"{label}: unknown 'escalate_to' role {escalate_to!r}")
     reminders = _as_list(table.get("remind_before"))
     for r in reminders:
-        if isinstance(r, bool) or not isinstance(r, int) or r < 1 or (isinstance(days, int) and r >= days):
+        if isinstance(r, bool) or not isinstance(r, int) or r < 1 or (isinstance(days, int) and 0 < days <= r):
             problem(f"{label}: reminder {r!r} must be a positive number of days below the deadline's length")
     return DeadlineDef(
         days=days,
@@ -258,6 +272,7 @@ def _read_deadline(state: str, table: Any, known_roles: set[str], problem) -> De
         remind_before=tuple(sorted({int(r) for r in reminders if isinstance(r, int)}, reverse=True)),
         escalate_to=escalate_to,
         on_expiry=table.get("on_expiry"),
+        until=until if isinstance(until, str) else None,
     )
 
 
@@ -278,6 +293,11 @@ def _check_graph(wf: WorkflowDef, problem) -> None:
             problem(f"state {name!r} cannot be reached from {wf.initial!r}")
         if not state.terminal and not wf.transitions_from(name):
             problem(f"state {name!r} is not terminal and has no way out")
+        if wf.deadline and wf.deadline.on_expiry and not state.terminal:
+            t = wf.transition(wf.deadline.on_expiry, name)
+            if t is None or "system" not in t.roles:
+                problem(f"[workflow.deadline]: expiry trigger {wf.deadline.on_expiry!r} must leave state {name!r} "
+                        "and allow role 'system'")
         if state.deadline and state.deadline.on_expiry:
             t = wf.transition(state.deadline.on_expiry, name)
             if t is None:

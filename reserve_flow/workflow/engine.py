@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,7 +17,7 @@ from reserve_flow.db import utcnow
 from reserve_flow.i18n import translate
 from reserve_flow.models import AuditEvent, Deadline, OutboxMessage, User
 from reserve_flow.models.people import ROLES
-from reserve_flow.workflow.definition import TransitionDef, WorkflowDef
+from reserve_flow.workflow.definition import DeadlineDef, TransitionDef, WorkflowDef
 from reserve_flow.workflow.errors import (
     ConcurrentChange,
     GuardFailed,
@@ -164,35 +164,75 @@ class Engine:
             raise ReasonRequired(action=transition.label_ru)
         return transition
 
+    def start(self, subject: Any, actor: User | None, reason: str | None = None,
+              data: dict[str, Any] | None = None) -> AuditEvent:
+        """Begin a new case: `subject` (added to a session in a transaction, not yet
+        flushed or at least without history) enters its workflow's initial state. The
+        start is an audit event, and the initial state's and the workflow's deadlines open.
+        Who may start a case is the calling service's rule."""
+        session = object_session(subject)
+        if session is None or not session.in_transaction():
+            raise RuntimeError("start() needs a subject added to a session in a transaction")
+        definition = self.workflows.definition_for(subject)
+        subject.state = definition.initial
+        session.flush()
+        now = self.clock()
+        event = append_event(session, kind="transition", actor=actor, subject_type=definition.subject,
+                             subject_id=subject.id, now=now, trigger="start", from_state=None,
+                             to_state=subject.state, reason=reason, data=data)
+        self._move_deadlines(session, definition, subject, event, now)
+        session.flush()
+        return event
+
     def _move_deadlines(self, session: Session, definition: WorkflowDef, subject: Any,
                         event: AuditEvent, now: datetime) -> None:
-        session.execute(
-            update(Deadline)
-            .where(Deadline.subject_type == definition.subject, Deadline.subject_id == subject.id,
-                   Deadline.closed_at.is_(None))
-            .values(closed_at=now, closed_by_event_id=event.id)
-        )
-        spec = definition.states[subject.state].deadline
+        """Close the deadline of the state left and open the one of the state entered;
+        keep the workflow's own deadline open until a terminal state, following its date."""
+        state = definition.states[subject.state]
+        ours = (Deadline.subject_type == definition.subject, Deadline.subject_id == subject.id,
+                Deadline.closed_at.is_(None))
+        closing = update(Deadline).where(*ours).values(closed_at=now, closed_by_event_id=event.id)
+        session.execute(closing.where(Deadline.scope == "state"))
+        if state.deadline is not None:
+            session.add(self._deadline(definition, subject, state.deadline, "state", event, now))
+        spec = definition.deadline
         if spec is None:
             return
-        days = spec.days if isinstance(spec.days, int) else subject.workflow_param(spec.days)
-        due = workdays.deadline_end(now, days, spec.calendar, self.tz)
-        session.add(
-            Deadline(
-                workflow=definition.name,
-                subject_type=definition.subject,
-                subject_id=subject.id,
-                state=subject.state,
-                opened_at=now,
-                due_at=due.astimezone(timezone.utc),
-                days=days,
-                calendar=spec.calendar,
-                actor_role=spec.actor,
-                escalate_to=spec.escalate_to,
-                on_expiry=spec.on_expiry,
-                remind_before=",".join(str(d) for d in spec.remind_before),
-                opened_by_event_id=event.id,
-            )
+        current = session.scalars(select(Deadline).where(*ours, Deadline.scope == "workflow")).first()
+        if state.terminal:
+            if current is not None:
+                session.execute(closing.where(Deadline.id == current.id))
+            return
+        wanted = self._deadline(definition, subject, spec, "workflow", event, now)
+        if current is not None and (spec.until is None or current.due_at == wanted.due_at):
+            return  # still running as it was (a days-long one only ever starts once)
+        if current is not None:
+            session.execute(closing.where(Deadline.id == current.id))
+        session.add(wanted)
+
+    def _deadline(self, definition: WorkflowDef, subject: Any, spec: DeadlineDef, scope: str,
+                  event: AuditEvent, now: datetime) -> Deadline:
+        if spec.until is not None:
+            due = workdays.end_of(getattr(subject, spec.until), self.tz)
+            days = max(0, (due.astimezone(self.tz).date() - now.astimezone(self.tz).date()).days - 1)
+        else:
+            days = spec.days if isinstance(spec.days, int) else subject.workflow_param(spec.days)
+            due = workdays.deadline_end(now, days, spec.calendar, self.tz)
+        return Deadline(
+            workflow=definition.name,
+            subject_type=definition.subject,
+            subject_id=subject.id,
+            state=subject.state,
+            scope=scope,
+            opened_at=now,
+            due_at=due.astimezone(timezone.utc),
+            days=days,
+            calendar=spec.calendar,
+            actor_role=spec.actor,
+            escalate_to=spec.escalate_to,
+            on_expiry=spec.on_expiry,
+            remind_before=",".join(str(d) for d in spec.remind_before),
+            opened_by_event_id=event.id,
         )
 
     def _queue_notifications(self, session: Session, definition: WorkflowDef, transition: TransitionDef,

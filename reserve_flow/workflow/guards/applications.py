@@ -15,8 +15,11 @@ def _contest_accepting(ctx: GuardContext) -> str | None:
 @guard("documents_complete", ru="не загружены обязательные документы: {detail}.",
        en="mandatory documents are missing: {detail}.")
 def _documents_complete(ctx: GuardContext) -> str | None:
-    present = {doc.kind_code for doc in ctx.subject.documents}
-    missing = [k.title for k in ctx.subject.contest.document_kinds if k.mandatory and k.code not in present]
+    # A document the secretary returned counts only once the applicant has replaced it.
+    present = {doc.kind_code for doc in ctx.subject.documents if doc.review_status != "returned"}
+    returned = {doc.kind_code for doc in ctx.subject.documents if doc.review_status == "returned"}
+    missing = [k.title + (" (возвращён на исправление, не заменён)" if k.code in returned else "")
+               for k in ctx.subject.contest.document_kinds if k.mandatory and k.code not in present]
     return "; ".join(missing) if missing else None
 
 
@@ -24,3 +27,4 @@ def _documents_complete(ctx: GuardContext) -> str | None:
        en="consent to personal-data processing is missing.")
 def _consent_given(ctx: GuardContext) -> str | None:
     return None if ctx.subject.consent_given_at is not None else ""
+

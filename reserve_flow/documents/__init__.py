@@ -1,0 +1,1 @@
+"""Files: uploaded documents (storage) and, later, generated protocols and orders."""

@@ -101,13 +101,13 @@ def test_submit_then_the_page_says_what_happens_next(auth, client, runtime, dist
     html = client.get(app_url(application_id)).get_data(as_text=True)
     assert "Подано, на проверке документов" in html
     assert "Секретарь конкурсной комиссии проверяет документы — до 02.12.2026" in html
-    assert "осталось 6 рабочих дней" in html
+    assert "осталось 5 рабочих дней" in html
     assert ">Подать заявление</button>" not in html
     # Nothing may be uploaded, replaced or removed any more.
     assert "/upload/" not in html and "/replace" not in html and "/delete" not in html
     assert outbox_for(runtime, district.users["applicant2"]) == ["application.submit"]
     listing = client.get("/applicant/").get_data(as_text=True)
-    assert "Подано, на проверке документов" in listing and "осталось 6 рабочих дней" in listing
+    assert "Подано, на проверке документов" in listing and "осталось 5 рабочих дней" in listing
 
 
 def test_stale_submit_form_is_a_conflict(auth, client, runtime, district):

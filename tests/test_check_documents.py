@@ -98,7 +98,7 @@ def test_checklist_shows_documents_requirements_and_logs_the_look(auth, client, 
     html = _check(client, application_id, view=pdf.id).get_data(as_text=True)
     for text in ("Второв Сергей Павлович", "12.03.1984", "+7 924 555-12-34", "Заместитель директора по УВР",
                  "Образование: высшее образование", "выполнено", "Заявление.pdf", "Паспорт.png", "PDF, 77 Б",
-                 "не проверен", "осталось 6 рабочих дней", "дано 25.11.2026 10:00, редакция 2026-1",
+                 "не проверен", "осталось 5 рабочих дней", "дано 25.11.2026 10:00, редакция 2026-1",
                  "Допустить к конкурсу", "Вернуть на доработку", "Отказать в допуске"):
         assert text in html, text
     # The viewer frames the document from its protected address.
@@ -136,7 +136,7 @@ def test_return_fix_and_resubmit_then_admit(auth, client, runtime, district):
     assert "Возвращено на доработку" in html
     assert "Причина возврата: Скан паспорта нечитаем: загрузите цветной скан разворота с фотографией." in html
     assert "Остальное в порядке." in html
-    assert "осталось 4 рабочих дня" in html and "до 30.11.2026 включительно" in html
+    assert "осталось 3 рабочих дня" in html and "до 30.11.2026 включительно" in html
     assert f"/documents/{png.id}/replace" in html and f"/documents/{pdf.id}/replace" not in html
     assert "/upload/" not in html
 

@@ -22,7 +22,7 @@ def _page(client, application_id):
 
 
 def _version(html: str) -> str:
-    match = re.search(r'name="version" value="(\d+)"', html)
+    match = re.search(r'name="version"(?: type="hidden")? value="(\d+)"', html)
     assert match, "no version field on the page"
     return match.group(1)
 
@@ -31,6 +31,8 @@ def _fire(client, application_id, trigger, *, reason=None, version=None, token=T
     """Post an action the way the case page's form does (token and version taken from the page
     unless given)."""
     html = _page(client, application_id).get_data(as_text=True)
+    if version is None and 'name="version"' not in html:  # the secretary decides on the check page
+        html = client.get(f"/check/{application_id}").get_data(as_text=True)
     data = {"version": version if version is not None else _version(html)}
     if token:
         data["csrf_token"] = _csrf_token(html)
@@ -266,15 +268,15 @@ def test_action_buttons_match_the_role_on_a_draft(auth, client, district, email,
         assert text not in html
 
 
-def test_secretary_sees_check_actions_with_reason_fields(auth, client, district):
+def test_secretary_is_sent_to_the_check_page_for_decisions(auth, client, district):
     _submit_as_applicant(auth, client, district)
     auth.login("secretary@example.ru")
     html = _page(client, district.application_id).get_data(as_text=True)
-    for label in ("Допустить к конкурсу", "Вернуть на доработку", "Отказать в допуске"):
-        assert f">{label}</button>" in html
-    assert ">Подать заявление</button>" not in html
-    assert 'id="reason-return_for_fix"' in html and 'id="reason-refuse"' in html
-    assert 'id="reason-admit"' not in html
+    for label in ("Допустить к конкурсу", "Вернуть на доработку", "Отказать в допуске", "Подать заявление"):
+        assert f">{label}</button>" not in html
+    assert f'href="/check/{district.application_id}"' in html
+    check = client.get(f"/check/{district.application_id}").get_data(as_text=True)
+    assert "Допустить к конкурсу" in check and "Вернуть на доработку" in check
 
 
 def test_applicant_cannot_fire_a_secretary_action(auth, client, district, runtime):

@@ -7,46 +7,22 @@ services.applications.fire_application (and so through the engine) only.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import datetime
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from reserve_flow import workdays
-from reserve_flow.models import Application, AuditEvent
+from reserve_flow.models import Application
 from reserve_flow.documents.storage import DOCX
 from reserve_flow.services import applications as service
 from reserve_flow.services import documents as documents_service
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, workflow_ui
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
-# Labels for audit events that are not workflow transitions.
-EVENT_KIND_LABELS = {
-    "personal_file_viewed": "Просмотр личного дела",
-    "document_replaced": "Документ заменён после возврата",
-}
-
-
-def _language() -> str:
-    return current_app.config.get("RESERVE_FLOW_LANGUAGE", "ru")
-
-
-def _format_time(moment: datetime) -> str:
-    return moment.astimezone(runtime().tz).strftime("%d.%m.%Y %H:%M")
-
-
-def _format_size(size: int) -> str:
-    """A file size the Russian way: 980 Б, 1,5 КБ, 2,3 МБ."""
-    if size < 1024:
-        return f"{size} Б"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} КБ".replace(".", ",")
-    return f"{size / (1024 * 1024):.1f} МБ".replace(".", ",")
+# The secretary decides on documents on the check page, where each document gets its mark.
+CHECK_TRIGGERS = ("admit", "return_for_fix", "refuse")
 
 
 def deadline_text(status: service.DeadlineStatus | None) -> str:
@@ -54,47 +30,6 @@ def deadline_text(status: service.DeadlineStatus | None) -> str:
         return ""
     calendar = status.deadline.calendar if status.deadline is not None else "working"
     return workdays.left_text(status.days_left, status.expired, calendar)
-
-
-@dataclass
-class HistoryRow:
-    time: str
-    actor: str
-    action: str
-    from_label: str
-    to_label: str
-    reason: str | None
-
-
-def _history_rows(events: list[AuditEvent]) -> list[HistoryRow]:
-    definition = runtime().workflows.definitions["application"]
-    language = _language()
-    rows = []
-    for event in events:
-        if event.kind == "transition":
-            transition = next((t for t in definition.transitions if t.trigger == event.trigger), None)
-            action = transition.label(language) if transition else (event.trigger or "")
-        else:
-            action = EVENT_KIND_LABELS.get(event.kind, event.kind)
-            file_name = json.loads(event.data or "{}").get("file")
-            if file_name:
-                action = f"{action}: {file_name}"
-        state_from = definition.states.get(event.from_state or "")
-        state_to = definition.states.get(event.to_state or "")
-        rows.append(HistoryRow(
-            time=_format_time(event.occurred_at),
-            actor=event.actor_name,
-            action=action,
-            from_label=state_from.label(language) if state_from else "",
-            to_label=state_to.label(language) if state_to else "",
-            reason=event.reason,
-        ))
-    return rows
-
-
-def _state_label(application: Application) -> str:
-    state = runtime().workflows.definition_for(application).states.get(application.state)
-    return state.label(_language()) if state else application.state
 
 
 def _load_visible(application_id: int) -> Application:
@@ -120,7 +55,7 @@ def index():
     rows = [
         {
             "application": a,
-            "state_label": _state_label(a),
+            "state_label": workflow_ui.state_label(rt, a),
             "deadline": deadline_text(service.deadline_status(deadlines[a.id], now, rt.tz)) if a.id in deadlines else "",
         }
         for a in items
@@ -139,28 +74,20 @@ def _render_case(application: Application, *, error: str | None = None, status: 
     kinds = {k.code: k for k in application.contest.document_kinds}
     present = {d.kind_code for d in application.documents}
     missing = [k.title for k in application.contest.document_kinds if k.mandatory and k.code not in present]
-    language = _language()
-    actions = [
-        {"trigger": t.trigger, "label": t.label(language), "reason_required": t.reason_required}
-        for t in rt.engine.available(application, current_user)
-    ]
     return render_template(
         "applications/show.html",
         application=application,
-        state_label=_state_label(application),
+        state_label=workflow_ui.state_label(rt, application),
         deadline=status_of_deadline,
         deadline_text=deadline_text(status_of_deadline),
         documents=sorted(application.documents, key=lambda d: (kinds[d.kind_code].position if d.kind_code in kinds else 999, d.id)),
         kinds=kinds,
         missing=missing,
-        history=_history_rows(service.history(session, application.id)),
-        actions=actions,
+        history=workflow_ui.history(rt, session, application),
+        actions=workflow_ui.actions(rt, application, current_user, exclude=CHECK_TRIGGERS),
         error=error,
         reason=reason,
         failed_trigger=failed_trigger,
-        format_time=_format_time,
-        format_size=_format_size,
-        tz_name=str(rt.tz),
         is_owner=application.applicant_id == current_user.id,
         is_secretary=application.holds_role(current_user, "secretary"),
     ), status
@@ -190,14 +117,12 @@ def fire(application_id: int, trigger: str):
     except service.ApplicationNotFound:
         abort(404)
     except ConcurrentChange as exc:
-        return _render_case(_load_visible(application_id), error=exc.message(_language()), status=409)
+        return _render_case(_load_visible(application_id), error=exc.message(workflow_ui.language()), status=409)
     except TransitionDenied as exc:
-        return _render_case(_load_visible(application_id), error=exc.message(_language()), status=400,
+        return _render_case(_load_visible(application_id), error=exc.message(workflow_ui.language()), status=400,
                             reason=reason, failed_trigger=trigger)
-    definition = rt.workflows.definition_for(application)
-    transition = next((t for t in definition.transitions if t.trigger == trigger), None)
-    label = transition.label(_language()) if transition else trigger
-    flash(f"Выполнено: {label}. Состояние: {_state_label(application)}.", "success")
+    flash(f"Выполнено: {workflow_ui.action_label(rt, application, trigger)}. "
+          f"Состояние: {workflow_ui.state_label(rt, application)}.", "success")
     return redirect(url_for("applications.show", application_id=application_id), code=303)
 
 

@@ -3,6 +3,7 @@ the actions the current user may take, plus one way to fire an action from a for
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from reserve_flow.runtime import Runtime
 EVENT_KIND_LABELS = {
     "personal_file_viewed": "Просмотр личного дела",
     "protocol_generated": "Сформирован протокол",
+    "document_replaced": "Документ заменён после возврата",
 }
 # Kinds that record an access rather than a step: kept out of case histories.
 ACCESS_KINDS = ("personal_file_viewed",)
@@ -61,6 +63,9 @@ def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
             action = transition.label(lang) if transition else (event.trigger or "")
         else:
             action = EVENT_KIND_LABELS.get(event.kind, event.kind)
+            file_name = json.loads(event.data or "{}").get("file")
+            if file_name:
+                action = f"{action}: {file_name}"
         state_from = definition.states.get(event.from_state or "")
         state_to = definition.states.get(event.to_state or "")
         rows.append(HistoryRow(

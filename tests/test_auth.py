@@ -114,3 +114,8 @@ def test_users_create_prompts_for_the_password(settings, runtime):
                                        "--role", "applicant"], input="long password\nlong password\n", env=env)
     assert result.exit_code == 0, result.output
     assert "long password" not in result.output
+
+
+def test_error_pages_are_russian(client, auth, district):
+    assert "Страница не найдена" in client.get("/no-such-page").get_data(as_text=True)
+    assert "Действие недоступно" in client.get("/logout").get_data(as_text=True)

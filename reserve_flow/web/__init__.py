@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, render_template
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 from sqlalchemy.orm import Session
 
 from reserve_flow.models import User
@@ -41,6 +42,29 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+# Status -> (title, text) of the Russian error pages.
+ERROR_PAGES = {
+    403: ("Доступ запрещён", "У вас нет прав для этого действия."),
+    404: ("Страница не найдена", "Такой страницы нет, или у вас нет к ней доступа."),
+    405: ("Действие недоступно", "Этот адрес так не открывается: вернитесь на страницу и воспользуйтесь кнопкой."),
+}
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Russian pages instead of Werkzeug's English ones; a missing CSRF token says the form is stale."""
+
+    def csrf_error(_error: CSRFError):
+        return render_template("errors/csrf.html"), 400
+
+    def error_page(error: HTTPException):
+        title, text = ERROR_PAGES[error.code]
+        return render_template("errors/error.html", title=title, text=text), error.code
+
+    app.register_error_handler(CSRFError, csrf_error)
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, error_page)
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -49,6 +73,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
+    _register_error_pages(app)
 
     from reserve_flow.web import format as formatting
 

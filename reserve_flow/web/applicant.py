@@ -13,7 +13,6 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -133,11 +132,6 @@ def _own(application_id: int) -> Application:
     if application is None or application.applicant_id != user.id:
         abort(404)
     return application
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(_error: CSRFError):
-    return render_template("applications/csrf_error.html"), 400
 
 
 @bp.app_errorhandler(413)

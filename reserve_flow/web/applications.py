@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError
 
 from reserve_flow import workdays
 from reserve_flow.models import Application
@@ -37,11 +36,6 @@ def _load_visible(application_id: int) -> Application:
         return service.get_visible(db(), current_user, application_id)
     except service.ApplicationNotFound:
         abort(404)
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(_error: CSRFError):
-    return render_template("applications/csrf_error.html"), 400
 
 
 @bp.route("/")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError
 from wtforms import HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -66,11 +65,6 @@ def _load(application_id: int) -> Application:
         return service.get_for_check(db(), current_user, application_id)
     except service.ApplicationNotFound:
         abort(404)
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(_error: CSRFError):
-    return render_template("applications/csrf_error.html"), 400
 
 
 @bp.route("/")

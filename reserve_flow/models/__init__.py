@@ -2,6 +2,7 @@
 
 from reserve_flow.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
+from reserve_flow.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
 from reserve_flow.models.contests import (
     Application,
     CommissionSeat,
@@ -21,6 +22,8 @@ from reserve_flow.models.monitoring import (
 from reserve_flow.models.organizations import ORGANIZATION_KINDS, Organization
 from reserve_flow.models.outbox import OutboxMessage
 from reserve_flow.models.people import ROLES, LoginThrottle, User, UserRole
+from reserve_flow.models.protocols import Protocol, ProtocolCounter
+from reserve_flow.models.reserve import ReserveMembership
 from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "DeadlineNotice",
     "EDUCATION_LEVELS",
     "LoginThrottle",
+    "MeetingAttendance",
     "MONITORING_LEVELS",
     "MonitoringCriterion",
     "MonitoringResult",
@@ -46,9 +50,16 @@ __all__ = [
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",
+    "Protocol",
+    "ProtocolCounter",
     "REVIEW_STATUSES",
     "ROLES",
+    "Recusal",
+    "ReserveMembership",
+    "Score",
     "SchedulerLease",
     "User",
     "UserRole",
+    "Vote",
+    "VoteResult",
 ]

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from reserve_flow.commission_rules import voters
 from reserve_flow.models import (
     ROLES,
     Application,
@@ -23,6 +24,7 @@ from reserve_flow.models import (
     ContestCriterion,
     ContestDocumentKind,
     Organization,
+    Score,
     User,
 )
 from reserve_flow.runtime import Runtime
@@ -142,6 +144,15 @@ def _document_bytes(applicant: str, code: str) -> bytes:
     return f"reserve-flow demo document\n{applicant}\n{code}\n".encode("utf-8")
 
 
+def _score_by_commission(session, contest: Contest, application: Application, now) -> None:
+    """Every member of the commission scores every criterion (the commission's scores)."""
+    for offset, member in enumerate(voters(contest)):
+        for criterion in contest.criteria:
+            session.add(Score(application_id=application.id, member_id=member.id, criterion_id=criterion.id,
+                              value=max(0, criterion.max_score - 2 - offset), scored_at=now))
+    session.flush()
+
+
 def seed_demo(runtime: Runtime) -> DemoSeed:
     """Fill an empty, migrated database with the demo district in one transaction.
 
@@ -231,6 +242,8 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             session.flush()
             actors = {"owner": applicant, "secretary": users["secretary"], "chair": users["chair"]}
             for trigger, role, reason in _PATHS[state]:
+                if trigger == "assess":  # the engine completes an assessment only once a quorum has scored
+                    _score_by_commission(session, contest, application, now)
                 runtime.engine.fire(application, trigger, actors[role], reason=reason)
         for year in (today.year - 1, today.year):
             seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,

@@ -88,3 +88,5 @@ def init_app(app: Flask) -> None:
     from reserve_flow.web import applicant, check
     for blueprint in (applicant.bp, check.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.web import commission
+    app.register_blueprint(commission.bp)

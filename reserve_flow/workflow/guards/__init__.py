@@ -5,6 +5,6 @@ workflow files against GUARDS.
 """
 
 from reserve_flow.workflow.guards.registry import GUARDS, GuardContext, guard
-from reserve_flow.workflow.guards import applications, contests  # noqa: F401  (register their guards)
+from reserve_flow.workflow.guards import applications, commission, contests  # noqa: F401  (register their guards)
 
 __all__ = ["GUARDS", "GuardContext", "guard"]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from reserve_flow.commission_rules import voters
 from reserve_flow.models import (
+    MeetingAttendance,
     ROLES,
     Application,
     ApplicationDocument,
@@ -245,6 +246,9 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 if trigger == "assess":  # the engine completes an assessment only once a quorum has scored
                     _score_by_commission(session, contest, application, now)
                 runtime.engine.fire(application, trigger, actors[role], reason=reason)
+        # The whole commission is at the meeting, so the demo's open vote can be cast and closed.
+        session.add_all(MeetingAttendance(contest_id=contest.id, member_id=seat.user_id, present=True, marked_at=now,
+                                          marked_by_id=users["secretary"].id) for seat in contest.seats)
         for year in (today.year - 1, today.year):
             seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,
                                  newest=year == today.year)

@@ -6,7 +6,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine
 
 from reserve_flow.config import PROJECT_ROOT
 
@@ -17,12 +18,43 @@ def alembic_config() -> Config:
     return cfg
 
 
+def _sqlite_migration_engine(url: URL) -> Engine:
+    """SQLite for migrations: foreign keys off while tables are rebuilt (batch mode drops
+    and recreates a table, and with them on the drop would cascade into its children),
+    and real transactional DDL (pysqlite otherwise commits each DDL statement at once)."""
+    engine = create_engine(url, connect_args={"timeout": 10})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        dbapi_connection.execute("PRAGMA busy_timeout=10000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database up to `revision` (every branch's head by default) in one transaction."""
+    """Bring the database up to `revision` (every branch's head by default) in one
+    transaction: a failed migration leaves the schema as it was. On SQLite, the foreign
+    keys are checked once at the end instead of cascading during table rebuilds."""
     cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    migration_engine = _sqlite_migration_engine(engine.url) if sqlite else engine
+    try:
+        with migration_engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
+    finally:
+        if sqlite:
+            migration_engine.dispose()
 
 
 def current_revisions(engine: Engine) -> set[str]:

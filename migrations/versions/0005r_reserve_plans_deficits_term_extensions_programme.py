@@ -2,7 +2,7 @@
 term extension orders, and the programme for forming the reserve (targets, events)
 
 Revision ID: 0005r
-Revises: 0003a, 0003b, 0004e
+Revises: 0003a, 0003b, 0003m, 0004e
 Create Date: 2026-11-26 00:03:50.087439
 """
 
@@ -14,7 +14,7 @@ import reserve_flow.db
 
 revision = "0005r"
 # A merge of the branches that were heads when it was written.
-down_revision = ("0003a", "0003b", "0004e")
+down_revision = ("0003a", "0003b", "0003m", "0004e")
 branch_labels = None
 depends_on = None
 

@@ -12,16 +12,16 @@ from reserve_flow.models.contests import (
 )
 from reserve_flow.models.deadlines import Deadline
 from reserve_flow.models.documents import REVIEW_STATUSES, ApplicationDocument
-from reserve_flow.models.outbox import OutboxMessage
-from reserve_flow.models.people import (
-    HEAD_POSITIONS,
-    ORGANIZATION_KINDS,
-    ROLES,
-    LoginThrottle,
-    Organization,
-    User,
-    UserRole,
+from reserve_flow.models.monitoring import (
+    MONITORING_LEVELS,
+    MonitoringCriterion,
+    MonitoringResult,
+    MonitoringScore,
+    MonitoringYear,
 )
+from reserve_flow.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS, Organization
+from reserve_flow.models.outbox import OutboxMessage
+from reserve_flow.models.people import ROLES, LoginThrottle, User, UserRole
 from reserve_flow.models.protocols import Protocol, ProtocolCounter
 from reserve_flow.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanEvidence, PlanItem, PlanVersion
 from reserve_flow.models.programme import ProgrammeEvent, ProgrammeTarget, ReserveProgramme
@@ -53,6 +53,11 @@ __all__ = [
     "ITEM_KINDS",
     "LoginThrottle",
     "MeetingAttendance",
+    "MONITORING_LEVELS",
+    "MonitoringCriterion",
+    "MonitoringResult",
+    "MonitoringScore",
+    "MonitoringYear",
     "ORGANIZATION_KINDS",
     "Organization",
     "OutboxMessage",

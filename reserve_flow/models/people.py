@@ -1,4 +1,4 @@
-"""People: users with their roles, organizations, login throttling."""
+"""People: users with their roles, login throttling."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reserve_flow.db import Base, UTCDateTime, utcnow
+# Kept importable from here: the registry moved to its own module.
+from reserve_flow.models.organizations import ORGANIZATION_KINDS, Organization  # noqa: F401
 
 # The roles a user may hold; one person may hold several.
 ROLES: dict[str, dict[str, str]] = {
@@ -21,33 +23,6 @@ ROLES: dict[str, dict[str, str]] = {
     "mentor": {"ru": "Наставник", "en": "Mentor"},
     "admin": {"ru": "Администратор", "en": "Administrator"},
 }
-
-ORGANIZATION_KINDS: dict[str, dict[str, str]] = {
-    "school": {"ru": "Общеобразовательная организация", "en": "School"},
-    "kindergarten": {"ru": "Дошкольная образовательная организация", "en": "Kindergarten"},
-    "additional": {"ru": "Организация дополнительного образования", "en": "Additional education"},
-}
-# The head position the reserve is formed for, by kind of organization (public pages say so).
-HEAD_POSITIONS: dict[str, str] = {
-    "school": "руководитель общеобразовательной организации",
-    "kindergarten": "руководитель дошкольной образовательной организации",
-    "additional": "руководитель организации дополнительного образования",
-}
-
-
-class Organization(Base):
-    __tablename__ = "organizations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    full_name: Mapped[str] = mapped_column(String(400), unique=True)
-    short_name: Mapped[str] = mapped_column(String(120))
-    address: Mapped[str] = mapped_column(String(400), default="")
-    head_name: Mapped[str] = mapped_column(String(200), default="")
-
-    def __repr__(self) -> str:
-        return f"<Organization {self.short_name}>"
-
 
 class UserRole(Base):
     __tablename__ = "user_roles"
@@ -76,7 +51,8 @@ class User(UserMixin, Base):
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    organization: Mapped[Organization | None] = relationship()
+    # foreign_keys: organizations.head_user_id is a second path between the two tables.
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
 
     @property
     def roles(self) -> frozenset[str]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from reserve_flow.commission_rules import voters
 from reserve_flow.models import (
+    MeetingAttendance,
     ROLES,
     Application,
     ApplicationDocument,
@@ -31,6 +32,7 @@ from reserve_flow.models import (
 from reserve_flow.runtime import Runtime
 from reserve_flow.services.contests import STANDARD_DOCUMENT_KINDS
 from reserve_flow.services.demo_reserve import seed_reserve, vote_to_include
+from reserve_flow.services.monitoring import seed_demo_monitoring
 from reserve_flow.services.reserve import include
 from reserve_flow.services.users import create_user
 
@@ -231,6 +233,9 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
         runtime.engine.fire(contest, "announce", users["secretary"])
         runtime.engine.fire(contest, "open_acceptance", users["secretary"])
 
+        # The whole commission is at the meeting, so the demo's open vote can be cast and closed.
+        session.add_all(MeetingAttendance(contest_id=contest.id, member_id=seat.user_id, present=True, marked_at=now,
+                                          marked_by_id=users["secretary"].id) for seat in contest.seats)
         mandatory = [(code, title) for code, title, required in STANDARD_DOCUMENT_KINDS if required]
         for account in accounts:
             if account.application_state is None:
@@ -261,5 +266,8 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 runtime.engine.fire(application, trigger, actors[role], reason=reason)
             if state == "included":
                 include(runtime, session, application, users["chair"])
+        for year in (today.year - 1, today.year):
+            seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,
+                                 newest=year == today.year)
     seed_reserve(runtime)
     return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from reserve_flow.commission_rules import tally, voters
 from reserve_flow.models import (
     Application,
-    MeetingAttendance,
     Organization,
     ReserveMembership,
     User,
@@ -45,15 +44,9 @@ PDF = b"%PDF-1.4\n% reserve-flow demo evidence\n"
 
 
 def vote_to_include(session: Session, application: Application, now) -> None:
-    """The commission present and voting for inclusion, and the chair's closing record,
-    which the engine's include guards check (what close_vote writes in real use)."""
+    """The commission (the demo marks it all present) voting for inclusion, and the chair's
+    closing record, which the engine's include guards check (what close_vote writes in real use)."""
     contest = application.contest
-    present = {a.member_id for a in session.scalars(select(MeetingAttendance).where(
-        MeetingAttendance.contest_id == contest.id))}
-    for seat in contest.seats:
-        if seat.user_id not in present:
-            session.add(MeetingAttendance(contest_id=contest.id, member_id=seat.user_id, present=True, marked_at=now,
-                                          marked_by_id=contest.secretary_id))
     for member in voters(contest):
         session.add(Vote(application_id=application.id, member_id=member.id, include=True, cast_at=now))
     session.flush()

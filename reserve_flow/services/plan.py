@@ -188,8 +188,11 @@ def _validate(runtime: Runtime, session: Session, membership: ReserveMembership,
         if not data.hours or data.hours < 1:
             problems.append("укажите объём курсов в часах")
     if data.kind in ("internship", "acting_head"):
-        if data.host_organization_id is None or session.get(Organization, data.host_organization_id) is None:
+        host = session.get(Organization, data.host_organization_id) if data.host_organization_id else None
+        if host is None:
             problems.append("укажите организацию" + (" стажировки" if data.kind == "internship" else ""))
+        elif not host.active and (item is None or item.host_organization_id != host.id):
+            problems.append(f"организация «{host.short_name}» закрыта")
         if data.starts_on is None or data.ends_on is None:
             problems.append("укажите даты начала и окончания")
     if data.kind == "internship":

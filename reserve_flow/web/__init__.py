@@ -80,10 +80,10 @@ def init_app(app: Flask) -> None:
     formatting.init_app(app)
 
     from reserve_flow.web import (admin, admin_outbox, applications, auth, contests, deadlines, diagrams, main,
-                                  notifications, public)
+                                  monitoring, notifications, organizations, public)
 
     for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
-                      notifications.bp, deadlines.bp, admin_outbox.bp):
+                      notifications.bp, deadlines.bp, admin_outbox.bp, organizations.bp, monitoring.bp):
         app.register_blueprint(blueprint)
     from reserve_flow.web import applicant, check
     for blueprint in (applicant.bp, check.bp):

@@ -24,6 +24,15 @@ EVENT_KINDS = {
     "user_created": "Создан пользователь",
     "user_changed": "Изменён пользователь",
     "outbox_retried": "Письмо снова поставлено в очередь",
+    "organization_created": "Добавлена организация",
+    "organization_updated": "Изменена организация",
+    "organization_deactivated": "Организация закрыта",
+    "organization_activated": "Организация возвращена в реестр",
+    "organizations_imported": "Загружен реестр организаций",
+    "monitoring_year_created": "Заведён год мониторинга",
+    "monitoring_criteria_changed": "Изменены критерии мониторинга",
+    "monitoring_imported": "Загружены результаты мониторинга",
+    "monitoring_cleared": "Удалены результаты мониторинга",
 }
 
 

@@ -84,7 +84,9 @@ def _edit_page(membership_id: int, item_id: int, error: str | None = None, statu
     item = next(i for i in membership.items if i.id == item_id)
     return render_template(
         "reserve/item_edit.html", m=membership, item=item, form=request.form if error else None, error=error,
-        item_kinds=ITEM_KINDS, organizations=db().query(Organization).order_by(Organization.short_name).all(),
+        item_kinds=ITEM_KINDS, organizations=db().query(Organization).filter(
+            (Organization.active.is_(True)) | (Organization.id == item.host_organization_id))
+        .order_by(Organization.kind, Organization.short_name).all(),
         mentors=service.mentors(db()), agreed_once=membership.state != "included",
     ), status
 

@@ -211,7 +211,8 @@ def render_member(membership: ReserveMembership, *, error: str | None = None, st
         may_work=is_owner and membership.state in plan_service.WORKING_STATES,
         agreed_once=membership.state != "included",
         item_kinds=ITEM_KINDS, evidence_kinds=EVIDENCE_KINDS, exclusion_reasons=EXCLUSION_REASONS,
-        organizations=session.query(Organization).order_by(Organization.kind, Organization.short_name).all(),
+        organizations=session.query(Organization).filter(Organization.active.is_(True))
+        .order_by(Organization.kind, Organization.short_name).all(),
         mentors=plan_service.mentors(session),
         actions=workflow_ui.actions(rt, membership, user, exclude=service.CUSTOM_TRIGGERS),
         may_exclude=is_hr and membership.state in service.ACTIVE_STATES,

@@ -109,3 +109,18 @@ def test_who_sees_the_list(runtime, reserve, client, auth):
         "Заявителева Елена Андреевна", "Второв Сергей Павлович"]
     auth.logout()
     assert client.get("/reserve/").status_code == 302  # to the login page
+
+
+def test_deadline_pages_link_to_the_member_and_the_item(runtime, reserve, client, auth):
+    course_id, _ = agreed_plan(runtime, reserve, reserve.first)
+    auth.login("hr@example.ru")  # the overview: the term and the items
+    html = client.get("/deadlines/").get_data(as_text=True)
+    assert f"/reserve/items/{course_id}" in html and f"/reserve/{reserve.first}" in html
+    auth.logout()
+    auth.login("applicant@example.ru")  # the member's own: the items to do
+    assert f"/reserve/items/{course_id}" in client.get("/deadlines/mine").get_data(as_text=True)
+    response = client.get(f"/reserve/items/{course_id}")
+    assert response.headers["Location"].endswith(f"/reserve/{reserve.first}#item-{course_id}")
+    auth.logout()
+    auth.login("admin@example.ru")
+    assert "Изменён план развития резервиста" in client.get("/admin/audit").get_data(as_text=True)

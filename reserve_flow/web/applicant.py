@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
     DateField,
@@ -172,8 +172,10 @@ def register():
                            consent_version=applicants_service.CONSENT_TEXT_VERSION), status
 
 
-def _organization_choices() -> list[SelectChoice]:
-    organizations = db().scalars(select(Organization).order_by(Organization.full_name))
+def _organization_choices(current_id: int | None) -> list[SelectChoice]:
+    """Working organizations, and the applicant's own even if it has since closed."""
+    organizations = db().scalars(select(Organization).where(or_(Organization.active, Organization.id == current_id))
+                                 .order_by(Organization.full_name))
     return [SelectChoice(0, "— другая организация (укажите ниже) —")] + [SelectChoice(o.id, o.full_name)
                                                                          for o in organizations]
 
@@ -186,7 +188,7 @@ def profile():
     rt = runtime()
     record = applicants_service.profile_of(session, user)
     form = ProfileForm()
-    form.organization_id.choices = _organization_choices()
+    form.organization_id.choices = _organization_choices(user.organization_id)
     status = 200
     if request.method == "GET":
         form.full_name.data = user.full_name

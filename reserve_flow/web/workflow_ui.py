@@ -36,6 +36,7 @@ class HistoryRow:
     from_label: str
     to_label: str
     reason: str | None
+    seq: int = 0  # the audit event's number in the chain
 
 
 @dataclass
@@ -78,6 +79,7 @@ def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
             from_label=state_from.label(lang) if state_from else "",
             to_label=state_to.label(lang) if state_to else "",
             reason=event.reason,
+            seq=event.seq,
         ))
     return rows
 

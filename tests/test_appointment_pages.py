@@ -18,7 +18,6 @@ from reserve_flow.models import (
     Organization,
     ReserveMembership,
     Score,
-    User,
     Vacancy,
     VacancyCandidate,
 )
@@ -94,6 +93,10 @@ def test_hr_runs_a_vacancy_from_opening_to_the_draft_with_a_failed_attestation(r
 
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert FIRST in page and SECOND in page  # offered from the reserve
+    assert "Сейчас недоступно: в списке нет кандидатов" in page
+    refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/confirm")
+    assert refused.status_code == 400 and "в списке нет кандидатов" in refused.get_data(as_text=True)
+    assert vacancy_state(runtime, vacancy_id) == "open"
     for membership_id in (reserve.first, reserve.second):
         assert post(client, vacancy_id, f"/appointments/{vacancy_id}/members",
                     {"membership_id": membership_id}).status_code == 303
@@ -297,5 +300,3 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
         assert [(m.year, m.organization, m.level_label, m.flagged, m.by_registry) for m in second.monitoring] == [
             (2024, "д/с «Северяночка»", "критический", True, False)]
         assert second.flagged_years == [2024] and first.flagged_years == []
-        outsider = s.get(User, district.users["member2"])
-        assert candidate_facts.monitoring_history(s, outsider) == []

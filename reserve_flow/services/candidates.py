@@ -138,11 +138,6 @@ class _Monitoring:
                 for year, result, organization in rows]
 
 
-def monitoring_history(session: Session, person: User) -> list[MonitoringEntry]:
-    """One person's monitoring history (the rule: _Monitoring.history)."""
-    return _Monitoring(session).history(person)
-
-
 class _Batch:
     def __init__(self, session: Session) -> None:
         self.standings = _Standings(session)

@@ -118,13 +118,15 @@ def test_hr_runs_a_vacancy_from_opening_to_the_draft_with_a_failed_attestation(r
 
     compare = client.get(f"/appointments/{vacancy_id}/compare").get_data(as_text=True)
     # Both members were scored 8 and 6 by three members: 8 x 2 + 6 x 1 = 22, sharing the first place.
-    assert compare.count("22.00 <span class=\"muted\">(1-е место из 2)</span>") == 2
+    assert compare.count("22,00 <span class=\"muted\">(1-е место из 2)</span>") == 2
     assert FIRST in compare and SECOND in compare and "Оценщиков Пётр Ильич" in compare
 
     ids = candidate_ids(runtime, vacancy_id)
     assert post(client, vacancy_id, f"/appointments/{vacancy_id}/select",
                 {"candidate_id": ids[FIRST]}).status_code == 303
     assert vacancy_state(runtime, vacancy_id) == "attestation"
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert "Срок этапа «Аттестация кандидата»" in page and "осталось 20 рабочих дней" in page
     conclusion = "Не представлена программа развития организации"
     response = post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation",
                     attestation_form("no", conclusion), content_type="multipart/form-data")

@@ -131,14 +131,16 @@ def open_vacancy():
 
 # --- a vacancy's page ---
 
-def _deadlines(vacancy: Vacancy) -> list[tuple[str, Any, str]]:
-    """Open deadlines of the vacancy: (what, last moment, how much is left)."""
+def _stage_deadlines(vacancy: Vacancy) -> list[tuple[date, str]]:
+    """The open deadlines of the current stage (the planned date is shown on its own):
+    (the last day, how much is left)."""
     rt = runtime()
     found = db().scalars(select(Deadline).where(Deadline.subject_type == service.SUBJECT_TYPE,
-                                                Deadline.subject_id == vacancy.id, Deadline.closed_at.is_(None))
+                                                Deadline.subject_id == vacancy.id, Deadline.scope != "workflow",
+                                                Deadline.closed_at.is_(None))
                          .order_by(Deadline.due_at))
-    return [("Планируемая дата назначения" if d.scope == "workflow" else "Срок этапа", d.due_at,
-             workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar)) for d in found]
+    return [(workdays.last_day_of(d.due_at, rt.tz), workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar))
+            for d in found]
 
 
 def _direct_choices(vacancy: Vacancy) -> list[User]:
@@ -164,7 +166,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         vacancy=vacancy,
         state_label=workflow_ui.state_label(rt, vacancy),
         planned_left=planned_left(vacancy),
-        deadlines=_deadlines(vacancy),
+        stage_deadlines=_stage_deadlines(vacancy),
         facts=candidate_facts.for_candidates(rt, session, vacancy.candidates),
         eligible=candidate_facts.for_members(rt, session, service.eligible_members(session, vacancy))
         if editable else [],

@@ -179,6 +179,43 @@ def test_only_hr_acts_administrators_read_and_others_see_nothing(runtime, appoin
     assert vacancy_state(runtime, vacancy_id) == "shortlisted" and audit_count(runtime) == before
 
 
+def test_withdrawing_returning_and_cancelling_need_a_reason(runtime, appointment: Appointment, client, auth):
+    first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    vacancy_id = appointment.vacancy
+    auth.login("hr@example.ru")
+    url = f"/appointments/{vacancy_id}/candidates/{first}/withdraw"
+    refused = post(client, vacancy_id, url, {"reason": ""})
+    assert refused.status_code == 400 and "почему кандидат исключается" in refused.get_data(as_text=True)
+    assert post(client, vacancy_id, url, {"reason": "Переезжает в другой район"}).status_code == 303
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    row = page[page.index(f'id="candidate-{first}"'):page.index(f'id="candidate-{second}"')]
+    assert "исключён из списка" in row and "Переезжает в другой район" in row
+    choose(runtime, appointment, second)
+    attest(runtime, appointment, attested=True)
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft",
+                {"start_on": "2027-02-01", "contract_years": "5"}).status_code == 303
+    before = audit_count(runtime)
+    for url in ("return", "cancel"):
+        response = post(client, vacancy_id, f"/appointments/{vacancy_id}/{url}", {"reason": "  "})
+        assert response.status_code == 400 and "причин" in response.get_data(as_text=True).lower()
+    assert vacancy_state(runtime, vacancy_id) == "order_drafted" and audit_count(runtime) == before
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/return",
+                {"reason": "Кандидат отказался от назначения"}).status_code == 303
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert vacancy_state(runtime, vacancy_id) == "shortlisted" and "Кандидат отказался от назначения" in page
+    with runtime.sessions() as s:
+        assert s.get(Vacancy, vacancy_id).order is None
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/cancel",
+                {"reason": "Организация реорганизуется"}).status_code == 303
+    assert vacancy_state(runtime, vacancy_id) == "cancelled"
+    # A new vacancy at another organization is listed before the cancelled one.
+    assert post(client, None, "/appointments/open", {
+        "organization_id": appointment.district.organizations[1], "reason": "resignation",
+        "planned_on": "2027-03-01"}).status_code == 303
+    listing = client.get("/appointments").get_data(as_text=True)
+    assert listing.index("д/с «Северяночка»") < listing.index("Вакансия отменена")
+
+
 def test_a_stale_form_answers_409_and_changes_nothing(runtime, appointment: Appointment, client, auth):
     shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
     vacancy_id = appointment.vacancy
@@ -288,7 +325,7 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
     with runtime.sessions() as s:
         members = [s.get(ReserveMembership, reserve.second), s.get(ReserveMembership, reserve.first)]
         facts = candidate_facts.for_members(runtime, s, members)
-        assert [f.user.full_name for f in facts] == [SECOND, FIRST]  # neither is ready: the order given
+        assert [f.user.full_name for f in facts] == [SECOND, FIRST]  # the order given
         second, first = facts
         assert (first.standing.total, first.standing.rank, first.standing.ranked) == (22.0, 1, 2)
         assert (second.standing.total, second.standing.rank, second.standing.ranked) == (14.0, 2, 2)

@@ -168,10 +168,10 @@ def _facts(runtime: Runtime, session: Session, batch: _Batch, person: User,
 
 
 def for_members(runtime: Runtime, session: Session, memberships: Iterable[ReserveMembership]) -> list[CandidateFacts]:
-    """Facts per reserve member, ready members first (otherwise in the given order)."""
+    """Facts per reserve member, in the given order (services.appointments.eligible_members
+    puts ready members first)."""
     batch = _Batch(session)
-    facts = [_facts(runtime, session, batch, m.user, m) for m in memberships]
-    return sorted(facts, key=lambda f: not f.ready)
+    return [_facts(runtime, session, batch, m.user, m) for m in memberships]
 
 
 def for_candidates(runtime: Runtime, session: Session,

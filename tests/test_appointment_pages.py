@@ -21,12 +21,15 @@ from reserve_flow.models import (
     Vacancy,
     VacancyCandidate,
 )
+from reserve_flow.services import appointments as appointment_service
 from reserve_flow.services import candidates as candidate_facts
 from reserve_flow.services import plan as plan_service
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     MEMBERS,
     PDF,
+    PLANNED_ON,
     Appointment,
+    act,
     appointment,
     attest,
     choose,
@@ -289,7 +292,7 @@ def test_each_view_of_the_attestation_document_is_audited(runtime, appointment: 
 
 # --- services/candidates.py ---------------------------------------------------------
 
-def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, reserve):
+def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, reserve, client, auth):
     district = reserve.district
     # The second member scored lower: 5 and 4 from each member, 5 x 2 + 4 x 1 = 14.
     with runtime.transaction() as s:
@@ -339,3 +342,13 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
         assert [(m.year, m.organization, m.level_label, m.flagged, m.by_registry) for m in second.monitoring] == [
             (2024, "д/с «Северяночка»", "критический", True, False)]
         assert second.flagged_years == [2024] and first.flagged_years == []
+
+    # The same facts in the "add from the reserve" table of a vacancy's page.
+    vacancy = act(runtime, district, "hr", appointment_service.open_vacancy, organization_id=district.organizations[2],
+                  reason="new_organization", planned_on=PLANNED_ON)
+    auth.login("hr@example.ru")
+    page = client.get(f"/appointments/{vacancy.id}").get_data(as_text=True)
+    table = page[page.index('id="add-member"'):page.index('id="add-direct"')]
+    assert "22,00" in table and "14,00" in table and "2-е место из 2" in table
+    assert "1 из 2 обязательных пунктов (50 %)" in table and "педагогический: 15, руководящий: 6" in table
+    assert "2024: д/с «Северяночка» — 42,5 %, критический" in table and "менее 50 %" in table

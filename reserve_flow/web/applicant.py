@@ -8,8 +8,6 @@ services.documents, states through services.applications.fire_application (the e
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
@@ -36,7 +34,7 @@ from reserve_flow.services import applicants as applicants_service
 from reserve_flow.services import applications as applications_service
 from reserve_flow.services import documents as documents_service
 from reserve_flow.services.users import MIN_PASSWORD_LENGTH, UserError
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, too_large_back_link
 from reserve_flow.web import workflow_ui
 from reserve_flow.web.applications import deadline_text
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
@@ -134,13 +132,11 @@ def _own(application_id: int) -> Application:
     return application
 
 
-@bp.app_errorhandler(413)
-def _too_large(_error):
-    """The request is over Flask's MAX_CONTENT_LENGTH: say so in Russian, not with a bare 413."""
-    limit = runtime().settings["uploads"]["max_size_mb"]
-    match = re.match(r"/applicant/applications/(\d+)/", request.path)
-    back = url_for("applicant.application", application_id=int(match.group(1))) if match else None
-    return render_template("applicant/too_large.html", limit=limit, back=back), 413
+@too_large_back_link(bp)
+def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
+    if "application_id" not in view_args:
+        return None
+    return url_for("applicant.application", application_id=view_args["application_id"]), "Вернуться к заявлению"
 
 
 # --- registration and profile ---

@@ -104,8 +104,10 @@ def init_app(app: Flask) -> None:
     _register_error_pages(app)
 
     from reserve_flow.web import format as formatting
+    from reserve_flow.web import menu
 
     formatting.init_app(app)
+    menu.init_app(app)
 
     from reserve_flow.web import (admin, admin_outbox, applications, auth, contests, deadlines, diagrams, main,
                                   monitoring, notifications, organizations, public)

@@ -265,7 +265,9 @@ def test_a_too_large_document_is_refused_in_russian(runtime, app, appointment: A
     response = post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation",
                     attestation_form("yes", content=huge), content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "Файл слишком большой" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Файл слишком большой" in html and "не более 1 МБ" in html
+    assert f'<a href="/appointments/{vacancy_id}">← Вернуться к вакансии</a>' in html
     assert count(runtime, AttestationSession) == 0 and stored_files(runtime) == []
     assert vacancy_state(runtime, vacancy_id) == "attestation"
 

@@ -32,7 +32,7 @@ from reserve_flow.models.appointments import CONTRACT_YEARS, OPEN_STATES
 from reserve_flow.models.reserve import ACTIVE_STATES
 from reserve_flow.services import appointments as service
 from reserve_flow.services import candidates as candidate_facts
-from reserve_flow.web import admin, db, runtime, workflow_ui
+from reserve_flow.web import admin, db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("appointments", __name__)
@@ -45,6 +45,14 @@ _KINDS = {
 }
 workflow_ui.EVENT_KIND_LABELS.update(_KINDS)
 admin.EVENT_KINDS.update(_KINDS)
+
+
+@too_large_back_link(bp)
+def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
+    """A signed attestation document too large for the request: back to its vacancy."""
+    if "vacancy_id" not in view_args:
+        return None
+    return url_for("appointments.show", vacancy_id=view_args["vacancy_id"]), "Вернуться к вакансии"
 
 
 def _require_viewer() -> None:

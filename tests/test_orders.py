@@ -295,6 +295,8 @@ def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runti
     auth.logout()
 
     auth.login("admin@example.ru")
+    journal = client.get("/admin/audit").get_data(as_text=True)
+    assert "Загружен шаблон приказа о назначении" in journal and "Сменился руководитель организации" in journal
     response = post(client, "/admin/order-template/revert", token_from="/admin/order-template")
     assert response.status_code == 303
     assert "<strong>встроенный шаблон</strong>" in client.get("/admin/order-template").get_data(as_text=True)
@@ -342,3 +344,31 @@ def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointme
     assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 404
     again = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
     assert again.status_code == 400 and "подготовленному проекту" in again.get_data(as_text=True)
+
+
+# --- the vacancy page's order part --------------------------------------------------------
+
+def render_order_part(app, runtime, appointment: Appointment, key: str) -> str:
+    """templates/appointments/_order.html as the vacancy page includes it, for the user `key`."""
+    from flask import render_template
+    from flask_login import login_user
+
+    with app.test_request_context(), runtime.sessions() as s:
+        login_user(load_user(s, appointment.district, key))
+        return render_template("appointments/_order.html", vacancy=s.get(Vacancy, appointment.vacancy))
+
+
+def test_the_vacancy_page_shows_the_draft_with_its_issue_form_then_the_order(app, runtime, appointment):
+    drafted(runtime, appointment, appointment.reserve.second)
+    html = render_order_part(app, runtime, appointment, "hr")
+    assert "Проект приказа (без номера)" in html and SECOND in html and "на 5 лет" in html
+    assert f'action="/appointments/{appointment.vacancy}/order/issue"' in html
+    assert f'name="version" value="{vacancy_version(runtime, appointment.vacancy)}"' in html
+    assert f"/appointments/{appointment.vacancy}/order/preview.docx" in html
+    assert "Издать приказ" not in render_order_part(app, runtime, appointment, "admin")  # reads, does not issue
+
+    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+                vacancy_version(runtime, appointment.vacancy))
+    html = render_order_part(app, runtime, appointment, "hr")
+    assert "Приказ № 1-к от 25.11.2026" in html and "Издать приказ" not in html
+    assert f"/orders/{order.id}.docx" in html and f"/orders/{order.id}.pdf" in html

@@ -16,17 +16,21 @@ from reserve_flow.documents import storage
 from reserve_flow.services import orders as service
 from reserve_flow.services.appointments import AppointmentRefused, VacancyNotFound
 from reserve_flow.web import db, runtime, workflow_ui
+from reserve_flow.web.admin import EVENT_KINDS
 from reserve_flow.web.downloads import send_bytes
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("orders", __name__)
 
-workflow_ui.EVENT_KIND_LABELS.update({
+# Labels of this module's audit events, for case histories and the administrator's journal.
+EVENT_LABELS = {
     "order_issued": "Издан приказ о назначении",
     "organization_head_changed": "Сменился руководитель организации",
-    "order_template_uploaded": "Загружен шаблон приказа",
-    "order_template_reverted": "Восстановлен встроенный шаблон приказа",
-})
+    "order_template_uploaded": "Загружен шаблон приказа о назначении",
+    "order_template_reverted": "Восстановлен встроенный шаблон приказа о назначении",
+}
+workflow_ui.EVENT_KIND_LABELS.update(EVENT_LABELS)
+EVENT_KINDS.update(EVENT_LABELS)
 
 
 @bp.app_template_filter("years")

@@ -304,6 +304,20 @@ def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runti
         assert s.scalar(select(AuditEvent.kind).order_by(AuditEvent.id.desc()).limit(1)) == "order_template_reverted"
 
 
+def test_a_template_over_the_size_limit_is_refused_and_not_kept(app, runtime, appointment, client, auth):
+    runtime.settings["uploads"]["max_size_mb"] = 1
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    auth.login("admin@example.ru")
+    big = word_file("ПРИКАЗ № {{ number }}") + b"\0" * (1024 * 1024)  # a zip's trailing bytes: still a DOCX
+    over = upload_template(client, big, "большой шаблон.docx")
+    assert over.status_code == 400 and "больше 1 МБ" in over.get_data(as_text=True)
+    huge = upload_template(client, b"x" * (3 * 1024 * 1024), "огромный шаблон.docx")
+    assert huge.status_code == 413
+    assert '<a href="/admin/order-template">← Вернуться к шаблону приказа</a>' in huge.get_data(as_text=True)
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(OrderTemplate)) == 0
+
+
 # --- (e) who may download ---------------------------------------------------------------
 
 def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointment, client, auth):

@@ -15,7 +15,7 @@ from reserve_flow.documents import order as order_document
 from reserve_flow.documents import storage
 from reserve_flow.services import orders as service
 from reserve_flow.services.appointments import AppointmentRefused, VacancyNotFound
-from reserve_flow.web import db, runtime, workflow_ui
+from reserve_flow.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.web.admin import EVENT_KINDS
 from reserve_flow.web.downloads import send_bytes
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
@@ -31,6 +31,12 @@ EVENT_LABELS = {
 }
 workflow_ui.EVENT_KIND_LABELS.update(EVENT_LABELS)
 EVENT_KINDS.update(EVENT_LABELS)
+
+
+@too_large_back_link(bp)
+def _back_from_too_large(_view_args: dict) -> tuple[str, str]:
+    # The order template is this blueprint's only upload.
+    return url_for("orders.template"), "Вернуться к шаблону приказа"
 
 
 @bp.app_template_filter("years")

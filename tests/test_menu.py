@@ -14,6 +14,7 @@ from tests.conftest import PASSWORD
 PUBLIC = [("Конкурсы", "/public/"), ("Состав резерва", "/public/reserve")]
 CONTEST_COMMISSION = [("Конкурсы комиссии", "/contests/"), ("Заявления", "/applications/")]
 APPOINTING = [("Организации", "/organizations/"), ("Мониторинг эффективности", "/monitoring/")]
+ORDERS = ("Приказы о назначении", "/orders")
 
 MENUS = {
     "applicant": {
@@ -34,7 +35,7 @@ MENUS = {
     },
     "hr": {
         "Резерв": [("Резервисты", "/reserve/"), ("Программа формирования резерва", "/programme/")],
-        "Назначения": APPOINTING,
+        "Назначения": [ORDERS, *APPOINTING],
     },
     "mentor": {
         "Резерв": [("Резервисты", "/reserve/")],
@@ -42,9 +43,10 @@ MENUS = {
     "admin": {
         "Конкурс": CONTEST_COMMISSION,
         "Резерв": [("Резервисты", "/reserve/"), ("Программа формирования резерва", "/programme/")],
-        "Назначения": APPOINTING,
+        "Назначения": [ORDERS, *APPOINTING],
         "Администрирование": [("Пользователи", "/admin/users"), ("Журнал аудита", "/admin/audit"),
-                              ("Недоставленные письма", "/admin/outbox/")],
+                              ("Недоставленные письма", "/admin/outbox/"),
+                              ("Шаблон приказа о назначении", "/admin/order-template")],
     },
 }
 
@@ -97,8 +99,8 @@ def test_appointments_join_the_hr_menu_once_their_blueprint_is_registered(app, a
     app.register_blueprint(appointments)
     auth.login("hr@example.ru")
     _, groups = nav_of(client.get("/").get_data(as_text=True))
-    assert groups["Назначения"] == [("Вакансии и назначения", "/appointments/"), *APPOINTING]
+    assert groups["Назначения"] == [("Вакансии и назначения", "/appointments/"), ORDERS, *APPOINTING]
     auth.logout()
     auth.login("admin@example.ru")
     _, groups = nav_of(client.get("/").get_data(as_text=True))
-    assert groups["Назначения"] == APPOINTING
+    assert groups["Назначения"] == [ORDERS, *APPOINTING]

@@ -45,6 +45,7 @@ MENU: tuple[Group, ...] = (
     )),
     Group("Назначения", (
         Link("Вакансии и назначения", "appointments.index", frozenset({"hr"})),
+        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
         Link("Организации", "organizations.index", APPOINTING),
         Link("Мониторинг эффективности", "monitoring.index", APPOINTING),
     )),
@@ -52,6 +53,7 @@ MENU: tuple[Group, ...] = (
         Link("Пользователи", "admin.users", frozenset({"admin"})),
         Link("Журнал аудита", "admin.audit", frozenset({"admin"})),
         Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})),
+        Link("Шаблон приказа о назначении", "orders.template", frozenset({"admin"})),
     )),
 )
 

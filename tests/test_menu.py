@@ -15,6 +15,7 @@ PUBLIC = [("Конкурсы", "/public/"), ("Состав резерва", "/pu
 CONTEST_COMMISSION = [("Конкурсы комиссии", "/contests/"), ("Заявления", "/applications/")]
 APPOINTING = [("Организации", "/organizations/"), ("Мониторинг эффективности", "/monitoring/")]
 VACANCIES = ("Вакансии и назначения", "/appointments")
+ORDERS = ("Приказы о назначении", "/orders")
 
 MENUS = {
     "applicant": {
@@ -35,7 +36,7 @@ MENUS = {
     },
     "hr": {
         "Резерв": [("Резервисты", "/reserve/"), ("Программа формирования резерва", "/programme/")],
-        "Назначения": [VACANCIES, *APPOINTING],
+        "Назначения": [VACANCIES, ORDERS, *APPOINTING],
     },
     "mentor": {
         "Резерв": [("Резервисты", "/reserve/")],
@@ -43,9 +44,10 @@ MENUS = {
     "admin": {
         "Конкурс": CONTEST_COMMISSION,
         "Резерв": [("Резервисты", "/reserve/"), ("Программа формирования резерва", "/programme/")],
-        "Назначения": [VACANCIES, *APPOINTING],
+        "Назначения": [VACANCIES, ORDERS, *APPOINTING],
         "Администрирование": [("Пользователи", "/admin/users"), ("Журнал аудита", "/admin/audit"),
-                              ("Недоставленные письма", "/admin/outbox/")],
+                              ("Недоставленные письма", "/admin/outbox/"),
+                              ("Шаблон приказа о назначении", "/admin/order-template")],
     },
 }
 
@@ -96,7 +98,7 @@ def test_a_link_to_a_blueprint_not_registered_stays_out_of_the_menu(app):
     endpoints = {e: f for e, f in app.view_functions.items() if not e.startswith("appointments.")}
     with app.test_request_context("/"):
         groups = {g.title: [link.label for link in g.links] for g in menu_for(frozenset({"hr"}), endpoints, None)}
-        assert groups["Назначения"] == ["Организации", "Мониторинг эффективности"]
+        assert groups["Назначения"] == ["Приказы о назначении", "Организации", "Мониторинг эффективности"]
         groups = {g.title: [link.label for link in g.links]
                   for g in menu_for(frozenset({"hr"}), app.view_functions, None)}
         assert groups["Назначения"][0] == "Вакансии и назначения"

@@ -31,6 +31,7 @@ from reserve_flow.models import (
 )
 from reserve_flow.runtime import Runtime
 from reserve_flow.services.contests import STANDARD_DOCUMENT_KINDS
+from reserve_flow.services.demo_appointments import seed_appointments
 from reserve_flow.services.demo_reserve import seed_reserve, vote_to_include
 from reserve_flow.services.monitoring import seed_demo_monitoring
 from reserve_flow.services.reserve import include
@@ -97,6 +98,7 @@ _APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("applicant8", "Иванова Ольга Николаевна", "Старший воспитатель", "д/с «Солнышко»", "included"),
     ("applicant9", "Цыбенов Аюр Батоевич", "Заместитель директора по УВР", "Холоднинская СОШ", "included"),
     ("applicant10", "Павлова Марина Сергеевна", "Методист", "ДДТ", "included"),
+    ("applicant11", "Николаев Сергей Петрович", "Заместитель директора по УВР", "Куморская СОШ", "included"),
 )
 
 # name, max score, weight: what the commission scores at the assessment.
@@ -270,4 +272,5 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,
                                  newest=year == today.year)
     seed_reserve(runtime)
+    seed_appointments(runtime)
     return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

@@ -46,6 +46,7 @@ MENU: tuple[Group, ...] = (
     Group("Назначения", (
         # HR officers run vacancies; administrators read them.
         Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
+        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
         Link("Организации", "organizations.index", APPOINTING),
         Link("Мониторинг эффективности", "monitoring.index", APPOINTING),
     )),
@@ -53,6 +54,7 @@ MENU: tuple[Group, ...] = (
         Link("Пользователи", "admin.users", frozenset({"admin"})),
         Link("Журнал аудита", "admin.audit", frozenset({"admin"})),
         Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})),
+        Link("Шаблон приказа о назначении", "orders.template", frozenset({"admin"})),
     )),
 )
 

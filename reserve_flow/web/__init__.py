@@ -127,3 +127,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(appointments.bp)
     from reserve_flow.web import orders
     app.register_blueprint(orders.bp)
+    from reserve_flow.web import history
+    app.register_blueprint(history.bp)

@@ -172,6 +172,11 @@ def test_only_hr_acts_administrators_read_and_others_see_nothing(runtime, appoin
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert FIRST in page and "не прошёл аттестацию" in page
     assert "Отменить вакансию" not in page and "Направить на аттестацию" not in page
+    # Each step of the history links to its record in the audit journal.
+    links = re.findall(r'href="(/admin/audit\?event=\d+)"', page)
+    assert len(links) == 6  # opened, candidate added, shortlist, to attestation, session recorded, not attested
+    journal = client.get(links[-1]).get_data(as_text=True)
+    assert "appointment № " + str(vacancy_id) in journal and "fail_attestation" in journal
     assert "Открыть вакансию" not in client.get("/appointments").get_data(as_text=True)
     version = vacancy_version(runtime, vacancy_id)
     before = audit_count(runtime)

@@ -387,3 +387,21 @@ def _discard_draft(session: Session, vacancy: Vacancy) -> None:
         vacancy.order = None
         session.delete(order)
         session.flush()
+
+
+def open_attestation_document(runtime: Runtime, session: Session, user: User, vacancy_id: int,
+                              session_id: int) -> tuple[AttestationSession, Path]:
+    """The attestation's signed document and its stored file, for HR officers and
+    administrators. Every look is a personal-file access: logged with the file named,
+    and committed."""
+    vacancy = get_vacancy(session, user, vacancy_id)
+    record = next((s for s in vacancy.attestations if s.id == session_id), None)
+    path = storage.path_of(runtime.settings.uploads_folder, record.document_key) if record is not None else None
+    if record is None or path is None or not path.is_file():
+        raise VacancyNotFound(session_id)
+    append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                 subject_id=vacancy.id, now=runtime.now(),
+                 data={"session_id": record.id, "candidate_id": record.candidate_id, "file": record.document_name,
+                       "sha256": record.document_sha256})
+    session.commit()
+    return record, path

@@ -8,7 +8,7 @@ or a vacancy gets 404. Changes go through services.orders.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from reserve_flow.documents import order as order_document
@@ -46,9 +46,7 @@ def years_filter(years: int) -> str:
 
 def vacancy_url(vacancy_id: int) -> str:
     """The vacancy's page (web/appointments.py), where the order's part is shown."""
-    if "appointments.show" in current_app.view_functions:
-        return url_for("appointments.show", vacancy_id=vacancy_id)
-    return f"/appointments/{vacancy_id}"
+    return url_for("appointments.show", vacancy_id=vacancy_id)
 
 
 def _refused(message: str, status: int, back: str):

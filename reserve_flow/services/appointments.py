@@ -315,9 +315,10 @@ def default_grounds(session: Session, vacancy: Vacancy) -> str:
         membership = candidate.membership
         protocol = session.scalar(select(Protocol).where(Protocol.contest_id == membership.contest_id)
                                   .order_by(Protocol.year.desc(), Protocol.number.desc()))
-        cited = protocol.title.lower() if protocol else "протокол конкурсной комиссии"
-        lines.append(f"{cited[0].upper()}{cited[1:]} заседания конкурсной комиссии "
-                     f"(«{membership.contest.title}»): включение в кадровый резерв {_fmt(membership.included_on)}")
+        cited = (f"{protocol.title} заседания конкурсной комиссии" if protocol is not None
+                 else "Решение конкурсной комиссии")
+        lines.append(f"{cited} («{membership.contest.title}»): включение в кадровый резерв "
+                     f"{_fmt(membership.included_on)}")
     else:
         lines.append(f"Обоснование назначения вне кадрового резерва: {candidate.justification}")
     passed = [s for s in vacancy.attestations if s.candidate_id == candidate.id and s.attested]

@@ -310,7 +310,8 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
                                           Score.criterion_id == criterion.id).values(value=value))
         s.add(ApplicantProfile(user_id=district.users["applicant"], teaching_years=15, management_years=6))
         school, kindergarten, ddt = (s.get(Organization, i) for i in district.organizations)
-        school.head_user_id = district.users["applicant"]  # the registry names her the school's head
+        # The registry names her the school's head, as "Заявителева Е. А.".
+        school.head_user_id, school.head_name = district.users["applicant"], "Заявителева Е. А."
         years = {}
         for year in (2024, 2025):
             years[year] = MonitoringYear(year=year)
@@ -319,7 +320,7 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
         s.add_all([
             MonitoringResult(year_id=years[2024].id, organization_id=school.id, head_name="Пантелеев А. Н.",
                              total_percent=71.0, level="acceptable"),
-            MonitoringResult(year_id=years[2025].id, organization_id=school.id, head_name=FIRST,
+            MonitoringResult(year_id=years[2025].id, organization_id=school.id, head_name="Заявителева  е. а.",
                              total_percent=88.5, level="optimal"),
             # By name only: the second member headed the kindergarten in 2024.
             MonitoringResult(year_id=years[2024].id, organization_id=kindergarten.id,
@@ -345,7 +346,7 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
         assert (second.teaching_years, second.management_years) == (None, None)
         assert first.reserve_state == "developing" and first.term_end is not None
         assert [(m.year, m.organization, m.total_percent, m.flagged, m.by_registry) for m in first.monitoring] == [
-            (2024, "Нижнеангарская СОШ № 1", 71.0, False, True), (2025, "Нижнеангарская СОШ № 1", 88.5, False, True)]
+            (2025, "Нижнеангарская СОШ № 1", 88.5, False, True)]  # 2024 was her predecessor's
         assert [(m.year, m.organization, m.level_label, m.flagged, m.by_registry) for m in second.monitoring] == [
             (2024, "д/с «Северяночка»", "критический", True, False)]
         assert second.flagged_years == [2024] and first.flagged_years == []

@@ -116,18 +116,21 @@ class _Monitoring:
             .join(Organization, Organization.id == MonitoringResult.organization_id))
         for year, result, organization in rows:
             row = (year, result, organization)
-            if organization.head_user_id is not None:
+            # The registry's link counts only for years the same head was monitored: a
+            # newly appointed head does not inherit the predecessor's results.
+            if organization.head_user_id is not None and organization.head_name.strip() \
+                    and _name_key(result.head_name) == _name_key(organization.head_name):
                 self.by_head.setdefault(organization.head_user_id, []).append(row)
             self.by_name.setdefault(_name_key(result.head_name), []).append(row)
 
     def history(self, person: User) -> list[MonitoringEntry]:
         """The monitoring results of the organizations the person led, oldest first.
 
-        The rule: a MonitoringResult counts when the registry names this user as its
-        organization's head (Organization.head_user_id), or when the result's head_name,
-        as the monitoring file gave it, equals the person's full name (spaces and letter
-        case ignored). The first covers every year of the organization the person heads
-        now; the second the years of organizations they headed before."""
+        The rule: a MonitoringResult counts when the result's head_name, as the
+        monitoring file gave it, equals the person's full name (spaces and letter case
+        ignored), or when the registry links this user as its organization's head
+        (Organization.head_user_id) and the result names the head as the registry writes
+        them (head_name, "Ковалёв И. С." say). Years under a predecessor never count."""
         found = {r.id: (year, r, o) for year, r, o in self.by_head.get(person.id, [])}
         found.update({r.id: (year, r, o) for year, r, o in self.by_name.get(_name_key(person.full_name), [])})
         rows = sorted(found.values(), key=lambda row: (row[0], row[2].short_name))

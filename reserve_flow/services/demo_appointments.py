@@ -6,7 +6,7 @@ candidate from outside the reserve on its list, one just opened."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -75,12 +75,4 @@ def seed_appointments(runtime: Runtime) -> None:
 
     # 3. Just opened.
     hr(appointments.open_vacancy, organization_id=organizations["Куморская СОШ"], reason="contract_end",
-       planned_on=_first_of_next_term(today))
-
-
-def _first_of_next_term(today: date) -> date:
-    """The next 1 September or 1 January, whichever comes first and is at least a month away."""
-    for candidate in (date(today.year, 9, 1), date(today.year + 1, 1, 1), date(today.year + 1, 9, 1)):
-        if candidate - today >= timedelta(days=30):
-            return candidate
-    return today + timedelta(days=60)
+       planned_on=today + timedelta(days=60))

@@ -179,6 +179,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         eligible=candidate_facts.for_members(rt, session, service.eligible_members(session, vacancy))
         if editable else [],
         direct_choices=_direct_choices(vacancy) if editable else [],
+        position_kinds=HEAD_POSITIONS,
         may_manage=manage, editable=editable, selected=selected, passed=passed,
         blocked={a.trigger: a.blocked for a in actions},
         may_cancel=any(a.trigger == "cancel" for a in actions),

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
@@ -163,10 +164,31 @@ def runtime(settings):
     rt.dispose()
 
 
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates shared by the apps of one test session. Every test builds an
+    app of its own, and with it a Jinja environment that would compile each template it
+    renders again. Jinja checks each entry against its template's source, so an edited
+    template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _SharedTemplateCache()
+
+
 @pytest.fixture
 def app(runtime):
     app = create_app(runtime=runtime)
     app.config.update(TESTING=True)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     return app
 
 

@@ -294,6 +294,16 @@ def test_members_are_notified_when_scoring_and_voting_open(commission, runtime):
         assert {m.template for m in rows} == {"application.open_vote"}
 
 
+def test_a_recused_member_is_not_told_the_vote_is_open(commission, runtime):
+    recuse(runtime, commission, "member2", commission.first)
+    to_voting(runtime, commission, commission.first, scorers=("chair", "member"))
+    with runtime.sessions() as s:
+        opened = s.scalars(select(AuditEvent).where(AuditEvent.trigger == "open_vote")).one()
+        told = {m.recipient_id for m in s.scalars(select(OutboxMessage).where(OutboxMessage.audit_event_id == opened.id))}
+    assert told == {commission.user(k) for k in ("chair", "member", "applicant")}
+    assert commission.user("member2") not in told
+
+
 def test_the_chair_opens_the_vote_from_the_page(auth, client, commission, runtime):
     score_all(runtime, commission, commission.first)
     auth.login("member@example.ru")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.db import Base, UTCDateTime, utcnow
+from reserve_flow.models.commission import Recusal
 from reserve_flow.models.people import User
 
 
@@ -196,8 +197,11 @@ class Application(Base):
             return [self.contest.secretary] if self.contest.secretary else []
         if role == "chair":
             return [self.contest.chair] if self.contest.chair else []
-        if role == "member":
-            return [seat.user for seat in self.contest.seats if seat.user.has_role("member")]
+        if role == "member":  # those who score and vote on it: a member who declared a conflict does neither
+            recused = set(object_session(self).scalars(
+                select(Recusal.member_id).where(Recusal.application_id == self.id)))
+            return [seat.user for seat in self.contest.seats
+                    if seat.user.has_role("member") and seat.user.id not in recused]
         return []
 
     def workflow_param(self, name: str) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -50,8 +53,26 @@ ERROR_PAGES = {
 }
 
 
+# Blueprint name -> where the "file too large" page leads back to: a function of the request's
+# view arguments giving (url, label), or None when the request names no page to return to.
+BackLink = Callable[[dict[str, Any]], tuple[str, str] | None]
+_too_large_back_links: dict[str, BackLink] = {}
+
+
+def too_large_back_link(blueprint: Blueprint) -> Callable[[BackLink], BackLink]:
+    """Decorator: the decorated function gives the back link of the 413 page for requests to
+    `blueprint` (the page whose upload form was too large). Without one the page links home."""
+
+    def register(link: BackLink) -> BackLink:
+        _too_large_back_links[blueprint.name] = link
+        return link
+
+    return register
+
+
 def _register_error_pages(app: Flask) -> None:
-    """Russian pages instead of Werkzeug's English ones; a missing CSRF token says the form is stale."""
+    """Russian pages instead of Werkzeug's English ones; a missing CSRF token says the form is stale;
+    a request over MAX_CONTENT_LENGTH says how large a file may be and leads back to its form."""
 
     def csrf_error(_error: CSRFError):
         return render_template("errors/csrf.html"), 400
@@ -60,7 +81,14 @@ def _register_error_pages(app: Flask) -> None:
         title, text = ERROR_PAGES[error.code]
         return render_template("errors/error.html", title=title, text=text), error.code
 
+    def too_large(_error: HTTPException):
+        link = _too_large_back_links.get(request.blueprint or "")
+        back = link(request.view_args or {}) if link else None
+        limit = runtime().settings["uploads"]["max_size_mb"]
+        return render_template("errors/too_large.html", limit=limit, back=back), 413
+
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(413, too_large)
     for code in ERROR_PAGES:
         app.register_error_handler(code, error_page)
 
@@ -76,8 +104,10 @@ def init_app(app: Flask) -> None:
     _register_error_pages(app)
 
     from reserve_flow.web import format as formatting
+    from reserve_flow.web import menu
 
     formatting.init_app(app)
+    menu.init_app(app)
 
     from reserve_flow.web import (admin, admin_outbox, applications, auth, contests, deadlines, diagrams, main,
                                   monitoring, notifications, organizations, public)

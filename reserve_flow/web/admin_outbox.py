@@ -27,8 +27,6 @@ def index():
             "message": message,
             "recipient": recipient,
             "subject": notify.render(message, recipient, rt.settings["app"]["base_url"]).subject,
-            "created": message.created_at.astimezone(rt.tz).strftime("%d.%m.%Y %H:%M"),
-            "next": message.next_attempt_at.astimezone(rt.tz).strftime("%d.%m.%Y %H:%M"),
         })
     return render_template("notifications/undelivered.html", rows=rows,
                            max_attempts=rt.settings["smtp"]["max_attempts"])

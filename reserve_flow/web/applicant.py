@@ -8,8 +8,6 @@ services.documents, states through services.applications.fire_application (the e
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
@@ -36,7 +34,7 @@ from reserve_flow.services import applicants as applicants_service
 from reserve_flow.services import applications as applications_service
 from reserve_flow.services import documents as documents_service
 from reserve_flow.services.users import MIN_PASSWORD_LENGTH, UserError
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, too_large_back_link
 from reserve_flow.web import workflow_ui
 from reserve_flow.web.applications import deadline_text
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
@@ -134,13 +132,11 @@ def _own(application_id: int) -> Application:
     return application
 
 
-@bp.app_errorhandler(413)
-def _too_large(_error):
-    """The request is over Flask's MAX_CONTENT_LENGTH: say so in Russian, not with a bare 413."""
-    limit = runtime().settings["uploads"]["max_size_mb"]
-    match = re.match(r"/applicant/applications/(\d+)/", request.path)
-    back = url_for("applicant.application", application_id=int(match.group(1))) if match else None
-    return render_template("applicant/too_large.html", limit=limit, back=back), 413
+@too_large_back_link(bp)
+def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
+    if "application_id" not in view_args:
+        return None
+    return url_for("applicant.application", application_id=view_args["application_id"]), "Вернуться к заявлению"
 
 
 # --- registration and profile ---
@@ -326,47 +322,43 @@ def _refused(application_id: int, message: str, *, kind: str | None = None, stat
     return _render(_own(application_id), error=message, error_kind=kind, status=status, forms=forms)
 
 
-@bp.route("/applicant/applications/<int:application_id>/upload/<kind_code>", methods=["POST"])
-@login_required
-def upload(application_id: int, kind_code: str):
-    application = _own(application_id)
+def _store_file(application: Application, kind_code: str, store, done: str):
+    """Post the upload form's file through `store(stream, filename)` (a documents service call);
+    `done` names the stored document in the flash. A refusal shows the page again beside the
+    document kind `kind_code`: no file (400), the service's reason (400), a conflict (409)."""
     form = UploadForm()
     if not form.validate_on_submit():
         return _refused(application.id, "; ".join(form.file.errors) or "Выберите файл для загрузки.", kind=kind_code)
     file = form.file.data
     try:
-        document = documents_service.upload(runtime(), db(), current_user, application.id, kind_code,
-                                            file.stream, file.filename or "")
+        document = store(file.stream, file.filename or "")
     except (applications_service.ApplicationNotFound, documents_service.DocumentNotFound):
         abort(404)
     except documents_service.DocumentRefused as exc:
-        return _refused(application_id, str(exc), kind=kind_code)
+        return _refused(application.id, str(exc), kind=kind_code)
     except ConcurrentChange as exc:
-        return _refused(application_id, exc.message(), kind=kind_code, status=409)
-    return _after_change(application_id, f"Файл «{document.original_name}» загружен.")
+        return _refused(application.id, exc.message(), kind=kind_code, status=409)
+    return _after_change(application.id, done.format(name=document.original_name))
+
+
+@bp.route("/applicant/applications/<int:application_id>/upload/<kind_code>", methods=["POST"])
+@login_required
+def upload(application_id: int, kind_code: str):
+    application = _own(application_id)
+    return _store_file(application, kind_code, lambda stream, filename: documents_service.upload(
+        runtime(), db(), current_user, application.id, kind_code, stream, filename), "Файл «{name}» загружен.")
 
 
 @bp.route("/applicant/applications/<int:application_id>/documents/<int:document_id>/replace", methods=["POST"])
 @login_required
 def replace(application_id: int, document_id: int):
     application = _own(application_id)
-    form = UploadForm()
     kind = next((d.kind_code for d in application.documents if d.id == document_id), None)
     if kind is None:
         abort(404)
-    if not form.validate_on_submit():
-        return _refused(application.id, "; ".join(form.file.errors) or "Выберите файл для загрузки.", kind=kind)
-    file = form.file.data
-    try:
-        document = documents_service.replace(runtime(), db(), current_user, application.id, document_id,
-                                             file.stream, file.filename or "")
-    except (applications_service.ApplicationNotFound, documents_service.DocumentNotFound):
-        abort(404)
-    except documents_service.DocumentRefused as exc:
-        return _refused(application_id, str(exc), kind=kind)
-    except ConcurrentChange as exc:
-        return _refused(application_id, exc.message(), kind=kind, status=409)
-    return _after_change(application_id, f"Документ заменён: «{document.original_name}».")
+    return _store_file(application, kind, lambda stream, filename: documents_service.replace(
+        runtime(), db(), current_user, application.id, document_id, stream, filename),
+        "Документ заменён: «{name}».")
 
 
 @bp.route("/applicant/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])

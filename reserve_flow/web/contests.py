@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from reserve_flow.models import ORGANIZATION_KINDS, Application, Contest, User, UserRole
 from reserve_flow.services import contests as service
 from reserve_flow.web import db, runtime, workflow_ui
+from reserve_flow.web.format import format_date
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
@@ -284,5 +285,5 @@ def extend(contest_id: int):
         message = str(exc) if isinstance(exc, service.ContestError) else exc.message(workflow_ui.language())
         return _render_show(_load(contest_id), 409 if isinstance(exc, ConcurrentChange) else 400, message,
                             extend_form=form)
-    flash(f"Приём заявлений продлён до {form.accept_to.data.strftime('%d.%m.%Y')}.", "success")
+    flash(f"Приём заявлений продлён до {format_date(form.accept_to.data)}.", "success")
     return redirect(url_for("contests.show", contest_id=contest_id), code=303)

@@ -16,10 +16,6 @@ from reserve_flow.web import db, runtime
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 
 
-def _format_time(moment) -> str:
-    return moment.astimezone(runtime().tz).strftime("%d.%m.%Y %H:%M")
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -31,7 +27,6 @@ def index():
         overdue=[r for r in rows if r.overdue],
         upcoming=[r for r in rows if not r.overdue],
         district_wide=current_user.has_role("hr"),
-        format_time=_format_time,
     )
 
 
@@ -44,7 +39,7 @@ def mine():
     # The public address from the configuration: calendar programs fetch it from outside.
     base_url = rt.settings["app"]["base_url"].rstrip("/")
     feed_url = base_url + url_for("deadlines.feed", token=token) if token else None
-    return render_template("deadlines/mine.html", rows=rows, feed_url=feed_url, format_time=_format_time)
+    return render_template("deadlines/mine.html", rows=rows, feed_url=feed_url)
 
 
 @bp.route("/mine/feed-token", methods=["POST"])

@@ -28,7 +28,7 @@ from reserve_flow.services.tabular import (
     read_upload,
     write_xlsx,
 )
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, too_large_back_link
 from reserve_flow.web.downloads import send_bytes
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
@@ -127,12 +127,11 @@ def sparkline(values: list[tuple[int, float]], threshold: float, width: int = 32
     return Sparkline(width, height, " ".join(f"{x},{yy}" for x, yy, _, _ in dots), dots, y(threshold))
 
 
-@bp.errorhandler(413)
-def _too_large(_error):
-    limit = runtime().settings["uploads"]["max_size_mb"]
-    return render_template("organizations/error.html",
-                           message=f"Файл больше {limit} МБ: загрузите файл меньшего размера.",
-                           back=url_for("monitoring.index")), 413
+@too_large_back_link(bp)
+def _back_from_too_large(view_args: dict) -> tuple[str, str]:
+    if "year" in view_args:
+        return url_for("monitoring.show", year=view_args["year"]), f"Вернуться к мониторингу {view_args['year']} года"
+    return url_for("monitoring.index"), "Вернуться к мониторингу"
 
 
 @bp.route("/")

@@ -36,7 +36,6 @@ def index():
             "title": rendered.subject,
             "summary": rendered.summary,
             "link": notify.link_path(json.loads(message.context or "{}")),
-            "time": message.created_at.astimezone(rt.tz).strftime("%d.%m.%Y %H:%M"),
         })
     return render_template("notifications/index.html", items=items)
 

@@ -26,7 +26,7 @@ from reserve_flow.services.tabular import (
     write_csv,
     write_xlsx,
 )
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, too_large_back_link
 from reserve_flow.web.downloads import send_bytes
 from reserve_flow.web.monitoring import sparkline
 from reserve_flow.workflow.errors import ConcurrentChange
@@ -92,12 +92,9 @@ def _data(form: OrganizationForm) -> service.OrganizationData:
         email=form.email.data or "", head_name=form.head_name.data or "", head_user_id=form.head_user_id.data or None)
 
 
-@bp.errorhandler(413)
-def _too_large(_error):
-    limit = runtime().settings["uploads"]["max_size_mb"]
-    return render_template("organizations/error.html",
-                           message=f"Файл больше {limit} МБ: загрузите файл меньшего размера.",
-                           back=url_for("organizations.import_file")), 413
+@too_large_back_link(bp)
+def _back_from_too_large(_view_args: dict) -> tuple[str, str]:
+    return url_for("organizations.import_file"), "Вернуться к импорту организаций"
 
 
 @bp.route("/")

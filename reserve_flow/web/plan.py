@@ -5,17 +5,22 @@ a refusal shows its reason with the form kept, and nothing is changed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from reserve_flow.documents.storage import DOCX
 from reserve_flow.models import ITEM_KINDS, Organization
 from reserve_flow.services import plan as service
 from reserve_flow.services import reserve as reserve_service
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, too_large_back_link
 from reserve_flow.web.reserve import act, form_version, load_visible, parse_date
 
 bp = Blueprint("plan", __name__, url_prefix="/reserve/<int:membership_id>")
+
+
+@too_large_back_link(bp)
+def _back_from_too_large(view_args: dict) -> tuple[str, str]:
+    return url_for("reserve.show", membership_id=view_args["membership_id"]), "Вернуться к плану развития"
 
 
 def _int(value: str | None) -> int | None:

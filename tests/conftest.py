@@ -62,7 +62,9 @@ class PostgresDatabases:
     go through the `postgres` maintenance database, so no session lingers on the
     template (CREATE DATABASE refuses a template with sessions) or on the configured
     database (its owner may drop it after the run). Leftovers of a killed run are
-    dropped at the start of the next one."""
+    dropped at the start of the next one. The test databases commit asynchronously
+    (synchronous_commit off: a commit does not wait for the WAL to reach the disk;
+    what other sessions see and lock is unchanged), since the tests commit often."""
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)

@@ -66,6 +66,13 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         # Local hour at which a reminder falls due on its day.
         "reminder_hour": (int, 9),
     },
+    # The appointment order's header and signature (the built-in template's words).
+    "orders": {
+        "issuer": (str, "МКУ «Районное управление образования» Северо-Байкальского района"),
+        "place": (str, "п. Нижнеангарск"),
+        "signatory_position": (str, "Начальник МКУ «РУО»"),
+        "signatory_name": (str, "Н. С. Иванова"),
+    },
 }
 
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -105,10 +105,10 @@ def test_demo_applications_were_moved_by_the_engine(runtime):
             ("contest", "open_acceptance", "Бадмаева Оксана Владимировна"),
         ]
         events = [e for e in events[2:] if e.subject_type == "application"]
-        # The applications: submit x4, return, admit x2, assess, open the vote; and five
+        # The applications: submit x4, return, admit x2, assess, open the vote; and six
         # included (submit, admit, assess, open the vote, include) for the demo's reserve.
-        assert [e.trigger for e in events].count("submit") == 9
-        assert len(events) == 9 + 5 * 5
+        assert [e.trigger for e in events].count("submit") == 10
+        assert len(events) == 9 + 6 * 5
         by_trigger = {e.trigger: e for e in events}
         assert by_trigger["return_for_fix"].reason == RETURN_REASON
         assert by_trigger["return_for_fix"].actor_name == "Бадмаева Оксана Владимировна"  # the secretary

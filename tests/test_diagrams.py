@@ -155,4 +155,4 @@ def test_cli_exports_bpmn_dot_and_svg(tmp_path):
 def test_cli_names_the_known_workflows_for_an_unknown_one():
     result = CliRunner().invoke(main, ["workflows", "export", "vacancy", "--format", "svg"])
     assert result.exit_code == 1
-    assert "no workflow 'vacancy' (known: application, contest, plan_item, reserve)" in result.output
+    assert "no workflow 'vacancy' (known: application, appointment, contest, plan_item, reserve)" in result.output

@@ -12,9 +12,11 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from reserve_flow.models import AuditEvent, ProgrammeTarget, ReserveMembership, ReserveProgramme
+from reserve_flow.services import appointments as appointment_service
 from reserve_flow.services import plan as plan_service
 from reserve_flow.services import programme as service
-from reserve_flow.services import reserve as reserve_service
+from tests.appointment_fixtures import Appointment, act
+from tests.history_fixtures import JUSTIFICATION, appoint_directly, appoint_member, issue_on
 from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
     PDF,
     add_item,
@@ -23,7 +25,6 @@ from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
     confirm,
     course,
     internship,
-    membership_version,
     post,
     reserve,
     upload,
@@ -34,7 +35,9 @@ from tests.scheduler_fixtures import irkutsk
 def build(runtime, reserve) -> None:
     """2026: the first member (school) agrees a plan due 20.12.2026 and completes it on
     25.11.2026 (an internship held); the second (kindergarten) agrees a plan due 10.12.2026
-    and does nothing. 15.01.2027: the first is appointed."""
+    and does nothing. 15.01.2027: the first is appointed head of the school by order № 1-к;
+    20.01.2027: «mentor2», outside the reserve, head of the additional education
+    organization by order № 2-к."""
     first, second = reserve.first, reserve.second
     course_id = add_item(runtime, reserve, first, course(due=date(2026, 12, 15), starts_on=None, ends_on=None))
     internship_id = add_item(runtime, reserve, first, _internship(reserve))
@@ -51,8 +54,15 @@ def build(runtime, reserve) -> None:
     add_item(runtime, reserve, second, course(due=date(2026, 12, 10), starts_on=None, ends_on=None))
     confirm(runtime, reserve, "hr", second)
     confirm(runtime, reserve, "applicant2", second)
+    school = Appointment(reserve, act(runtime, reserve.district, "hr", appointment_service.open_vacancy,
+                                      organization_id=reserve.district.organizations[0], reason="retirement",
+                                      planned_on=date(2027, 2, 1)).id)
+    appoint_member(runtime, school, first)
+    additional = appoint_directly(runtime, reserve, 2, "mentor2")
     runtime.engine.clock = lambda: irkutsk(2027, 1, 15, 11)
-    as_user(runtime, reserve, "hr", reserve_service.fire, first, "appoint", None, membership_version(runtime, first))
+    issue_on(runtime, reserve.district, school.vacancy, date(2027, 1, 15))
+    runtime.engine.clock = lambda: irkutsk(2027, 1, 20, 11)
+    issue_on(runtime, reserve.district, additional, date(2027, 1, 20))
 
 
 def _internship(reserve):
@@ -64,22 +74,29 @@ def _internship(reserve):
 
 def test_actual_values_are_computed_from_the_data(runtime, reserve):
     build(runtime, reserve)
-    today = date(2027, 1, 15)
+    today = date(2027, 1, 20)
     with runtime.sessions() as s:
         actual_2026 = service.actual_values(runtime, s, 2026, today)
         actual_2027 = service.actual_values(runtime, s, 2027, today)
         actual_2028 = service.actual_values(runtime, s, 2028, today)
     values = {code: a.value for code, a in actual_2026.items()}
     assert values == {"members_school": 1, "members_kindergarten": 1, "members_additional": 0,
-                      "vacancies_filled": 0, "plan_on_time": 50.0, "internships": 1, "appointed": 0}
+                      "vacancies_filled": None, "plan_on_time": 50.0, "internships": 1, "appointed": 0}
     assert actual_2026["members_school"].note == "на 31.12.2026"
     assert actual_2026["plan_on_time"].note == "в срок 1 из 2"
-    assert "назначений из резерва нет" in actual_2026["vacancies_filled"].note
+    assert actual_2026["vacancies_filled"].note == "нет закрытых вакансий"
     values = {code: a.value for code, a in actual_2027.items()}
     assert values == {"members_school": 0, "members_kindergarten": 1, "members_additional": 0,
-                      "vacancies_filled": None, "plan_on_time": None, "internships": 0, "appointed": 1}
-    assert "назначено из резерва: 1" in actual_2027["vacancies_filled"].note
-    assert actual_2027["members_kindergarten"].note == "на 15.01.2027"
+                      "vacancies_filled": 50.0, "plan_on_time": None, "internships": 0, "appointed": 1}
+    assert actual_2027["vacancies_filled"].note == "из резерва 1 из 2"
+    with runtime.sessions() as s:
+        assert [(d.organization, d.order, d.justification) for d in service.direct_appointments(s, 2027, today)] == [
+            ("ДДТ", "Приказ № 2-к от 20.01.2027", JUSTIFICATION)]
+        assert service.direct_appointments(s, 2026, today) == []
+    assert actual_2027["members_kindergarten"].note == "на 20.01.2027"
+    with runtime.sessions() as s:
+        before_second = service.actual_values(runtime, s, 2027, date(2027, 1, 15))["vacancies_filled"]
+    assert (before_second.value, before_second.note) == (100.0, "из резерва 1 из 1")
     assert {a.value for a in actual_2028.values()} == {None}
 
 
@@ -117,7 +134,7 @@ def test_hr_keeps_the_programme_and_reports_the_year(runtime, reserve, client, a
     assert rows["Резервисты на должность руководителя общеобразовательной организации"][2:5] == (2, 1, 50)
     assert rows["Доля резервистов, выполнивших план развития в срок"][2:5] == (80, 50, 62.5)
     assert rows["Проведено стажировок резервистов"][2:5] == (1, 1, 100)
-    assert rows["Доля вакансий руководителей, замещённых из резерва"][3] == 0
+    assert rows["Доля вакансий руководителей, замещённых из резерва"][3:] == (None, None, "нет закрытых вакансий")
     events = list(book["Мероприятия"].iter_rows(min_row=4, values_only=True))
     assert events[0][0].startswith("Семинар для резервистов") and events[0][3].date() == date(2026, 12, 2)
     composition = dict(book["Состав резерва"].iter_rows(min_row=4, values_only=True))
@@ -133,9 +150,23 @@ def test_hr_keeps_the_programme_and_reports_the_year(runtime, reserve, client, a
     assert "80 50 62,5 в срок 1 из 2" in text
     assert "Семинар для резервистов" in text and "02.12.2026" in text
     assert "Заявителева" not in text  # no personal data in a report to publish
+    assert "Назначения руководителей вне кадрового резерва в 2026 году: 0" in text
+
+    book = load_workbook(io.BytesIO(client.get(f"{base}/report/2027.xlsx").data))
+    rows = {r[0]: r for r in book["Показатели"].iter_rows(min_row=4, values_only=True)}
+    assert rows["Доля вакансий руководителей, замещённых из резерва"][2:] == (50, 50, 100, "из резерва 1 из 2")
+    sheet = book["Назначения вне резерва"]
+    assert "в 2027 году: 1" in sheet["A1"].value
+    (direct,) = sheet.iter_rows(min_row=4, values_only=True)
+    assert direct[0] == "ДДТ" and direct[2] == "Приказ № 2-к от 20.01.2027" and direct[4] == JUSTIFICATION
+    pdf = client.get(f"{base}/report/2027.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert "Назначения руководителей вне кадрового резерва в 2027 году: 1" in text
+    assert "Приказ № 2-к от 20.01.2027" in text and "Опыт руководства школой 12 лет" in text
+    assert "Опытов" not in text  # the appointee is not named in a report to publish
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.kind == "programme_report")) == 2
+            AuditEvent.kind == "programme_report")) == 4
 
 
 def test_programme_refusals_change_nothing(runtime, reserve, client, auth):

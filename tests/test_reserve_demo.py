@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, PlanItem, ReserveMembership, ReserveProgramme
+from reserve_flow.models import AuditEvent, PlanItem, ReserveMembership, ReserveProgramme, Vacancy
 from reserve_flow.services.demo import seed_demo
 from reserve_flow.services.demo_reserve import RESERVE_STATES
 from reserve_flow.workflow.audit import verify_chain
@@ -30,3 +30,18 @@ def test_the_demo_shows_reserve_members_in_different_states(runtime, client):
         assert verify_chain(s).ok
     html = client.get("/public/reserve").get_data(as_text=True)
     assert html.count("<tr>") == 1 + 4  # the header and the four members still in the reserve
+
+
+def test_demo_has_vacancies_in_several_states_and_a_published_order(runtime):
+    """The HR officer finds a closed vacancy (a failed attestation, then an order),
+    one in attestation with a candidate from outside the reserve, and an open one."""
+    seed_demo(runtime)
+    with runtime.sessions() as session:
+        vacancies = {v.organization.short_name: v for v in session.scalars(select(Vacancy))}
+        assert {name: v.state for name, v in vacancies.items()} == {
+            "Верхнезаимская СОШ": "closed", "д/с «Брусничка»": "attestation", "Куморская СОШ": "open"}
+        closed = vacancies["Верхнезаимская СОШ"]
+        assert [c.status for c in closed.candidates] == ["not_attested", "appointed"]
+        assert closed.order.number_label == "1-к"
+        assert closed.organization.head_name == "Николаев Сергей Петрович"
+        assert any(c.direct and c.justification for c in vacancies["д/с «Брусничка»"].candidates)

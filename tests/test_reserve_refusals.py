@@ -113,7 +113,7 @@ def test_no_evidence_after_exclusion(runtime, reserve, client, auth):
 @pytest.mark.parametrize("case", [
     "hr_drafts_in_the_past", "course_without_provider", "internship_mentor_not_a_mentor", "confirm_empty_plan",
     "member_drafts", "confirm_twice", "stale_confirm", "accept_by_member", "return_without_reason",
-    "review_by_hr", "upload_before_agreement", "upload_a_fake_pdf", "change_after_ready", "appoint_before_ready",
+    "review_by_hr", "upload_before_agreement", "upload_a_fake_pdf", "change_after_ready", "appoint_without_order",
     "extend_by_member",
 ])
 def test_refusals_say_why_and_change_nothing(runtime, reserve, case):
@@ -170,8 +170,8 @@ def test_refusals_say_why_and_change_nothing(runtime, reserve, case):
             "по содержимому это не PDF, JPEG, PNG или DOCX"),
         "change_after_ready": (lambda: hr(plan_service.add_item, version, course(), "ещё курсы"),
                                "План выполнен, резервист готов к назначению: изменения в план больше не вносятся."),
-        "appoint_before_ready": (lambda: hr(reserve_service.fire, "appoint", None, version),
-                                 "недоступно в состоянии «Включён в резерв, план не согласован»"),
+        "appoint_without_order": (lambda: hr(reserve_service.fire, "appoint", None, version),
+                                  "нет изданного приказа о назначении этого члена резерва"),
         "extend_by_member": (lambda: member(reserve_service.extend_term, version, "1", None, None),
                              "Срок пребывания в резерве продлевает специалист по кадрам"),
     }

@@ -35,6 +35,17 @@ class EventLine:
 
 
 @dataclass(frozen=True)
+class DirectLine:
+    """A head appointed outside the reserve, with the written justification."""
+
+    organization: str
+    position: str
+    order: str  # «Приказ № 3-к от 20.02.2027»
+    start_on: date
+    justification: str
+
+
+@dataclass(frozen=True)
 class ReportContent:
     programme: str
     period: str
@@ -45,6 +56,7 @@ class ReportContent:
     events: list[EventLine]
     composition: list[tuple[str, int]]  # state label, members
     generated_at: datetime
+    direct: list[DirectLine]  # appointments outside the reserve in the year
 
     @property
     def title(self) -> str:
@@ -65,6 +77,11 @@ def _day(day: date | None) -> str:
 INDICATOR_HEADER = ["Показатель", "Ед. изм.", "Целевое значение", "Фактическое значение", "Выполнение, %",
                     "Примечание"]
 EVENT_HEADER = ["Мероприятие", "Срок", "Ответственный", "Проведено", "Примечание"]
+DIRECT_HEADER = ["Организация", "Должность", "Приказ", "Дата назначения", "Обоснование"]
+
+
+def _direct_caption(c: ReportContent) -> str:
+    return f"Назначения руководителей вне кадрового резерва в {c.year} году: {len(c.direct)}"
 
 
 def _intro(c: ReportContent) -> list[str]:
@@ -87,6 +104,9 @@ def render_xlsx(c: ReportContent) -> bytes:
               f"Мероприятия программы на {c.year} год")
     add_sheet(workbook, "Состав резерва", ["Состояние", "Резервистов"], [[s, n] for s, n in c.composition],
               f"Состав резерва на {c.generated_at:%d.%m.%Y}")
+    add_sheet(workbook, "Назначения вне резерва", DIRECT_HEADER,
+              [[d.organization, d.position, d.order, d.start_on, d.justification] for d in c.direct],
+              _direct_caption(c))
     return save(workbook)
 
 
@@ -137,6 +157,10 @@ def render_pdf(c: ReportContent) -> bytes:
     pdf.set_font("PTSans", "", 11)
     for state, count in c.composition:
         pdf.multi_cell(0, 5.5, f"– {state}: {count}", align="L", **line)
+    heading(f"4. {_direct_caption(c)}")
+    if c.direct:
+        table(DIRECT_HEADER, [[d.organization, d.position, d.order, _day(d.start_on), d.justification]
+                              for d in c.direct], [3, 3, 3, 2, 5])
     pdf.ln(4)
     pdf.set_font("PTSans", "", 9)
     pdf.multi_cell(0, 4.5, f"Сформировано {c.generated_at:%d.%m.%Y %H:%M}.", align="L", **line)

@@ -1,5 +1,16 @@
 """All ORM classes, imported here so that metadata (and Alembic) sees every table."""
 
+from reserve_flow.models.appointments import (
+    CANDIDATE_STATUSES,
+    PERSONNEL_REGISTER,
+    VACANCY_REASONS,
+    AppointmentOrder,
+    AttestationSession,
+    OrderCounter,
+    OrderTemplate,
+    Vacancy,
+    VacancyCandidate,
+)
 from reserve_flow.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
 from reserve_flow.models.audit import AuditChainHead, AuditEvent
 from reserve_flow.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
@@ -34,6 +45,15 @@ from reserve_flow.models.reserve import (
 from reserve_flow.models.scheduling import DeadlineNotice, SchedulerLease
 
 __all__ = [
+    "AppointmentOrder",
+    "AttestationSession",
+    "CANDIDATE_STATUSES",
+    "OrderCounter",
+    "OrderTemplate",
+    "PERSONNEL_REGISTER",
+    "VACANCY_REASONS",
+    "Vacancy",
+    "VacancyCandidate",
     "ApplicantProfile",
     "Application",
     "ApplicationDocument",

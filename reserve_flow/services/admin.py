@@ -57,8 +57,10 @@ def update_user(rt: Runtime, session: Session, admin: User, user: User, *, full_
 
 
 def recent_events(session: Session, *, kind: str = "", subject_type: str = "", limit: int = 200,
-                  before_seq: int | None = None) -> list[AuditEvent]:
+                  before_seq: int | None = None, event_id: int | None = None) -> list[AuditEvent]:
     statement = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if event_id is not None:
+        statement = statement.where(AuditEvent.id == event_id)
     if kind:
         statement = statement.where(AuditEvent.kind == kind)
     if subject_type:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from reserve_flow.commission_rules import voters
 from reserve_flow.models import (
     MeetingAttendance,
     ROLES,
+    ApplicantProfile,
     Application,
     ApplicationDocument,
     CommissionSeat,
@@ -31,6 +32,7 @@ from reserve_flow.models import (
 )
 from reserve_flow.runtime import Runtime
 from reserve_flow.services.contests import STANDARD_DOCUMENT_KINDS
+from reserve_flow.services.demo_appointments import seed_appointments
 from reserve_flow.services.demo_reserve import seed_reserve, vote_to_include
 from reserve_flow.services.monitoring import seed_demo_monitoring
 from reserve_flow.services.reserve import include
@@ -97,6 +99,7 @@ _APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("applicant8", "Иванова Ольга Николаевна", "Старший воспитатель", "д/с «Солнышко»", "included"),
     ("applicant9", "Цыбенов Аюр Батоевич", "Заместитель директора по УВР", "Холоднинская СОШ", "included"),
     ("applicant10", "Павлова Марина Сергеевна", "Методист", "ДДТ", "included"),
+    ("applicant11", "Николаев Сергей Петрович", "Заместитель директора по УВР", "Куморская СОШ", "included"),
 )
 
 # name, max score, weight: what the commission scores at the assessment.
@@ -153,16 +156,28 @@ def demo_accounts() -> tuple[DemoAccount, ...]:
     return tuple(staff + applicants)
 
 
+def _profile(user: User, n: int) -> ApplicantProfile:
+    """A filled-in applicant's profile; experience varies from one applicant to the next,
+    so that the HR officer's comparison of candidates has something to compare."""
+    return ApplicantProfile(
+        user_id=user.id, birth_date=date(1975 + n % 15, 1 + n % 12, 1 + n % 27), phone=f"+7 924 000-{n:02d}-{n:02d}",
+        education_level="higher",
+        education="ФГБОУ ВО «Бурятский государственный университет», педагогическое образование",
+        teaching_years=8 + (n * 7) % 17, management_years=(n * 5) % 9)
+
+
 def _document_bytes(applicant: str, code: str) -> bytes:
     return f"reserve-flow demo document\n{applicant}\n{code}\n".encode("utf-8")
 
 
 def _score_by_commission(session, contest: Contest, application: Application, now) -> None:
-    """Every member of the commission scores every criterion (the commission's scores)."""
+    """Every member of the commission scores every criterion (the commission's scores);
+    the applications differ, so that the ranking and the HR officer's comparison do."""
     for offset, member in enumerate(voters(contest)):
-        for criterion in contest.criteria:
+        for position, criterion in enumerate(contest.criteria):
+            value = criterion.max_score - 1 - offset - (application.applicant_id + position) % 4
             session.add(Score(application_id=application.id, member_id=member.id, criterion_id=criterion.id,
-                              value=max(0, criterion.max_score - 2 - offset), scored_at=now))
+                              value=max(0, value), scored_at=now))
     session.flush()
 
 
@@ -196,6 +211,8 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 session, email=account.email, full_name=account.full_name, password=DEMO_PASSWORD,
                 roles=account.roles, position=account.position, organization_id=org.id if org else None,
             )
+            if account.application_state is not None:
+                session.add(_profile(users[account.key], len(users)))
 
         contest = Contest(
             title="Конкурс на включение в кадровый резерв руководителей образовательных "
@@ -270,4 +287,5 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,
                                  newest=year == today.year)
     seed_reserve(runtime)
+    seed_appointments(runtime)
     return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

@@ -7,9 +7,9 @@ How each indicator is counted, for a year Y, "as of" the end of Y or today if Y 
 the current year (a later year has no actual value yet):
 - members per kind of organization: memberships included on or before that day and
   not appointed or excluded by then, by the kind of head position they are reserved for;
-- vacancies filled from the reserve: head vacancies are not recorded until the
-  appointment workflow exists, so the share is 0 while nobody was appointed from the
-  reserve in Y, and unknown (with the number appointed) otherwise;
+- vacancies filled from the reserve: of the vacancies closed by an order issued in Y
+  (by that day), the share whose appointed candidate came from the reserve; unknown
+  when none was closed (a direct appointment, outside the reserve, counts against it);
 - plans completed on time: of the members whose agreed plan fell due in Y (the latest
   due date of its mandatory items, as agreed, items HR removed left out) and by that
   day, the share who became ready on or before it;
@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reserve_flow.documents.programme_report import EventLine, IndicatorLine, ReportContent
+from reserve_flow.documents.programme_report import DirectLine, EventLine, IndicatorLine, ReportContent
 from reserve_flow.models import (
+    AppointmentOrder,
     AuditEvent,
     PlanItem,
     ProgrammeEvent,
@@ -36,6 +37,7 @@ from reserve_flow.models import (
     ReserveMembership,
     ReserveProgramme,
     User,
+    Vacancy,
 )
 from reserve_flow.models.reserve import ENDED_STATES
 from reserve_flow.services.reserve import committing
@@ -276,12 +278,11 @@ def actual_values(runtime: Runtime, session: Session, year: int, today: date,
 
     appointed = sum(1 for d in facts.appointed_on if d.year == year)
     values["appointed"] = Actual(float(appointed))
-    if appointed == 0:
-        values["vacancies_filled"] = Actual(0.0, "назначений из резерва нет; учёт вакансий руководителей появится "
-                                                 "вместе с процессом назначения")
-    else:
-        values["vacancies_filled"] = Actual(None, f"назначено из резерва: {appointed}; число вакансий руководителей "
-                                                  "система пока не учитывает")
+    closed = closed_orders(session, year, day)
+    from_reserve = sum(1 for o in closed if o.candidate.membership_id is not None)
+    values["vacancies_filled"] = (Actual(round(100 * from_reserve / len(closed), 1),
+                                         f"из резерва {from_reserve} из {len(closed)}") if closed
+                                  else Actual(None, "нет закрытых вакансий"))
 
     due = 0
     on_time = 0
@@ -297,6 +298,26 @@ def actual_values(runtime: Runtime, session: Session, year: int, today: date,
                               else Actual(None, "в этом году не истёк срок ни одного плана"))
     values["internships"] = Actual(float(sum(1 for d in facts.internship_accepted_on if d.year == year)))
     return values
+
+
+def closed_orders(session: Session, year: int, day: date) -> list[AppointmentOrder]:
+    """The orders of the vacancies closed by an order issued in `year`, on or before `day`."""
+    return list(session.scalars(
+        select(AppointmentOrder).join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
+        .where(Vacancy.state == "closed", AppointmentOrder.issued_on >= date(year, 1, 1),
+               AppointmentOrder.issued_on <= day)
+        .order_by(AppointmentOrder.issued_on, AppointmentOrder.number)))
+
+
+def direct_appointments(session: Session, year: int, today: date) -> list[DirectLine]:
+    """Heads appointed outside the reserve in `year`, each with the justification the
+    HR officer wrote (item 10's "and/or"); no names, the report being public."""
+    day = as_of(year, today)
+    if day is None:
+        return []
+    return [DirectLine(o.vacancy.organization.short_name, o.vacancy.position, o.title, o.start_on,
+                       o.candidate.justification)
+            for o in closed_orders(session, year, day) if o.candidate.membership_id is None]
 
 
 def _plan_due(membership: ReserveMembership, facts: _Facts) -> date | None:
@@ -353,7 +374,8 @@ def report_content(runtime: Runtime, session: Session, programme: ReserveProgram
                                   r.actual.note) for r in rows],
         events=[EventLine(e.title, e.planned_on, e.responsible, e.held_on, e.note)
                 for e in programme.events if e.year == year],
-        composition=reserve_composition(runtime, session), generated_at=now)
+        composition=reserve_composition(runtime, session), generated_at=now,
+        direct=direct_appointments(session, year, now.date()))
 
 
 def audit_report(runtime: Runtime, session: Session, user: User, programme: ReserveProgramme, year: int,

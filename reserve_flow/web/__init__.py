@@ -123,3 +123,9 @@ def init_app(app: Flask) -> None:
     from reserve_flow.web import plan, programme, reserve
     for blueprint in (reserve.bp, plan.bp, programme.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.web import appointments
+    app.register_blueprint(appointments.bp)
+    from reserve_flow.web import orders
+    app.register_blueprint(orders.bp)
+    from reserve_flow.web import history
+    app.register_blueprint(history.bp)

@@ -142,8 +142,10 @@ def audit():
     kind = request.args.get("kind", "")
     subject_type = request.args.get("subject", "")
     before = request.args.get("before", type=int)
-    events = service.recent_events(db(), kind=kind, subject_type=subject_type, before_seq=before)
-    return render_template("admin/audit.html", events=events, kinds=EVENT_KINDS, kind=kind, subject_type=subject_type)
+    event_id = request.args.get("event", type=int)  # one event, as history pages link to it
+    events = service.recent_events(db(), kind=kind, subject_type=subject_type, before_seq=before, event_id=event_id)
+    return render_template("admin/audit.html", events=events, kinds=EVENT_KINDS, kind=kind, subject_type=subject_type,
+                           event_id=event_id)
 
 
 @bp.route("/audit/verify", methods=["POST"])

@@ -1,6 +1,6 @@
 """The site's menu: links grouped by area (contest, reserve, appointments, administration),
 each shown to the roles that may open its page. A link to a blueprint that is not
-registered yet (appointments) stays out of the menu until it is."""
+registered (an area still being built) stays out of the menu until it is."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ MENU: tuple[Group, ...] = (
         Link("Программа формирования резерва", "programme.index", frozenset({"hr", "admin"})),
     )),
     Group("Назначения", (
-        Link("Вакансии и назначения", "appointments.index", frozenset({"hr"})),
+        # HR officers run vacancies; administrators read them.
+        Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
+        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
         Link("Организации", "organizations.index", APPOINTING),
         Link("Мониторинг эффективности", "monitoring.index", APPOINTING),
     )),
@@ -52,6 +54,7 @@ MENU: tuple[Group, ...] = (
         Link("Пользователи", "admin.users", frozenset({"admin"})),
         Link("Журнал аудита", "admin.audit", frozenset({"admin"})),
         Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})),
+        Link("Шаблон приказа о назначении", "orders.template", frozenset({"admin"})),
     )),
 )
 

@@ -14,6 +14,7 @@ from wtforms import IntegerField, SelectField, StringField, widgets
 from wtforms.validators import DataRequired, Optional
 
 from reserve_flow.models import ORGANIZATION_KINDS, Organization, User
+from reserve_flow.services import history as history_service
 from reserve_flow.services import monitoring
 from reserve_flow.services import organizations as service
 from reserve_flow.services.tabular import (
@@ -119,7 +120,10 @@ def show(organization_id: int):
     _require_viewer()
     organization = _load(organization_id)
     history = monitoring.organization_history(db(), organization)
+    staff = current_user.has_role("hr") or current_user.has_role("admin")
     return render_template("organizations/show.html", organization=organization, history=history,
+                           timeline=history_service.organization_timeline(runtime(), db(), organization),
+                           may_follow=staff, show_audit=current_user.has_role("admin"),
                            chart=sparkline([(h.year, h.result.total_percent) for h in history],
                                            threshold=monitoring.ANTI_CRISIS_BELOW),
                            can_manage=current_user.has_role("admin"), active_form=ActiveForm(

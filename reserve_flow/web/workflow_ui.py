@@ -36,6 +36,7 @@ class HistoryRow:
     from_label: str
     to_label: str
     reason: str | None
+    event_id: int = 0  # the audit event, for a link to its record in the journal
 
 
 @dataclass
@@ -78,6 +79,7 @@ def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
             from_label=state_from.label(lang) if state_from else "",
             to_label=state_to.label(lang) if state_to else "",
             reason=event.reason,
+            event_id=event.id,
         ))
     return rows
 

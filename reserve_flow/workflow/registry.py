@@ -63,9 +63,9 @@ def build_machine(definition: WorkflowDef) -> LockedMachine:
 
 def subject_types() -> dict[str, type]:
     """Workflow subject name -> ORM class. Subjects declare `__workflow__`."""
-    from reserve_flow.models import Application, Contest, PlanItem, ReserveMembership
+    from reserve_flow.models import Application, Contest, PlanItem, ReserveMembership, Vacancy
 
-    return {cls.__workflow__: cls for cls in (Application, Contest, ReserveMembership, PlanItem)}
+    return {cls.__workflow__: cls for cls in (Application, Contest, ReserveMembership, PlanItem, Vacancy)}
 
 
 def check_directory(directory: Path) -> tuple[dict[str, WorkflowDef], list[str]]:

@@ -5,7 +5,9 @@ engine checks them."""
 from __future__ import annotations
 
 from reserve_flow import plan_rules
-from reserve_flow.models import EXCLUSION_REASONS, TermExtension
+from sqlalchemy import select
+
+from reserve_flow.models import EXCLUSION_REASONS, AppointmentOrder, TermExtension, VacancyCandidate
 from reserve_flow.workflow.guards.registry import GuardContext, guard
 
 
@@ -26,9 +28,13 @@ def _plan_fulfilled(ctx: GuardContext) -> str | None:
 
 @guard("appointment_allowed", ru="назначение невозможно: {detail}.", en="appointment is not possible: {detail}.")
 def _appointment_allowed(ctx: GuardContext) -> str | None:
-    # The appointment issue will add its own conditions (an issued order for a vacancy).
     term_end = ctx.subject.term_end
-    return f"срок пребывания в резерве истёк {term_end.strftime('%d.%m.%Y')}" if _today(ctx) > term_end else None
+    if _today(ctx) > term_end:
+        return f"срок пребывания в резерве истёк {term_end.strftime('%d.%m.%Y')}"
+    issued = ctx.session.scalar(
+        select(AppointmentOrder.id).join(VacancyCandidate, VacancyCandidate.id == AppointmentOrder.candidate_id)
+        .where(VacancyCandidate.membership_id == ctx.subject.id, AppointmentOrder.number.is_not(None)))
+    return None if issued is not None else "нет изданного приказа о назначении этого члена резерва"
 
 
 @guard("exclusion_reason_listed", ru="укажите основание исключения из перечня{detail}.",

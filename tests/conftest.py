@@ -3,14 +3,19 @@ RESERVE_FLOW_TEST_DATABASE_URL is set), the app, a client, and a realistic distr
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from reserve_flow import create_app, migrate
 from reserve_flow.config import load_settings
@@ -47,25 +52,94 @@ def _sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    engine.dispose()
+class PostgresDatabases:
+    """One database per test, cloned from a template migrated once per session.
+
+    `CREATE DATABASE ... TEMPLATE` copies the migrated schema (and the audit table's
+    triggers) in ~60 ms, where dropping the schema and running every migration took
+    over a second. Names derive from the database RESERVE_FLOW_TEST_DATABASE_URL names:
+    `<name>_tpl` and `<name>_t<n>`; that database itself is left alone. Statements
+    go through the `postgres` maintenance database, so no session lingers on the
+    template (CREATE DATABASE refuses a template with sessions) or on the configured
+    database (its owner may drop it after the run). Leftovers of a killed run are
+    dropped at the start of the next one. The test databases commit asynchronously
+    (synchronous_commit off: a commit does not wait for the WAL to reach the disk;
+    what other sessions see and lock is unchanged), since the tests commit often."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.prefix = self.url.database[:50]  # room for the suffixes in 63 characters
+        self.template = f"{self.prefix}_tpl"
+        self._numbers = itertools.count(1)
+        self._admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                                    poolclass=NullPool)
+        self._conn = self._admin.connect()
+        self._quote = self._conn.dialect.identifier_preparer.quote
+
+    def _ours(self, name: str) -> bool:
+        return name == self.template or re.fullmatch(re.escape(self.prefix) + r"_t\d+", name) is not None
+
+    def _drop(self, name: str) -> None:
+        # FORCE ends sessions a test may have left behind (a killed subprocess, an undisposed engine).
+        self._conn.execute(text(f"DROP DATABASE IF EXISTS {self._quote(name)} WITH (FORCE)"))
+
+    def _url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def start(self) -> None:
+        """Drop leftovers, then create and migrate the template."""
+        for name in self._conn.execute(text("SELECT datname FROM pg_database")).scalars():
+            if self._ours(name):
+                self._drop(name)
+        self._conn.execute(text(f"CREATE DATABASE {self._quote(self.template)}"))
+        engine = make_engine(self._url(self.template))
+        try:
+            migrate.upgrade(engine)
+        finally:
+            engine.dispose()
+
+    def create(self) -> str:
+        name = f"{self.prefix}_t{next(self._numbers)}"
+        self._conn.execute(text(f"CREATE DATABASE {self._quote(name)} TEMPLATE {self._quote(self.template)}"))
+        self._conn.execute(text(f"ALTER DATABASE {self._quote(name)} SET synchronous_commit = off"))
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        self._drop(make_url(url).database)
+
+    def close(self) -> None:
+        try:
+            self._drop(self.template)
+        finally:
+            self._conn.close()
+            self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(normalize_url(PG_URL))
+    try:
+        databases.start()
+        yield databases
+    finally:
+        databases.close()
 
 
 @pytest.fixture
-def database_url(tmp_path, request) -> str:
-    """A freshly migrated, empty database for this test."""
+def database_url(tmp_path, request) -> Iterator[str]:
+    """A freshly migrated, empty database for this test, dropped after it on PostgreSQL."""
     if PG_URL:
-        _reset_postgres(normalize_url(PG_URL))
-        return normalize_url(PG_URL)
+        databases = request.getfixturevalue("_postgres_databases")
+        url = databases.create()
+        try:
+            yield url
+        finally:
+            databases.drop(url)
+        return
     template = request.getfixturevalue("_sqlite_template")
     path = tmp_path / "reserve-flow.sqlite3"
     shutil.copy(template, path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -92,10 +166,31 @@ def runtime(settings):
     rt.dispose()
 
 
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates shared by the apps of one test session. Every test builds an
+    app of its own, and with it a Jinja environment that would compile each template it
+    renders again. Jinja checks each entry against its template's source, so an edited
+    template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _SharedTemplateCache()
+
+
 @pytest.fixture
 def app(runtime):
     app = create_app(runtime=runtime)
     app.config.update(TESTING=True)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     return app
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.documents import storage
 from reserve_flow.models import (
@@ -164,7 +166,7 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     candidate = VacancyCandidate(user_id=person_id, membership_id=membership.id if membership else None,
                                  justification=justification, added_at=runtime.now(), added_by_id=user.id)
     vacancy.candidates.append(candidate)
-    session.flush()
+    _list_changed(session, vacancy)
     data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
     if membership is not None:
         data["membership_id"] = membership.id
@@ -173,6 +175,19 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     append_event(session, kind="candidate_added" if membership else "direct_candidate_added", actor=user,
                  subject_type=SUBJECT_TYPE, subject_id=vacancy.id, now=runtime.now(), data=data)
     return candidate
+
+
+def _list_changed(session: Session, vacancy: Vacancy) -> None:
+    """A change of the shortlist is a change of the vacancy: its version moves on, so a
+    selection or a confirmation read before it, and a second officer editing the list at
+    the same moment (the same person added twice), fail with ConcurrentChange instead of
+    acting on a list they never saw."""
+    vacancy_id = vacancy.id
+    flag_modified(vacancy, "planned_on")
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConcurrentChange(subject_id=vacancy_id) from None
 
 
 def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int,
@@ -221,6 +236,7 @@ def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_i
         if not reason.strip():
             raise AppointmentRefused("Укажите, почему кандидат исключается из списка.")
         candidate.status, candidate.status_note = "withdrawn", reason.strip()
+        _list_changed(session, vacancy)
         append_event(session, kind="candidate_withdrawn", actor=user, subject_type=SUBJECT_TYPE,
                      subject_id=vacancy.id, now=runtime.now(),
                      data={"candidate_id": candidate.id, "reason": reason.strip()})

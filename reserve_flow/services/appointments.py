@@ -259,9 +259,20 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
         if candidate.status != "shortlisted":
             raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: "
                                      f"{candidate.status_label}.")
+        if candidate.left_reserve:
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
+                                     f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
+                                     "Исключите его (её) из списка.")
         candidate.status = "selected"
         runtime.engine.fire(vacancy, "send_to_attestation", user,
                             data={"candidate_id": candidate.id, "user_id": candidate.user_id})
+
+
+def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
+    """Where a listed member's reserve membership stands now ("назначен руководителем")."""
+    assert candidate.membership is not None
+    state = candidate.membership.state
+    return runtime.workflows.definitions["reserve"].states[state].label_ru.lower()
 
 
 # --- attestation ---

@@ -5,6 +5,8 @@ being issued. Each ends in a clear refusal or conflict, never a 500 or a silent 
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 import pytest
 from sqlalchemy import func, select
 
@@ -137,6 +139,21 @@ def test_an_order_for_an_organization_closed_meanwhile_is_refused(runtime, appoi
     with runtime.transaction() as s:
         s.get(Organization, appointment.district.organizations[0]).active = False
     with pytest.raises(AppointmentRefused, match="закрыт"):
+        act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy))
+    assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
+    with runtime.sessions() as check:
+        assert check.scalar(select(AppointmentOrder.number)) is None
+    assert files_under(runtime) == []
+
+
+def test_an_order_whose_start_date_passed_while_drafted_is_refused(runtime, appointment):
+    (candidate,) = shortlist(runtime, appointment, appointment.reserve.second)
+    choose(runtime, appointment, candidate)
+    attest(runtime, appointment, attested=True)
+    draft(runtime, appointment, start_on=date(2026, 11, 26))
+    runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)  # two days on
+    with pytest.raises(AppointmentRefused, match="26.11.2026 уже прошла"):
         act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
             vacancy_version(runtime, appointment.vacancy))
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"

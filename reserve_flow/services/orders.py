@@ -234,12 +234,15 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
         if not vacancy.organization.active:
             raise AppointmentRefused(f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
                                      "реестра): назначить в неё руководителя нельзя. Отмените вакансию.")
+        now = runtime.now()
+        today = now.astimezone(runtime.tz).date()
+        if order.start_on < today:
+            raise AppointmentRefused(f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
+                                     "приказ с прошедшей датой назначения не издаётся.")
         candidate = order.candidate
         person = candidate.user
         template = current_template(session)
         source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
-        now = runtime.now()
-        today = now.astimezone(runtime.tz).date()
         number = next_number(session, today.year, order.register)
         order.year, order.number, order.issued_on = today.year, number, today
         docx = _render_docx(runtime, source, order)

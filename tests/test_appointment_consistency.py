@@ -153,7 +153,7 @@ def test_an_order_whose_start_date_passed_while_drafted_is_refused(runtime, appo
     attest(runtime, appointment, attested=True)
     draft(runtime, appointment, start_on=date(2026, 11, 26))
     runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)  # two days on
-    with pytest.raises(AppointmentRefused, match="26.11.2026 уже прошла"):
+    with pytest.raises(AppointmentRefused, match="26.11.2026 в проекте приказа уже прошла"):
         act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
             vacancy_version(runtime, appointment.vacancy))
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"

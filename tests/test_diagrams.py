@@ -83,6 +83,19 @@ def test_deadline_shows_a_clock_and_its_expiry_transition_is_dashed():
     assert "⏱ срок исправления по условиям конкурса, раб. дн." in source
 
 
+def test_a_deadline_over_the_whole_case_is_a_note_and_its_expiry_is_dashed_from_every_state():
+    root = svg_tree(render(workflow_graph(DEFINITIONS["reserve"]), "svg"))
+    assert {"Срок всего дела", "⏱ до: окончание срока пребывания в резерве"} <= svg_texts(root)
+    note = group(root, "case-deadline")
+    assert "напоминание за 90, 30 кал. дн." in (note.find(f"{SVG}g/{SVG}a").get("{http://www.w3.org/1999/xlink}title"))
+    for state in ("included", "plan_agreed", "developing", "ready"):
+        assert "expiry" in _classes(root, f"t-{state}-expire_term")
+        assert "expiry" not in _classes(root, f"t-{state}-exclude")
+    # A vacancy's planned date: reminders and an escalation, no automatic step.
+    appointment = svg_tree(render(workflow_graph(DEFINITIONS["appointment"]), "svg"))
+    assert "⏱ до: планируемая дата назначения на вакантную должность" in svg_texts(appointment)
+
+
 def _fire(runtime, district, who, trigger, reason=None):
     with runtime.transaction() as s:
         application = s.get(Application, district.application_id)

@@ -68,7 +68,8 @@ class MonitoringResult(Base):
     source_row: Mapped[int] = mapped_column(default=0)  # the row of the imported file
 
     monitoring_year: Mapped[MonitoringYear] = relationship(back_populates="results")
-    organization: Mapped[Organization] = relationship()
+    # Rankings sort by the organization's name and lists show it: load it with the result.
+    organization: Mapped[Organization] = relationship(lazy="joined")
     scores: Mapped[list[MonitoringScore]] = relationship(
         back_populates="result", cascade="all, delete-orphan", lazy="selectin")
 

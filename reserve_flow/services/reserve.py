@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import false, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from reserve_flow import plan_rules
 from reserve_flow.models import (
@@ -122,6 +122,10 @@ def visible_memberships(session: Session, user: User) -> list[ReserveMembership]
         mentored = select(PlanItem.membership_id).where(PlanItem.mentor_id == user.id, PlanItem.state != "cancelled")
         query = query.where(or_(ReserveMembership.user_id == user.id,
                                 ReserveMembership.id.in_(mentored) if user.has_role("mentor") else false()))
+    # The list shows each member's plan progress and workplace: load them with the
+    # memberships (a few statements in all) rather than one query per member.
+    query = query.options(selectinload(ReserveMembership.items),
+                          joinedload(ReserveMembership.user).joinedload(User.organization))
     return list(session.scalars(query.order_by(ReserveMembership.id)).unique())
 
 

@@ -7,16 +7,16 @@ services.applications.fire_application (and so through the engine) only.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from reserve_flow import workdays
 from reserve_flow.models import Application
-from reserve_flow.documents.storage import DOCX
 from reserve_flow.services import applications as service
 from reserve_flow.services import documents as documents_service
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.web import db, runtime, workflow_ui
+from reserve_flow.web.downloads import send_stored
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -130,11 +130,4 @@ def document(application_id: int, document_id: int):
         record, path = documents_service.open_document(runtime(), db(), current_user, application_id, document_id)
     except (service.ApplicationNotFound, documents_service.DocumentNotFound):
         abort(404)
-    as_attachment = request.args.get("download") == "1" or record.content_type == DOCX
-    response = send_file(path, mimetype=record.content_type, as_attachment=as_attachment,
-                         download_name=record.original_name, etag=False, max_age=0)
-    # The type was checked from the bytes at upload; never let a browser guess another.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(path, mimetype=record.content_type, name=record.original_name)

@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from reserve_flow import workdays
-from reserve_flow.documents.storage import DOCX
 from reserve_flow.models import (
     HEAD_POSITIONS,
     VACANCY_REASONS,
@@ -33,6 +32,7 @@ from reserve_flow.models.reserve import ACTIVE_STATES
 from reserve_flow.services import appointments as service
 from reserve_flow.services import candidates as candidate_facts
 from reserve_flow.web import admin, db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.web.downloads import send_stored
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("appointments", __name__)
@@ -294,14 +294,7 @@ def attestation_document(vacancy_id: int, session_id: int):
         record, path = service.open_attestation_document(runtime(), db(), current_user, vacancy_id, session_id)
     except service.VacancyNotFound:
         abort(404)
-    response = send_file(path, mimetype=record.document_content_type,
-                         as_attachment=request.args.get("download") == "1" or record.document_content_type == DOCX,
-                         download_name=record.document_name, etag=False, max_age=0)
-    # The type was checked from the bytes at upload; never let a browser guess another.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(path, mimetype=record.document_content_type, name=record.document_name)
 
 
 @bp.route("/appointments/<int:vacancy_id>/draft", methods=["POST"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from reserve_flow import commission_rules as rules
@@ -20,6 +20,7 @@ from reserve_flow.services import commission as service
 from reserve_flow.services import protocols
 from reserve_flow.services.ranking import ranking
 from reserve_flow.web import db, runtime
+from reserve_flow.web.downloads import send_stored
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
@@ -152,7 +153,7 @@ def protocol_file(protocol_id: int, kind: str):
         abort(404)
     except service.CommissionRefused as exc:
         return exc.message(_language()), 409, {"Content-Type": "text/plain; charset=utf-8"}
-    return send_file(found.path, mimetype=found.mimetype, as_attachment=True, download_name=found.download_name)
+    return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)
 
 
 # --- an application: recusal, scores, votes, the secretary's and the chair's steps ---

@@ -1,10 +1,13 @@
-"""Sending generated files (templates, exports) as downloads with Russian file names."""
+"""Sending files: generated ones (templates, exports) as downloads with Russian file
+names, and stored ones (uploads, protocols, orders) with the same safety headers everywhere."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response
+from pathlib import Path
+
+from flask import Response, request, send_file
 
 
 def send_bytes(content: bytes, filename: str, mimetype: str) -> Response:
@@ -15,4 +18,18 @@ def send_bytes(content: bytes, filename: str, mimetype: str) -> Response:
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def send_stored(path: Path, *, mimetype: str, name: str, attachment: bool = False) -> Response:
+    """A stored file, shown in the browser (PDF, images) unless `attachment`, ?download=1
+    or a DOCX asks for a download. The type was checked from the bytes when the file was
+    stored, so the browser must never guess another; nothing personal is cached."""
+    as_attachment = attachment or request.args.get("download") == "1" or not mimetype.startswith(
+        ("application/pdf", "image/"))
+    response = send_file(path, mimetype=mimetype, as_attachment=as_attachment, download_name=name, etag=False,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
     return response

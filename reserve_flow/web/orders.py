@@ -8,7 +8,7 @@ or a vacancy gets 404. Changes go through services.orders.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from reserve_flow.documents import order as order_document
@@ -17,7 +17,7 @@ from reserve_flow.services import orders as service
 from reserve_flow.services.appointments import AppointmentRefused, VacancyNotFound
 from reserve_flow.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.web.admin import EVENT_KINDS
-from reserve_flow.web.downloads import send_bytes
+from reserve_flow.web.downloads import send_bytes, send_stored
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("orders", __name__)
@@ -100,9 +100,7 @@ def download(order_id: int, kind: str):
         abort(404)
     except AppointmentRefused as exc:
         return str(exc), 409, {"Content-Type": "text/plain; charset=utf-8"}
-    response = send_file(found.path, mimetype=found.mimetype, as_attachment=True, download_name=found.download_name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)
 
 
 @bp.route("/orders")

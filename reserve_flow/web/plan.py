@@ -5,14 +5,14 @@ a refusal shows its reason with the form kept, and nothing is changed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from reserve_flow.documents.storage import DOCX
 from reserve_flow.models import ITEM_KINDS, Organization
 from reserve_flow.services import plan as service
 from reserve_flow.services import reserve as reserve_service
 from reserve_flow.web import db, runtime, too_large_back_link
+from reserve_flow.web.downloads import send_stored
 from reserve_flow.web.reserve import act, form_version, load_visible, parse_date
 
 bp = Blueprint("plan", __name__, url_prefix="/reserve/<int:membership_id>")
@@ -161,10 +161,5 @@ def evidence(membership_id: int, evidence_id: int):
         record, path = service.open_evidence(runtime(), db(), current_user, membership_id, evidence_id)
     except (service.ItemNotFound, reserve_service.ReserveNotFound):
         abort(404)
-    as_attachment = request.args.get("download") == "1" or record.content_type == DOCX
-    response = send_file(path, mimetype=record.content_type, as_attachment=as_attachment,
-                         download_name=record.original_name, etag=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(path, mimetype=record.content_type, name=record.original_name)
 

@@ -80,9 +80,14 @@ def _edges(definition: WorkflowDef) -> list[tuple[str, str, TransitionDef]]:
 
 
 def _expiry(definition: WorkflowDef) -> set[tuple[str, str]]:
-    """(state, trigger) of the transitions a deadline fires when it passes."""
-    return {(name, s.deadline.on_expiry) for name, s in definition.states.items()
-            if s.deadline and s.deadline.on_expiry}
+    """(state, trigger) of the transitions a deadline fires when it passes: a state's
+    own, and the whole case's from each state it runs through."""
+    steps = {(name, s.deadline.on_expiry) for name, s in definition.states.items()
+             if s.deadline and s.deadline.on_expiry}
+    case_deadline = definition.deadline
+    if case_deadline and case_deadline.on_expiry:
+        steps |= {(name, case_deadline.on_expiry) for name, s in definition.states.items() if not s.terminal}
+    return steps
 
 
 def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
@@ -123,6 +128,14 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
             attrs.update(fillcolor=VISITED_FILL, color=ACCENT, penwidth="1.5")
         attrs["class"] = " ".join(classes)
         graph.node(name, label=text, **attrs)
+
+    if definition.deadline:
+        # A deadline over the whole case (the reserve term, a vacancy's planned date)
+        # belongs to no state: a note beside the graph says it.
+        expiry = next((t for t in definition.transitions if t.trigger == definition.deadline.on_expiry), None)
+        graph.node("case_deadline", id="case-deadline", shape="note", style="filled", fillcolor="white",
+                   label="Срок всего дела\n" + labels.deadline_short(definition.deadline, params),
+                   tooltip=labels.deadline_long(definition.deadline, expiry))
 
     expiry_steps = _expiry(definition)
     for source, dest, t in _edges(definition):

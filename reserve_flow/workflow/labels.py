@@ -35,6 +35,7 @@ PARAM_NAMES = {
     # Dates a deadline runs until (`until`).
     "due_date": "срок выполнения пункта плана",
     "term_end": "окончание срока пребывания в резерве",
+    "planned_on": "планируемая дата назначения на вакантную должность",
 }
 UNITS_SHORT = {"working": "раб. дн.", "calendar": "кал. дн."}
 UNITS_LONG = {"working": "рабочие дни", "calendar": "календарные дни"}

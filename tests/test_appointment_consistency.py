@@ -5,18 +5,20 @@ being issued. Each ends in a clear refusal or conflict, never a 500 or a silent 
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import AppointmentOrder, Organization, ReserveMembership, Vacancy, VacancyCandidate
+from reserve_flow.models import AppointmentOrder, AttestationSession, Organization, ReserveMembership, Vacancy, VacancyCandidate
 from reserve_flow.services import appointments as appointment_service
 from reserve_flow.services import orders
 from reserve_flow.services import reserve as reserve_service
 from reserve_flow.services.appointments import AppointmentRefused
 from reserve_flow.workflow.errors import ConcurrentChange
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
+    MEMBERS,
     Appointment,
     act,
     appointment,
@@ -30,6 +32,7 @@ from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     vacancy_version,
 )
 from tests.conftest import load_user
+from tests.reserve_fixtures import PDF
 from tests.test_orders import drafted, files_under, second_vacancy
 
 FIRST = "Заявителева Елена Андреевна"  # applicant, the reserve's first member
@@ -160,3 +163,31 @@ def test_an_order_whose_start_date_passed_while_drafted_is_refused(runtime, appo
     with runtime.sessions() as check:
         assert check.scalar(select(AppointmentOrder.number)) is None
     assert files_under(runtime) == []
+
+
+def test_a_draft_made_twice_at_once_is_a_conflict_not_a_500(runtime, appointment):
+    (candidate,) = shortlist(runtime, appointment, appointment.reserve.second)
+    choose(runtime, appointment, candidate)
+    attest(runtime, appointment, attested=True)
+    version = vacancy_version(runtime, appointment.vacancy)
+    s, hr, _held = stale_vacancy(runtime, appointment)  # the same form submitted twice
+    with s:
+        draft(runtime, appointment)
+        with pytest.raises(ConcurrentChange):
+            appointment_service.draft_order(runtime, s, hr, appointment.vacancy, version,
+                                            start_on=date(2027, 2, 1), contract_years=5)
+    with runtime.sessions() as check:
+        assert check.scalar(select(func.count()).select_from(AppointmentOrder)) == 1
+
+
+def test_an_attestation_form_submitted_twice_records_one_session(runtime, appointment):
+    (candidate,) = shortlist(runtime, appointment, appointment.reserve.second)
+    choose(runtime, appointment, candidate)
+    version = vacancy_version(runtime, appointment.vacancy)
+    attest(runtime, appointment, attested=True)
+    with pytest.raises(ConcurrentChange):
+        act(runtime, appointment.district, "hr", appointment_service.record_attestation, appointment.vacancy, version,
+            held_on=date(2026, 11, 25), members=MEMBERS, attested=True, conclusion="", stream=io.BytesIO(PDF),
+            filename="протокол аттестации.pdf")
+    with runtime.sessions() as check:
+        assert check.scalar(select(func.count()).select_from(AttestationSession)) == 1

@@ -166,7 +166,7 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     candidate = VacancyCandidate(user_id=person_id, membership_id=membership.id if membership else None,
                                  justification=justification, added_at=runtime.now(), added_by_id=user.id)
     vacancy.candidates.append(candidate)
-    _list_changed(session, vacancy)
+    _bump_version(session, vacancy)
     data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
     if membership is not None:
         data["membership_id"] = membership.id
@@ -177,11 +177,12 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     return candidate
 
 
-def _list_changed(session: Session, vacancy: Vacancy) -> None:
-    """A change of the shortlist is a change of the vacancy: its version moves on, so a
-    selection or a confirmation read before it, and a second officer editing the list at
-    the same moment (the same person added twice), fail with ConcurrentChange instead of
-    acting on a list they never saw."""
+def _bump_version(session: Session, vacancy: Vacancy) -> None:
+    """A change of the case without a transition (the shortlist edited, an attestation
+    recorded, a draft written) still moves the vacancy's version, so an action read
+    before it and a second request doing the same at the same moment (a double submit,
+    the same person added twice) fail with ConcurrentChange instead of acting on a case
+    they never saw or hitting a unique constraint."""
     vacancy_id = vacancy.id
     flag_modified(vacancy, "planned_on")
     try:
@@ -236,7 +237,7 @@ def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_i
         if not reason.strip():
             raise AppointmentRefused("Укажите, почему кандидат исключается из списка.")
         candidate.status, candidate.status_note = "withdrawn", reason.strip()
-        _list_changed(session, vacancy)
+        _bump_version(session, vacancy)
         append_event(session, kind="candidate_withdrawn", actor=user, subject_type=SUBJECT_TYPE,
                      subject_id=vacancy.id, now=runtime.now(),
                      data={"candidate_id": candidate.id, "reason": reason.strip()})
@@ -303,6 +304,7 @@ def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_i
         raise AppointmentRefused(str(exc)) from None
     try:
         with committing(session):
+            _bump_version(session, vacancy)
             now = runtime.now()
             record = AttestationSession(
                 vacancy_id=vacancy.id, candidate_id=candidate.id, held_on=held_on, commission_members="\n".join(names),
@@ -369,6 +371,7 @@ def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int,
             raise AppointmentRefused(f"Дата назначения {_fmt(start_on)} уже прошла: укажите будущую дату.")
         candidate = vacancy.selected
         assert candidate is not None
+        _bump_version(session, vacancy)
         order = AppointmentOrder(vacancy_id=vacancy.id, candidate_id=candidate.id, start_on=start_on,
                                  contract_years=contract_years,
                                  grounds=grounds.strip() or default_grounds(session, vacancy),

@@ -191,3 +191,12 @@ def test_an_attestation_form_submitted_twice_records_one_session(runtime, appoin
             filename="протокол аттестации.pdf")
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(AttestationSession)) == 1
+
+
+def test_a_position_longer_than_its_column_is_refused_in_russian(runtime, appointment):
+    with pytest.raises(AppointmentRefused, match="не длиннее 300 символов"):
+        act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
+            organization_id=appointment.district.organizations[1], reason="resignation",
+            planned_on=date(2027, 2, 1), position="заведующий " * 40)
+    with runtime.sessions() as check:
+        assert check.scalar(select(func.count()).select_from(Vacancy)) == 1  # the fixture's only

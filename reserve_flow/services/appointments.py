@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 SUBJECT_TYPE = "appointment"
 # Justifications shorter than this are not a written justification (item 10's "and/or").
 MIN_JUSTIFICATION = 30
+POSITION_LENGTH = Vacancy.__table__.c.position.type.length
 
 
 class AppointmentRefused(ValueError):
@@ -129,6 +130,8 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
         if planned_on < _today(runtime):
             raise AppointmentRefused(f"Планируемая дата назначения {_fmt(planned_on)} уже прошла: "
                                      "укажите сегодняшнюю или более позднюю дату.")
+        if len(position.strip()) > POSITION_LENGTH:
+            raise AppointmentRefused(f"Наименование должности — не длиннее {POSITION_LENGTH} символов.")
         existing = session.scalar(select(Vacancy).where(Vacancy.organization_id == organization.id,
                                                         Vacancy.state.in_(OPEN_STATES)))
         if existing is not None:

@@ -1,7 +1,8 @@
 """Appointments kept consistent when several things happen to one vacancy, one person or
 one organization at once: two HR officers on one shortlist, a member appointed elsewhere
 or excluded while shortlisted, an organization edited or closed while its order is
-being issued. Each ends in a clear refusal or conflict, never a 500 or a silent overwrite."""
+being issued, a form submitted twice, a date that passed while a draft waited. Each ends
+in a clear refusal or conflict, never a 500 or a silent overwrite."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import AppointmentOrder, AttestationSession, Organization, ReserveMembership, Vacancy, VacancyCandidate
+from reserve_flow.models import (
+    AppointmentOrder,
+    AttestationSession,
+    Organization,
+    ReserveMembership,
+    Vacancy,
+    VacancyCandidate,
+)
 from reserve_flow.services import appointments as appointment_service
 from reserve_flow.services import orders
 from reserve_flow.services import reserve as reserve_service
@@ -32,7 +40,7 @@ from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     vacancy_version,
 )
 from tests.conftest import load_user
-from tests.reserve_fixtures import PDF
+from tests.reserve_fixtures import PDF, post
 from tests.test_orders import drafted, files_under, second_vacancy
 
 FIRST = "Заявителева Елена Андреевна"  # applicant, the reserve's first member
@@ -76,8 +84,6 @@ def test_a_withdrawal_makes_a_concurrent_selection_of_that_candidate_a_conflict(
 
 
 def test_a_shortlist_edit_makes_an_open_selection_form_stale(runtime, appointment, client, auth):
-    from tests.reserve_fixtures import post
-
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)
     version = vacancy_version(runtime, appointment.vacancy)  # the form the other officer has open
     act(runtime, appointment.district, "hr", appointment_service.add_member, appointment.vacancy,

@@ -90,7 +90,9 @@ def test_draft_and_attestation_refusals_leave_the_vacancy_as_it_was(runtime, app
         attest(runtime, appointment, attested=False)
     with pytest.raises(AppointmentRefused, match="не принят"):
         attest(runtime, appointment, attested=True, name="протокол.pdf", content=b"<html>not a pdf</html>")
+    assert vacancy_version(runtime, appointment.vacancy) == version
     attest(runtime, appointment, attested=True)
+    version = vacancy_version(runtime, appointment.vacancy)  # a recorded session is a change of the case
     with pytest.raises(AppointmentRefused, match="уже прошла"):
         draft(runtime, appointment, start_on=date(2026, 11, 1))
     assert vacancy_state(runtime, appointment.vacancy) == "attestation"

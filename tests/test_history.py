@@ -111,6 +111,9 @@ def test_organization_page_shows_the_timeline_with_links_by_role(runtime, story,
     html = client.get(page).get_data(as_text=True)
     assert "Руководитель: Заявителева Елена Андреевна" in html and "2025 год" in html
     assert vacancy_link not in html and path_link not in html
+    # The order's files are for HR, administrators and the appointee: no link that answers 404.
+    assert "Приказ № 1-к от 15.01.2027" in html and f'href="/orders/{story.order_id}.docx"' not in html
+    assert client.get(f"/orders/{story.order_id}.docx").status_code == 404
     auth.logout()
     auth.login("admin@example.ru")
     html = client.get(page).get_data(as_text=True)

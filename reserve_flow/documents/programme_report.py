@@ -36,13 +36,13 @@ class EventLine:
 
 @dataclass(frozen=True)
 class DirectLine:
-    """A head appointed outside the reserve, with the written justification."""
+    """A head appointed outside the reserve. Not the justification: the public page names
+    whom each order appointed, so the justification would be about a named person."""
 
     organization: str
     position: str
     order: str  # «Приказ № 3-к от 20.02.2027»
     start_on: date
-    justification: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _day(day: date | None) -> str:
 INDICATOR_HEADER = ["Показатель", "Ед. изм.", "Целевое значение", "Фактическое значение", "Выполнение, %",
                     "Примечание"]
 EVENT_HEADER = ["Мероприятие", "Срок", "Ответственный", "Проведено", "Примечание"]
-DIRECT_HEADER = ["Организация", "Должность", "Приказ", "Дата назначения", "Обоснование"]
+DIRECT_HEADER = ["Организация", "Должность", "Приказ", "Дата назначения"]
 
 
 def _direct_caption(c: ReportContent) -> str:
@@ -105,7 +105,7 @@ def render_xlsx(c: ReportContent) -> bytes:
     add_sheet(workbook, "Состав резерва", ["Состояние", "Резервистов"], [[s, n] for s, n in c.composition],
               f"Состав резерва на {c.generated_at:%d.%m.%Y}")
     add_sheet(workbook, "Назначения вне резерва", DIRECT_HEADER,
-              [[d.organization, d.position, d.order, d.start_on, d.justification] for d in c.direct],
+              [[d.organization, d.position, d.order, d.start_on] for d in c.direct],
               _direct_caption(c))
     return save(workbook)
 
@@ -159,8 +159,8 @@ def render_pdf(c: ReportContent) -> bytes:
         pdf.multi_cell(0, 5.5, f"– {state}: {count}", align="L", **line)
     heading(f"4. {_direct_caption(c)}")
     if c.direct:
-        table(DIRECT_HEADER, [[d.organization, d.position, d.order, _day(d.start_on), d.justification]
-                              for d in c.direct], [3, 3, 3, 2, 5])
+        table(DIRECT_HEADER, [[d.organization, d.position, d.order, _day(d.start_on)]
+                              for d in c.direct], [4, 4, 3, 2])
     pdf.ln(4)
     pdf.set_font("PTSans", "", 9)
     pdf.multi_cell(0, 4.5, f"Сформировано {c.generated_at:%d.%m.%Y %H:%M}.", align="L", **line)

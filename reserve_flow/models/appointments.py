@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from reserve_flow.db import Base, UTCDateTime
 from reserve_flow.models.organizations import Organization
 from reserve_flow.models.people import User
-from reserve_flow.models.reserve import ReserveMembership, role_holders
+from reserve_flow.models.reserve import ACTIVE_STATES, ReserveMembership, role_holders
 
 # Why the position is vacant (issue 6, item 3).
 VACANCY_REASONS: dict[str, str] = {
@@ -139,6 +139,12 @@ class VacancyCandidate(Base):
     def direct(self) -> bool:
         """Outside the reserve: appointed only with a justification."""
         return self.membership_id is None
+
+    @property
+    def left_reserve(self) -> bool:
+        """A reserve member whose membership ended after they were listed (appointed
+        elsewhere, excluded): no longer a candidate from the reserve, so not selectable."""
+        return self.membership is not None and self.membership.state not in ACTIVE_STATES
 
     @property
     def status_label(self) -> str:

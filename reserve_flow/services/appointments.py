@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.documents import storage
 from reserve_flow.models import (
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 SUBJECT_TYPE = "appointment"
 # Justifications shorter than this are not a written justification (item 10's "and/or").
 MIN_JUSTIFICATION = 30
+POSITION_LENGTH = Vacancy.__table__.c.position.type.length
 
 
 class AppointmentRefused(ValueError):
@@ -127,6 +130,8 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
         if planned_on < _today(runtime):
             raise AppointmentRefused(f"Планируемая дата назначения {_fmt(planned_on)} уже прошла: "
                                      "укажите сегодняшнюю или более позднюю дату.")
+        if len(position.strip()) > POSITION_LENGTH:
+            raise AppointmentRefused(f"Наименование должности — не длиннее {POSITION_LENGTH} символов.")
         existing = session.scalar(select(Vacancy).where(Vacancy.organization_id == organization.id,
                                                         Vacancy.state.in_(OPEN_STATES)))
         if existing is not None:
@@ -164,7 +169,7 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     candidate = VacancyCandidate(user_id=person_id, membership_id=membership.id if membership else None,
                                  justification=justification, added_at=runtime.now(), added_by_id=user.id)
     vacancy.candidates.append(candidate)
-    session.flush()
+    _bump_version(session, vacancy)
     data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
     if membership is not None:
         data["membership_id"] = membership.id
@@ -173,6 +178,20 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     append_event(session, kind="candidate_added" if membership else "direct_candidate_added", actor=user,
                  subject_type=SUBJECT_TYPE, subject_id=vacancy.id, now=runtime.now(), data=data)
     return candidate
+
+
+def _bump_version(session: Session, vacancy: Vacancy) -> None:
+    """A change of the case without a transition (the shortlist edited, an attestation
+    recorded, a draft written) still moves the vacancy's version, so an action read
+    before it and a second request doing the same at the same moment (a double submit,
+    the same person added twice) fail with ConcurrentChange instead of acting on a case
+    they never saw or hitting a unique constraint."""
+    vacancy_id = vacancy.id
+    flag_modified(vacancy, "planned_on")
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConcurrentChange(subject_id=vacancy_id) from None
 
 
 def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int,
@@ -221,6 +240,7 @@ def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_i
         if not reason.strip():
             raise AppointmentRefused("Укажите, почему кандидат исключается из списка.")
         candidate.status, candidate.status_note = "withdrawn", reason.strip()
+        _bump_version(session, vacancy)
         append_event(session, kind="candidate_withdrawn", actor=user, subject_type=SUBJECT_TYPE,
                      subject_id=vacancy.id, now=runtime.now(),
                      data={"candidate_id": candidate.id, "reason": reason.strip()})
@@ -243,9 +263,20 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
         if candidate.status != "shortlisted":
             raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: "
                                      f"{candidate.status_label}.")
+        if candidate.left_reserve:
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
+                                     f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
+                                     "Исключите его (её) из списка.")
         candidate.status = "selected"
         runtime.engine.fire(vacancy, "send_to_attestation", user,
                             data={"candidate_id": candidate.id, "user_id": candidate.user_id})
+
+
+def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
+    """Where a listed member's reserve membership stands now ("назначен руководителем")."""
+    assert candidate.membership is not None
+    state = candidate.membership.state
+    return runtime.workflows.definitions["reserve"].states[state].label_ru.lower()
 
 
 # --- attestation ---
@@ -276,6 +307,7 @@ def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_i
         raise AppointmentRefused(str(exc)) from None
     try:
         with committing(session):
+            _bump_version(session, vacancy)
             now = runtime.now()
             record = AttestationSession(
                 vacancy_id=vacancy.id, candidate_id=candidate.id, held_on=held_on, commission_members="\n".join(names),
@@ -342,6 +374,7 @@ def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int,
             raise AppointmentRefused(f"Дата назначения {_fmt(start_on)} уже прошла: укажите будущую дату.")
         candidate = vacancy.selected
         assert candidate is not None
+        _bump_version(session, vacancy)
         order = AppointmentOrder(vacancy_id=vacancy.id, candidate_id=candidate.id, start_on=start_on,
                                  contract_years=contract_years,
                                  grounds=grounds.strip() or default_grounds(session, vacancy),

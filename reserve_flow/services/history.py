@@ -125,7 +125,7 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
         entries.append(Entry("order", order.issued_on,
                              f"{order.title}: о назначении {person.full_name} на должность «{vacancy.position}» "
                              f"с {_fmt(order.start_on)}",
-                             link=order_link(order), event_id=event.id if event else None))
+                             link=order_link(order), event_id=event.id if event else None, staff_link=True))
         entries.append(Entry("head", order.start_on,
                              f"Руководитель: {person.full_name} ({how}), назначен приказом № {order.number_label}",
                              link=path_link(person.id), event_id=event.id if event else None, staff_link=True))

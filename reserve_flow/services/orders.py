@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.documents import order as document
 from reserve_flow.documents import storage
@@ -27,6 +28,7 @@ from reserve_flow.models import AppointmentOrder, OrderCounter, OrderTemplate, U
 from reserve_flow.services.appointments import SUBJECT_TYPE, AppointmentRefused, get_vacancy, may_manage, may_view
 from reserve_flow.services.reserve import committing
 from reserve_flow.workflow.audit import append_event
+from reserve_flow.workflow.errors import ConcurrentChange
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -229,12 +231,18 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
         order = vacancy.order
         if vacancy.state != "order_drafted" or order is None:
             raise AppointmentRefused("Издать приказ можно только по подготовленному проекту приказа.")
+        if not vacancy.organization.active:
+            raise AppointmentRefused(f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
+                                     "реестра): назначить в неё руководителя нельзя. Отмените вакансию.")
+        now = runtime.now()
+        today = now.astimezone(runtime.tz).date()
+        if order.start_on < today:
+            raise AppointmentRefused(f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
+                                     "приказ с прошедшей датой назначения не издаётся.")
         candidate = order.candidate
         person = candidate.user
         template = current_template(session)
         source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
-        now = runtime.now()
-        today = now.astimezone(runtime.tz).date()
         number = next_number(session, today.year, order.register)
         order.year, order.number, order.issued_on = today.year, number, today
         docx = _render_docx(runtime, source, order)
@@ -265,7 +273,10 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
         old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}
         organization.head_name, organization.head_user_id = person.full_name, person.id
         person.organization_id, person.position = organization.id, vacancy.position
-        session.flush()
+        try:
+            session.flush()
+        except StaleDataError:  # the administrator saved the organization's card meanwhile
+            raise ConcurrentChange(subject_id=vacancy_id) from None
         append_event(session, kind="organization_head_changed", actor=user, subject_type="organization",
                      subject_id=organization.id, now=now,
                      data={"old": old, "new": {"head_name": person.full_name, "head_user_id": person.id},

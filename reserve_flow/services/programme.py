@@ -310,13 +310,12 @@ def closed_orders(session: Session, year: int, day: date) -> list[AppointmentOrd
 
 
 def direct_appointments(session: Session, year: int, today: date) -> list[DirectLine]:
-    """Heads appointed outside the reserve in `year`, each with the justification the
-    HR officer wrote (item 10's "and/or"); no names, the report being public."""
+    """Heads appointed outside the reserve in `year` (item 10's "and/or"): organization,
+    position, order; no names and no justification, the report being public."""
     day = as_of(year, today)
     if day is None:
         return []
-    return [DirectLine(o.vacancy.organization.short_name, o.vacancy.position, o.title, o.start_on,
-                       o.candidate.justification)
+    return [DirectLine(o.vacancy.organization.short_name, o.vacancy.position, o.title, o.start_on)
             for o in closed_orders(session, year, day) if o.candidate.membership_id is None]
 
 

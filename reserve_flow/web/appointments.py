@@ -181,6 +181,8 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         direct_choices=_direct_choices(vacancy) if editable else [],
         position_kinds=HEAD_POSITIONS,
         may_manage=manage, editable=editable, selected=selected, passed=passed,
+        left_reserve={c.id: service.reserve_state_label(rt, c) for c in vacancy.candidates
+                      if c.status == "shortlisted" and c.left_reserve},
         blocked={a.trigger: a.blocked for a in actions},
         may_cancel=any(a.trigger == "cancel" for a in actions),
         default_grounds=service.default_grounds(session, vacancy) if passed else "",

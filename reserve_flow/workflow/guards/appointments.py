@@ -21,7 +21,7 @@ def _latest_attestation(ctx: GuardContext):
 
 @guard("shortlist_not_empty", ru="в списке нет кандидатов{detail}.", en="the shortlist is empty{detail}.")
 def _shortlist_not_empty(ctx: GuardContext) -> str | None:
-    if any(c.status == "shortlisted" for c in ctx.subject.candidates):
+    if any(c.status == "shortlisted" and not c.left_reserve for c in ctx.subject.candidates):
         return None
     return ": добавьте члена резерва или кандидата вне резерва с обоснованием"
 

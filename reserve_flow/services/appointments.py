@@ -149,12 +149,14 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
 
 # --- the shortlist ---
 
-def eligible_members(session: Session, vacancy: Vacancy) -> list[ReserveMembership]:
-    """Active reserve members not yet on this vacancy's list: those reserved for this
-    kind of organization first, ready members first within each, then by inclusion."""
+def eligible_members(runtime: Runtime, session: Session, vacancy: Vacancy) -> list[ReserveMembership]:
+    """Active reserve members whose term has not ended (those add_member accepts), not yet
+    on this vacancy's list: those reserved for this kind of organization first, ready
+    members first within each, then by inclusion."""
     listed = {c.user_id for c in vacancy.candidates}
     members = [m for m in session.scalars(select(ReserveMembership)
-                                          .where(ReserveMembership.state.in_(ACTIVE_STATES))
+                                          .where(ReserveMembership.state.in_(ACTIVE_STATES),
+                                                 ReserveMembership.term_end >= _today(runtime))
                                           .order_by(ReserveMembership.included_on, ReserveMembership.id))
                if m.user_id not in listed]
     kind = vacancy.organization.kind

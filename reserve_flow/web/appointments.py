@@ -176,7 +176,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         planned_left=planned_left(vacancy),
         stage_deadlines=_stage_deadlines(vacancy),
         facts=candidate_facts.for_candidates(rt, session, vacancy.candidates),
-        eligible=candidate_facts.for_members(rt, session, service.eligible_members(session, vacancy))
+        eligible=candidate_facts.for_members(rt, session, service.eligible_members(rt, session, vacancy))
         if editable else [],
         direct_choices=_direct_choices(vacancy) if editable else [],
         position_kinds=HEAD_POSITIONS,

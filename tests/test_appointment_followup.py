@@ -7,18 +7,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import func, select, update
 
-from reserve_flow.models import ReserveMembership
+from reserve_flow.models import AppointmentOrder, AttestationSession, AuditEvent, OutboxMessage, ReserveMembership, VacancyCandidate
 from reserve_flow.services import appointments as appointment_service
+from reserve_flow.workflow.errors import ReasonRequired
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     Appointment,
     act,
     appointment,
+    attest,
+    choose,
     commission,
     reserve,
+    shortlist,
+    vacancy_state,
+    vacancy_version,
 )
 from tests.conftest import load_user
+from tests.test_appointment_pages import post
 
 FIRST, SECOND = "Заявителева Елена Андреевна", "Второв Сергей Павлович"
 
@@ -39,3 +47,78 @@ def test_members_whose_term_has_ended_are_not_offered(runtime, appointment, clie
     html = client.get(f"/appointments/{appointment.vacancy}").get_data(as_text=True)
     offered = html.split('id="add-member"')[1].split("</section>")[0]
     assert SECOND in offered and FIRST not in offered
+
+
+def case(runtime, vacancy_id: int) -> dict:
+    """What a refused action must leave as it was: the vacancy's state and version, its
+    candidates, attestation sessions, order and audit trail."""
+    with runtime.sessions() as s:
+        return {
+            "state": vacancy_state(runtime, vacancy_id),
+            "version": vacancy_version(runtime, vacancy_id),
+            "candidates": sorted(s.execute(select(VacancyCandidate.id, VacancyCandidate.status,
+                                                  VacancyCandidate.status_note)).all()),
+            "sessions": s.scalar(select(func.count()).select_from(AttestationSession)),
+            "orders": sorted(s.execute(select(AppointmentOrder.id, AppointmentOrder.start_on,
+                                              AppointmentOrder.number)).all()),
+            "audit": s.scalar(select(func.count()).select_from(AuditEvent)),
+        }
+
+
+def candidate_row(runtime, candidate_id: int) -> tuple[str, str]:
+    with runtime.sessions() as s:
+        row = s.get(VacancyCandidate, candidate_id)
+        return row.status, row.status_note
+
+
+def withdraw_selected(runtime, appointment: Appointment, reason: str) -> None:
+    act(runtime, appointment.district, "hr", appointment_service.withdraw_selected, appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy), reason)
+
+
+# --- the selected candidate withdrawn during attestation ---
+
+@pytest.mark.parametrize("attested", [False, True], ids=["before the session", "after passing it"])
+def test_a_selected_candidate_who_declines_is_withdrawn_and_another_can_be_chosen(runtime, appointment, attested):
+    first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    choose(runtime, appointment, first)
+    if attested:
+        attest(runtime, appointment, attested=True)
+    before = case(runtime, appointment.vacancy)
+    with pytest.raises(ReasonRequired):
+        withdraw_selected(runtime, appointment, "  ")
+    assert case(runtime, appointment.vacancy) == before
+
+    withdraw_selected(runtime, appointment, "Отказалась от назначения: переезжает в другой район")
+    assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
+    assert candidate_row(runtime, first) == ("withdrawn", "Отказалась от назначения: переезжает в другой район")
+    with runtime.sessions() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "appointment")
+                          .order_by(AuditEvent.id.desc())).first()
+        assert event.reason == "Отказалась от назначения: переезжает в другой район"
+        told = s.scalars(select(OutboxMessage.recipient_id)
+                         .where(OutboxMessage.template == "appointment.withdraw_selected")).all()
+        assert set(told) == {appointment.user("applicant")}
+    choose(runtime, appointment, second)
+    assert vacancy_state(runtime, appointment.vacancy) == "attestation"
+    attest(runtime, appointment, attested=True)  # the new candidate's own session counts, not the first's
+
+
+def test_hr_withdraws_the_selected_candidate_from_the_vacancy_page(runtime, appointment, client, auth):
+    first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    choose(runtime, appointment, first)
+    vacancy_id = appointment.vacancy
+    auth.login("hr@example.ru")
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert "Исключить кандидата: вернуться к списку" in page
+    before = case(runtime, vacancy_id)
+    url = f"/appointments/{vacancy_id}/selected/withdraw"
+    refused = post(client, vacancy_id, url, {"reason": ""})
+    assert refused.status_code == 400 and "причин" in refused.get_data(as_text=True).lower()
+    assert case(runtime, vacancy_id) == before
+    assert post(client, vacancy_id, url, {"reason": "Выбыла из резерва по собственному желанию"}).status_code == 303
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    row = page.split(f'id="candidate-{first}"')[1].split("</tr>")[0]
+    assert "исключён из списка" in row and "Выбыла из резерва по собственному желанию" in row
+    assert "Направить на аттестацию" in page.split(f'id="candidate-{second}"')[1].split("</tr>")[0]
+    assert "Исключить кандидата: вернуться к списку" not in page

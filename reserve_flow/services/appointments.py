@@ -1,8 +1,8 @@
 """Vacancies and how a head is chosen for one (roadmap item 10): opening a vacancy,
 its shortlist (reserve members, or someone outside the reserve with a written
 justification), selecting one candidate, the attestation session, the order's draft,
-returning to the shortlist and cancelling. The order's number, files and issuing are
-services/orders.py.
+withdrawing the selected candidate, redoing the draft, returning to the shortlist and
+cancelling. The order's number, files and issuing are services/orders.py.
 
 Only HR officers act; HR officers and administrators read. Anyone else is told the
 vacancy does not exist. Each action commits, or rolls back whole and raises
@@ -282,6 +282,21 @@ def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
 
 
 # --- attestation ---
+
+def withdraw_selected(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                      reason: str) -> None:
+    """The selected candidate declined or left the reserve before the order was drafted:
+    they are marked withdrawn with the reason and the vacancy goes back to its shortlist."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("attestation",), "Исключить выбранного кандидата")
+        candidate = vacancy.selected
+        assert candidate is not None  # the attestation state's guard saw to it
+        # Fired while the candidate is still the selected one: the notice goes to them.
+        runtime.engine.fire(vacancy, "withdraw_selected", user, reason=reason,
+                            data={"candidate_id": candidate.id})
+        candidate.status, candidate.status_note = "withdrawn", reason.strip()
+
 
 def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
                        *, held_on: date, members: str, attested: bool, conclusion: str,

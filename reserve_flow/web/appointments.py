@@ -286,6 +286,15 @@ def attestation(vacancy_id: int):
     return act(vacancy_id, "attestation", record, done)
 
 
+@bp.route("/appointments/<int:vacancy_id>/selected/withdraw", methods=["POST"])
+@login_required
+def withdraw_selected(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "withdraw_selected", lambda: service.withdraw_selected(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Выбранный кандидат исключён; вакансия возвращена к списку кандидатов.")
+
+
 @bp.route("/appointments/<int:vacancy_id>/attestations/<int:session_id>/document")
 @login_required
 def attestation_document(vacancy_id: int, session_id: int):

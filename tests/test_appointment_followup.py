@@ -5,13 +5,14 @@ reserve members whose term has ended. Each refusal leaves the case as it was."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select, update
 
 from reserve_flow.models import AppointmentOrder, AttestationSession, AuditEvent, OutboxMessage, ReserveMembership, VacancyCandidate
 from reserve_flow.services import appointments as appointment_service
+from reserve_flow.services import orders
 from reserve_flow.workflow.errors import ReasonRequired
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     Appointment,
@@ -20,6 +21,7 @@ from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     attest,
     choose,
     commission,
+    draft,
     reserve,
     shortlist,
     vacancy_state,
@@ -122,3 +124,67 @@ def test_hr_withdraws_the_selected_candidate_from_the_vacancy_page(runtime, appo
     assert "исключён из списка" in row and "Выбыла из резерва по собственному желанию" in row
     assert "Направить на аттестацию" in page.split(f'id="candidate-{second}"')[1].split("</tr>")[0]
     assert "Исключить кандидата: вернуться к списку" not in page
+
+
+# --- a draft redone for the same candidate ---
+
+def two_days_on(runtime) -> None:
+    runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
+
+
+def drafted_for_tomorrow(runtime, appointment: Appointment) -> int:
+    """The second member selected, attested and their draft dated 26.11.2026; the candidate's id."""
+    (candidate,) = shortlist(runtime, appointment, appointment.reserve.second)
+    choose(runtime, appointment, candidate)
+    attest(runtime, appointment, attested=True)
+    draft(runtime, appointment, start_on=date(2026, 11, 26))
+    return candidate
+
+
+def test_a_draft_whose_date_passed_is_redone_for_the_same_candidate_and_issued(runtime, appointment):
+    candidate = drafted_for_tomorrow(runtime, appointment)
+    two_days_on(runtime)
+    before = case(runtime, appointment.vacancy)
+    with pytest.raises(ReasonRequired):
+        act(runtime, appointment.district, "hr", appointment_service.revise_draft, appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy), "")
+    assert case(runtime, appointment.vacancy) == before
+
+    act(runtime, appointment.district, "hr", appointment_service.revise_draft, appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy), "Дата назначения прошла, пока проект согласовывали")
+    assert vacancy_state(runtime, appointment.vacancy) == "attestation"
+    assert candidate_row(runtime, candidate) == ("selected", "")
+    after = case(runtime, appointment.vacancy)
+    assert after["orders"] == [] and after["sessions"] == before["sessions"]
+
+    draft(runtime, appointment, start_on=date(2026, 12, 1))  # the passed attestation still counts
+    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+                vacancy_version(runtime, appointment.vacancy))
+    assert order.title == "Приказ № 1-к от 27.11.2026" and order.start_on == date(2026, 12, 1)
+    assert vacancy_state(runtime, appointment.vacancy) == "closed"
+    assert candidate_row(runtime, candidate)[0] == "appointed"
+
+
+def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment, client, auth):
+    drafted_for_tomorrow(runtime, appointment)
+    two_days_on(runtime)
+    vacancy_id = appointment.vacancy
+    auth.login("hr@example.ru")
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert "Дата назначения 26.11.2026 уже прошла" in page and ">Издать приказ<" not in page
+    assert "Переделать проект приказа" in page
+    before = case(runtime, vacancy_id)
+    refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/revise", {"reason": " "})
+    assert refused.status_code == 400 and "причин" in refused.get_data(as_text=True).lower()
+    assert case(runtime, vacancy_id) == before
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/revise",
+                {"reason": "Дата назначения прошла"}).status_code == 303
+
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert 'id="draft"' in page and SECOND in page.split('id="draft"')[1].split("</section>")[0]
+    assert "Дата назначения прошла" in page  # in the history
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft",
+                {"start_on": "2026-12-01", "contract_years": "5"}).status_code == 303
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Издать приказ<" in page
+    assert "уже прошла" not in page

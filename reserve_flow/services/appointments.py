@@ -405,10 +405,25 @@ def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int,
         return order
 
 
+def revise_draft(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                 reason: str) -> None:
+    """The draft must be redone for the same candidate (its start date passed, say): the
+    unnumbered draft is discarded and the vacancy is back in attestation with the
+    candidate still selected and their passed attestation kept, ready for a new draft."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("order_drafted",), "Переделать проект приказа")
+        order = vacancy.order
+        runtime.engine.fire(vacancy, "revise_draft", user, reason=reason,
+                            data={"order_id": order.id if order else None,
+                                  "start_on": order.start_on.isoformat() if order else None})
+        _discard_draft(session, vacancy)
+
+
 def return_to_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
                         reason: str) -> None:
-    """The selected candidate declined (or the draft must start over): the unnumbered
-    draft is discarded, the candidate withdrawn, the vacancy back on its shortlist."""
+    """The selected candidate declined: the unnumbered draft is discarded, the candidate
+    withdrawn, the vacancy back on its shortlist (revise_draft keeps the candidate)."""
     with committing(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("order_drafted",), "Отозвать проект приказа")

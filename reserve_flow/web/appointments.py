@@ -169,6 +169,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
     selected = vacancy.selected
     passed = selected is not None and any(s.attested for s in vacancy.attestations if s.candidate_id == selected.id)
     actions = workflow_ui.actions(rt, vacancy, current_user)
+    order = vacancy.order
     return render_template(
         "appointments/show.html",
         vacancy=vacancy,
@@ -187,6 +188,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         may_cancel=any(a.trigger == "cancel" for a in actions),
         default_grounds=service.default_grounds(session, vacancy) if passed else "",
         contract_years=CONTRACT_YEARS,
+        start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
         history=workflow_ui.history(rt, session, vacancy),
         is_admin=current_user.has_role("admin"),
         error=error, failed=failed, form=request.form if status == 400 else {},
@@ -319,6 +321,15 @@ def draft(vacancy_id: int):
                                    contract_years=_int("contract_years"), grounds=request.form.get("grounds", ""))
 
     return act(vacancy_id, "draft", make, "Проект приказа подготовлен.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/revise", methods=["POST"])
+@login_required
+def revise_draft(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "revise", lambda: service.revise_draft(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Проект приказа отозван для переделки: подготовьте новый проект для того же кандидата.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/return", methods=["POST"])

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from reserve_flow.models import AppointmentOrder, AttestationSession, AuditEvent, OutboxMessage, ReserveMembership, VacancyCandidate
 from reserve_flow.services import appointments as appointment_service
 from reserve_flow.services import orders
+from reserve_flow.services.appointments import AppointmentRefused
 from reserve_flow.workflow.errors import ReasonRequired
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     Appointment,
@@ -29,6 +30,7 @@ from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.conftest import load_user
 from tests.test_appointment_pages import post
+from tests.test_orders import second_vacancy
 
 FIRST, SECOND = "Заявителева Елена Андреевна", "Второв Сергей Павлович"
 
@@ -188,3 +190,85 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Издать приказ<" in page
     assert "уже прошла" not in page
+
+
+# --- one person, two vacancies ---
+
+JUSTIFICATION = "Двенадцать лет руководил сельской школой соседнего района; в резерве нет кандидатов с таким опытом."
+
+
+def row_of(html: str, candidate_id: int) -> str:
+    return html.split(f'id="candidate-{candidate_id}"')[1].split("</tr>")[0]
+
+
+def test_a_person_selected_on_another_vacancy_cannot_be_selected_until_withdrawn_there(runtime, appointment,
+                                                                                       client, auth):
+    kindergarten = second_vacancy(runtime, appointment)
+    first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    (there,) = shortlist(runtime, kindergarten, appointment.reserve.first)
+    choose(runtime, kindergarten, there)
+    before = case(runtime, appointment.vacancy)
+    with pytest.raises(AppointmentRefused, match=f"{FIRST} выбрать нельзя: уже выбран\\(а\\) по вакансии "
+                                                 f"№ {kindergarten.vacancy} \\(д/с «Северяночка»\\)"):
+        choose(runtime, appointment, first)
+    assert case(runtime, appointment.vacancy) == before
+
+    auth.login("hr@example.ru")
+    html = client.get(f"/appointments/{appointment.vacancy}").get_data(as_text=True)
+    assert f"уже выбран(а) по вакансии № {kindergarten.vacancy}" in row_of(html, first)
+    assert "Направить на аттестацию" not in row_of(html, first)
+    assert "Направить на аттестацию" in row_of(html, second)
+    compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
+    assert f"уже выбран(а) по вакансии № {kindergarten.vacancy}" in compare
+
+    withdraw_selected(runtime, kindergarten, "Предпочла вакансию в школе")
+    html = client.get(f"/appointments/{appointment.vacancy}").get_data(as_text=True)
+    assert "уже выбран" not in html and "Направить на аттестацию" in row_of(html, first)
+    choose(runtime, appointment, first)
+    assert vacancy_state(runtime, appointment.vacancy) == "attestation"
+
+
+def test_an_outsider_appointed_elsewhere_after_being_listed_cannot_be_selected(runtime, appointment, client, auth):
+    kindergarten = second_vacancy(runtime, appointment)
+    outsider = appointment.user("member2")
+    here = act(runtime, appointment.district, "hr", appointment_service.add_direct, appointment.vacancy, outsider,
+               JUSTIFICATION).id
+    act(runtime, appointment.district, "hr", appointment_service.confirm_shortlist, appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy))
+    there = act(runtime, appointment.district, "hr", appointment_service.add_direct, kindergarten.vacancy, outsider,
+                JUSTIFICATION).id
+    act(runtime, appointment.district, "hr", appointment_service.confirm_shortlist, kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy))
+    choose(runtime, kindergarten, there)
+    attest(runtime, kindergarten, attested=True)
+    draft(runtime, kindergarten)
+    runtime.engine.clock = lambda: datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # an hour after the listing
+    act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy))
+
+    before = case(runtime, appointment.vacancy)
+    with pytest.raises(AppointmentRefused, match=f"назначен\\(а\\) по вакансии № {kindergarten.vacancy} "
+                                                 "\\(д/с «Северяночка»\\), Приказ № 1-к от 25.11.2026"):
+        choose(runtime, appointment, here)
+    assert case(runtime, appointment.vacancy) == before
+
+    auth.login("hr@example.ru")
+    html = client.get(f"/appointments/{appointment.vacancy}").get_data(as_text=True)
+    assert "Приказ № 1-к от 25.11.2026, после включения в этот список" in row_of(html, here)
+    assert "Направить на аттестацию" not in row_of(html, here)
+    compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
+    assert "Приказ № 1-к от 25.11.2026, после включения в этот список" in compare
+
+
+def test_the_compare_page_marks_members_who_left_the_reserve(runtime, appointment, client, auth):
+    kindergarten = second_vacancy(runtime, appointment)
+    shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    (there,) = shortlist(runtime, kindergarten, appointment.reserve.first)
+    choose(runtime, kindergarten, there)
+    attest(runtime, kindergarten, attested=True)
+    draft(runtime, kindergarten)
+    act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy))
+    auth.login("hr@example.ru")
+    compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
+    assert compare.count("выбыл(а) из кадрового резерва: назначен руководителем") == 1

@@ -269,9 +269,51 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
             raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
                                      f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
                                      "Исключите его (её) из списка.")
+        # Lock the person so that two vacancies selecting them at once queue up and the
+        # second sees the first (PostgreSQL; SQLite serializes writers anyway).
+        session.execute(select(User.id).where(User.id == candidate.user_id).with_for_update())
+        elsewhere = taken_elsewhere(session, candidate)
+        if elsewhere is not None:
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: {elsewhere}.")
         candidate.status = "selected"
         runtime.engine.fire(vacancy, "send_to_attestation", user,
                             data={"candidate_id": candidate.id, "user_id": candidate.user_id})
+
+
+def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None:
+    """Why a listed person is not free for this vacancy (None if they are): selected on
+    another vacancy (in attestation or with a drafted order), or appointed by an order
+    issued after they were put on this list. Russian, naming the other vacancy."""
+    other = session.scalar(select(Vacancy).join(VacancyCandidate)
+                           .where(VacancyCandidate.user_id == candidate.user_id,
+                                  VacancyCandidate.status == "selected",
+                                  Vacancy.id != candidate.vacancy_id,
+                                  Vacancy.state.in_(("attestation", "order_drafted"))).limit(1))
+    if other is not None:
+        return f"уже выбран(а) по вакансии № {other.id} ({other.organization.short_name})"
+    order = session.scalar(select(AppointmentOrder)
+                           .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
+                           .where(VacancyCandidate.user_id == candidate.user_id,
+                                  AppointmentOrder.number.is_not(None),
+                                  AppointmentOrder.issued_at > candidate.added_at)
+                           .order_by(AppointmentOrder.issued_at.desc()).limit(1))
+    if order is not None:
+        return (f"назначен(а) по вакансии № {order.vacancy_id} ({order.vacancy.organization.short_name}), "
+                f"{order.title}, после включения в этот список")
+    return None
+
+
+def not_selectable(runtime: Runtime, session: Session, vacancy: Vacancy) -> dict[int, str]:
+    """Shortlisted candidates who cannot be selected now, with why (for the pages)."""
+    reasons = {}
+    for candidate in vacancy.candidates:
+        if candidate.status != "shortlisted":
+            continue
+        if candidate.left_reserve:
+            reasons[candidate.id] = f"выбыл(а) из кадрового резерва: {reserve_state_label(runtime, candidate)}"
+        elif (elsewhere := taken_elsewhere(session, candidate)) is not None:
+            reasons[candidate.id] = elsewhere
+    return reasons
 
 
 def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:

@@ -182,8 +182,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         direct_choices=_direct_choices(vacancy) if editable else [],
         position_kinds=HEAD_POSITIONS,
         may_manage=manage, editable=editable, selected=selected, passed=passed,
-        left_reserve={c.id: service.reserve_state_label(rt, c) for c in vacancy.candidates
-                      if c.status == "shortlisted" and c.left_reserve},
+        not_selectable=service.not_selectable(rt, session, vacancy),
         blocked={a.trigger: a.blocked for a in actions},
         may_cancel=any(a.trigger == "cancel" for a in actions),
         default_grounds=service.default_grounds(session, vacancy) if passed else "",
@@ -358,4 +357,5 @@ def compare(vacancy_id: int):
     shown = [c for c in vacancy.candidates if c.status != "withdrawn"]
     return render_template("appointments/compare.html", vacancy=vacancy, candidates=shown,
                            facts=candidate_facts.for_candidates(runtime(), db(), shown),
+                           not_selectable=service.not_selectable(runtime(), db(), vacancy),
                            state_label=workflow_ui.state_label(runtime(), vacancy))

@@ -30,6 +30,7 @@ from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.conftest import load_user
 from tests.test_appointment_pages import post
+from tests.test_concurrency import race
 from tests.test_orders import second_vacancy
 
 FIRST, SECOND = "Заявителева Елена Андреевна", "Второв Сергей Павлович"
@@ -226,6 +227,27 @@ def test_a_person_selected_on_another_vacancy_cannot_be_selected_until_withdrawn
     assert "уже выбран" not in html and "Направить на аттестацию" in row_of(html, first)
     choose(runtime, appointment, first)
     assert vacancy_state(runtime, appointment.vacancy) == "attestation"
+
+
+def test_one_person_selected_on_two_vacancies_at_the_same_moment_is_selected_once(runtime, appointment):
+    kindergarten = second_vacancy(runtime, appointment)
+    (here,) = shortlist(runtime, appointment, appointment.reserve.first)
+    (there,) = shortlist(runtime, kindergarten, appointment.reserve.first)
+
+    def selecting(vacancy: Appointment, candidate_id: int):
+        def job(session):
+            hr, version = load_user(session, appointment.district, "hr"), vacancy_version(runtime, vacancy.vacancy)
+            return lambda: appointment_service.select_candidate(runtime, session, hr, vacancy.vacancy, version,
+                                                                candidate_id)
+        return job
+
+    outcomes = race(runtime, [selecting(appointment, here), selecting(kindergarten, there)])
+    # The second waits for the first's lock, then sees the selection.
+    (refused,) = [o for o in outcomes if o != "ok"]
+    assert isinstance(refused, AppointmentRefused) and "уже выбран(а) по вакансии" in str(refused)
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(VacancyCandidate)
+                        .where(VacancyCandidate.status == "selected")) == 1
 
 
 def test_an_outsider_appointed_elsewhere_after_being_listed_cannot_be_selected(runtime, appointment, client, auth):

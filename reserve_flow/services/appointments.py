@@ -269,8 +269,10 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
             raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
                                      f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
                                      "Исключите его (её) из списка.")
-        # Lock the person so that two vacancies selecting them at once queue up and the
-        # second sees the first (PostgreSQL; SQLite serializes writers anyway).
+        # Two vacancies selecting the same person at once queue up and the second sees the
+        # first: the person's row is locked on PostgreSQL; on SQLite the version bump
+        # takes the database's write lock before the check reads.
+        _bump_version(session, vacancy)
         session.execute(select(User.id).where(User.id == candidate.user_id).with_for_update())
         elsewhere = taken_elsewhere(session, candidate)
         if elsewhere is not None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Organization, User
+from reserve_flow.models import AuditEvent, Organization, User, Vacancy
+from reserve_flow.services import appointments
 from reserve_flow.services import organizations as service
 from reserve_flow.workflow.errors import ConcurrentChange
 from tests.conftest import _csrf_token
@@ -295,3 +297,21 @@ def test_two_simultaneous_edits_of_one_organization_do_not_overwrite_each_other(
         first.close()
         second.close()
     assert organizations(runtime)[SCHOOL].phone == "1"
+
+
+def test_an_organization_with_an_open_vacancy_is_not_closed(client, runtime, admin, district):
+    """The HR officer's vacancy would be left with nowhere to appoint to: closing waits."""
+    organization_id = district.organizations[2]
+    with runtime.sessions() as s:
+        vacancy = appointments.open_vacancy(runtime, s, s.get(User, district.users["hr"]),
+                                            organization_id=organization_id, reason="retirement",
+                                            planned_on=date(2027, 2, 1))
+    page = client.get(f"/organizations/{organization_id}").get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(f"/organizations/{organization_id}/deactivate",
+                           data={"csrf_token": _csrf_token(page), "version": version}, follow_redirects=True)
+    assert f"В организации открыта вакансия руководителя № {vacancy.id}" in page_text(response)
+    assert organizations(runtime)[DDT].active is True
+    assert events(runtime, "organization_deactivated") == []
+    with runtime.sessions() as s:
+        assert s.get(Vacancy, vacancy.id).state == "open"

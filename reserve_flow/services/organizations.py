@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from reserve_flow.models import ORGANIZATION_KINDS, Organization, User
+from reserve_flow.models import ORGANIZATION_KINDS, Organization, User, Vacancy
+from reserve_flow.models.appointments import OPEN_STATES
 from reserve_flow.services.tabular import ImportRejected, RowProblem, Sheet, Table, normalize_header
 from reserve_flow.workflow.audit import append_event
 from reserve_flow.workflow.errors import ConcurrentChange
@@ -226,6 +227,12 @@ def set_active(session: Session, organization: Organization, actor: User, active
         raise ConcurrentChange(subject_id=organization.id)
     if organization.active == active:
         return
+    if not active:
+        vacancy = session.scalar(select(Vacancy.id).where(Vacancy.organization_id == organization.id,
+                                                          Vacancy.state.in_(OPEN_STATES)))
+        if vacancy is not None:
+            raise OrganizationError(f"В организации открыта вакансия руководителя № {vacancy}: специалист по "
+                                    "кадрам должен завершить или отменить её, прежде чем организацию закроют.")
     organization.active = active
     _flush(session, organization)
     append_event(session, kind="organization_activated" if active else "organization_deactivated", actor=actor,

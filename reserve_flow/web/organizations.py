@@ -200,6 +200,9 @@ def set_active(organization_id: int, action: str):
     except ConcurrentChange:
         session.rollback()
         flash("Организацию только что изменил другой пользователь. Обновите страницу и повторите.", "error")
+    except service.OrganizationError as exc:
+        session.rollback()
+        flash(str(exc), "error")
     else:
         flash("Организация снова действует." if action == "activate"
               else "Организация закрыта: она скрыта из списков и шаблонов, история сохранена.", "success")

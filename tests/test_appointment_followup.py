@@ -10,7 +10,14 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from reserve_flow.models import AppointmentOrder, AttestationSession, AuditEvent, OutboxMessage, ReserveMembership, VacancyCandidate
+from reserve_flow.models import (
+    AppointmentOrder,
+    AttestationSession,
+    AuditEvent,
+    OutboxMessage,
+    ReserveMembership,
+    VacancyCandidate,
+)
 from reserve_flow.services import appointments as appointment_service
 from reserve_flow.services import orders
 from reserve_flow.services.appointments import AppointmentRefused

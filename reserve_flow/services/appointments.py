@@ -1,8 +1,8 @@
 """Vacancies and how a head is chosen for one (roadmap item 10): opening a vacancy,
 its shortlist (reserve members, or someone outside the reserve with a written
 justification), selecting one candidate, the attestation session, the order's draft,
-returning to the shortlist and cancelling. The order's number, files and issuing are
-services/orders.py.
+withdrawing the selected candidate, redoing the draft, returning to the shortlist and
+cancelling. The order's number, files and issuing are services/orders.py.
 
 Only HR officers act; HR officers and administrators read. Anyone else is told the
 vacancy does not exist. Each action commits, or rolls back whole and raises
@@ -149,12 +149,14 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
 
 # --- the shortlist ---
 
-def eligible_members(session: Session, vacancy: Vacancy) -> list[ReserveMembership]:
-    """Active reserve members not yet on this vacancy's list: those reserved for this
-    kind of organization first, ready members first within each, then by inclusion."""
+def eligible_members(runtime: Runtime, session: Session, vacancy: Vacancy) -> list[ReserveMembership]:
+    """Active reserve members whose term has not ended (those add_member accepts), not yet
+    on this vacancy's list: those reserved for this kind of organization first, ready
+    members first within each, then by inclusion."""
     listed = {c.user_id for c in vacancy.candidates}
     members = [m for m in session.scalars(select(ReserveMembership)
-                                          .where(ReserveMembership.state.in_(ACTIVE_STATES))
+                                          .where(ReserveMembership.state.in_(ACTIVE_STATES),
+                                                 ReserveMembership.term_end >= _today(runtime))
                                           .order_by(ReserveMembership.included_on, ReserveMembership.id))
                if m.user_id not in listed]
     kind = vacancy.organization.kind
@@ -267,9 +269,53 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
             raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
                                      f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
                                      "Исключите его (её) из списка.")
+        # Two vacancies selecting the same person at once queue up and the second sees the
+        # first: the person's row is locked on PostgreSQL; on SQLite the version bump
+        # takes the database's write lock before the check reads.
+        _bump_version(session, vacancy)
+        session.execute(select(User.id).where(User.id == candidate.user_id).with_for_update())
+        elsewhere = taken_elsewhere(session, candidate)
+        if elsewhere is not None:
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: {elsewhere}.")
         candidate.status = "selected"
         runtime.engine.fire(vacancy, "send_to_attestation", user,
                             data={"candidate_id": candidate.id, "user_id": candidate.user_id})
+
+
+def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None:
+    """Why a listed person is not free for this vacancy (None if they are): selected on
+    another vacancy (in attestation or with a drafted order), or appointed by an order
+    issued after they were put on this list. Russian, naming the other vacancy."""
+    other = session.scalar(select(Vacancy).join(VacancyCandidate)
+                           .where(VacancyCandidate.user_id == candidate.user_id,
+                                  VacancyCandidate.status == "selected",
+                                  Vacancy.id != candidate.vacancy_id,
+                                  Vacancy.state.in_(("attestation", "order_drafted"))).limit(1))
+    if other is not None:
+        return f"уже выбран(а) по вакансии № {other.id} ({other.organization.short_name})"
+    order = session.scalar(select(AppointmentOrder)
+                           .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
+                           .where(VacancyCandidate.user_id == candidate.user_id,
+                                  AppointmentOrder.number.is_not(None),
+                                  AppointmentOrder.issued_at > candidate.added_at)
+                           .order_by(AppointmentOrder.issued_at.desc()).limit(1))
+    if order is not None:
+        return (f"назначен(а) по вакансии № {order.vacancy_id} ({order.vacancy.organization.short_name}), "
+                f"{order.title}, после включения в этот список")
+    return None
+
+
+def not_selectable(runtime: Runtime, session: Session, vacancy: Vacancy) -> dict[int, str]:
+    """Shortlisted candidates who cannot be selected now, with why (for the pages)."""
+    reasons = {}
+    for candidate in vacancy.candidates:
+        if candidate.status != "shortlisted":
+            continue
+        if candidate.left_reserve:
+            reasons[candidate.id] = f"выбыл(а) из кадрового резерва: {reserve_state_label(runtime, candidate)}"
+        elif (elsewhere := taken_elsewhere(session, candidate)) is not None:
+            reasons[candidate.id] = elsewhere
+    return reasons
 
 
 def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
@@ -280,6 +326,21 @@ def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
 
 
 # --- attestation ---
+
+def withdraw_selected(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                      reason: str) -> None:
+    """The selected candidate declined or left the reserve before the order was drafted:
+    they are marked withdrawn with the reason and the vacancy goes back to its shortlist."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("attestation",), "Исключить выбранного кандидата")
+        candidate = vacancy.selected
+        assert candidate is not None  # the attestation state's guard saw to it
+        # Fired while the candidate is still the selected one: the notice goes to them.
+        runtime.engine.fire(vacancy, "withdraw_selected", user, reason=reason,
+                            data={"candidate_id": candidate.id})
+        candidate.status, candidate.status_note = "withdrawn", reason.strip()
+
 
 def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
                        *, held_on: date, members: str, attested: bool, conclusion: str,
@@ -388,10 +449,25 @@ def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int,
         return order
 
 
+def revise_draft(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                 reason: str) -> None:
+    """The draft must be redone for the same candidate (its start date passed, say): the
+    unnumbered draft is discarded and the vacancy is back in attestation with the
+    candidate still selected and their passed attestation kept, ready for a new draft."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("order_drafted",), "Переделать проект приказа")
+        order = vacancy.order
+        runtime.engine.fire(vacancy, "revise_draft", user, reason=reason,
+                            data={"order_id": order.id if order else None,
+                                  "start_on": order.start_on.isoformat() if order else None})
+        _discard_draft(session, vacancy)
+
+
 def return_to_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
                         reason: str) -> None:
-    """The selected candidate declined (or the draft must start over): the unnumbered
-    draft is discarded, the candidate withdrawn, the vacancy back on its shortlist."""
+    """The selected candidate declined: the unnumbered draft is discarded, the candidate
+    withdrawn, the vacancy back on its shortlist (revise_draft keeps the candidate)."""
     with committing(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("order_drafted",), "Отозвать проект приказа")

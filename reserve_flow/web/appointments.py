@@ -169,6 +169,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
     selected = vacancy.selected
     passed = selected is not None and any(s.attested for s in vacancy.attestations if s.candidate_id == selected.id)
     actions = workflow_ui.actions(rt, vacancy, current_user)
+    order = vacancy.order
     return render_template(
         "appointments/show.html",
         vacancy=vacancy,
@@ -176,17 +177,17 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         planned_left=planned_left(vacancy),
         stage_deadlines=_stage_deadlines(vacancy),
         facts=candidate_facts.for_candidates(rt, session, vacancy.candidates),
-        eligible=candidate_facts.for_members(rt, session, service.eligible_members(session, vacancy))
+        eligible=candidate_facts.for_members(rt, session, service.eligible_members(rt, session, vacancy))
         if editable else [],
         direct_choices=_direct_choices(vacancy) if editable else [],
         position_kinds=HEAD_POSITIONS,
         may_manage=manage, editable=editable, selected=selected, passed=passed,
-        left_reserve={c.id: service.reserve_state_label(rt, c) for c in vacancy.candidates
-                      if c.status == "shortlisted" and c.left_reserve},
+        not_selectable=service.not_selectable(rt, session, vacancy),
         blocked={a.trigger: a.blocked for a in actions},
         may_cancel=any(a.trigger == "cancel" for a in actions),
         default_grounds=service.default_grounds(session, vacancy) if passed else "",
         contract_years=CONTRACT_YEARS,
+        start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
         history=workflow_ui.history(rt, session, vacancy),
         is_admin=current_user.has_role("admin"),
         error=error, failed=failed, form=request.form if status == 400 else {},
@@ -286,6 +287,15 @@ def attestation(vacancy_id: int):
     return act(vacancy_id, "attestation", record, done)
 
 
+@bp.route("/appointments/<int:vacancy_id>/selected/withdraw", methods=["POST"])
+@login_required
+def withdraw_selected(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "withdraw_selected", lambda: service.withdraw_selected(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Выбранный кандидат исключён; вакансия возвращена к списку кандидатов.")
+
+
 @bp.route("/appointments/<int:vacancy_id>/attestations/<int:session_id>/document")
 @login_required
 def attestation_document(vacancy_id: int, session_id: int):
@@ -310,6 +320,15 @@ def draft(vacancy_id: int):
                                    contract_years=_int("contract_years"), grounds=request.form.get("grounds", ""))
 
     return act(vacancy_id, "draft", make, "Проект приказа подготовлен.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/revise", methods=["POST"])
+@login_required
+def revise_draft(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "revise", lambda: service.revise_draft(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Проект приказа отозван для переделки: подготовьте новый проект для того же кандидата.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/return", methods=["POST"])
@@ -338,4 +357,5 @@ def compare(vacancy_id: int):
     shown = [c for c in vacancy.candidates if c.status != "withdrawn"]
     return render_template("appointments/compare.html", vacancy=vacancy, candidates=shown,
                            facts=candidate_facts.for_candidates(runtime(), db(), shown),
+                           not_selectable=service.not_selectable(runtime(), db(), vacancy),
                            state_label=workflow_ui.state_label(runtime(), vacancy))

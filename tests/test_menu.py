@@ -11,7 +11,7 @@ from reserve_flow.services.users import create_user
 from reserve_flow.web.menu import menu_for
 from tests.conftest import PASSWORD
 
-PUBLIC = [("Конкурсы", "/public/"), ("Состав резерва", "/public/reserve"), ("Назначения", "/public/appointments")]
+PUBLIC = [("Конкурсы", "/public/"), ("Состав резерва", "/public/reserve"), ("Назначенные руководители", "/public/appointments")]
 CONTEST_COMMISSION = [("Конкурсы комиссии", "/contests/"), ("Заявления", "/applications/")]
 APPOINTING = [("Организации", "/organizations/"), ("Мониторинг эффективности", "/monitoring/")]
 VACANCIES = ("Вакансии и назначения", "/appointments")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reserve_flow.models import (
+    AuditEvent,
     AppointmentOrder,
     AttestationSession,
     Organization,
@@ -206,3 +207,23 @@ def test_a_position_longer_than_its_column_is_refused_in_russian(runtime, appoin
             planned_on=date(2027, 2, 1), position="заведующий " * 40)
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(Vacancy)) == 1  # the fixture's only
+
+
+def test_two_vacancies_opened_for_one_organization_at_once_leave_one(runtime, appointment, monkeypatch):
+    """The service's check can miss a vacancy another HR officer opened a moment ago;
+    the database's partial unique index still holds, and the second is told in Russian."""
+    monkeypatch.setattr(appointment_service, "OPEN_STATES", ())  # the check sees nothing, as in a race
+    with runtime.sessions() as s:
+        events_before = s.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(AppointmentRefused, match="только что открыта другая вакансия"):
+        act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
+            organization_id=appointment.district.organizations[0], reason="resignation",
+            planned_on=date(2027, 3, 1))
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Vacancy)) == 1
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == events_before
+    # A cancelled vacancy no longer counts: the organization may get a new one.
+    act(runtime, appointment.district, "hr", appointment_service.cancel, appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy), "Штатное расписание изменено")
+    act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
+        organization_id=appointment.district.organizations[0], reason="resignation", planned_on=date(2027, 3, 1))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.db import Base, UTCDateTime
@@ -47,9 +47,16 @@ PERSONNEL_REGISTER = "к"
 CONTRACT_YEARS = range(1, 6)
 
 
+# At most one vacancy in an open state per organization, held by the database too: the
+# service's check alone would let two HR officers opening at the same moment both pass.
+_ONE_OPEN = text("state IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")")
+
+
 class Vacancy(Base):
     __tablename__ = "vacancies"
     __workflow__ = "appointment"
+    __table_args__ = (Index("uq_vacancies_one_open_per_organization", "organization_id", unique=True,
+                            sqlite_where=_ONE_OPEN, postgresql_where=_ONE_OPEN),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -140,8 +141,14 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
         vacancy = Vacancy(organization_id=organization.id, reason=reason, reason_note=reason_note.strip(),
                           position=position.strip() or HEAD_POSITIONS.get(organization.kind, "руководитель"),
                           planned_on=planned_on, created_at=runtime.now(), created_by_id=user.id)
-        session.add(vacancy)
-        session.flush()
+        try:
+            with session.begin_nested():  # added inside: begin_nested() flushes what is pending
+                session.add(vacancy)
+                session.flush()
+        except IntegrityError:
+            # Another vacancy for it was opened between the check above and this insert.
+            raise AppointmentRefused(f"В организации «{organization.short_name}» только что открыта другая "
+                                     "вакансия: обновите список вакансий.") from None
         runtime.engine.start(vacancy, user, data={"organization_id": organization.id, "reason": reason,
                                                   "planned_on": planned_on.isoformat()})
         return vacancy

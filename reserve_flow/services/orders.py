@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,6 +25,7 @@ from reserve_flow.documents import order as document
 from reserve_flow.documents import storage
 from reserve_flow.models import AppointmentOrder, OrderCounter, OrderTemplate, User, Vacancy
 from reserve_flow.services.appointments import SUBJECT_TYPE, AppointmentRefused, get_vacancy, may_manage, may_view
+from reserve_flow.services.counters import take_next
 from reserve_flow.services.reserve import committing
 from reserve_flow.workflow.audit import append_event
 from reserve_flow.workflow.errors import ConcurrentChange
@@ -43,28 +43,6 @@ class OrderNotFound(LookupError):
 
 
 # --- the number ---
-
-def next_number(session: Session, year: int, register: str) -> int:
-    """The next number of a year and register, taken in the caller's transaction. The
-    counter's update locks its row until commit (PostgreSQL) or takes the write lock
-    (SQLite), so concurrent issues get consecutive numbers and a rolled-back one takes
-    none; the first of a year inserts the row under a savepoint, and a racing first
-    caller falls back to the update."""
-    table = OrderCounter.__table__
-    bump = (table.update().where(table.c.year == year, table.c.register == register)
-            .values(last_number=table.c.last_number + 1).returning(table.c.last_number))
-    number = session.execute(bump).scalar()
-    if number is not None:
-        return number
-    try:
-        with session.begin_nested():
-            session.add(OrderCounter(year=year, register=register, last_number=1))
-        return 1
-    except IntegrityError:
-        number = session.execute(bump).scalar()
-        assert number is not None
-        return number
-
 
 # --- the template ---
 
@@ -243,7 +221,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
         person = candidate.user
         template = current_template(session)
         source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
-        number = next_number(session, today.year, order.register)
+        number = take_next(session, OrderCounter, year=today.year, register=order.register)
         order.year, order.number, order.issued_on = today.year, number, today
         docx = _render_docx(runtime, source, order)
         pdf = document.render_pdf(docx, order.title)

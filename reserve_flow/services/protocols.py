@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reserve_flow import commission_rules as rules
@@ -35,6 +34,7 @@ from reserve_flow.services.commission import (
     get_contest,
     ordered_seats,
 )
+from reserve_flow.services.counters import take_next
 from reserve_flow.services.ranking import ranking
 from reserve_flow.workflow.audit import append_event
 
@@ -128,26 +128,6 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
     )
 
 
-def next_number(session: Session, year: int) -> int:
-    """The year's next protocol number, taken in the caller's transaction. The counter's
-    update locks its row until commit (PostgreSQL) or takes the write lock (SQLite), so
-    concurrent callers get consecutive numbers; the first of a year inserts the row under
-    a savepoint, and a racing first caller falls back to the update."""
-    bump = (ProtocolCounter.__table__.update().where(ProtocolCounter.year == year)
-            .values(last_number=ProtocolCounter.last_number + 1).returning(ProtocolCounter.last_number))
-    number = session.execute(bump).scalar()
-    if number is not None:
-        return number
-    try:
-        with session.begin_nested():
-            session.add(ProtocolCounter(year=year, last_number=1))
-        return 1
-    except IntegrityError:
-        number = session.execute(bump).scalar()
-        assert number is not None
-        return number
-
-
 def _check_ready(session: Session, contest: Contest) -> None:
     states = dict(session.execute(
         select(Application.id, Application.state).where(Application.contest_id == contest.id)).all())
@@ -178,7 +158,7 @@ def generate(runtime: Runtime, session: Session, user: User, contest_id: int) ->
         _check_ready(session, contest)
         now = runtime.now()
         year = now.astimezone(runtime.tz).year
-        number = next_number(session, year)
+        number = take_next(session, ProtocolCounter, year=year)
         content = build_content(runtime, session, contest, number)
         stem = f"{FOLDER}/{year}/protocol-{year}-{number:04d}"
         docx_sha = _write(uploads, f"{stem}.docx", render_docx(content))

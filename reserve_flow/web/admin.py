@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email, Optional
 from reserve_flow.models import ROLES, User
 from reserve_flow.services import admin as service
 from reserve_flow.services.users import UserError, create_user
-from reserve_flow.web import db, runtime
+from reserve_flow.web import db, runtime, workflow_ui
 from reserve_flow.workflow.audit import append_event, verify_chain
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,6 +45,13 @@ EVENT_KINDS = {
     "programme_report": "Сформирован отчёт о реализации программы",
 }
 
+
+
+def label_event_kinds(labels: dict[str, str]) -> None:
+    """Name an area's own audit event kinds once, for the journal's filter and for the
+    case histories (web/workflow_ui.py) alike."""
+    EVENT_KINDS.update(labels)
+    workflow_ui.EVENT_KIND_LABELS.update(labels)
 
 def admin_required(view):
     """Administrators only; everyone else is told the page does not exist."""

@@ -43,8 +43,7 @@ _KINDS = {
     "candidate_withdrawn": "Кандидат исключён из списка",
     "attestation_recorded": "Внесены результаты аттестации",
 }
-workflow_ui.EVENT_KIND_LABELS.update(_KINDS)
-admin.EVENT_KINDS.update(_KINDS)
+admin.label_event_kinds(_KINDS)
 
 
 @too_large_back_link(bp)

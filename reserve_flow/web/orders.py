@@ -16,7 +16,7 @@ from reserve_flow.documents import storage
 from reserve_flow.services import orders as service
 from reserve_flow.services.appointments import AppointmentRefused, VacancyNotFound
 from reserve_flow.web import db, runtime, too_large_back_link, workflow_ui
-from reserve_flow.web.admin import EVENT_KINDS
+from reserve_flow.web.admin import label_event_kinds
 from reserve_flow.web.downloads import send_bytes, send_stored
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
@@ -29,8 +29,7 @@ EVENT_LABELS = {
     "order_template_uploaded": "Загружен шаблон приказа о назначении",
     "order_template_reverted": "Восстановлен встроенный шаблон приказа о назначении",
 }
-workflow_ui.EVENT_KIND_LABELS.update(EVENT_LABELS)
-EVENT_KINDS.update(EVENT_LABELS)
+label_event_kinds(EVENT_LABELS)
 
 
 @too_large_back_link(bp)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from reserve_flow.documents import generated
 from reserve_flow.documents import order as document
 from reserve_flow.documents import storage
 from reserve_flow.models import AppointmentOrder, OrderCounter, OrderTemplate, User, Vacancy
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 FOLDER = "orders"  # under the uploads folder
 TEMPLATE_SUBJECT = "order_template"
-MIMETYPES = {"docx": storage.DOCX, "pdf": "application/pdf"}
 
 
 class OrderNotFound(LookupError):
@@ -189,13 +189,6 @@ def preview(runtime: Runtime, session: Session, user: User, vacancy_id: int) -> 
 
 # --- issuing ---
 
-def _write(folder: Path, relative: str, content: bytes) -> str:
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return hashlib.sha256(content).hexdigest()
-
-
 def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int) -> AppointmentOrder:
     """The HR officer issues the drafted order, and with it appoints the head: see the
     module's docstring. Raises VacancyNotFound, ConcurrentChange (a stale version),
@@ -226,9 +219,9 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
         docx = _render_docx(runtime, source, order)
         pdf = document.render_pdf(docx, order.title)
         stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
-        order.docx_sha256 = _write(uploads, f"{stem}.docx", docx)
+        order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)
         written.append(uploads / f"{stem}.docx")
-        order.pdf_sha256 = _write(uploads, f"{stem}.pdf", pdf)
+        order.pdf_sha256 = generated.write(uploads, f"{stem}.pdf", pdf)
         written.append(uploads / f"{stem}.pdf")
         order.docx_path, order.pdf_path = f"{stem}.docx", f"{stem}.pdf"
         order.template_id = template.id if template is not None else None
@@ -271,31 +264,24 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
 
 # --- reading ---
 
-@dataclass(frozen=True)
-class OrderFile:
-    path: Path
-    download_name: str
-    mimetype: str
-
-
 def may_download(user: User, order: AppointmentOrder) -> bool:
     """HR officers and administrators; the appointee their own order."""
     return may_view(user) or order.candidate.user_id == user.id
 
 
-def open_file(runtime: Runtime, session: Session, user: User, order_id: int, kind: str) -> OrderFile:
+def open_file(runtime: Runtime, session: Session, user: User, order_id: int, kind: str) -> generated.GeneratedFile:
     """An issued order's file after checking its SHA-256. OrderNotFound for an unknown
     order or kind, a draft, or a user who may not have it; AppointmentRefused when the
     file on disk is missing or altered."""
     order = session.get(AppointmentOrder, order_id)
-    if order is None or kind not in MIMETYPES or not order.issued or not may_download(user, order):
+    if order is None or kind not in generated.KINDS or not order.issued or not may_download(user, order):
         raise OrderNotFound(order_id)
     relative, expected = (order.docx_path, order.docx_sha256) if kind == "docx" else (order.pdf_path, order.pdf_sha256)
-    path = storage.path_of(runtime.settings.uploads_folder, relative)
-    if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+    path = generated.intact(runtime.settings.uploads_folder, relative, expected)
+    if path is None:
         raise AppointmentRefused("Файл приказа повреждён или изменён: его контрольная сумма не совпадает "
                                  "с сохранённой.")
-    return OrderFile(path=path, download_name=f"{order.title}.{kind}", mimetype=MIMETYPES[kind])
+    return generated.GeneratedFile(path=path, download_name=f"{order.title}.{kind}", mimetype=generated.KINDS[kind])
 
 
 def issued_years(session: Session) -> list[int]:

@@ -5,8 +5,6 @@ DOCX and PDF, stored under the uploads folder with each file's SHA-256, and audi
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reserve_flow import commission_rules as rules
+from reserve_flow.documents import generated
 from reserve_flow.documents.protocol import ApplicationLine, Attendee, ProtocolContent, RecusalLine, render_docx, render_pdf
 from reserve_flow.i18n import MESSAGES
 from reserve_flow.models import (
@@ -138,13 +137,6 @@ def _check_ready(session: Session, contest: Contest) -> None:
         raise CommissionRefused("protocol_nothing_decided")
 
 
-def _write(folder: Path, relative: str, content: bytes) -> str:
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return hashlib.sha256(content).hexdigest()
-
-
 def generate(runtime: Runtime, session: Session, user: User, contest_id: int) -> Protocol:
     """The secretary generates the protocol: a new number of the current year, both
     files written and hashed, the row and the audit event committed together. Refused
@@ -161,9 +153,9 @@ def generate(runtime: Runtime, session: Session, user: User, contest_id: int) ->
         number = take_next(session, ProtocolCounter, year=year)
         content = build_content(runtime, session, contest, number)
         stem = f"{FOLDER}/{year}/protocol-{year}-{number:04d}"
-        docx_sha = _write(uploads, f"{stem}.docx", render_docx(content))
+        docx_sha = generated.write(uploads, f"{stem}.docx", render_docx(content))
         written.append(uploads / f"{stem}.docx")
-        pdf_sha = _write(uploads, f"{stem}.pdf", render_pdf(content))
+        pdf_sha = generated.write(uploads, f"{stem}.pdf", render_pdf(content))
         written.append(uploads / f"{stem}.pdf")
         protocol = Protocol(contest_id=contest.id, year=year, number=number, issued_on=content.issued_on,
                             docx_path=f"{stem}.docx", docx_sha256=docx_sha, pdf_path=f"{stem}.pdf",
@@ -187,30 +179,19 @@ def contest_protocols(session: Session, contest: Contest) -> list[Protocol]:
                                 .order_by(Protocol.year, Protocol.number)))
 
 
-@dataclass(frozen=True)
-class ProtocolFile:
-    path: Path
-    download_name: str
-    mimetype: str
 
 
-MIMETYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
-
-
-def open_file(runtime: Runtime, session: Session, user: User, protocol_id: int, kind: str) -> ProtocolFile:
+def open_file(runtime: Runtime, session: Session, user: User, protocol_id: int, kind: str) -> generated.GeneratedFile:
     """A protocol file for anyone on the contest's commission, after checking its SHA-256.
     CommissionNotFound for an unknown protocol or kind, or a user off the commission."""
     protocol = session.get(Protocol, protocol_id)
-    if protocol is None or kind not in MIMETYPES:
+    if protocol is None or kind not in generated.KINDS:
         raise CommissionNotFound(protocol_id)
     get_contest(session, user, protocol.contest_id)
     relative, expected = ((protocol.docx_path, protocol.docx_sha256) if kind == "docx"
                           else (protocol.pdf_path, protocol.pdf_sha256))
-    path = runtime.settings.uploads_folder / relative
-    if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+    path = generated.intact(runtime.settings.uploads_folder, relative, expected)
+    if path is None:
         raise CommissionRefused("protocol_file_damaged")
     name = f"Протокол № {protocol.number} от {protocol.issued_on.strftime('%d.%m.%Y')}.{kind}"
-    return ProtocolFile(path=path, download_name=name, mimetype=MIMETYPES[kind])
+    return generated.GeneratedFile(path=path, download_name=name, mimetype=generated.KINDS[kind])

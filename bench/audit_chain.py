@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 
 from common import arguments, bench_runtime, database, describe, scaled
 
-from reserve_flow.db import make_engine, make_session_factory, transaction
-from reserve_flow.models import AuditChainHead, AuditEvent
-from reserve_flow.workflow.audit import append_event, canonical_json, event_hash, verify_chain
+from reserve_flow.core.audit.chain import append_event, canonical_json, event_hash, verify_chain
+from reserve_flow.core.audit.models import AuditChainHead, AuditEvent
+from reserve_flow.core.db import make_engine, make_session_factory, transaction
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

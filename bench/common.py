@@ -21,19 +21,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from reserve_flow import migrate  # noqa: E402
 from reserve_flow.config import load_settings  # noqa: E402
-from reserve_flow.db import make_engine, normalize_url  # noqa: E402
-from reserve_flow.models import (  # noqa: E402
+from reserve_flow.contest.models.contests import (
     CommissionSeat,
     Contest,
     ContestCriterion,
     ContestDocumentKind,
-    Organization,
-    User,
 )
+from reserve_flow.core import migrate  # noqa: E402
+from reserve_flow.core.db import make_engine, normalize_url  # noqa: E402
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people.models import User
+from reserve_flow.people.services.users import create_user  # noqa: E402
 from reserve_flow.runtime import Runtime  # noqa: E402
-from reserve_flow.services.users import create_user  # noqa: E402
 
 BENCH_URL_VARIABLE = "RESERVE_FLOW_BENCH_DATABASE_URL"
 PASSWORD = "correct horse battery"

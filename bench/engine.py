@@ -13,10 +13,13 @@ from datetime import timedelta
 
 from common import NOW, PASSWORD, arguments, bench_runtime, build_district, database, describe, person, scaled
 
-from reserve_flow.commission_rules import voters
-from reserve_flow.models import Application, ApplicationDocument, Contest, MeetingAttendance, Score, User, UserRole
-from reserve_flow.services.demo_reserve import vote_to_include
-from reserve_flow.services.users import hash_password
+from reserve_flow.contest.commission_rules import voters
+from reserve_flow.contest.models.commission import MeetingAttendance, Score
+from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.demo.reserve import vote_to_include
+from reserve_flow.people.models import User, UserRole
+from reserve_flow.people.services.users import hash_password
 
 # (trigger, who fires it, reason)
 PATH = (

@@ -33,20 +33,15 @@ from common import (
 from sqlalchemy import event
 
 from reserve_flow import create_app
-from reserve_flow.models import (
-    Application,
-    Contest,
-    Organization,
-    PlanItem,
-    PlanVersion,
-    ReserveMembership,
-    User,
-    UserRole,
-)
-from reserve_flow.services.monitoring import seed_demo_monitoring
-from reserve_flow.services.reserve import SUBJECT_TYPE
-from reserve_flow.services.users import create_user, hash_password
-from reserve_flow.workflow.audit import append_event
+from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.core.audit.chain import append_event
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.organizations.services.monitoring import seed_demo_monitoring
+from reserve_flow.people.models import User, UserRole
+from reserve_flow.people.services.users import create_user, hash_password
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.models.plan import PlanItem, PlanVersion
+from reserve_flow.reserve.services.membership import SUBJECT_TYPE
 
 YEARS = 5
 RENDERS = 7

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from alembic import context
 
+import reserve_flow.domains  # noqa: F401  (every table on Base.metadata)
 from reserve_flow.config import load_settings
-from reserve_flow.db import Base, make_engine
-import reserve_flow.models  # noqa: F401  (every table on Base.metadata)
+from reserve_flow.core.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -48,7 +48,7 @@ def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
     )
     app.extensions["reserve_flow"] = runtime
 
-    from reserve_flow import web
+    from reserve_flow.core import web
 
     web.init_app(app)
     return app

@@ -12,8 +12,8 @@ from reserve_flow.config import ConfigError, load_settings
 
 
 def _runtime():
+    from reserve_flow.core.workflow.errors import DefinitionError
     from reserve_flow.runtime import Runtime
-    from reserve_flow.workflow.errors import DefinitionError
 
     try:
         return Runtime(load_settings())
@@ -56,7 +56,7 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
-    from reserve_flow import migrate
+    from reserve_flow.core import migrate
 
     rt = _runtime()
     _ensure_sqlite_folder(rt.settings.database_url)
@@ -83,8 +83,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """
     from sqlalchemy.exc import OperationalError
 
-    from reserve_flow import create_app, migrate
-    from reserve_flow.services.demo import seed_demo
+    from reserve_flow import create_app
+    from reserve_flow.core import migrate
+    from reserve_flow.demo.district import seed_demo
 
     rt = _runtime()
     database = rt.db.url.render_as_string(hide_password=True)
@@ -121,7 +122,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         return
     background = None
     if rt.settings["scheduler"]["enabled"]:
-        from reserve_flow.scheduler import InProcess
+        from reserve_flow.core.deadlines.scheduler import InProcess
 
         _log_to_stderr()
         background = InProcess(rt).start()
@@ -152,8 +153,8 @@ def scheduler() -> None:
     many as you like: one acts (a PostgreSQL advisory lock, a lease row on SQLite),
     the others wait and take over when it stops.
     """
-    from reserve_flow import migrate
-    from reserve_flow.scheduler import run_forever
+    from reserve_flow.core import migrate
+    from reserve_flow.core.deadlines.scheduler import run_forever
 
     rt = _runtime()
     # Fail now, in one line, on a wrong or unmigrated database; later outages are only logged.
@@ -184,7 +185,7 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a user with one or more roles."""
-    from reserve_flow.services.users import UserError, create_user
+    from reserve_flow.people.services.users import UserError, create_user
 
     rt = _runtime()
     try:
@@ -205,7 +206,7 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit non-zero naming the first broken event."""
-    from reserve_flow.workflow.audit import verify_chain
+    from reserve_flow.core.audit.chain import verify_chain
 
     rt = _runtime()
     with rt.sessions() as session:
@@ -230,8 +231,8 @@ def workflows() -> None:
               help="Folder of workflow files (default: the project's workflows/).")
 def workflows_check(directory: str | None) -> None:
     """Validate every workflow file; print each problem; exit 1 if there is one."""
+    from reserve_flow.core.workflow.registry import check_directory
     from reserve_flow.runtime import WORKFLOWS_DIR
-    from reserve_flow.workflow.registry import check_directory
 
     folder = Path(directory) if directory else WORKFLOWS_DIR
     definitions, problems = check_directory(folder)
@@ -253,10 +254,10 @@ def workflows_check(directory: str | None) -> None:
               help="File to write (default: standard output).")
 def workflows_export(name: str, fmt: str, output: str | None) -> None:
     """Export workflow NAME as BPMN 2.0 XML, DOT or SVG."""
+    from reserve_flow.core.workflow.bpmn import export_bpmn
+    from reserve_flow.core.workflow.diagram import DiagramUnavailable, render, workflow_graph
+    from reserve_flow.core.workflow.registry import check_directory
     from reserve_flow.runtime import WORKFLOWS_DIR
-    from reserve_flow.workflow.bpmn import export_bpmn
-    from reserve_flow.workflow.diagram import DiagramUnavailable, render, workflow_graph
-    from reserve_flow.workflow.registry import check_directory
 
     definitions, problems = check_directory(WORKFLOWS_DIR)
     if problems:

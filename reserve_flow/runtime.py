@@ -12,10 +12,11 @@ from typing import Iterator
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from reserve_flow import domains  # noqa: F401  (every model and guard registered before workflows load)
 from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
-from reserve_flow.db import make_engine, make_session_factory
-from reserve_flow.workflow import Engine, Workflows
-from reserve_flow.workflow.engine import refuse_state_writes_outside_engine
+from reserve_flow.core.db import make_engine, make_session_factory
+from reserve_flow.core.workflow import Engine, Workflows
+from reserve_flow.core.workflow.engine import refuse_state_writes_outside_engine
 
 WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
 

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from reserve_flow.models import Application, ApplicationDocument, AuditEvent, OutboxMessage
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.notifications.models import OutboxMessage
 from tests.conftest import _csrf_token
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Vacancy
-from reserve_flow.services import appointments as appointment_service
+from reserve_flow.appointments.models import Vacancy
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.core.audit.models import AuditEvent
 from tests.conftest import load_user
 from tests.reserve_fixtures import PDF, Reserve, commission, reserve  # noqa: F401  (fixtures)
 

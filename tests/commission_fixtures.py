@@ -9,24 +9,16 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import (
-    Application,
-    ApplicationDocument,
-    AuditEvent,
-    CommissionSeat,
-    Contest,
-    MeetingAttendance,
-    OutboxMessage,
-    Protocol,
-    Recusal,
-    ReserveMembership,
-    Score,
-    User,
-    Vote,
-    VoteResult,
-)
-from reserve_flow.services import commission as service
-from reserve_flow.services.users import create_user
+from reserve_flow.contest.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
+from reserve_flow.contest.models.contests import Application, CommissionSeat, Contest
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.contest.models.protocols import Protocol
+from reserve_flow.contest.services import commission as service
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.people.models import User
+from reserve_flow.people.services.users import create_user
+from reserve_flow.reserve.models.membership import ReserveMembership
 from tests.conftest import NOW, PASSWORD, _csrf_token, load_user
 
 

@@ -17,21 +17,22 @@ from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from reserve_flow import create_app, migrate
+from reserve_flow import create_app
 from reserve_flow.config import load_settings
-from reserve_flow.db import make_engine, normalize_url
-from reserve_flow.models import (
+from reserve_flow.contest.models.contests import (
     Application,
-    ApplicationDocument,
     CommissionSeat,
     Contest,
     ContestCriterion,
     ContestDocumentKind,
-    Organization,
-    User,
 )
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core import migrate
+from reserve_flow.core.db import make_engine, normalize_url
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people.models import User
+from reserve_flow.people.services.users import create_user
 from reserve_flow.runtime import Runtime
-from reserve_flow.services.users import create_user
 
 PG_URL = os.environ.get("RESERVE_FLOW_TEST_DATABASE_URL", "").strip()
 PASSWORD = "correct horse battery"
@@ -316,7 +317,7 @@ def _cheap_password_hashing():
     The algorithm stays the same, only its cost parameters shrink."""
     from argon2 import PasswordHasher
 
-    from reserve_flow.services import users
+    from reserve_flow.people.services import users
 
     original = users._hasher
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services import orders
+from reserve_flow.appointments.services import orders
+from reserve_flow.appointments.services import vacancies as appointment_service
 from tests.appointment_fixtures import Appointment, act, attest, choose, draft, vacancy_version
 
 JUSTIFICATION = "Опыт руководства школой 12 лет, высокий результат мониторинга эффективности в 2025 году"

@@ -11,8 +11,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from reserve_flow.models import AuditEvent, MonitoringResult, MonitoringYear, Organization, User
-from reserve_flow.services import monitoring
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.organizations.models.monitoring import MonitoringResult, MonitoringYear
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.organizations.services import monitoring
+from reserve_flow.people.models import User
 from tests.conftest import NOW, _csrf_token
 
 SCHOOL = "МБОУ «Нижнеангарская СОШ № 1»"

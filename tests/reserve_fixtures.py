@@ -12,22 +12,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import (
-    Application,
-    AuditEvent,
-    Deadline,
-    OutboxMessage,
-    PlanEvidence,
-    PlanItem,
-    PlanVersion,
-    ProfessionalDeficit,
-    ReserveMembership,
-    TermExtension,
-    User,
-)
-from reserve_flow.services import commission as commission_service
-from reserve_flow.services import plan as plan_service
-from reserve_flow.services.users import create_user
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.services import commission as commission_service
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.people.models import User
+from reserve_flow.people.services.users import create_user
+from reserve_flow.reserve.models.membership import ProfessionalDeficit, ReserveMembership, TermExtension
+from reserve_flow.reserve.models.plan import PlanEvidence, PlanItem, PlanVersion
+from reserve_flow.reserve.services import plan as plan_service
 from tests.commission_fixtures import (  # noqa: F401  (the commission fixture)
     Commission,
     attend,

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
-from reserve_flow.models import Application, ApplicationDocument, User
-from reserve_flow.services.users import create_user
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.people.models import User
+from reserve_flow.people.services.users import create_user
 from tests.conftest import NOW, PASSWORD, load_user
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
@@ -144,7 +146,12 @@ def add_contest(runtime, district, secretary_key: str, secretary_name: str) -> i
     secretary (a new user `secretary_key`); the district's chair chairs it too."""
     from datetime import date
 
-    from reserve_flow.models import CommissionSeat, Contest, ContestCriterion, ContestDocumentKind
+    from reserve_flow.contest.models.contests import (
+        CommissionSeat,
+        Contest,
+        ContestCriterion,
+        ContestDocumentKind,
+    )
 
     with runtime.transaction() as s:
         secretary = create_user(s, email=f"{secretary_key}@example.ru", full_name=secretary_name,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, User
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.people.models import User
 from tests.conftest import _csrf_token
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from reserve_flow.models import Application, ConsentRecord
-from reserve_flow.services.applicants import CONSENT_TEXT_VERSION
+from reserve_flow.contest.models.applicants import ConsentRecord
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.services.applicants import CONSENT_TEXT_VERSION
 from tests.applicant_fixtures import (
     PDF,
     PNG,

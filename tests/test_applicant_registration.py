@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from reserve_flow.models import ApplicantProfile, Application, ConsentRecord, User
-from reserve_flow.services.applicants import CONSENT_TEXT_VERSION
+from reserve_flow.contest.models.applicants import ApplicantProfile, ConsentRecord
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.services.applicants import CONSENT_TEXT_VERSION
+from reserve_flow.people.models import User
 from tests.applicant_fixtures import PROFILE, apply, fill_profile, page_token
 from tests.conftest import NOW, PASSWORD
 

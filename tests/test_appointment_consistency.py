@@ -12,20 +12,15 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import (
-    AuditEvent,
-    AppointmentOrder,
-    AttestationSession,
-    Organization,
-    ReserveMembership,
-    Vacancy,
-    VacancyCandidate,
-)
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services import orders
-from reserve_flow.services import reserve as reserve_service
-from reserve_flow.services.appointments import AppointmentRefused
-from reserve_flow.workflow.errors import ConcurrentChange
+from reserve_flow.appointments.models import AppointmentOrder, AttestationSession, Vacancy, VacancyCandidate
+from reserve_flow.appointments.services import orders
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.appointments.services.vacancies import AppointmentRefused
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.services import membership as reserve_service
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     MEMBERS,
     Appointment,

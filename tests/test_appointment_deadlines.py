@@ -9,8 +9,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from reserve_flow.models import Deadline, DeadlineNotice, OutboxMessage
-from reserve_flow.scheduler import scan_once
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.scheduler import scan_once
+from reserve_flow.core.deadlines.scheduling import DeadlineNotice
+from reserve_flow.core.notifications.models import OutboxMessage
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     appointment,
     choose,
@@ -62,7 +64,7 @@ def test_hr_is_reminded_before_the_planned_date_and_the_administrator_told_after
 
 
 def test_the_attestation_stage_has_a_term_and_a_cancelled_vacancy_reminds_nobody(runtime, appointment):
-    from reserve_flow.services import appointments as appointment_service
+    from reserve_flow.appointments.services import vacancies as appointment_service
     from tests.appointment_fixtures import act, vacancy_version
 
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)

@@ -10,18 +10,14 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from reserve_flow.models import (
-    AppointmentOrder,
-    AttestationSession,
-    AuditEvent,
-    OutboxMessage,
-    ReserveMembership,
-    VacancyCandidate,
-)
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services import orders
-from reserve_flow.services.appointments import AppointmentRefused
-from reserve_flow.workflow.errors import ReasonRequired
+from reserve_flow.appointments.models import AppointmentOrder, AttestationSession, VacancyCandidate
+from reserve_flow.appointments.services import orders
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.appointments.services.vacancies import AppointmentRefused
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow.errors import ReasonRequired
+from reserve_flow.reserve.models.membership import ReserveMembership
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     Appointment,
     act,

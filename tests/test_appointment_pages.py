@@ -8,22 +8,17 @@ import re
 
 from sqlalchemy import func, select, update
 
-from reserve_flow.models import (
-    ApplicantProfile,
-    Application,
-    AttestationSession,
-    AuditEvent,
-    MonitoringResult,
-    MonitoringYear,
-    Organization,
-    ReserveMembership,
-    Score,
-    Vacancy,
-    VacancyCandidate,
-)
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services import candidates as candidate_facts
-from reserve_flow.services import plan as plan_service
+from reserve_flow.appointments.models import AttestationSession, Vacancy, VacancyCandidate
+from reserve_flow.appointments.services import candidates as candidate_facts
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.contest.models.applicants import ApplicantProfile
+from reserve_flow.contest.models.commission import Score
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.organizations.models.monitoring import MonitoringResult, MonitoringYear
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.services import plan as plan_service
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     MEMBERS,
     PDF,

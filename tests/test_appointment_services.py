@@ -9,17 +9,18 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import AppointmentOrder, AttestationSession, User, VacancyCandidate
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services.appointments import AppointmentRefused
-from reserve_flow.workflow.errors import GuardFailed
+from reserve_flow.appointments.models import AppointmentOrder, AttestationSession, VacancyCandidate
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.appointments.services.vacancies import AppointmentRefused
+from reserve_flow.core.workflow.errors import GuardFailed
+from reserve_flow.people.models import User
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     Appointment,
     act,
     appointment,
-    commission,
     attest,
     choose,
+    commission,
     draft,
     events,
     reserve,

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from reserve_flow.cli import main
-from reserve_flow.workflow.audit import verify_chain
+from reserve_flow.core.audit.chain import verify_chain
 from tests.test_engine import fire
 
 
@@ -67,8 +67,8 @@ def test_edited_reason_is_caught(chain, settings):
 
 
 def test_edit_that_recomputes_the_hash_breaks_the_next_link(chain):
-    from reserve_flow.models import AuditEvent
-    from reserve_flow.workflow.audit import event_hash
+    from reserve_flow.core.audit.chain import event_hash
+    from reserve_flow.core.audit.models import AuditEvent
 
     with chain.sessions() as s:
         event = s.query(AuditEvent).filter_by(seq=4).one()

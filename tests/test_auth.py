@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from reserve_flow.cli import main
-from reserve_flow.models import User
+from reserve_flow.people.models import User
 from tests.conftest import NOW, PASSWORD
 
 

@@ -12,9 +12,9 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ExclusiveGateway
 
+from reserve_flow.core.workflow.bpmn import BPMNDI, DC, DI, MODEL, export_bpmn
+from reserve_flow.core.workflow.registry import check_directory
 from reserve_flow.runtime import WORKFLOWS_DIR
-from reserve_flow.workflow.bpmn import BPMNDI, DC, DI, MODEL, export_bpmn
-from reserve_flow.workflow.registry import check_directory
 
 DEFINITIONS, PROBLEMS = check_directory(WORKFLOWS_DIR)
 assert not PROBLEMS, PROBLEMS

@@ -9,8 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from reserve_flow.models import ApplicantProfile, AuditEvent, Contest
-from reserve_flow.services.users import create_user
+from reserve_flow.contest.models.applicants import ApplicantProfile
+from reserve_flow.contest.models.contests import Contest
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.people.services.users import create_user
 from tests.applicant_fixtures import (
     DOCX,
     JPEG,
@@ -262,7 +264,8 @@ def test_deciding_twice_is_refused_in_russian(auth, client, runtime, district):
 def test_a_returned_application_lapses_by_its_deadline_and_the_applicant_is_told(auth, client, runtime, district):
     """The scheduler fires `lapse` from the deadline the return opened; here it is fired
     as the scheduler would (actor None) to see what the applicant then gets."""
-    from reserve_flow.models import Application, Deadline
+    from reserve_flow.contest.models.contests import Application
+    from reserve_flow.core.deadlines.models import Deadline
 
     application_id = submitted(client, auth, district.contest_id)
     pdf, png = documents_of(runtime, application_id)
@@ -284,14 +287,15 @@ def test_a_returned_application_lapses_by_its_deadline_and_the_applicant_is_told
 
 
 def test_the_applicant_is_notified_at_the_commissions_steps_too(auth, client, runtime, district):
-    from reserve_flow.models import Application, User
+    from reserve_flow.contest.models.contests import Application
+    from reserve_flow.people.models import User
 
     application_id = submitted(client, auth, district.contest_id)
     auth.login("secretary@example.ru")
     _decide(client, application_id, "admit")
     # The commission's steps go through its service: the engine's guards want the
     # scores of a quorum before the assessment and a closed vote before the inclusion.
-    from reserve_flow.services import commission
+    from reserve_flow.contest.services import commission
 
     voters = ("chair", "member", "member2")
     with runtime.sessions() as s:

@@ -10,17 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from reserve_flow.models import (
-    Application,
-    AuditEvent,
-    ContestCriterion,
-    OutboxMessage,
-    Recusal,
-    ReserveMembership,
-    Score,
-    VoteResult,
-)
-from reserve_flow.workflow.errors import GuardFailed
+from reserve_flow.contest.models.commission import Recusal, Score, VoteResult
+from reserve_flow.contest.models.contests import Application, ContestCriterion
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow.errors import GuardFailed
+from reserve_flow.reserve.models.membership import ReserveMembership
 from tests.commission_fixtures import (  # noqa: F401  (the fixture)
     add_members,
     audit_events,
@@ -103,7 +98,7 @@ def test_applications_not_yet_admitted_are_not_the_commissions(auth, client, dis
 
 
 def test_a_member_of_another_contests_commission_gets_404(auth, client, commission, runtime):
-    from reserve_flow.services.users import create_user
+    from reserve_flow.people.services.users import create_user
 
     with runtime.transaction() as s:
         create_user(s, email="outsider@example.ru", full_name="Посторонний Член", password="correct horse battery",
@@ -357,7 +352,7 @@ def test_votes_are_cast_once_by_present_members_only(auth, client, commission, r
 def test_a_second_vote_is_refused_by_the_database_too(commission, runtime):
     from sqlalchemy.exc import IntegrityError
 
-    from reserve_flow.models import Vote
+    from reserve_flow.contest.models.commission import Vote
 
     to_voting(runtime, commission, commission.first)
     vote(runtime, commission, "member", commission.first, True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from reserve_flow.commission_rules import INCLUDE, NOT_INCLUDE, Tally
-from reserve_flow.services.commission import add_years
+from reserve_flow.contest.commission_rules import INCLUDE, NOT_INCLUDE, Tally
+from reserve_flow.contest.services.commission import add_years
 
 CHAIR = 1
 

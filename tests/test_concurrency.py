@@ -7,9 +7,11 @@ import threading
 
 from sqlalchemy import func, select
 
-from reserve_flow.models import Application, ApplicationDocument, AuditEvent
-from reserve_flow.workflow import ConcurrentChange
-from reserve_flow.workflow.audit import verify_chain
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core.audit.chain import verify_chain
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.workflow import ConcurrentChange
 from tests.conftest import load_user
 
 
@@ -63,7 +65,7 @@ def test_two_sessions_firing_on_one_subject_exactly_one_wins(runtime, district):
 
 def test_concurrent_transitions_on_different_subjects_keep_one_chain(runtime, district):
     """Appenders serialize on the chain head: no fork, no gap, no duplicate sequence number."""
-    from reserve_flow.services.users import create_user
+    from reserve_flow.people.services.users import create_user
 
     ids = []
     with runtime.transaction() as s:
@@ -83,7 +85,7 @@ def test_concurrent_transitions_on_different_subjects_keep_one_chain(runtime, di
     def job(application_id, user_id):
         def load(session):
             application = session.get(Application, application_id)
-            from reserve_flow.models import User
+            from reserve_flow.people.models import User
             actor = session.get(User, user_id)
             return lambda: runtime.engine.fire(application, "submit", actor)
         return load

@@ -11,9 +11,11 @@ from datetime import datetime, timezone
 import docx
 from sqlalchemy import select
 
-from reserve_flow.models import Application, ApplicationDocument, Contest, ReserveMembership
-from reserve_flow.scheduler import scan_once
-from reserve_flow.services.users import create_user
+from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core.deadlines.scheduler import scan_once
+from reserve_flow.people.services.users import create_user
+from reserve_flow.reserve.models.membership import ReserveMembership
 from tests.applicant_fixtures import PDF, PNG, act, apply, fill_profile, give_consent, upload
 from tests.conftest import PASSWORD, _csrf_token
 

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import AuditEvent, Contest
+from reserve_flow.contest.models.contests import Contest
+from reserve_flow.core.audit.models import AuditEvent
 from tests.conftest import _csrf_token, load_user
 
 

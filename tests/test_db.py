@@ -13,9 +13,10 @@ def test_sqlite_pragmas_or_postgres(runtime, is_postgres):
 
 
 def test_timestamps_come_back_aware_in_utc(runtime, district):
-    from reserve_flow.models import Application
-    from tests.conftest import NOW
     from datetime import timedelta
+
+    from reserve_flow.contest.models.contests import Application
+    from tests.conftest import NOW
 
     with runtime.sessions() as s:
         consent = s.get(Application, district.application_id).consent_given_at

@@ -7,26 +7,21 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import NOW
 from sqlalchemy import func, select
 
 from reserve_flow.cli import main
 from reserve_flow.config import load_settings
-from reserve_flow.db import Base
-from reserve_flow.models import (
-    ORGANIZATION_KINDS,
-    Application,
-    AuditEvent,
-    Contest,
-    Deadline,
-    Organization,
-    OutboxMessage,
-    User,
-)
+from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.core.audit.chain import verify_chain
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import Base
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.demo.district import DEMO_PASSWORD, RETURN_REASON, seed_demo
+from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS, Organization
+from reserve_flow.people.models import User
 from reserve_flow.runtime import Runtime
-from reserve_flow.services.demo import DEMO_PASSWORD, RETURN_REASON, seed_demo
-from reserve_flow.workflow.audit import verify_chain
-
-from conftest import NOW
 
 SEEDED_STATES = {"draft", "submitted", "returned", "admitted", "voting", "included"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-from reserve_flow.services.users import create_user
+from reserve_flow.people.services.users import create_user
 from tests.applicant_fixtures import PDF, PNG, act, documents_of, ready_draft, snapshot, submitted, views
 from tests.conftest import PASSWORD
 

@@ -10,7 +10,7 @@ import io
 import pytest
 
 from reserve_flow.config import load_settings
-from reserve_flow.documents import storage
+from reserve_flow.core.files import storage
 from tests.applicant_fixtures import (
     DOCX,
     HTML,
@@ -19,8 +19,8 @@ from tests.applicant_fixtures import (
     PNG,
     act,
     app_url,
-    docx_bytes,
     documents_of,
+    docx_bytes,
     new_draft,
     page_token,
     ready_draft,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from reserve_flow.documents.storage import DOCX
-from reserve_flow.web.downloads import send_stored
+from reserve_flow.core.files.storage import DOCX
+from reserve_flow.core.web.downloads import send_stored
 
 
 @pytest.mark.parametrize("mimetype, query, attachment, disposition", [

@@ -9,10 +9,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import Application, ApplicationDocument, AuditEvent, Deadline, OutboxMessage
-from reserve_flow.workflow import ConcurrentChange, TransitionDenied
-from reserve_flow.workflow.engine import Engine
-from reserve_flow.workflow.errors import GuardFailed, NotAllowedFromState, ReasonRequired, RoleDenied, UnknownTrigger
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow import ConcurrentChange, TransitionDenied
+from reserve_flow.core.workflow.engine import Engine
+from reserve_flow.core.workflow.errors import (
+    GuardFailed,
+    NotAllowedFromState,
+    ReasonRequired,
+    RoleDenied,
+    UnknownTrigger,
+)
 from tests.conftest import NOW, load_user
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
@@ -103,8 +113,8 @@ def test_a_member_cannot_admit_and_a_secretary_cannot_submit(runtime, district):
 
 
 def test_secretary_of_another_contest_cannot_act(runtime, district):
-    from reserve_flow.models import Contest
-    from reserve_flow.services.users import create_user
+    from reserve_flow.contest.models.contests import Contest
+    from reserve_flow.people.services.users import create_user
 
     fire(runtime, district, "applicant", "submit")
     with runtime.transaction() as s:

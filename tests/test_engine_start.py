@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Contest, Deadline
+from reserve_flow.contest.models.contests import Contest
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.runtime import WORKFLOWS_DIR
 from tests.conftest import NOW, load_user
 
@@ -98,7 +100,7 @@ def test_a_date_change_moves_the_workflow_deadline(term_runtime, district):
 
 
 def test_workflow_deadline_expiry_must_leave_every_open_state(tmp_path):
-    from reserve_flow.workflow.definition import load_definition
+    from reserve_flow.core.workflow.definition import load_definition
 
     text = (WORKFLOWS_DIR / "contest.toml").read_text(encoding="utf-8")
     text = text.replace('label_en = "Reserve contest"\n', 'label_en = "Reserve contest"\n' + TERM +

@@ -11,11 +11,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import AppointmentOrder, AuditEvent, MonitoringResult, MonitoringYear, Organization, User
-from reserve_flow.services import history as service
-from reserve_flow.services import organizations as organization_service
-from tests.appointment_fixtures import Appointment, appointment  # noqa: F401  (fixtures)
-from tests.appointment_fixtures import commission, reserve  # noqa: F401  (fixtures)
+from reserve_flow.appointments.models import AppointmentOrder
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.history import services as service
+from reserve_flow.organizations.models.monitoring import MonitoringResult, MonitoringYear
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.organizations.services import organizations as organization_service
+from reserve_flow.people.models import User
+from tests.appointment_fixtures import Appointment, appointment, commission, reserve  # noqa: F401  (fixtures)  # noqa: F401  (fixtures)
 from tests.history_fixtures import appoint_member, issue_on
 from tests.scheduler_fixtures import irkutsk
 

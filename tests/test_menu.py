@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from reserve_flow.services.users import create_user
-from reserve_flow.web.menu import menu_for
+from reserve_flow.core.web.menu import menu_for
+from reserve_flow.people.services.users import create_user
 from tests.conftest import PASSWORD
 
 PUBLIC = [("Конкурсы", "/public/"), ("Состав резерва", "/public/reserve"), ("Назначенные руководители", "/public/appointments")]

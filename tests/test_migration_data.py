@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from reserve_flow import migrate
-from reserve_flow.db import make_engine
+from reserve_flow.core import migrate
+from reserve_flow.core.db import make_engine
 
 
 def test_upgrade_from_the_first_schema_keeps_roles_and_seats(tmp_path):

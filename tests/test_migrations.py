@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from reserve_flow import migrate
-from reserve_flow.db import Base, make_engine
+from reserve_flow.core import migrate
+from reserve_flow.core.db import Base, make_engine
 
 
 def test_autogenerate_finds_no_difference(database_url):
@@ -22,7 +22,7 @@ def test_autogenerate_finds_no_difference(database_url):
 
 
 def test_the_chain_head_is_seeded_by_the_migration(runtime):
-    from reserve_flow.models import AuditChainHead
+    from reserve_flow.core.audit.models import AuditChainHead
 
     with runtime.sessions() as s:
         head = s.get(AuditChainHead, 1)

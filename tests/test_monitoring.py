@@ -12,9 +12,11 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, MonitoringResult, MonitoringScore, MonitoringYear, User
-from reserve_flow.services import monitoring
-from reserve_flow.services.tabular import read_table
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.files.tabular import read_table
+from reserve_flow.organizations.models.monitoring import MonitoringResult, MonitoringScore, MonitoringYear
+from reserve_flow.organizations.services import monitoring
+from reserve_flow.people.models import User
 from tests.conftest import _csrf_token
 from tests.monitoring_fixtures import (  # noqa: F401  (fixtures)
     DDT,
@@ -362,8 +364,8 @@ def test_an_unknown_year_is_404(client, admin):
 # --- the demo --------------------------------------------------------------------------------------
 
 def test_the_demo_has_two_years_of_monitoring_with_one_school_under_50_percent(runtime):
-    from reserve_flow.services.demo import seed_demo
-    from reserve_flow.workflow.audit import verify_chain
+    from reserve_flow.core.audit.chain import verify_chain
+    from reserve_flow.demo.district import seed_demo
 
     seed_demo(runtime)
     with runtime.sessions() as s:

@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from reserve_flow.services.tabular import (
+from reserve_flow.core.files.tabular import (
     Sheet,
     TabularError,
     parse_number,

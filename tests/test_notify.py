@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from reserve_flow.models import OutboxMessage
-from reserve_flow.notify import dispatch_once, retry_delay
+from reserve_flow.core.notifications.dispatch import dispatch_once, retry_delay
+from reserve_flow.core.notifications.models import OutboxMessage
 from tests.conftest import NOW
 from tests.scheduler_fixtures import fire, smtp_server  # noqa: F401  (fixture)
 

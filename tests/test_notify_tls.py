@@ -10,8 +10,8 @@ import trustme
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
-from reserve_flow.models import OutboxMessage
-from reserve_flow.notify import dispatch_once
+from reserve_flow.core.notifications.dispatch import dispatch_once
+from reserve_flow.core.notifications.models import OutboxMessage
 from tests.conftest import NOW
 from tests.scheduler_fixtures import SmtpServer, fire
 

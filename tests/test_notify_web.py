@@ -7,8 +7,9 @@ import re
 
 from sqlalchemy import func, select
 
-from reserve_flow.models import AuditEvent, OutboxMessage
-from reserve_flow.notify import dispatch_once
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.notifications.dispatch import dispatch_once
+from reserve_flow.core.notifications.models import OutboxMessage
 from tests.conftest import NOW, _csrf_token
 from tests.scheduler_fixtures import fire, smtp_server  # noqa: F401  (fixture)
 

@@ -13,19 +13,19 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from reserve_flow.models import (
+from reserve_flow.appointments.models import (
     AppointmentOrder,
-    AuditEvent,
     OrderCounter,
     OrderTemplate,
-    Organization,
-    ReserveMembership,
-    User,
     Vacancy,
     VacancyCandidate,
 )
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services import orders
+from reserve_flow.appointments.services import orders
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people.models import User
+from reserve_flow.reserve.models.membership import ReserveMembership
 from tests.appointment_fixtures import (  # noqa: F401  (fixtures)
     PLANNED_ON,
     Appointment,

@@ -13,10 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Organization, User, Vacancy
-from reserve_flow.services import appointments
-from reserve_flow.services import organizations as service
-from reserve_flow.workflow.errors import ConcurrentChange
+from reserve_flow.appointments.models import Vacancy
+from reserve_flow.appointments.services import vacancies as appointments
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.organizations.services import organizations as service
+from reserve_flow.people.models import User
 from tests.conftest import _csrf_token
 from tests.monitoring_fixtures import (  # noqa: F401  (fixtures)
     DDT,

@@ -11,10 +11,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from reserve_flow.models import AuditEvent, ProgrammeTarget, ReserveMembership, ReserveProgramme
-from reserve_flow.services import appointments as appointment_service
-from reserve_flow.services import plan as plan_service
-from reserve_flow.services import programme as service
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.models.programme import ProgrammeTarget, ReserveProgramme
+from reserve_flow.reserve.services import plan as plan_service
+from reserve_flow.reserve.services import programme as service
 from tests.appointment_fixtures import Appointment, act
 from tests.history_fixtures import JUSTIFICATION, appoint_directly, appoint_member, issue_on
 from tests.reserve_fixtures import (  # noqa: F401  (fixtures)

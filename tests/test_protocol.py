@@ -16,8 +16,9 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from reserve_flow.models import Contest, Protocol, ProtocolCounter
-from reserve_flow.services import protocols
+from reserve_flow.contest.models.contests import Contest
+from reserve_flow.contest.models.protocols import Protocol, ProtocolCounter
+from reserve_flow.contest.services import protocols
 from tests.commission_fixtures import (  # noqa: F401  (the fixture)
     add_members,
     attend,
@@ -34,7 +35,7 @@ from tests.conftest import load_user
 
 
 def close(runtime, commission, application_id):
-    from reserve_flow.services import commission as service
+    from reserve_flow.contest.services import commission as service
 
     with runtime.sessions() as s:
         service.close_vote(runtime, s, load_user(s, commission.district, "chair"), application_id,
@@ -42,7 +43,7 @@ def close(runtime, commission, application_id):
 
 
 def open_vote(runtime, commission, application_id):
-    from reserve_flow.services import commission as service
+    from reserve_flow.contest.services import commission as service
 
     with runtime.sessions() as s:
         service.open_vote(runtime, s, load_user(s, commission.district, "chair"), application_id,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from reserve_flow.services.ranking import ranking
-from reserve_flow.models import Contest
+from reserve_flow.contest.models.contests import Contest
+from reserve_flow.contest.services.ranking import ranking
 from tests.commission_fixtures import (  # noqa: F401  (the fixture)
     commission,
     recuse,

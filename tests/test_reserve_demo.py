@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, PlanItem, ReserveMembership, ReserveProgramme, Vacancy
-from reserve_flow.services.demo import seed_demo
-from reserve_flow.services.demo_reserve import RESERVE_STATES
-from reserve_flow.workflow.audit import verify_chain
+from reserve_flow.appointments.models import Vacancy
+from reserve_flow.core.audit.chain import verify_chain
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.demo.district import seed_demo
+from reserve_flow.demo.reserve import RESERVE_STATES
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.models.plan import PlanItem
+from reserve_flow.reserve.models.programme import ReserveProgramme
 
 
 def test_the_demo_shows_reserve_members_in_different_states(runtime, client):

@@ -9,9 +9,9 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from reserve_flow.models import ReserveMembership
-from reserve_flow.services import plan as plan_service
-from reserve_flow.services import reserve as reserve_service
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.services import membership as reserve_service
+from reserve_flow.reserve.services import plan as plan_service
 from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
     agreed_plan,
     as_user,

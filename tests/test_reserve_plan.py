@@ -11,19 +11,15 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from reserve_flow.models import (
-    AuditEvent,
-    ContestCriterion,
-    Deadline,
-    OutboxMessage,
-    PlanEvidence,
-    PlanItem,
-    PlanVersion,
-    ProfessionalDeficit,
-    Score,
-)
-from reserve_flow.scheduler import scan_once
-from reserve_flow.services import plan as plan_service
+from reserve_flow.contest.models.commission import Score
+from reserve_flow.contest.models.contests import ContestCriterion
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.scheduler import scan_once
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.reserve.models.membership import ProfessionalDeficit
+from reserve_flow.reserve.models.plan import PlanEvidence, PlanItem, PlanVersion
+from reserve_flow.reserve.services import plan as plan_service
 from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
     PDF,
     agreed_plan,
@@ -270,7 +266,7 @@ def test_each_item_reminds_its_member_before_its_due_date_and_hr_after(runtime, 
 
 
 def test_the_diagrams_name_the_deadlines_that_run_until_a_date(runtime, reserve, client, auth):
-    from reserve_flow.workflow.diagram import workflow_graph
+    from reserve_flow.core.workflow.diagram import workflow_graph
 
     source = workflow_graph(runtime.workflows.definitions["plan_item"]).source
     assert "⏱ до: срок выполнения пункта плана" in source

@@ -8,9 +8,9 @@ import io
 
 import pytest
 
-from reserve_flow.services import plan as plan_service
-from reserve_flow.services import reserve as reserve_service
-from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.reserve.services import membership as reserve_service
+from reserve_flow.reserve.services import plan as plan_service
 from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
     PDF,
     TODAY,

@@ -10,8 +10,13 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from reserve_flow.models import AuditEvent, Deadline, DeadlineNotice, OutboxMessage, PlanItem, ReserveMembership
-from reserve_flow.scheduler import scan_once
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.scheduler import scan_once
+from reserve_flow.core.deadlines.scheduling import DeadlineNotice
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.reserve.models.membership import ReserveMembership
+from reserve_flow.reserve.models.plan import PlanItem
 from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
     agreed_plan,
     commission,
@@ -162,7 +167,7 @@ def test_hr_excludes_for_a_listed_reason_and_the_member_is_told(runtime, reserve
         assert {(t.recipient_id, t.template) for t in told} == {
             (reserve.user("applicant"), "reserve.exclude"), (reserve.user("mentor"), "reserve.exclude")}
         assert s.get(PlanItem, course_id).state == "cancelled"
-    from reserve_flow.notify import render
+    from reserve_flow.core.notifications.dispatch import render
     with runtime.sessions() as s:
         message = s.scalars(select(OutboxMessage).where(OutboxMessage.template == "reserve.exclude",
                                                         OutboxMessage.channel == "email",

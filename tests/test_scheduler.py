@@ -9,13 +9,18 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import func, select
 
-from reserve_flow import workdays
-from reserve_flow.db import utcnow
-from reserve_flow.models import Application, ApplicationDocument, AuditEvent, Deadline, DeadlineNotice, OutboxMessage
-from reserve_flow.notify import dispatch_once
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core import workdays
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import utcnow
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.scheduler import Ticker, make_leader, scan_once
+from reserve_flow.core.deadlines.scheduling import DeadlineNotice
+from reserve_flow.core.notifications.dispatch import dispatch_once
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow import Workflows
 from reserve_flow.runtime import WORKFLOWS_DIR, Runtime
-from reserve_flow.scheduler import Ticker, make_leader, scan_once
-from reserve_flow.workflow import Workflows
 from tests.conftest import NOW
 from tests.scheduler_fixtures import fire, irkutsk, smtp_server  # noqa: F401  (fixture)
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from reserve_flow.cli import main
 from reserve_flow.config import PROJECT_ROOT, ConfigError, load_settings
-from reserve_flow.scheduler import InProcess
+from reserve_flow.core.deadlines.scheduler import InProcess
 from tests.scheduler_fixtures import fire, smtp_server  # noqa: F401  (fixture)
 
 

@@ -7,8 +7,9 @@ import re
 from datetime import date
 
 from icalendar import Calendar
-from reserve_flow.models import User
-from reserve_flow.scheduler import scan_once
+
+from reserve_flow.core.deadlines.scheduler import scan_once
+from reserve_flow.people.models import User
 from tests.conftest import _csrf_token
 from tests.scheduler_fixtures import add_application, add_contest, fire, irkutsk
 

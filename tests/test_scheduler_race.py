@@ -11,10 +11,19 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from reserve_flow.models import Application, AuditEvent, DeadlineNotice, OutboxMessage
-from reserve_flow.notify import dispatch_once
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.scheduler import (
+    AdvisoryLockLeader,
+    LeaseLeader,
+    Ticker,
+    make_leader,
+    scan_once,
+)
+from reserve_flow.core.deadlines.scheduling import DeadlineNotice
+from reserve_flow.core.notifications.dispatch import dispatch_once
+from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.runtime import Runtime
-from reserve_flow.scheduler import AdvisoryLockLeader, LeaseLeader, Ticker, make_leader, scan_once
 from tests.conftest import NOW
 from tests.scheduler_fixtures import add_application, fire, irkutsk, smtp_server  # noqa: F401  (fixture)
 

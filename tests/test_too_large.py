@@ -8,7 +8,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import MonitoringResult, Organization, PlanEvidence
+from reserve_flow.organizations.models.monitoring import MonitoringResult
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.reserve.models.plan import PlanEvidence
 from tests.conftest import _csrf_token
 from tests.monitoring_fixtures import admin, upload, year_2025  # noqa: F401  (fixtures)
 from tests.reserve_fixtures import agreed_plan, commission, reserve  # noqa: F401  (fixtures)

@@ -9,12 +9,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import Application, AuditEvent
-from reserve_flow.services.users import create_user
-from reserve_flow.services.applications import DeadlineStatus
-from reserve_flow.web.applications import deadline_text
-from tests.test_engine import fire as fire_engine
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.services.applications import DeadlineStatus
+from reserve_flow.contest.views.applications import deadline_text
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.people.services.users import create_user
 from tests.conftest import NOW, PASSWORD, _csrf_token
+from tests.test_engine import fire as fire_engine
 
 
 def _page(client, application_id):

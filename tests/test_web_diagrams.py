@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from reserve_flow.models import AuditEvent
-from reserve_flow.services.users import create_user
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.people.services.users import create_user
 from tests.conftest import PASSWORD
 from tests.test_diagrams import group, svg_texts
 from tests.test_engine import fire as fire_engine
@@ -118,8 +118,8 @@ def test_contest_diagram_for_the_commission_only(auth, client, district, runtime
 
 
 def test_without_graphviz_the_diagram_is_503_with_a_russian_message(auth, client, district, monkeypatch):
-    from reserve_flow.web import diagrams
-    from reserve_flow.workflow.diagram import DiagramUnavailable
+    from reserve_flow.core.web import diagrams
+    from reserve_flow.core.workflow.diagram import DiagramUnavailable
 
     def unavailable(*_args, **_kwargs):
         raise DiagramUnavailable()
@@ -132,7 +132,7 @@ def test_without_graphviz_the_diagram_is_503_with_a_russian_message(auth, client
 
 
 def test_case_page_says_when_graphviz_is_missing(client, auth, district, monkeypatch):
-    from reserve_flow.workflow import diagram
+    from reserve_flow.core.workflow import diagram
 
     monkeypatch.setattr(diagram, "available", lambda: False)
     auth.login("applicant@example.ru")

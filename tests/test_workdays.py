@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reserve_flow import workdays
+from reserve_flow.core import workdays
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
 

@@ -83,7 +83,7 @@ def test_unreadable_toml_is_reported(tmp_path):
 
 def test_the_service_refuses_to_start_with_a_broken_workflow(tmp_path, monkeypatch, settings):
     from reserve_flow import runtime as runtime_module
-    from reserve_flow.workflow import DefinitionError
+    from reserve_flow.core.workflow import DefinitionError
 
     monkeypatch.setattr(runtime_module, "WORKFLOWS_DIR", broken(tmp_path, 'dest = "admitted"', 'dest = "x"'))
     with pytest.raises(DefinitionError) as caught:

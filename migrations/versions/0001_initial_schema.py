@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
 
+import reserve_flow.core.db
 
 revision = '0001'
 down_revision = None
@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('last_failure_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_failure_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_throttles')),
     sa.UniqueConstraint('email', name=op.f('uq_login_throttles_email'))
     )
@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.String(length=200), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_users_organization_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -60,7 +60,7 @@ def upgrade() -> None:
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=200), nullable=False),
@@ -96,7 +96,7 @@ def upgrade() -> None:
     sa.Column('reserve_term_years', sa.Integer(), nullable=False),
     sa.Column('chair_id', sa.Integer(), nullable=True),
     sa.Column('secretary_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['chair_id'], ['users.id'], name=op.f('fk_contests_chair_id_users')),
     sa.ForeignKeyConstraint(['secretary_id'], ['users.id'], name=op.f('fk_contests_secretary_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contests'))
@@ -113,9 +113,9 @@ def upgrade() -> None:
     sa.Column('applicant_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('consent_given_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('consent_given_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('consent_text_version', sa.String(length=40), nullable=True),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['applicant_id'], ['users.id'], name=op.f('fk_applications_applicant_id_users')),
     sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_applications_contest_id_contests')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_applications')),
@@ -145,8 +145,8 @@ def upgrade() -> None:
     sa.Column('subject_type', sa.String(length=40), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=40), nullable=False),
-    sa.Column('opened_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('days', sa.Integer(), nullable=False),
     sa.Column('calendar', sa.String(length=10), nullable=False),
     sa.Column('actor_role', sa.String(length=20), nullable=False),
@@ -154,7 +154,7 @@ def upgrade() -> None:
     sa.Column('on_expiry', sa.String(length=60), nullable=True),
     sa.Column('remind_before', sa.String(length=60), nullable=False),
     sa.Column('opened_by_event_id', sa.Integer(), nullable=False),
-    sa.Column('closed_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_by_event_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['closed_by_event_id'], ['audit_events.id'], name=op.f('fk_deadlines_closed_by_event_id_audit_events')),
     sa.ForeignKeyConstraint(['opened_by_event_id'], ['audit_events.id'], name=op.f('fk_deadlines_opened_by_event_id_audit_events')),
@@ -174,10 +174,10 @@ def upgrade() -> None:
     sa.Column('audit_event_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_attempt_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('read_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('read_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['audit_event_id'], ['audit_events.id'], name=op.f('fk_outbox_audit_event_id_audit_events')),
     sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_outbox_recipient_id_users')),
@@ -195,7 +195,7 @@ def upgrade() -> None:
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('uploaded_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_documents_application_id_applications'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application_documents'))
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
 
+import reserve_flow.core.db
 
 revision = '0003a'
 down_revision = '0002'
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('employer_name', sa.String(length=400), nullable=False),
     sa.Column('teaching_years', sa.Integer(), nullable=True),
     sa.Column('management_years', sa.Integer(), nullable=True),
-    sa.Column('updated_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_applicant_profiles_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_applicant_profiles'))
     )
@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=True),
     sa.Column('text_version', sa.String(length=40), nullable=False),
-    sa.Column('given_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('given_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_consent_records_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_consent_records_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_records'))
@@ -50,7 +50,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('storage_key', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('review_status', sa.String(length=20), nullable=False, server_default='pending'))
         batch_op.add_column(sa.Column('review_reason', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('reviewed_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reviewed_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('reviewed_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_application_documents_reviewed_by_id_users'), 'users', ['reviewed_by_id'], ['id'])
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
 
+import reserve_flow.core.db
 
 revision = '0003b'
 down_revision = '0002'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('contest_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('present', sa.Boolean(), nullable=False),
-    sa.Column('marked_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('marked_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('marked_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_meeting_attendance_contest_id_contests'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['marked_by_id'], ['users.id'], name=op.f('fk_meeting_attendance_marked_by_id_users')),
@@ -47,7 +47,7 @@ def upgrade() -> None:
     sa.Column('docx_sha256', sa.String(length=64), nullable=False),
     sa.Column('pdf_path', sa.String(length=500), nullable=False),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_protocols_contest_id_contests')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_protocols_created_by_id_users')),
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
-    sa.Column('declared_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('declared_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_recusals_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['users.id'], name=op.f('fk_recusals_member_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recusals')),
@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.Column('position_kind', sa.String(length=100), nullable=False),
     sa.Column('state', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_reserve_memberships_application_id_applications')),
     sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_reserve_memberships_contest_id_contests')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reserve_memberships_user_id_users')),
@@ -89,7 +89,7 @@ def upgrade() -> None:
     sa.Column('criterion_id', sa.Integer(), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
-    sa.Column('scored_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('scored_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('value >= 0', name=op.f('ck_scores_value_not_negative')),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_scores_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['criterion_id'], ['contest_criteria.id'], name=op.f('fk_scores_criterion_id_contest_criteria'), ondelete='CASCADE'),
@@ -105,7 +105,7 @@ def upgrade() -> None:
     sa.Column('votes_against', sa.Integer(), nullable=False),
     sa.Column('casting_vote', sa.Boolean(), nullable=True),
     sa.Column('decision', sa.String(length=20), nullable=False),
-    sa.Column('closed_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_vote_results_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_vote_results_closed_by_id_users')),
@@ -116,7 +116,7 @@ def upgrade() -> None:
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('include', sa.Boolean(), nullable=False),
-    sa.Column('cast_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cast_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_votes_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['users.id'], name=op.f('fk_votes_member_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_votes')),

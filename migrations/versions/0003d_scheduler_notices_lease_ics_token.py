@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
 
+import reserve_flow.core.db
 
 revision = '0003d'
 down_revision = '0002'
@@ -23,8 +23,8 @@ def upgrade() -> None:
     op.create_table('scheduler_leases',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('holder', sa.String(length=200), nullable=False),
-    sa.Column('acquired_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acquired_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduler_leases'))
     )
     op.create_table('deadline_notices',
@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.Column('recipients', sa.Integer(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),
     sa.Column('audit_event_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['audit_event_id'], ['audit_events.id'], name=op.f('fk_deadline_notices_audit_event_id_audit_events')),
     sa.ForeignKeyConstraint(['deadline_id'], ['deadlines.id'], name=op.f('fk_deadline_notices_deadline_id_deadlines')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_notices')),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
 
+import reserve_flow.core.db
 
 revision = '0003m'
 down_revision = '0002'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('source_name', sa.String(length=255), nullable=False),
     sa.Column('source_sha256', sa.String(length=64), nullable=False),
-    sa.Column('imported_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('imported_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['imported_by_id'], ['users.id'], name=op.f('fk_monitoring_years_imported_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_monitoring_years')),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
+
+import reserve_flow.core.db
 
 revision = "0005r"
 # A merge of the branches that were heads when it was written.
@@ -26,7 +27,7 @@ def upgrade() -> None:
     sa.Column('first_year', sa.Integer(), nullable=False),
     sa.Column('last_year', sa.Integer(), nullable=False),
     sa.Column('approved_by', sa.String(length=400), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reserve_programmes'))
     )
     op.create_table('programme_events',
@@ -55,13 +56,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('membership_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('snapshot', sa.Text(), nullable=False),
-    sa.Column('hr_agreed_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hr_agreed_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('hr_agreed_by_id', sa.Integer(), nullable=True),
-    sa.Column('member_agreed_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('member_agreed_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_plan_versions_created_by_id_users')),
     sa.ForeignKeyConstraint(['hr_agreed_by_id'], ['users.id'], name=op.f('fk_plan_versions_hr_agreed_by_id_users')),
     sa.ForeignKeyConstraint(['membership_id'], ['reserve_memberships.id'], name=op.f('fk_plan_versions_membership_id_reserve_memberships'), ondelete='CASCADE'),
@@ -74,7 +75,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('criterion_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_professional_deficits_created_by_id_users')),
     sa.ForeignKeyConstraint(['criterion_id'], ['contest_criteria.id'], name=op.f('fk_professional_deficits_criterion_id_contest_criteria')),
@@ -88,7 +89,7 @@ def upgrade() -> None:
     sa.Column('order_date', sa.Date(), nullable=False),
     sa.Column('previous_term_end', sa.Date(), nullable=False),
     sa.Column('new_term_end', sa.Date(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_reserve_term_extensions_created_by_id_users')),
     sa.ForeignKeyConstraint(['membership_id'], ['reserve_memberships.id'], name=op.f('fk_reserve_term_extensions_membership_id_reserve_memberships'), ondelete='CASCADE'),
@@ -112,10 +113,10 @@ def upgrade() -> None:
     sa.Column('mentor_id', sa.Integer(), nullable=True),
     sa.Column('deficit_id', sa.Integer(), nullable=True),
     sa.Column('mentor_review', sa.Text(), nullable=True),
-    sa.Column('mentor_reviewed_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('mentor_reviewed_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('added_in_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['deficit_id'], ['professional_deficits.id'], name=op.f('fk_plan_items_deficit_id_professional_deficits'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['host_organization_id'], ['organizations.id'], name=op.f('fk_plan_items_host_organization_id_organizations')),
     sa.ForeignKeyConstraint(['membership_id'], ['reserve_memberships.id'], name=op.f('fk_plan_items_membership_id_reserve_memberships'), ondelete='CASCADE'),
@@ -131,7 +132,7 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('storage_key', sa.String(length=200), nullable=False),
-    sa.Column('uploaded_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['plan_items.id'], name=op.f('fk_plan_evidence_item_id_plan_items'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_plan_evidence_uploaded_by_id_users')),

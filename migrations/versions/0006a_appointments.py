@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-import reserve_flow.db
 
+import reserve_flow.core.db
 
 revision = '0006a'
 down_revision = '0005r'
@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('storage_key', sa.String(length=500), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('original_name', sa.String(length=255), nullable=False),
-    sa.Column('uploaded_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_order_templates_uploaded_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_templates'))
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('planned_on', sa.Date(), nullable=False),
     sa.Column('state', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_vacancies_created_by_id_users')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_vacancies_organization_id_organizations')),
@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('justification', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_note', sa.Text(), nullable=False),
-    sa.Column('added_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('added_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('added_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_vacancy_candidates_added_by_id_users')),
     sa.ForeignKeyConstraint(['membership_id'], ['reserve_memberships.id'], name=op.f('fk_vacancy_candidates_membership_id_reserve_memberships')),
@@ -90,9 +90,9 @@ def upgrade() -> None:
     sa.Column('pdf_path', sa.String(length=500), nullable=False),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
     sa.Column('template_id', sa.Integer(), nullable=True),
-    sa.Column('drafted_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('drafted_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('drafted_by_id', sa.Integer(), nullable=False),
-    sa.Column('issued_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['candidate_id'], ['vacancy_candidates.id'], name=op.f('fk_appointment_orders_candidate_id_vacancy_candidates')),
     sa.ForeignKeyConstraint(['drafted_by_id'], ['users.id'], name=op.f('fk_appointment_orders_drafted_by_id_users')),
@@ -116,7 +116,7 @@ def upgrade() -> None:
     sa.Column('document_name', sa.String(length=255), nullable=False),
     sa.Column('document_content_type', sa.String(length=100), nullable=False),
     sa.Column('document_size', sa.Integer(), nullable=False),
-    sa.Column('created_at', reserve_flow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['candidate_id'], ['vacancy_candidates.id'], name=op.f('fk_attestation_sessions_candidate_id_vacancy_candidates'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_attestation_sessions_created_by_id_users')),

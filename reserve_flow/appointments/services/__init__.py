@@ -1,0 +1,1 @@
+"""Operations of appointments: vacancies and shortlists, the candidates' facts, orders."""

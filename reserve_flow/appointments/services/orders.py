@@ -1,0 +1,325 @@
+"""The appointment order (issue 6, item 6): its number, its files, issuing it with all
+its consequences, its template, and who may download it.
+
+Issuing runs in one transaction: the year's next number of the personnel register is
+taken from the counter row, the DOCX (from the template in use) and its PDF are written
+under the uploads folder with their SHA-256, the vacancy moves to order_issued, the
+candidate is appointed (and their reserve membership with them), the organization gets
+its new head, and the vacancy closes. On any error everything is rolled back, the files
+written are removed and the number is not taken, so numbers are never reused nor skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from reserve_flow.appointments import order_document as document
+from reserve_flow.appointments.models import AppointmentOrder, OrderCounter, OrderTemplate, Vacancy
+from reserve_flow.appointments.services.vacancies import (
+    SUBJECT_TYPE,
+    AppointmentRefused,
+    get_vacancy,
+    may_manage,
+    may_view,
+)
+from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.counters import take_next
+from reserve_flow.core.errors import NotFound
+from reserve_flow.core.files import generated, storage
+from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.people.models import User
+from reserve_flow.reserve.services.membership import committing
+
+if TYPE_CHECKING:
+    from reserve_flow.runtime import Runtime
+
+FOLDER = "orders"  # under the uploads folder
+TEMPLATE_SUBJECT = "order_template"
+
+
+class OrderNotFound(NotFound):
+    """No such order or file, or the user may not have it (the two are not told apart)."""
+
+
+# --- the number ---
+
+# --- the template ---
+
+def current_template(session: Session) -> OrderTemplate | None:
+    """The template row in use (the newest); None or a row without a file: the built-in one."""
+    return session.scalar(select(OrderTemplate).order_by(OrderTemplate.id.desc()).limit(1))
+
+
+def template_history(session: Session) -> list[OrderTemplate]:
+    return list(session.scalars(select(OrderTemplate).order_by(OrderTemplate.id.desc())))
+
+
+def template_bytes(runtime: Runtime, template: OrderTemplate | None) -> bytes:
+    """The template's DOCX: the built-in one, or the uploaded file after checking its hash."""
+    if template is None or template.built_in:
+        return document.default_template()
+    path = storage.path_of(runtime.settings.uploads_folder, template.storage_key)
+    content = path.read_bytes() if path.is_file() else b""
+    if hashlib.sha256(content).hexdigest() != template.sha256:
+        raise AppointmentRefused("Файл шаблона приказа повреждён или изменён: загрузите шаблон заново "
+                                 "или вернитесь к встроенному.")
+    return content
+
+
+def _require_admin(user: User) -> None:
+    if not user.has_role("admin"):
+        raise OrderNotFound("template")
+
+
+def upload_template(runtime: Runtime, session: Session, user: User, stream: BinaryIO,
+                    filename: str) -> OrderTemplate:
+    """The administrator replaces the template: a DOCX within the upload size limit that
+    uses only the known placeholders and renders a sample order. Audited; a refused file
+    leaves nothing behind."""
+    _require_admin(user)
+    try:
+        if storage.check_name(filename) != storage.DOCX:
+            raise AppointmentRefused(f"Шаблон приказа — документ Word: загрузите файл DOCX, а не «{filename}».")
+        max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+        stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
+    except storage.UploadRejected as exc:
+        raise AppointmentRefused(str(exc)) from None
+    try:
+        document.check_template(storage.path_of(runtime.settings.uploads_folder, stored.storage_key).read_bytes())
+        with committing(session):
+            now = runtime.now()
+            row = OrderTemplate(storage_key=stored.storage_key, sha256=stored.sha256,
+                                original_name=Path(filename).name[:255], uploaded_at=now, uploaded_by_id=user.id)
+            session.add(row)
+            session.flush()
+            append_event(session, kind="order_template_uploaded", actor=user, subject_type=TEMPLATE_SUBJECT,
+                         subject_id=row.id, now=now,
+                         data={"file": row.original_name, "sha256": stored.sha256})
+            return row
+    except document.TemplateInvalid as exc:
+        if stored.created:
+            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+        raise AppointmentRefused(f"Шаблон «{Path(filename).name}» не принят. {exc}") from None
+    except BaseException:
+        if stored.created:
+            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+        raise
+
+
+def revert_template(runtime: Runtime, session: Session, user: User) -> OrderTemplate:
+    """Back to the built-in template (a new row without a file: the history stays). Audited."""
+    _require_admin(user)
+    with committing(session):
+        current = current_template(session)
+        if current is None or current.built_in:
+            raise AppointmentRefused("Уже используется встроенный шаблон приказа.")
+        now = runtime.now()
+        row = OrderTemplate(uploaded_at=now, uploaded_by_id=user.id)
+        session.add(row)
+        session.flush()
+        append_event(session, kind="order_template_reverted", actor=user, subject_type=TEMPLATE_SUBJECT,
+                     subject_id=row.id, now=now, data={"replaced": current.original_name})
+        return row
+
+
+def template_download(runtime: Runtime, session: Session, user: User) -> tuple[bytes, str]:
+    """The template in use and its file name, for the administrator to edit in Word."""
+    _require_admin(user)
+    template = current_template(session)
+    name = "Шаблон приказа о назначении (встроенный).docx" if template is None or template.built_in \
+        else template.original_name
+    return template_bytes(runtime, template), name
+
+
+# --- rendering ---
+
+def _fmt(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _contract_end(start: date, years: int) -> date:
+    try:
+        end = start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + years, day=28) + timedelta(days=1)
+    return end - timedelta(days=1)
+
+
+def context(runtime: Runtime, order: AppointmentOrder) -> dict[str, object]:
+    """Every placeholder's value for this order; a draft has blanks for number and date."""
+    settings = runtime.settings["orders"]
+    vacancy = order.vacancy
+    return {
+        "issuer": settings["issuer"],
+        "place": settings["place"],
+        "number": order.number_label if order.issued else "___",
+        "date": _fmt(order.issued_on) if order.issued_on else "«___» __________ 20___ г.",
+        "full_name": order.candidate.user.full_name,
+        "organization": vacancy.organization.full_name,
+        "organization_short": vacancy.organization.short_name,
+        "position": vacancy.position,
+        "start_date": _fmt(order.start_on),
+        "contract": f"срочный трудовой договор на {document.years_phrase(order.contract_years)}",
+        "contract_years": order.contract_years,
+        "contract_end": _fmt(_contract_end(order.start_on, order.contract_years)),
+        "grounds": document.join_grounds([line.strip() for line in order.grounds.splitlines()]),
+        "signatory_position": settings["signatory_position"],
+        "signatory_name": settings["signatory_name"],
+    }
+
+
+def _render_docx(runtime: Runtime, source: bytes, order: AppointmentOrder) -> bytes:
+    try:
+        return document.render_docx(source, context(runtime, order))
+    except document.TemplateInvalid as exc:
+        raise AppointmentRefused(f"Шаблон приказа не подходит: {exc} Замените шаблон или вернитесь "
+                                 "к встроенному.") from None
+
+
+def preview(runtime: Runtime, session: Session, user: User, vacancy_id: int) -> tuple[bytes, str]:
+    """The draft as DOCX with «№ ___», for the HR officer to read before issuing."""
+    vacancy = get_vacancy(session, user, vacancy_id)
+    order = vacancy.order
+    if not may_manage(user) or order is None or order.issued:
+        raise OrderNotFound(vacancy_id)
+    content = _render_docx(runtime, template_bytes(runtime, current_template(session)), order)
+    return content, f"Проект приказа — {order.candidate.user.full_name}.docx"
+
+
+# --- issuing ---
+
+def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int) -> AppointmentOrder:
+    """The HR officer issues the drafted order, and with it appoints the head: see the
+    module's docstring. Raises VacancyNotFound, ConcurrentChange (a stale version),
+    AppointmentRefused or TransitionDenied; nothing is left written after a failure."""
+    uploads = runtime.settings.uploads_folder
+    written: list[Path] = []
+    try:
+        vacancy = get_vacancy(session, user, vacancy_id, expected_version)
+        if not may_manage(user):
+            raise AppointmentRefused("Приказ о назначении издаёт специалист по кадрам.")
+        order = vacancy.order
+        if vacancy.state != "order_drafted" or order is None:
+            raise AppointmentRefused("Издать приказ можно только по подготовленному проекту приказа.")
+        if not vacancy.organization.active:
+            raise AppointmentRefused(f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
+                                     "реестра): назначить в неё руководителя нельзя. Отмените вакансию.")
+        now = runtime.now()
+        today = now.astimezone(runtime.tz).date()
+        if order.start_on < today:
+            raise AppointmentRefused(f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
+                                     "приказ с прошедшей датой назначения не издаётся.")
+        candidate = order.candidate
+        person = candidate.user
+        template = current_template(session)
+        source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
+        number = take_next(session, OrderCounter, year=today.year, register=order.register)
+        order.year, order.number, order.issued_on = today.year, number, today
+        docx = _render_docx(runtime, source, order)
+        pdf = document.render_pdf(docx, order.title)
+        stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
+        order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)
+        written.append(uploads / f"{stem}.docx")
+        order.pdf_sha256 = generated.write(uploads, f"{stem}.pdf", pdf)
+        written.append(uploads / f"{stem}.pdf")
+        order.docx_path, order.pdf_path = f"{stem}.docx", f"{stem}.pdf"
+        order.template_id = template.id if template is not None else None
+        order.issued_at, order.issued_by_id = now, user.id
+        session.flush()
+        runtime.engine.fire(vacancy, "issue_order", user,
+                            data={"order_id": order.id, "number": order.number_label, "year": today.year})
+        append_event(session, kind="order_issued", actor=user, subject_type=SUBJECT_TYPE, subject_id=vacancy.id,
+                     now=now, data={"order_id": order.id, "year": today.year, "register": order.register,
+                                    "number": number, "title": order.title, "user_id": person.id,
+                                    "docx_sha256": order.docx_sha256, "pdf_sha256": order.pdf_sha256,
+                                    "template_id": order.template_id})
+
+        candidate.status, candidate.status_note = "appointed", order.title
+        if candidate.membership is not None:
+            session.flush()  # the reserve's guard looks for the numbered order in the database
+            runtime.engine.fire(candidate.membership, "appoint", user,
+                                data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title})
+        organization = vacancy.organization
+        old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}
+        organization.head_name, organization.head_user_id = person.full_name, person.id
+        person.organization_id, person.position = organization.id, vacancy.position
+        try:
+            session.flush()
+        except StaleDataError:  # the administrator saved the organization's card meanwhile
+            raise ConcurrentChange(subject_id=vacancy_id) from None
+        append_event(session, kind="organization_head_changed", actor=user, subject_type="organization",
+                     subject_id=organization.id, now=now,
+                     data={"old": old, "new": {"head_name": person.full_name, "head_user_id": person.id},
+                           "order_id": order.id, "order": order.title, "vacancy_id": vacancy.id})
+        runtime.engine.fire(vacancy, "close", user, data={"order_id": order.id})
+        session.commit()
+        return order
+    except BaseException:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+# --- reading ---
+
+def may_download(user: User, order: AppointmentOrder) -> bool:
+    """HR officers and administrators; the appointee their own order."""
+    return may_view(user) or order.candidate.user_id == user.id
+
+
+def open_file(runtime: Runtime, session: Session, user: User, order_id: int, kind: str) -> generated.GeneratedFile:
+    """An issued order's file after checking its SHA-256. OrderNotFound for an unknown
+    order or kind, a draft, or a user who may not have it; AppointmentRefused when the
+    file on disk is missing or altered."""
+    order = session.get(AppointmentOrder, order_id)
+    if order is None or kind not in generated.KINDS or not order.issued or not may_download(user, order):
+        raise OrderNotFound(order_id)
+    relative, expected = (order.docx_path, order.docx_sha256) if kind == "docx" else (order.pdf_path, order.pdf_sha256)
+    path = generated.intact(runtime.settings.uploads_folder, relative, expected)
+    if path is None:
+        raise AppointmentRefused("Файл приказа повреждён или изменён: его контрольная сумма не совпадает "
+                                 "с сохранённой.")
+    return generated.GeneratedFile(path=path, download_name=f"{order.title}.{kind}", mimetype=generated.KINDS[kind])
+
+
+def issued_years(session: Session) -> list[int]:
+    return list(session.scalars(select(AppointmentOrder.year).where(AppointmentOrder.number.is_not(None))
+                                .distinct().order_by(AppointmentOrder.year.desc())))
+
+
+def order_register(session: Session, user: User, year: int) -> list[AppointmentOrder]:
+    """The year's issued orders by number, for HR officers and administrators."""
+    if not may_view(user):
+        raise OrderNotFound(year)
+    return list(session.scalars(select(AppointmentOrder).where(AppointmentOrder.year == year,
+                                                               AppointmentOrder.number.is_not(None))
+                                .order_by(AppointmentOrder.register, AppointmentOrder.number)))
+
+
+@dataclass(frozen=True)
+class PublicAppointment:
+    """What the public page shows of an appointment: nothing else personal."""
+    full_name: str
+    organization: str
+    position: str
+    order: str
+    start_on: date
+
+
+def public_appointments(session: Session) -> list[PublicAppointment]:
+    """Issued orders, newest first."""
+    orders = session.scalars(select(AppointmentOrder).join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
+                             .where(AppointmentOrder.number.is_not(None))
+                             .order_by(AppointmentOrder.issued_on.desc(), AppointmentOrder.year.desc(),
+                                       AppointmentOrder.number.desc()))
+    return [PublicAppointment(full_name=o.candidate.user.full_name, organization=o.vacancy.organization.full_name,
+                              position=o.vacancy.position, order=o.title, start_on=o.start_on) for o in orders]

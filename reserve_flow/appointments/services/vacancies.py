@@ -1,0 +1,524 @@
+"""Vacancies and how a head is chosen for one (roadmap item 10): opening a vacancy,
+its shortlist (reserve members, or someone outside the reserve with a written
+justification), selecting one candidate, the attestation session, the order's draft,
+withdrawing the selected candidate, redoing the draft, returning to the shortlist and
+cancelling. The order's number, files and issuing are services/orders.py.
+
+Only HR officers act; HR officers and administrators read. Anyone else is told the
+vacancy does not exist. Each action commits, or rolls back whole and raises
+AppointmentRefused (a rule of this module, Russian message), TransitionDenied or
+ConcurrentChange (from the engine), VacancyNotFound.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from reserve_flow.appointments.models import (
+    CONTRACT_YEARS,
+    OPEN_STATES,
+    VACANCY_REASONS,
+    AppointmentOrder,
+    AttestationSession,
+    Vacancy,
+    VacancyCandidate,
+)
+from reserve_flow.contest.models.protocols import Protocol
+from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.errors import NotFound, Refused
+from reserve_flow.core.files import storage
+from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
+from reserve_flow.people.models import User
+from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
+from reserve_flow.reserve.services.membership import committing
+
+if TYPE_CHECKING:
+    from reserve_flow.runtime import Runtime
+
+SUBJECT_TYPE = "appointment"
+# Justifications shorter than this are not a written justification (item 10's "and/or").
+MIN_JUSTIFICATION = 30
+POSITION_LENGTH = Vacancy.__table__.c.position.type.length
+
+
+class AppointmentRefused(Refused):
+    """A rule of appointments refused the action; str() is the Russian reason. Nothing was changed."""
+
+
+class VacancyNotFound(NotFound):
+    """No such vacancy, or the user may not see it (the two are not told apart)."""
+
+
+# --- who sees what ---
+
+def may_view(user: User) -> bool:
+    return user.has_role("hr") or user.has_role("admin")
+
+
+def may_manage(user: User) -> bool:
+    return user.has_role("hr")
+
+
+def get_vacancy(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is None or not may_view(user):
+        raise VacancyNotFound(vacancy_id)
+    if expected_version is not None and vacancy.version != expected_version:
+        raise ConcurrentChange(subject_id=vacancy.id)
+    return vacancy
+
+
+def _managed(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:
+    vacancy = get_vacancy(session, user, vacancy_id, expected_version)
+    if not may_manage(user):
+        raise AppointmentRefused("Вакансиями и назначениями занимается специалист по кадрам.")
+    return vacancy
+
+
+def vacancies(session: Session, user: User, *, open_only: bool = False) -> list[Vacancy]:
+    if not may_view(user):
+        return []
+    query = select(Vacancy).order_by(Vacancy.planned_on, Vacancy.id)
+    if open_only:
+        query = query.where(Vacancy.state.in_(OPEN_STATES))
+    return list(session.scalars(query))
+
+
+def _today(runtime: Runtime) -> date:
+    return runtime.now().astimezone(runtime.tz).date()
+
+
+def _fmt(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _candidate(vacancy: Vacancy, candidate_id: int) -> VacancyCandidate:
+    candidate = next((c for c in vacancy.candidates if c.id == candidate_id), None)
+    if candidate is None:
+        raise VacancyNotFound(candidate_id)
+    return candidate
+
+
+def _require_state(runtime: Runtime, vacancy: Vacancy, states: tuple[str, ...], what: str) -> None:
+    if vacancy.state not in states:
+        label = runtime.workflows.definitions[SUBJECT_TYPE].states[vacancy.state].label_ru
+        raise AppointmentRefused(f"{what} нельзя: вакансия в состоянии «{label}».")
+
+
+# --- opening ---
+
+def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization_id: int, reason: str,
+                 planned_on: date, reason_note: str = "", position: str = "") -> Vacancy:
+    """The HR officer opens a vacancy: an active organization without another open
+    vacancy, a listed reason, a planned date not in the past."""
+    with committing(session):
+        if not may_manage(user):
+            raise AppointmentRefused("Открыть вакансию может только специалист по кадрам.")
+        organization = session.get(Organization, organization_id)
+        if organization is None or not organization.active:
+            raise AppointmentRefused("Выберите действующую образовательную организацию из реестра.")
+        if reason not in VACANCY_REASONS:
+            raise AppointmentRefused("Укажите причину вакансии: " + ", ".join(VACANCY_REASONS.values()) + ".")
+        if planned_on < _today(runtime):
+            raise AppointmentRefused(f"Планируемая дата назначения {_fmt(planned_on)} уже прошла: "
+                                     "укажите сегодняшнюю или более позднюю дату.")
+        if len(position.strip()) > POSITION_LENGTH:
+            raise AppointmentRefused(f"Наименование должности — не длиннее {POSITION_LENGTH} символов.")
+        existing = session.scalar(select(Vacancy).where(Vacancy.organization_id == organization.id,
+                                                        Vacancy.state.in_(OPEN_STATES)))
+        if existing is not None:
+            raise AppointmentRefused(f"В организации «{organization.short_name}» уже открыта вакансия "
+                                     f"№ {existing.id}: завершите или отмените её.")
+        vacancy = Vacancy(organization_id=organization.id, reason=reason, reason_note=reason_note.strip(),
+                          position=position.strip() or HEAD_POSITIONS.get(organization.kind, "руководитель"),
+                          planned_on=planned_on, created_at=runtime.now(), created_by_id=user.id)
+        try:
+            with session.begin_nested():  # added inside: begin_nested() flushes what is pending
+                session.add(vacancy)
+                session.flush()
+        except IntegrityError:
+            # Another vacancy for it was opened between the check above and this insert.
+            raise AppointmentRefused(f"В организации «{organization.short_name}» только что открыта другая "
+                                     "вакансия: обновите список вакансий.") from None
+        runtime.engine.start(vacancy, user, data={"organization_id": organization.id, "reason": reason,
+                                                  "planned_on": planned_on.isoformat()})
+        return vacancy
+
+
+# --- the shortlist ---
+
+def eligible_members(runtime: Runtime, session: Session, vacancy: Vacancy) -> list[ReserveMembership]:
+    """Active reserve members whose term has not ended (those add_member accepts), not yet
+    on this vacancy's list: those reserved for this kind of organization first, ready
+    members first within each, then by inclusion."""
+    listed = {c.user_id for c in vacancy.candidates}
+    members = [m for m in session.scalars(select(ReserveMembership)
+                                          .where(ReserveMembership.state.in_(ACTIVE_STATES),
+                                                 ReserveMembership.term_end >= _today(runtime))
+                                          .order_by(ReserveMembership.included_on, ReserveMembership.id))
+               if m.user_id not in listed]
+    kind = vacancy.organization.kind
+    return sorted(members, key=lambda m: (m.position_kind != kind, m.state != "ready"))
+
+
+def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, person_id: int,
+         membership: ReserveMembership | None, justification: str) -> VacancyCandidate:
+    _require_state(runtime, vacancy, ("open", "shortlisted"), "Изменять список кандидатов")
+    if any(c.user_id == person_id for c in vacancy.candidates):
+        raise AppointmentRefused("Этот кандидат уже в списке по вакансии.")
+    candidate = VacancyCandidate(user_id=person_id, membership_id=membership.id if membership else None,
+                                 justification=justification, added_at=runtime.now(), added_by_id=user.id)
+    vacancy.candidates.append(candidate)
+    _bump_version(session, vacancy)
+    data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
+    if membership is not None:
+        data["membership_id"] = membership.id
+    else:
+        data["justification"] = justification
+    append_event(session, kind="candidate_added" if membership else "direct_candidate_added", actor=user,
+                 subject_type=SUBJECT_TYPE, subject_id=vacancy.id, now=runtime.now(), data=data)
+    return candidate
+
+
+def _bump_version(session: Session, vacancy: Vacancy) -> None:
+    """A change of the case without a transition (the shortlist edited, an attestation
+    recorded, a draft written) still moves the vacancy's version, so an action read
+    before it and a second request doing the same at the same moment (a double submit,
+    the same person added twice) fail with ConcurrentChange instead of acting on a case
+    they never saw or hitting a unique constraint."""
+    vacancy_id = vacancy.id
+    flag_modified(vacancy, "planned_on")
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConcurrentChange(subject_id=vacancy_id) from None
+
+
+def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int,
+               membership_id: int) -> VacancyCandidate:
+    """Put a reserve member on the shortlist: an active membership whose term has not ended."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id)
+        membership = session.get(ReserveMembership, membership_id)
+        if membership is None or membership.state not in ACTIVE_STATES:
+            raise AppointmentRefused("Выберите действующего члена кадрового резерва.")
+        if membership.term_end < _today(runtime):
+            raise AppointmentRefused(f"Срок пребывания {membership.user.full_name} в резерве истёк "
+                                     f"{_fmt(membership.term_end)}.")
+        return _add(runtime, session, vacancy, user, membership.user_id, membership, "")
+
+
+def add_direct(runtime: Runtime, session: Session, user: User, vacancy_id: int, person_id: int,
+               justification: str) -> VacancyCandidate:
+    """Put someone outside the reserve on the shortlist (item 10's "and/or"): only with
+    a written justification, which the audit keeps and the reports count."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id)
+        person = session.get(User, person_id)
+        if person is None or not person.active:
+            raise AppointmentRefused("Выберите кандидата из числа пользователей системы.")
+        member = session.scalar(select(ReserveMembership).where(ReserveMembership.user_id == person.id,
+                                                                ReserveMembership.state.in_(ACTIVE_STATES)))
+        if member is not None:
+            raise AppointmentRefused(f"{person.full_name} состоит в кадровом резерве: добавьте его из резерва.")
+        text = " ".join(justification.split())
+        if len(text) < MIN_JUSTIFICATION:
+            raise AppointmentRefused("Назначение вне кадрового резерва допускается только с письменным обоснованием: "
+                                     f"опишите его (не менее {MIN_JUSTIFICATION} символов).")
+        return _add(runtime, session, vacancy, user, person.id, None, justification.strip())
+
+
+def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_id: int, candidate_id: int,
+                       reason: str) -> None:
+    """Take a shortlisted candidate off the list, with a reason (they declined, say)."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id)
+        candidate = _candidate(vacancy, candidate_id)
+        _require_state(runtime, vacancy, ("open", "shortlisted"), "Изменять список кандидатов")
+        if candidate.status != "shortlisted":
+            raise AppointmentRefused(f"Кандидат {candidate.user.full_name} уже {candidate.status_label}.")
+        if not reason.strip():
+            raise AppointmentRefused("Укажите, почему кандидат исключается из списка.")
+        candidate.status, candidate.status_note = "withdrawn", reason.strip()
+        _bump_version(session, vacancy)
+        append_event(session, kind="candidate_withdrawn", actor=user, subject_type=SUBJECT_TYPE,
+                     subject_id=vacancy.id, now=runtime.now(),
+                     data={"candidate_id": candidate.id, "reason": reason.strip()})
+
+
+def confirm_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int,
+                      expected_version: int) -> None:
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        runtime.engine.fire(vacancy, "shortlist", user,
+                            data={"candidates": [c.id for c in vacancy.candidates if c.status == "shortlisted"]})
+
+
+def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                     candidate_id: int) -> None:
+    """Choose one shortlisted candidate and send them to attestation."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        candidate = _candidate(vacancy, candidate_id)
+        if candidate.status != "shortlisted":
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: "
+                                     f"{candidate.status_label}.")
+        if candidate.left_reserve:
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
+                                     f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
+                                     "Исключите его (её) из списка.")
+        # Two vacancies selecting the same person at once queue up and the second sees the
+        # first: the person's row is locked on PostgreSQL; on SQLite the version bump
+        # takes the database's write lock before the check reads.
+        _bump_version(session, vacancy)
+        session.execute(select(User.id).where(User.id == candidate.user_id).with_for_update())
+        elsewhere = taken_elsewhere(session, candidate)
+        if elsewhere is not None:
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: {elsewhere}.")
+        candidate.status = "selected"
+        runtime.engine.fire(vacancy, "send_to_attestation", user,
+                            data={"candidate_id": candidate.id, "user_id": candidate.user_id})
+
+
+def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None:
+    """Why a listed person is not free for this vacancy (None if they are): selected on
+    another vacancy (in attestation or with a drafted order), or appointed by an order
+    issued after they were put on this list. Russian, naming the other vacancy."""
+    other = session.scalar(select(Vacancy).join(VacancyCandidate)
+                           .where(VacancyCandidate.user_id == candidate.user_id,
+                                  VacancyCandidate.status == "selected",
+                                  Vacancy.id != candidate.vacancy_id,
+                                  Vacancy.state.in_(("attestation", "order_drafted"))).limit(1))
+    if other is not None:
+        return f"уже выбран(а) по вакансии № {other.id} ({other.organization.short_name})"
+    order = session.scalar(select(AppointmentOrder)
+                           .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
+                           .where(VacancyCandidate.user_id == candidate.user_id,
+                                  AppointmentOrder.number.is_not(None),
+                                  AppointmentOrder.issued_at > candidate.added_at)
+                           .order_by(AppointmentOrder.issued_at.desc()).limit(1))
+    if order is not None:
+        return (f"назначен(а) по вакансии № {order.vacancy_id} ({order.vacancy.organization.short_name}), "
+                f"{order.title}, после включения в этот список")
+    return None
+
+
+def not_selectable(runtime: Runtime, session: Session, vacancy: Vacancy) -> dict[int, str]:
+    """Shortlisted candidates who cannot be selected now, with why (for the pages)."""
+    reasons = {}
+    for candidate in vacancy.candidates:
+        if candidate.status != "shortlisted":
+            continue
+        if candidate.left_reserve:
+            reasons[candidate.id] = f"выбыл(а) из кадрового резерва: {reserve_state_label(runtime, candidate)}"
+        elif (elsewhere := taken_elsewhere(session, candidate)) is not None:
+            reasons[candidate.id] = elsewhere
+    return reasons
+
+
+def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
+    """Where a listed member's reserve membership stands now ("назначен руководителем")."""
+    assert candidate.membership is not None
+    state = candidate.membership.state
+    return runtime.workflows.definitions["reserve"].states[state].label_ru.lower()
+
+
+# --- attestation ---
+
+def withdraw_selected(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                      reason: str) -> None:
+    """The selected candidate declined or left the reserve before the order was drafted:
+    they are marked withdrawn with the reason and the vacancy goes back to its shortlist."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("attestation",), "Исключить выбранного кандидата")
+        candidate = vacancy.selected
+        assert candidate is not None  # the attestation state's guard saw to it
+        # Fired while the candidate is still the selected one: the notice goes to them.
+        runtime.engine.fire(vacancy, "withdraw_selected", user, reason=reason,
+                            data={"candidate_id": candidate.id})
+        candidate.status, candidate.status_note = "withdrawn", reason.strip()
+
+
+def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                       *, held_on: date, members: str, attested: bool, conclusion: str,
+                       stream: BinaryIO, filename: str) -> AttestationSession:
+    """Record the attestation commission's session on the selected candidate with its
+    signed document. Not attested: the candidate is marked and the vacancy goes back
+    to its shortlist, in the same transaction."""
+    vacancy = _managed(session, user, vacancy_id, expected_version)
+    _require_state(runtime, vacancy, ("attestation",), "Вносить результаты аттестации")
+    candidate = vacancy.selected
+    assert candidate is not None  # the attestation state's guard saw to it
+    names = [line.strip() for line in members.splitlines() if line.strip()]
+    if not names:
+        raise AppointmentRefused("Перечислите членов аттестационной комиссии, по одному в строке.")
+    if held_on > _today(runtime):
+        raise AppointmentRefused(f"Дата заседания {_fmt(held_on)} ещё не наступила.")
+    if held_on < candidate.added_at.astimezone(runtime.tz).date():
+        raise AppointmentRefused(f"Дата заседания {_fmt(held_on)} раньше включения кандидата в список.")
+    if not attested and not conclusion.strip():
+        raise AppointmentRefused("Укажите заключение аттестационной комиссии: почему кандидат не аттестован.")
+    max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+    try:
+        stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
+    except storage.UploadRejected as exc:
+        raise AppointmentRefused(str(exc)) from None
+    try:
+        with committing(session):
+            _bump_version(session, vacancy)
+            now = runtime.now()
+            record = AttestationSession(
+                vacancy_id=vacancy.id, candidate_id=candidate.id, held_on=held_on, commission_members="\n".join(names),
+                attested=attested, conclusion=conclusion.strip(), document_key=stored.storage_key,
+                document_sha256=stored.sha256, document_name=Path(filename).name[:255],
+                document_content_type=stored.content_type, document_size=stored.size, created_at=now,
+                created_by_id=user.id)
+            vacancy.attestations.append(record)
+            session.flush()
+            append_event(session, kind="attestation_recorded", actor=user, subject_type=SUBJECT_TYPE,
+                         subject_id=vacancy.id, now=now,
+                         data={"session_id": record.id, "candidate_id": candidate.id, "attested": attested,
+                               "held_on": held_on.isoformat(), "sha256": stored.sha256})
+            if not attested:
+                # Fired while the candidate is still the selected one: the guard reads
+                # their session and the notice goes to them.
+                runtime.engine.fire(vacancy, "fail_attestation", user, reason=conclusion.strip(),
+                                    data={"candidate_id": candidate.id, "session_id": record.id})
+                candidate.status, candidate.status_note = "not_attested", conclusion.strip()
+            return record
+    except BaseException:
+        if stored.created:
+            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+        raise
+
+
+# --- the order's draft ---
+
+def default_grounds(session: Session, vacancy: Vacancy) -> str:
+    """What the order cites: the contest protocol that put the candidate in the reserve,
+    or the justification of a direct appointment; the attestation; the candidate's consent."""
+    candidate = vacancy.selected
+    if candidate is None:
+        return ""
+    lines = []
+    if candidate.membership is not None:
+        membership = candidate.membership
+        protocol = session.scalar(select(Protocol).where(Protocol.contest_id == membership.contest_id)
+                                  .order_by(Protocol.year.desc(), Protocol.number.desc()))
+        cited = (f"{protocol.title} заседания конкурсной комиссии" if protocol is not None
+                 else "Решение конкурсной комиссии")
+        lines.append(f"{cited} («{membership.contest.title}»): включение в кадровый резерв "
+                     f"{_fmt(membership.included_on)}")
+    else:
+        lines.append(f"Обоснование назначения вне кадрового резерва: {candidate.justification}")
+    passed = [s for s in vacancy.attestations if s.candidate_id == candidate.id and s.attested]
+    if passed:
+        lines.append(f"Решение аттестационной комиссии от {_fmt(passed[-1].held_on)}: аттестован")
+    lines.append("Заявление кандидата о согласии на назначение")
+    return "\n".join(lines)
+
+
+def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, *,
+                start_on: date, contract_years: int, grounds: str = "") -> AppointmentOrder:
+    """After a passed attestation: the order's draft (no number yet) with the start date,
+    the contract's term and the grounds (by default those default_grounds gives)."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("attestation",), "Готовить проект приказа")
+        if contract_years not in CONTRACT_YEARS:
+            raise AppointmentRefused(f"Срок трудового договора: от {CONTRACT_YEARS.start} до "
+                                     f"{CONTRACT_YEARS.stop - 1} лет.")
+        if start_on < _today(runtime):
+            raise AppointmentRefused(f"Дата назначения {_fmt(start_on)} уже прошла: укажите будущую дату.")
+        candidate = vacancy.selected
+        assert candidate is not None
+        _bump_version(session, vacancy)
+        order = AppointmentOrder(vacancy_id=vacancy.id, candidate_id=candidate.id, start_on=start_on,
+                                 contract_years=contract_years,
+                                 grounds=grounds.strip() or default_grounds(session, vacancy),
+                                 drafted_at=runtime.now(), drafted_by_id=user.id)
+        session.add(order)
+        vacancy.order = order
+        session.flush()
+        runtime.engine.fire(vacancy, "draft_order", user,
+                            data={"order_id": order.id, "candidate_id": candidate.id,
+                                  "start_on": start_on.isoformat(), "contract_years": contract_years})
+        return order
+
+
+def revise_draft(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                 reason: str) -> None:
+    """The draft must be redone for the same candidate (its start date passed, say): the
+    unnumbered draft is discarded and the vacancy is back in attestation with the
+    candidate still selected and their passed attestation kept, ready for a new draft."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("order_drafted",), "Переделать проект приказа")
+        order = vacancy.order
+        runtime.engine.fire(vacancy, "revise_draft", user, reason=reason,
+                            data={"order_id": order.id if order else None,
+                                  "start_on": order.start_on.isoformat() if order else None})
+        _discard_draft(session, vacancy)
+
+
+def return_to_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+                        reason: str) -> None:
+    """The selected candidate declined: the unnumbered draft is discarded, the candidate
+    withdrawn, the vacancy back on its shortlist (revise_draft keeps the candidate)."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("order_drafted",), "Отозвать проект приказа")
+        candidate = vacancy.selected
+        runtime.engine.fire(vacancy, "return_to_shortlist", user, reason=reason,
+                            data={"candidate_id": candidate.id if candidate else None})
+        _discard_draft(session, vacancy)
+        if candidate is not None:
+            candidate.status, candidate.status_note = "withdrawn", reason.strip()
+
+
+def cancel(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
+           reason: str) -> None:
+    """Cancel the vacancy (the position was abolished, say): an unnumbered draft goes with it."""
+    with committing(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        runtime.engine.fire(vacancy, "cancel", user, reason=reason)
+        _discard_draft(session, vacancy)
+        selected = vacancy.selected
+        if selected is not None:
+            selected.status, selected.status_note = "withdrawn", reason.strip()
+
+
+def _discard_draft(session: Session, vacancy: Vacancy) -> None:
+    order = vacancy.order
+    if order is not None and order.number is None:
+        vacancy.order = None
+        session.delete(order)
+        session.flush()
+
+
+def open_attestation_document(runtime: Runtime, session: Session, user: User, vacancy_id: int,
+                              session_id: int) -> tuple[AttestationSession, Path]:
+    """The attestation's signed document and its stored file, for HR officers and
+    administrators. Every look is a personal-file access: logged with the file named,
+    and committed."""
+    vacancy = get_vacancy(session, user, vacancy_id)
+    record = next((s for s in vacancy.attestations if s.id == session_id), None)
+    path = storage.path_of(runtime.settings.uploads_folder, record.document_key) if record is not None else None
+    if record is None or path is None or not path.is_file():
+        raise VacancyNotFound(session_id)
+    append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                 subject_id=vacancy.id, now=runtime.now(),
+                 data={"session_id": record.id, "candidate_id": record.candidate_id, "file": record.document_name,
+                       "sha256": record.document_sha256})
+    session.commit()
+    return record, path

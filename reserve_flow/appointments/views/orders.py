@@ -1,0 +1,180 @@
+"""The appointment order's pages: issuing a drafted order, the draft's preview, the
+orders' downloads and register, the administrator's order template, and the public
+list of appointments.
+
+Every view checks the login, the role and the object: anyone who may not see an order
+or a vacancy gets 404. Changes go through services.orders.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from reserve_flow.appointments import order_document as order_document
+from reserve_flow.appointments.services import orders as service
+from reserve_flow.appointments.services.vacancies import AppointmentRefused, VacancyNotFound
+from reserve_flow.core.files import storage
+from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.downloads import send_bytes, send_stored
+from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.people.views.admin import label_event_kinds
+
+bp = Blueprint("orders", __name__)
+
+# Labels of this module's audit events, for case histories and the administrator's journal.
+EVENT_LABELS = {
+    "order_issued": "Издан приказ о назначении",
+    "organization_head_changed": "Сменился руководитель организации",
+    "order_template_uploaded": "Загружен шаблон приказа о назначении",
+    "order_template_reverted": "Восстановлен встроенный шаблон приказа о назначении",
+}
+label_event_kinds(EVENT_LABELS)
+
+
+@too_large_back_link(bp)
+def _back_from_too_large(_view_args: dict) -> tuple[str, str]:
+    # The order template is this blueprint's only upload.
+    return url_for("orders.template"), "Вернуться к шаблону приказа"
+
+
+@bp.app_template_filter("years")
+def years_filter(years: int) -> str:
+    return order_document.years_phrase(years)
+
+
+def vacancy_url(vacancy_id: int) -> str:
+    """The vacancy's page (web/appointments.py), where the order's part is shown."""
+    return url_for("appointments.show", vacancy_id=vacancy_id)
+
+
+def _refused(message: str, status: int, back: str):
+    return render_template("appointments/orders/refused.html", message=message, back=back), status
+
+
+# --- issuing and the draft ---
+
+@bp.route("/appointments/<int:vacancy_id>/order/issue", methods=["POST"])
+@login_required
+def issue(vacancy_id: int):
+    back = vacancy_url(vacancy_id)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        return _refused("Форма устарела: обновите страницу вакансии и повторите.", 400, back)
+    try:
+        order = service.issue(runtime(), db(), current_user, vacancy_id, version)
+    except VacancyNotFound:
+        abort(404)
+    except ConcurrentChange as exc:
+        return _refused(exc.message(workflow_ui.language()), 409, back)
+    except TransitionDenied as exc:
+        return _refused(exc.message(workflow_ui.language()), 400, back)
+    except AppointmentRefused as exc:
+        return _refused(str(exc), 400, back)
+    flash(f"Издан {order.title[:1].lower()}{order.title[1:]}: руководитель назначен, вакансия закрыта.", "success")
+    return redirect(back, code=303)
+
+
+@bp.route("/appointments/<int:vacancy_id>/order/preview.docx")
+@login_required
+def preview(vacancy_id: int):
+    try:
+        content, name = service.preview(runtime(), db(), current_user, vacancy_id)
+    except (VacancyNotFound, service.OrderNotFound):
+        abort(404)
+    except AppointmentRefused as exc:
+        return _refused(str(exc), 409, vacancy_url(vacancy_id))
+    return send_bytes(content, name, storage.DOCX)
+
+
+# --- issued orders ---
+
+@bp.route("/orders/<int:order_id>.<kind>")
+@login_required
+def download(order_id: int, kind: str):
+    try:
+        found = service.open_file(runtime(), db(), current_user, order_id, kind)
+    except service.OrderNotFound:
+        abort(404)
+    except AppointmentRefused as exc:
+        return str(exc), 409, {"Content-Type": "text/plain; charset=utf-8"}
+    return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)
+
+
+@bp.route("/orders")
+@login_required
+def register():
+    years = service.issued_years(db())
+    today = runtime().now().astimezone(runtime().tz).date()
+    year = request.args.get("year", type=int) or (years[0] if years else today.year)
+    try:
+        rows = service.order_register(db(), current_user, year)
+    except service.OrderNotFound:
+        abort(404)
+    return render_template("appointments/orders/register.html", rows=rows, years=years, year=year, vacancy_url=vacancy_url)
+
+
+# --- the template (administrator) ---
+
+def _template_page(error: str | None = None, status: int = 200):
+    template = service.current_template(db())
+    return render_template("appointments/orders/template.html", template=template, history=service.template_history(db()),
+                           placeholders=order_document.PLACEHOLDERS, error=error,
+                           max_size_mb=runtime().settings["uploads"]["max_size_mb"]), status
+
+
+def _require_admin() -> None:
+    if not current_user.has_role("admin"):
+        abort(404)
+
+
+@bp.route("/admin/order-template", methods=["GET", "POST"])
+@login_required
+def template():
+    _require_admin()
+    if request.method == "GET":
+        return _template_page()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _template_page("Выберите файл шаблона (DOCX).", 400)
+    try:
+        row = service.upload_template(runtime(), db(), current_user, upload.stream, upload.filename)
+    except AppointmentRefused as exc:
+        return _template_page(str(exc), 400)
+    flash(f"Шаблон «{row.original_name}» загружен: следующие приказы будут сформированы по нему.", "success")
+    return redirect(url_for("orders.template"), code=303)
+
+
+@bp.route("/admin/order-template/revert", methods=["POST"])
+@login_required
+def template_revert():
+    _require_admin()
+    try:
+        service.revert_template(runtime(), db(), current_user)
+    except AppointmentRefused as exc:
+        return _template_page(str(exc), 400)
+    flash("Восстановлен встроенный шаблон приказа.", "success")
+    return redirect(url_for("orders.template"), code=303)
+
+
+@bp.route("/admin/order-template/current.docx")
+@login_required
+def template_file():
+    _require_admin()
+    try:
+        content, name = service.template_download(runtime(), db(), current_user)
+    except service.OrderNotFound:
+        abort(404)
+    except AppointmentRefused as exc:
+        return _template_page(str(exc), 409)
+    return send_bytes(content, name, storage.DOCX)
+
+
+# --- public ---
+
+@bp.route("/public/appointments")
+def public_appointments():
+    """Appointments as the РУО website publishes them: name, organization, position, order."""
+    return render_template("appointments/public.html", rows=service.public_appointments(db()))
+

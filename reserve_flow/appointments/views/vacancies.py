@@ -1,0 +1,355 @@
+"""The HR officer's pages for vacancies (issue 6, items 3-5): the list and the opening
+form, a vacancy's page (its shortlist, the attestation, the order's draft and the
+history), the side-by-side comparison of the shortlisted and the attestation's
+signed document.
+
+HR officers act; administrators read; anyone else is told the page does not exist.
+Changes go through services.appointments: a refusal shows its Russian reason (400)
+and changes nothing, a form older than the vacancy answers 409.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from reserve_flow.appointments.models import CONTRACT_YEARS, OPEN_STATES, VACANCY_REASONS, Vacancy
+from reserve_flow.appointments.services import candidates as candidate_facts
+from reserve_flow.appointments.services import vacancies as service
+from reserve_flow.core import workdays
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.downloads import send_stored
+from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
+from reserve_flow.people.models import User
+from reserve_flow.people.views import admin
+from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
+
+bp = Blueprint("appointments", __name__)
+
+_KINDS = {
+    "candidate_added": "Кандидат из резерва включён в список",
+    "direct_candidate_added": "Кандидат вне резерва включён в список (с обоснованием)",
+    "candidate_withdrawn": "Кандидат исключён из списка",
+    "attestation_recorded": "Внесены результаты аттестации",
+}
+admin.label_event_kinds(_KINDS)
+
+
+@too_large_back_link(bp)
+def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
+    """A signed attestation document too large for the request: back to its vacancy."""
+    if "vacancy_id" not in view_args:
+        return None
+    return url_for("appointments.show", vacancy_id=view_args["vacancy_id"]), "Вернуться к вакансии"
+
+
+def _require_viewer() -> None:
+    if not service.may_view(current_user):
+        abort(404)
+
+
+def _load(vacancy_id: int) -> Vacancy:
+    try:
+        return service.get_vacancy(db(), current_user, vacancy_id)
+    except service.VacancyNotFound:
+        abort(404)
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.form.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _version() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+
+
+def _int(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        return 0
+
+
+def planned_left(vacancy: Vacancy) -> str:
+    """Working days left until the planned date, while the vacancy is open."""
+    if vacancy.state not in OPEN_STATES:
+        return ""
+    rt = runtime()
+    return workdays.describe_left(rt.now(), workdays.end_of(vacancy.planned_on, rt.tz), rt.tz, "working")
+
+
+# --- the list ---
+
+def render_index(*, error: str | None = None, status: int = 200):
+    rt = runtime()
+    session = db()
+    rows = service.vacancies(session, current_user)
+    rows.sort(key=lambda v: v.state not in OPEN_STATES)
+    organizations = list(session.scalars(select(Organization).where(Organization.active.is_(True))
+                                         .order_by(Organization.kind, Organization.short_name)))
+    return render_template(
+        "appointments/index.html", vacancies=rows, left={v.id: planned_left(v) for v in rows},
+        state_label=lambda v: workflow_ui.state_label(rt, v), may_manage=service.may_manage(current_user),
+        organizations=organizations, reasons=VACANCY_REASONS, head_positions=HEAD_POSITIONS,
+        form=request.form if error else {}, error=error), status
+
+
+@bp.route("/appointments")
+@login_required
+def index():
+    _require_viewer()
+    return render_index()
+
+
+@bp.route("/appointments/open", methods=["POST"])
+@login_required
+def open_vacancy():
+    _require_viewer()
+    form = request.form
+    planned_on = _date("planned_on")
+    if planned_on is None:
+        return render_index(error="Укажите планируемую дату назначения.", status=400)
+    try:
+        vacancy = service.open_vacancy(runtime(), db(), current_user, organization_id=_int("organization_id"),
+                                       reason=form.get("reason", ""), planned_on=planned_on,
+                                       reason_note=form.get("reason_note", ""), position=form.get("position", ""))
+    except service.AppointmentRefused as exc:
+        return render_index(error=str(exc), status=400)
+    flash(f"Открыта вакансия № {vacancy.id}.", "success")
+    return redirect(url_for("appointments.show", vacancy_id=vacancy.id), code=303)
+
+
+# --- a vacancy's page ---
+
+def _stage_deadlines(vacancy: Vacancy) -> list[tuple[date, str]]:
+    """The open deadlines of the current stage (the planned date is shown on its own):
+    (the last day, how much is left)."""
+    rt = runtime()
+    found = db().scalars(select(Deadline).where(Deadline.subject_type == service.SUBJECT_TYPE,
+                                                Deadline.subject_id == vacancy.id, Deadline.scope != "workflow",
+                                                Deadline.closed_at.is_(None))
+                         .order_by(Deadline.due_at))
+    return [(workdays.last_day_of(d.due_at, rt.tz), workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar))
+            for d in found]
+
+
+def _direct_choices(vacancy: Vacancy) -> list[User]:
+    """Active users outside the active reserve and not already on the list."""
+    session = db()
+    in_reserve = set(session.scalars(select(ReserveMembership.user_id)
+                                     .where(ReserveMembership.state.in_(ACTIVE_STATES))))
+    listed = {c.user_id for c in vacancy.candidates}
+    return [u for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
+            if u.id not in in_reserve and u.id not in listed]
+
+
+def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 200, failed: str | None = None):
+    rt = runtime()
+    session = db()
+    manage = service.may_manage(current_user)
+    editable = manage and vacancy.state in ("open", "shortlisted")
+    selected = vacancy.selected
+    passed = selected is not None and any(s.attested for s in vacancy.attestations if s.candidate_id == selected.id)
+    actions = workflow_ui.actions(rt, vacancy, current_user)
+    order = vacancy.order
+    return render_template(
+        "appointments/show.html",
+        vacancy=vacancy,
+        state_label=workflow_ui.state_label(rt, vacancy),
+        planned_left=planned_left(vacancy),
+        stage_deadlines=_stage_deadlines(vacancy),
+        facts=candidate_facts.for_candidates(rt, session, vacancy.candidates),
+        eligible=candidate_facts.for_members(rt, session, service.eligible_members(rt, session, vacancy))
+        if editable else [],
+        direct_choices=_direct_choices(vacancy) if editable else [],
+        position_kinds=HEAD_POSITIONS,
+        may_manage=manage, editable=editable, selected=selected, passed=passed,
+        not_selectable=service.not_selectable(rt, session, vacancy),
+        blocked={a.trigger: a.blocked for a in actions},
+        may_cancel=any(a.trigger == "cancel" for a in actions),
+        default_grounds=service.default_grounds(session, vacancy) if passed else "",
+        contract_years=CONTRACT_YEARS,
+        start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
+        history=workflow_ui.history(rt, session, vacancy),
+        is_admin=current_user.has_role("admin"),
+        error=error, failed=failed, form=request.form if status == 400 else {},
+    ), status
+
+
+@bp.route("/appointments/<int:vacancy_id>")
+@login_required
+def show(vacancy_id: int):
+    return render_vacancy(_load(vacancy_id))
+
+
+def act(vacancy_id: int, failed: str, action: Callable[[], Any], done: str):
+    """Run a service action: on a refusal the page again with the reason and the form
+    kept (400), on a conflict with a notice (409), else back to the page with `done`."""
+    _load(vacancy_id)
+    try:
+        action()
+    except service.AppointmentRefused as exc:
+        message, status = str(exc), 400
+    except TransitionDenied as exc:
+        message, status = exc.message(workflow_ui.language()), 400
+    except ConcurrentChange as exc:
+        message, status = exc.message(workflow_ui.language()), 409
+    except service.VacancyNotFound:
+        abort(404)
+    else:
+        flash(done, "success")
+        return redirect(url_for("appointments.show", vacancy_id=vacancy_id), code=303)
+    db().rollback()
+    return render_vacancy(_load(vacancy_id), error=message, status=status, failed=failed)
+
+
+@bp.route("/appointments/<int:vacancy_id>/members", methods=["POST"])
+@login_required
+def add_member(vacancy_id: int):
+    return act(vacancy_id, "add_member", lambda: service.add_member(
+        runtime(), db(), current_user, vacancy_id, _int("membership_id")), "Член резерва включён в список кандидатов.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/direct", methods=["POST"])
+@login_required
+def add_direct(vacancy_id: int):
+    return act(vacancy_id, "add_direct", lambda: service.add_direct(
+        runtime(), db(), current_user, vacancy_id, _int("user_id"), request.form.get("justification", "")),
+        "Кандидат вне резерва включён в список; обоснование сохранено.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/candidates/<int:candidate_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(vacancy_id: int, candidate_id: int):
+    return act(vacancy_id, f"withdraw-{candidate_id}", lambda: service.withdraw_candidate(
+        runtime(), db(), current_user, vacancy_id, candidate_id, request.form.get("reason", "")),
+        "Кандидат исключён из списка.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/confirm", methods=["POST"])
+@login_required
+def confirm(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "confirm", lambda: service.confirm_shortlist(
+        runtime(), db(), current_user, vacancy_id, version), "Список кандидатов утверждён.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/select", methods=["POST"])
+@login_required
+def select_candidate(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "select", lambda: service.select_candidate(
+        runtime(), db(), current_user, vacancy_id, version, _int("candidate_id")),
+        "Кандидат выбран и направлен на аттестацию.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/attestation", methods=["POST"])
+@login_required
+def attestation(vacancy_id: int):
+    version = _version()
+    form = request.form
+
+    def record():
+        held_on = _date("held_on")
+        if held_on is None:
+            raise service.AppointmentRefused("Укажите дату заседания аттестационной комиссии.")
+        if form.get("attested") not in ("yes", "no"):
+            raise service.AppointmentRefused("Укажите результат: аттестован или не аттестован.")
+        upload = request.files.get("document")
+        if upload is None or not upload.filename:
+            raise service.AppointmentRefused("Приложите подписанный документ аттестационной комиссии "
+                                             "(PDF, JPEG, PNG или DOCX).")
+        return service.record_attestation(
+            runtime(), db(), current_user, vacancy_id, version, held_on=held_on, members=form.get("members", ""),
+            attested=form["attested"] == "yes", conclusion=form.get("conclusion", ""),
+            stream=upload.stream, filename=upload.filename)
+
+    done = ("Результаты аттестации внесены: кандидат аттестован." if form.get("attested") == "yes" else
+            "Результаты аттестации внесены: кандидат не аттестован, вакансия возвращена к списку кандидатов.")
+    return act(vacancy_id, "attestation", record, done)
+
+
+@bp.route("/appointments/<int:vacancy_id>/selected/withdraw", methods=["POST"])
+@login_required
+def withdraw_selected(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "withdraw_selected", lambda: service.withdraw_selected(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Выбранный кандидат исключён; вакансия возвращена к списку кандидатов.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/attestations/<int:session_id>/document")
+@login_required
+def attestation_document(vacancy_id: int, session_id: int):
+    """The signed attestation document; each look is logged as a personal-file access."""
+    try:
+        record, path = service.open_attestation_document(runtime(), db(), current_user, vacancy_id, session_id)
+    except service.VacancyNotFound:
+        abort(404)
+    return send_stored(path, mimetype=record.document_content_type, name=record.document_name)
+
+
+@bp.route("/appointments/<int:vacancy_id>/draft", methods=["POST"])
+@login_required
+def draft(vacancy_id: int):
+    version = _version()
+
+    def make():
+        start_on = _date("start_on")
+        if start_on is None:
+            raise service.AppointmentRefused("Укажите дату назначения.")
+        return service.draft_order(runtime(), db(), current_user, vacancy_id, version, start_on=start_on,
+                                   contract_years=_int("contract_years"), grounds=request.form.get("grounds", ""))
+
+    return act(vacancy_id, "draft", make, "Проект приказа подготовлен.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/revise", methods=["POST"])
+@login_required
+def revise_draft(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "revise", lambda: service.revise_draft(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Проект приказа отозван для переделки: подготовьте новый проект для того же кандидата.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/return", methods=["POST"])
+@login_required
+def return_to_shortlist(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "return", lambda: service.return_to_shortlist(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+        "Проект приказа отозван; вакансия возвращена к списку кандидатов.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/cancel", methods=["POST"])
+@login_required
+def cancel(vacancy_id: int):
+    version = _version()
+    return act(vacancy_id, "cancel", lambda: service.cancel(
+        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")), "Вакансия отменена.")
+
+
+# --- comparing the shortlisted ---
+
+@bp.route("/appointments/<int:vacancy_id>/compare")
+@login_required
+def compare(vacancy_id: int):
+    vacancy = _load(vacancy_id)
+    shown = [c for c in vacancy.candidates if c.status != "withdrawn"]
+    return render_template("appointments/compare.html", vacancy=vacancy, candidates=shown,
+                           facts=candidate_facts.for_candidates(runtime(), db(), shown),
+                           not_selectable=service.not_selectable(runtime(), db(), vacancy),
+                           state_label=workflow_ui.state_label(runtime(), vacancy))

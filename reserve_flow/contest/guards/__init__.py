@@ -1,0 +1,1 @@
+"""The contest's and the application's workflow guards."""

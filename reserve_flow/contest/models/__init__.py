@@ -1,0 +1,1 @@
+"""Contests, applicants' profiles and consents, applications and their documents, the commission's work, protocols."""

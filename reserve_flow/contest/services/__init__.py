@@ -1,0 +1,1 @@
+"""Operations of the contest: contests, applicants, applications, documents, the commission, protocols, the ranking."""

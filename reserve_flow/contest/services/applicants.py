@@ -1,0 +1,239 @@
+"""Applicants: registration, the profile, consents to personal-data processing, the
+contests open to them and the creation of their application (one per contest).
+
+Each function works in the caller's session and leaves the commit to the caller,
+except where it says otherwise. Refusals raise ApplicantError with a Russian message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reserve_flow.contest.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
+from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.core.errors import Refused
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people.models import User
+from reserve_flow.people.services.users import create_user
+
+if TYPE_CHECKING:
+    from reserve_flow.runtime import Runtime
+
+# The consent text shown to the applicant. Any change to the text needs a new version:
+# the version is what a consent record says was agreed to.
+CONSENT_TEXT_VERSION = "2026-1"
+CONSENT_TEXT = (
+    "В соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных» "
+    "я даю согласие районному управлению образования на обработку моих персональных данных "
+    "(фамилия, имя, отчество, дата рождения, контактные данные, сведения об образовании, "
+    "трудовой деятельности и стаже, данные документов, приложенных к заявлению) в целях "
+    "проведения конкурса на включение в кадровый резерв руководителей образовательных "
+    "организаций, формирования резерва и работы с ним: сбор, запись, систематизацию, хранение, "
+    "уточнение, использование, передачу членам конкурсной комиссии, обезличивание, блокирование "
+    "и уничтожение, с использованием средств автоматизации и без них. Согласие действует до "
+    "окончания срока нахождения в резерве и может быть отозвано письменным заявлением."
+)
+# States in which the applicant may still change what they submit.
+EDITABLE_STATES = ("draft", "returned")
+MIN_AGE = 18
+ALREADY_APPLIED = "Заявление на этот конкурс у вас уже есть: на один конкурс подаётся одно заявление."
+
+
+class ApplicantError(Refused):
+    """The applicant's request is refused; str() is the Russian reason."""
+
+
+def register(runtime: Runtime, session: Session, *, email: str, password: str, full_name: str) -> User:
+    """Create an applicant account with an empty profile and record the consent given at
+    registration. Raises UserError (services.users) on a taken e-mail or a short password."""
+    user = create_user(session, email=email, full_name=full_name, password=password, roles=["applicant"])
+    session.add(ApplicantProfile(user_id=user.id, updated_at=runtime.now()))
+    record_consent(runtime, session, user)
+    return user
+
+
+def profile_of(session: Session, user: User) -> ApplicantProfile:
+    """The user's profile; an empty one is made for applicants created elsewhere (the CLI)."""
+    profile = session.get(ApplicantProfile, user.id)
+    if profile is None:
+        profile = ApplicantProfile(user_id=user.id, user=user)
+        session.add(profile)
+        session.flush()
+    return profile
+
+
+def profile_for_reading(session: Session, user: User) -> ApplicantProfile:
+    """The user's profile, or a blank one that is not saved (for others' eyes: reading
+    someone's file must not write to it)."""
+    profile = session.get(ApplicantProfile, user.id)
+    if profile is None:
+        profile = ApplicantProfile(user_id=user.id, user=user, phone="", education_level="", education="",
+                                   employer_name="")
+    return profile
+
+
+@dataclass
+class ProfileData:
+    full_name: str
+    birth_date: date | None
+    phone: str
+    education_level: str
+    education: str
+    organization_id: int | None
+    employer_name: str
+    position: str
+    teaching_years: int | None
+    management_years: int | None
+
+
+def update_profile(runtime: Runtime, session: Session, user: User, data: ProfileData) -> ApplicantProfile:
+    """Save the profile (and the name, organization and position kept on User)."""
+    today = runtime.now().astimezone(runtime.tz).date()
+    if data.birth_date is not None:
+        born = data.birth_date
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if born >= today or age < MIN_AGE or age > 100:
+            raise ApplicantError("Проверьте дату рождения.")
+    if data.education_level and data.education_level not in EDUCATION_LEVELS:
+        raise ApplicantError("Выберите уровень образования из списка.")
+    if data.organization_id is not None and session.get(Organization, data.organization_id) is None:
+        raise ApplicantError("Выберите организацию из списка.")
+    if not data.full_name.strip():
+        raise ApplicantError("Укажите фамилию, имя и отчество.")
+    for years in (data.teaching_years, data.management_years):
+        if years is not None and not 0 <= years <= 70:
+            raise ApplicantError("Стаж указывается в полных годах, от 0 до 70.")
+    profile = profile_of(session, user)
+    user.full_name = data.full_name.strip()
+    user.position = data.position.strip()
+    user.organization_id = data.organization_id
+    profile.birth_date = data.birth_date
+    profile.phone = data.phone.strip()
+    profile.education_level = data.education_level
+    profile.education = data.education.strip()
+    profile.employer_name = "" if data.organization_id is not None else data.employer_name.strip()
+    profile.teaching_years = data.teaching_years
+    profile.management_years = data.management_years
+    profile.updated_at = runtime.now()
+    session.flush()
+    return profile
+
+
+def record_consent(runtime: Runtime, session: Session, user: User,
+                   application: Application | None = None) -> ConsentRecord:
+    """Record a consent to the current text; for an application, also mark the application
+    (what the consent_given guard checks). Refused once the application is past editing."""
+    now = runtime.now()
+    if application is not None:
+        if application.state not in EDITABLE_STATES:
+            raise ApplicantError("Согласие даётся до подачи заявления.")
+        application.consent_given_at = now
+        application.consent_text_version = CONSENT_TEXT_VERSION
+    record = ConsentRecord(user_id=user.id, application_id=application.id if application else None,
+                           text_version=CONSENT_TEXT_VERSION, given_at=now)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def consents_of(session: Session, user: User) -> list[ConsentRecord]:
+    return list(session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
+                                .order_by(ConsentRecord.given_at, ConsentRecord.id)))
+
+
+def accepting_contests(runtime: Runtime, session: Session) -> list[Contest]:
+    """Contests taking applications today, the soonest to close first."""
+    today = runtime.now().astimezone(runtime.tz).date()
+    contests = session.scalars(select(Contest).where(Contest.state == "accepting").order_by(Contest.accept_to))
+    return [c for c in contests if c.is_accepting(today)]
+
+
+def applications_of(session: Session, user: User) -> list[Application]:
+    return list(session.scalars(select(Application).where(Application.applicant_id == user.id)
+                                .order_by(Application.id.desc())).unique())
+
+
+def create_application(runtime: Runtime, session: Session, user: User, contest_id: int) -> Application:
+    """A draft application of `user` to the contest, and commit. Refused when the contest
+    does not accept applications, the profile is incomplete, or one already exists."""
+    if not user.has_role("applicant"):
+        raise ApplicantError("Подать заявление может только зарегистрированный заявитель.")
+    contest = session.get(Contest, contest_id)
+    today = runtime.now().astimezone(runtime.tz).date()
+    if contest is None or not contest.is_accepting(today):
+        raise ApplicantError("Приём заявлений на этот конкурс закрыт.")
+    missing = profile_of(session, user).missing_fields()
+    if missing:
+        raise ApplicantError(f"Заполните профиль, прежде чем подавать заявление: {', '.join(missing)}.")
+    existing = session.scalar(select(Application.id).where(Application.contest_id == contest.id,
+                                                           Application.applicant_id == user.id))
+    if existing is not None:
+        raise ApplicantError(ALREADY_APPLIED)
+    application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
+    session.add(application)
+    try:
+        session.commit()
+    except IntegrityError:  # a second tab created it meanwhile
+        session.rollback()
+        raise ApplicantError(ALREADY_APPLIED) from None
+    return application
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One eligibility requirement of a contest and, given a profile, whether it is met
+    (None: the secretary has to judge from the documents)."""
+
+    code: str
+    label: str
+    value: str = ""
+    met: bool | None = None
+
+
+def _years(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} года"  # "не менее 1 года", "не менее 21 года"
+    return f"{n} лет"
+
+
+# Education levels ordered, and the word that names each in a contest's requirement.
+_EDUCATION_RANK = {"secondary_vocational": 1, "higher": 2}
+_EDUCATION_WORDS = (("высш", 2), ("средн", 1))
+
+
+def _education_met(required: str, level: str) -> bool | None:
+    """A hint for the secretary: whether the level meets the requirement's wording;
+    None when either is unclear (the diploma decides)."""
+    wanted = next((rank for word, rank in _EDUCATION_WORDS if word in required.lower()), None)
+    have = _EDUCATION_RANK.get(level)
+    return None if wanted is None or have is None else have >= wanted
+
+
+def requirements(contest: Contest, profile: ApplicantProfile | None = None) -> list[Requirement]:
+    """The contest's eligibility requirements, compared with the profile when given.
+    The refusal form cites one of these."""
+    found = [Requirement(
+        "education", f"Образование: {contest.required_education}",
+        value="; ".join(part for part in (EDUCATION_LEVELS.get(profile.education_level, "уровень не указан"),
+                                          profile.education) if part) if profile else "",
+        met=_education_met(contest.required_education, profile.education_level) if profile else None,
+    )]
+    for code, minimum, label, attribute in (
+        ("teaching_years", contest.min_teaching_years, "Стаж педагогической работы", "teaching_years"),
+        ("management_years", contest.min_management_years, "Стаж руководящей работы", "management_years"),
+    ):
+        if minimum > 0:
+            years = getattr(profile, attribute) if profile else None
+            found.append(Requirement(
+                code, f"{label} не менее {_years(minimum)}",
+                value="не указан" if years is None else f"{years} (полных лет)",
+                met=None if years is None else years >= minimum,
+            ))
+    found.append(Requirement("documents", "Документы не соответствуют требованиям объявления о конкурсе"))
+    return found

@@ -1,0 +1,137 @@
+"""Database engine, sessions and the declarative base with stable constraint names."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterator
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def normalize_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (SQLAlchemy would pick psycopg2)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """An engine with SQLite's foreign keys and WAL switched on."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work commits at the end of the block, or rolls back whole."""
+    with factory() as session:
+        with session.begin():
+            yield session
+
+
+_DEPTH_KEY = "reserve_flow.unit_of_work_depth"
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """The service call as one transaction: the block's work commits when the outermost
+    unit of work on this session ends, and rolls back whole on any error. A service
+    called from another service's unit of work joins it instead of committing early,
+    so a web request, a CLI command, the scheduler and the API all get the same
+    all-or-nothing step."""
+    depth = session.info.get(_DEPTH_KEY, 0)
+    session.info[_DEPTH_KEY] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH_KEY] = depth
+
+
+def bump_version(session: Session, obj: object) -> None:
+    """Move the optimistic-lock version of `obj` although no column of it changed (a
+    document replaced, a shortlist edited): a request that read the older version, or a
+    double submit, then fails with ConcurrentChange instead of acting on a case it never
+    saw. Raises ConcurrentChange when someone else moved it first."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm.attributes import flag_modified
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from reserve_flow.core.workflow.errors import ConcurrentChange
+
+    mapper = inspect(obj).mapper
+    version = mapper.version_id_col
+    if version is None:
+        raise TypeError(f"{type(obj).__name__} has no version column")
+    # Marking any plain column modified makes the flush issue "UPDATE ... WHERE version = :read"
+    # with the version incremented; the state column is the engine's alone, so not that one.
+    key = next(prop.key for prop in mapper.column_attrs
+               if prop.columns[0] is not version and not prop.columns[0].primary_key and prop.key != "state")
+    flag_modified(obj, key)
+    ident = inspect(obj).identity
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConcurrentChange(subject_id=ident[0] if ident else None) from None

@@ -1,0 +1,482 @@
+"""The scheduler: what open deadlines call for (reminders, escalations, expiry
+transitions), then the outbox dispatch, every scheduler.scan_interval_seconds.
+
+`scan_once` and `notify.dispatch_once` are plain functions of (runtime, now), so
+tests drive them without threads; `tick` adds leader election, and APScheduler 3
+runs `tick` in `reserve-flow scheduler` (BlockingScheduler) or inside `reserve-flow
+demo` (BackgroundScheduler).
+
+Never twice: every action on a deadline is recorded as a DeadlineNotice under the
+unique key (deadline, kind, offset), inserted in the transaction that queues its
+outbox rows or fires its transition. A second scheduler, a restart or a crash in
+the middle of a scan can at worst attempt an action again, and then the insert
+fails and the attempt rolls back whole. Only one scheduler acts at a time anyway:
+it holds a PostgreSQL advisory lock, or a lease row on SQLite.
+
+After downtime the next scan handles what fell due meanwhile, once: only the most
+recent of several overdue reminders is sent (the older ones are recorded as
+skipped), and no reminder is sent for a deadline that has already passed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
+
+from sqlalchemy import case, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from reserve_flow.core import workdays
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
+from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow.engine import role_label
+from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.core.workflow.registry import subject_types
+from reserve_flow.people.models import User, UserRole
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from reserve_flow.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Any constant works; it names "the reserve-flow scheduler" among advisory locks.
+ADVISORY_LOCK_KEY = 0x52465343  # "RFSC"
+
+
+# --- what is due ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Due:
+    deadline_id: int
+    kind: str  # reminder | escalation | expiry
+    offset: int = 0  # a reminder's days left
+    skip: tuple[int, ...] = ()  # older reminders this one overtakes
+
+
+def reminder_offsets(deadline: Deadline) -> list[int]:
+    return sorted({int(part) for part in deadline.remind_before.split(",") if part.strip()}, reverse=True)
+
+
+def reminder_moment(deadline: Deadline, offset: int, tz, hour: int) -> datetime:
+    """When the reminder `offset` days before the deadline falls due: `hour` o'clock
+    local time on the day from which `offset` days are left (workdays.days_left)."""
+    last_day = workdays.last_day_of(deadline.due_at, tz)
+    day = workdays.day_counting_back(last_day, offset, deadline.calendar)
+    return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+def due_actions(deadline: Deadline, done: set[tuple[str, int]], now: datetime, tz, hour: int) -> list[Due]:
+    """What `deadline` calls for at `now`, given the notices already recorded for it."""
+    if now >= deadline.due_at:
+        if deadline.on_expiry:
+            return [] if ("expiry", 0) in done else [Due(deadline.id, "expiry")]
+        if deadline.escalate_to and ("escalation", 0) not in done:
+            return [Due(deadline.id, "escalation")]
+        return []
+    # A reminder whose moment came before the deadline opened would only repeat the
+    # notification of the transition that opened it.
+    fallen_due = [
+        offset for offset in reminder_offsets(deadline)
+        if ("reminder", offset) not in done
+        and deadline.opened_at < reminder_moment(deadline, offset, tz, hour) <= now
+    ]
+    if not fallen_due:
+        return []
+    latest = min(fallen_due)
+    return [Due(deadline.id, "reminder", latest, tuple(o for o in fallen_due if o != latest))]
+
+
+def _horizon(runtime: Runtime) -> timedelta:
+    """How far ahead of its end a deadline can have a reminder due: k working days
+    before the end is at most 2k calendar days plus the longest run of days off in
+    the Russian calendar (the New Year holidays with their weekends, under 12 days).
+    The deadlines over a whole case count too (a reserve term's 90-day reminder)."""
+    deadlines = [spec for definition in runtime.workflows.definitions.values()
+                 for spec in [definition.deadline, *(state.deadline for state in definition.states.values())] if spec]
+    longest = max((max(spec.remind_before, default=0) for spec in deadlines), default=0)
+    return timedelta(days=2 * longest + 16)
+
+
+# --- the scan -------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    reminders: int = 0
+    escalations: int = 0
+    expiries: int = 0  # expiry transitions fired
+    refused: int = 0  # expiry transitions refused by a guard (and escalated)
+    skipped: int = 0  # actions another scheduler took first
+
+    def __bool__(self) -> bool:
+        return any((self.reminders, self.escalations, self.expiries, self.refused))
+
+
+def scan_once(runtime: Runtime, now: datetime) -> ScanResult:
+    """Handle every reminder, escalation and expiry due at `now`, each in its own
+    transaction. Safe to run from several processes at once (see the module doc);
+    an action that fails for a database reason is logged and tried on the next scan."""
+    result = ScanResult()
+    hour = runtime.settings["scheduler"]["reminder_hour"]
+    with runtime.sessions() as session:
+        deadlines = list(session.scalars(
+            select(Deadline)
+            .where(Deadline.closed_at.is_(None), Deadline.due_at <= now + _horizon(runtime))
+            .order_by(Deadline.due_at, Deadline.id)
+        ))
+        done: dict[int, set[tuple[str, int]]] = defaultdict(set)
+        if deadlines:
+            rows = session.execute(
+                select(DeadlineNotice.deadline_id, DeadlineNotice.kind, DeadlineNotice.offset_days)
+                .where(DeadlineNotice.deadline_id.in_([d.id for d in deadlines]))
+            )
+            for deadline_id, kind, offset in rows:
+                done[deadline_id].add((kind, offset))
+    handlers = {"reminder": _remind, "escalation": _escalate, "expiry": _expire}
+    for deadline in deadlines:
+        for due in due_actions(deadline, done[deadline.id], now, runtime.tz, hour):
+            try:
+                outcome = handlers[due.kind](runtime, due, now)
+            except (IntegrityError, ConcurrentChange):
+                result.skipped += 1  # another scheduler did it, or the case moved meanwhile
+                continue
+            except (SQLAlchemyError, LookupError):
+                log.exception("scheduler: deadline %s: %s not handled, will retry", due.deadline_id, due.kind)
+                continue
+            if outcome:
+                setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def _open_deadline(session: Session, deadline_id: int) -> Deadline | None:
+    deadline = session.get(Deadline, deadline_id)
+    return deadline if deadline is not None and deadline.closed_at is None else None
+
+
+def _subject(session: Session, deadline: Deadline) -> Any:
+    subject = session.get(subject_types()[deadline.subject_type], deadline.subject_id)
+    if subject is None:
+        raise LookupError(f"deadline {deadline.id}: {deadline.subject_type} #{deadline.subject_id} is gone")
+    return subject
+
+
+def _record(session: Session, deadline: Deadline, kind: str, offset: int, outcome: str, now: datetime,
+            detail: str | None = None) -> DeadlineNotice:
+    """Insert the notice now: a duplicate raises IntegrityError before anything is queued."""
+    notice = DeadlineNotice(deadline_id=deadline.id, kind=kind, offset_days=offset, outcome=outcome,
+                            detail=detail, created_at=now)
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def _context(runtime: Runtime, deadline: Deadline, subject: Any, **extra: Any) -> dict[str, Any]:
+    state = runtime.workflows.definitions[deadline.workflow].states.get(deadline.state)
+    return {
+        "workflow": deadline.workflow,
+        "subject_id": deadline.subject_id,
+        "subject_label": subject.subject_label,
+        "state": state.label_ru if state else deadline.state,
+        "last_day": workdays.last_day_of(deadline.due_at, runtime.tz).strftime("%d.%m.%Y"),
+        "role": role_label(deadline.actor_role),
+        **extra,
+    }
+
+
+def _queue(session: Session, notice: DeadlineNotice, users: Iterable[User], template: str,
+           context: dict[str, Any], now: datetime) -> None:
+    unique = {user.id: user for user in users if user.active}
+    body = json.dumps(context, ensure_ascii=False)
+    for user in unique.values():
+        for channel in ("email", "inapp"):
+            session.add(OutboxMessage(
+                dedupe_key=f"notice:{notice.id}:{channel}:{user.id}", channel=channel, recipient_id=user.id,
+                template=template, context=body, created_at=now, next_attempt_at=now,
+            ))
+    notice.recipients = len(unique)
+    session.flush()
+
+
+def _remind(runtime: Runtime, due: Due, now: datetime) -> str | None:
+    with runtime.transaction() as session:
+        deadline = _open_deadline(session, due.deadline_id)
+        if deadline is None:
+            return None
+        notice = _record(session, deadline, "reminder", due.offset, "sent", now)
+        for offset in due.skip:
+            _record(session, deadline, "reminder", offset, "skipped", now)
+        subject = _subject(session, deadline)
+        left = workdays.describe_left(now, deadline.due_at, runtime.tz, deadline.calendar)
+        _queue(session, notice, subject.recipients(deadline.actor_role), "deadline.reminder",
+               _context(runtime, deadline, subject, left=left), now)
+    return "reminders"
+
+
+def _escalate(runtime: Runtime, due: Due, now: datetime) -> str | None:
+    with runtime.transaction() as session:
+        deadline = _open_deadline(session, due.deadline_id)
+        if deadline is None or not deadline.escalate_to:
+            return None
+        notice = _record(session, deadline, "escalation", 0, "sent", now)
+        subject = _subject(session, deadline)
+        actors = ", ".join(u.full_name for u in subject.recipients(deadline.actor_role))
+        _queue(session, notice, subject.recipients(deadline.escalate_to), "deadline.escalation",
+               _context(runtime, deadline, subject, actors=actors), now)
+    return "escalations"
+
+
+def _expire(runtime: Runtime, due: Due, now: datetime) -> str | None:
+    """Fire the deadline's expiry transition as the system. If the workflow refuses it,
+    record why and tell the escalation role (administrators when the state names
+    none) instead, in one transaction of its own."""
+    try:
+        with runtime.transaction() as session:
+            deadline = _open_deadline(session, due.deadline_id)
+            if deadline is None or not deadline.on_expiry:
+                return None
+            notice = _record(session, deadline, "expiry", 0, "fired", now)
+            event = runtime.engine.fire(_subject(session, deadline), deadline.on_expiry, None)
+            notice.audit_event_id = event.id
+        return "expiries"
+    except TransitionDenied as exc:
+        refusal = exc.message("ru")
+    log.warning("scheduler: deadline %s: expiry refused: %s", due.deadline_id, refusal)
+    with runtime.transaction() as session:
+        deadline = _open_deadline(session, due.deadline_id)
+        if deadline is None:
+            return None
+        _record(session, deadline, "expiry", 0, "refused", now, detail=refusal)
+        notice = _record(session, deadline, "escalation", 0, "sent", now)
+        subject = _subject(session, deadline)
+        definition = runtime.workflows.definitions[deadline.workflow]
+        transition = next((t for t in definition.transitions if t.trigger == deadline.on_expiry), None)
+        users = subject.recipients(deadline.escalate_to) if deadline.escalate_to else _administrators(session)
+        _queue(session, notice, users, "deadline.expiry_refused",
+               _context(runtime, deadline, subject, reason=refusal,
+                        action=transition.label_ru if transition else deadline.on_expiry), now)
+    return "refused"
+
+
+def _administrators(session: Session) -> list[User]:
+    return list(session.scalars(select(User).join(UserRole).where(UserRole.role == "admin").order_by(User.id)))
+
+
+# --- only one scheduler acts ------------------------------------------------------
+
+class Leader(Protocol):
+    kind: str
+
+    def hold(self, now: datetime) -> bool:
+        """Take or keep the right to act; False while another scheduler has it."""
+
+    def release(self) -> None:
+        """Give the right up (on a clean shutdown)."""
+
+
+class LeaseLeader:
+    """A row in scheduler_leases, renewed on every tick until `now + lease_seconds`;
+    another scheduler takes it over once it has expired (its holder died or hung)."""
+
+    kind = "lease"
+
+    def __init__(self, runtime: Runtime, holder: str, name: str = "scheduler") -> None:
+        self.runtime, self.holder, self.name = runtime, holder, name
+        self.lease = timedelta(seconds=runtime.settings["scheduler"]["lease_seconds"])
+
+    def hold(self, now: datetime) -> bool:
+        try:
+            with self.runtime.transaction() as session:
+                taken = session.execute(
+                    update(SchedulerLease)
+                    .where(SchedulerLease.name == self.name,
+                           or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at <= now))
+                    .values(holder=self.holder, expires_at=now + self.lease,
+                            acquired_at=case((SchedulerLease.holder == self.holder, SchedulerLease.acquired_at),
+                                             else_=now))
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if taken:
+                    return True
+                if session.get(SchedulerLease, self.name) is not None:
+                    return False
+                session.add(SchedulerLease(name=self.name, holder=self.holder, acquired_at=now,
+                                           expires_at=now + self.lease))
+                session.flush()
+                return True
+        except IntegrityError:
+            return False  # another scheduler created the row first
+
+    def release(self) -> None:
+        with self.runtime.transaction() as session:
+            session.execute(
+                update(SchedulerLease)
+                .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
+                .values(expires_at=SchedulerLease.acquired_at)
+                .execution_options(synchronize_session=False)
+            )
+
+
+class AdvisoryLockLeader:
+    """A PostgreSQL session-level advisory lock on a connection of its own, kept open
+    while the scheduler runs. The server drops the lock when that connection ends,
+    so a scheduler that dies frees it at once and the next tick of another takes it."""
+
+    kind = "advisory lock"
+
+    def __init__(self, runtime: Runtime, holder: str) -> None:
+        self.runtime, self.holder = runtime, holder
+        self._connection = None
+
+    def hold(self, now: datetime) -> bool:
+        if self._connection is not None:
+            try:
+                self._query("SELECT 1")
+                return True
+            except DBAPIError:
+                log.warning("scheduler: lost the connection holding the lock")
+                self._close()
+        self._connection = self.runtime.db.connect()
+        self._connection.detach()  # a physical connection of its own: the lock lives and dies with it
+        try:
+            if self._query("SELECT pg_try_advisory_lock(:key)", key=ADVISORY_LOCK_KEY):
+                return True
+        except DBAPIError:
+            self._close()
+            raise
+        self._close()
+        return False
+
+    def _query(self, sql: str, **params: Any) -> Any:
+        """Run one statement and end its transaction at once (a session-level advisory
+        lock outlives the transaction; an idle-in-transaction connection would not do)."""
+        assert self._connection is not None
+        value = self._connection.scalar(text(sql), params)
+        self._connection.commit()
+        return value
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except DBAPIError:
+                pass
+            self._connection = None
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                self._query("SELECT pg_advisory_unlock(:key)", key=ADVISORY_LOCK_KEY)
+            except DBAPIError:
+                pass
+        self._close()
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def make_leader(runtime: Runtime, holder: str | None = None) -> Leader:
+    """The advisory lock on PostgreSQL, the lease row elsewhere (SQLite)."""
+    holder = holder or holder_name()
+    if runtime.db.dialect.name == "postgresql":
+        return AdvisoryLockLeader(runtime, holder)
+    return LeaseLeader(runtime, holder)
+
+
+# --- the periodic job -------------------------------------------------------------
+
+class Ticker:
+    """One scheduler's periodic work: act when leader, stay idle otherwise."""
+
+    def __init__(self, runtime: Runtime, leader: Leader) -> None:
+        self.runtime, self.leader = runtime, leader
+        self.acting: bool | None = None
+
+    def __call__(self) -> tuple[ScanResult, DispatchResult] | None:
+        try:
+            return self.tick()
+        except OperationalError as exc:  # the database is down or unreachable: try again next tick
+            log.warning("scheduler: database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0])
+            return None
+        except Exception:  # noqa: BLE001 - a failed tick is logged; the next one runs as usual
+            log.exception("scheduler: tick failed")
+            return None
+
+    def tick(self) -> tuple[ScanResult, DispatchResult] | None:
+        acting = self.leader.hold(self.runtime.now())
+        if acting != self.acting:
+            log.info("scheduler: %s", f"acting (holds the {self.leader.kind})" if acting
+                     else "waiting: another scheduler acts")
+            self.acting = acting
+        if not acting:
+            return None
+        scan = scan_once(self.runtime, self.runtime.now())
+        dispatch = dispatch_once(self.runtime, self.runtime.now())
+        if scan or dispatch.sent or dispatch.failed:  # an outage is logged by notify, once a tick
+            log.info("scheduler: %d reminders, %d escalations, %d expiries (%d refused); "
+                     "e-mail: %d sent, %d to retry, %d failed",
+                     scan.reminders, scan.escalations, scan.expiries, scan.refused,
+                     dispatch.sent, dispatch.retrying, dispatch.failed)
+        return scan, dispatch
+
+
+def build(runtime: Runtime, ticker: Ticker, blocking: bool) -> BaseScheduler:
+    """An APScheduler 3 scheduler running `ticker` now and every scan interval."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    interval = runtime.settings["scheduler"]["scan_interval_seconds"]
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=runtime.tz)
+    scheduler.add_job(ticker, "interval", seconds=interval, id="reserve-flow-tick", max_instances=1,
+                      coalesce=True, misfire_grace_time=interval, next_run_time=datetime.now(runtime.tz))
+    return scheduler
+
+
+class InProcess:
+    """The scheduler inside `reserve-flow demo`: a background thread."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.leader = make_leader(runtime)
+        self.scheduler = build(runtime, Ticker(runtime, self.leader), blocking=False)
+
+    def start(self) -> InProcess:
+        self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.leader.release()
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run_forever(runtime: Runtime) -> None:
+    """`reserve-flow scheduler`: tick until SIGTERM or Ctrl+C, then finish the tick
+    under way, give the lock up and return."""
+    leader = make_leader(runtime)
+    scheduler = build(runtime, Ticker(runtime, leader), blocking=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+        leader.release()

@@ -1,0 +1,45 @@
+"""The administrator's page of e-mails that could not be sent: those that failed
+for good (after smtp.max_attempts tries, or refused by the server) and those still
+waiting for another try; a failed one can be queued again."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from reserve_flow.core.notifications import dispatch as notify
+from reserve_flow.core.web import db, runtime
+from reserve_flow.people.models import User
+from reserve_flow.people.views.admin import admin_required
+
+bp = Blueprint("admin_outbox", __name__, url_prefix="/admin/outbox")
+
+
+@bp.route("/")
+@admin_required
+def index():
+    rt = runtime()
+    session = db()
+    rows = []
+    for message in notify.undelivered(session):
+        recipient = session.get(User, message.recipient_id)
+        rows.append({
+            "message": message,
+            "recipient": recipient,
+            "subject": notify.render(message, recipient, rt.settings["app"]["base_url"]).subject,
+        })
+    return render_template("core/notifications/undelivered.html", rows=rows,
+                           max_attempts=rt.settings["smtp"]["max_attempts"])
+
+
+@bp.route("/<int:message_id>/retry", methods=["POST"])
+@admin_required
+def retry(message_id: int):
+    session = db()
+    try:
+        message = notify.retry(session, message_id, current_user, runtime().now())
+    except notify.NotRetryable:
+        abort(404)
+    session.commit()
+    flash(f"Письмо № {message.id} снова в очереди на отправку.", "success")
+    return redirect(url_for("admin_outbox.index"), code=303)

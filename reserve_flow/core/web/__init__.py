@@ -1,0 +1,138 @@
+"""The web layer: blueprints per area, a request-scoped database session, login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from reserve_flow.people.models import User
+from reserve_flow.runtime import Runtime
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["reserve_flow"]
+
+
+def db() -> Session:
+    """The request's session; rolled back and closed when the request ends."""
+    if "db" not in g:
+        g.db = runtime().sessions()
+    return g.db
+
+
+def _close_db(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = db().get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+# Status -> (title, text) of the Russian error pages.
+ERROR_PAGES = {
+    403: ("Доступ запрещён", "У вас нет прав для этого действия."),
+    404: ("Страница не найдена", "Такой страницы нет, или у вас нет к ней доступа."),
+    405: ("Действие недоступно", "Этот адрес так не открывается: вернитесь на страницу и воспользуйтесь кнопкой."),
+}
+
+
+# Blueprint name -> where the "file too large" page leads back to: a function of the request's
+# view arguments giving (url, label), or None when the request names no page to return to.
+BackLink = Callable[[dict[str, Any]], tuple[str, str] | None]
+_too_large_back_links: dict[str, BackLink] = {}
+
+
+def too_large_back_link(blueprint: Blueprint) -> Callable[[BackLink], BackLink]:
+    """Decorator: the decorated function gives the back link of the 413 page for requests to
+    `blueprint` (the page whose upload form was too large). Without one the page links home."""
+
+    def register(link: BackLink) -> BackLink:
+        _too_large_back_links[blueprint.name] = link
+        return link
+
+    return register
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Russian pages instead of Werkzeug's English ones; a missing CSRF token says the form is stale;
+    a request over MAX_CONTENT_LENGTH says how large a file may be and leads back to its form."""
+
+    def csrf_error(_error: CSRFError):
+        return render_template("core/errors/csrf.html"), 400
+
+    def error_page(error: HTTPException):
+        title, text = ERROR_PAGES[error.code]
+        return render_template("core/errors/error.html", title=title, text=text), error.code
+
+    def too_large(_error: HTTPException):
+        link = _too_large_back_links.get(request.blueprint or "")
+        back = link(request.view_args or {}) if link else None
+        limit = runtime().settings["uploads"]["max_size_mb"]
+        return render_template("core/errors/too_large.html", limit=limit, back=back), 413
+
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(413, too_large)
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, error_page)
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Войдите, чтобы открыть эту страницу."
+    login_manager.login_message_category = "info"
+    app.teardown_appcontext(_close_db)
+    _register_error_pages(app)
+
+    from reserve_flow.core.web import format as formatting
+    from reserve_flow.core.web import menu
+
+    formatting.init_app(app)
+    menu.init_app(app)
+
+    from reserve_flow.contest.views import applications, contests, public
+    from reserve_flow.core.deadlines import views as deadlines
+    from reserve_flow.core.notifications import admin_views as admin_outbox
+    from reserve_flow.core.notifications import views as notifications
+    from reserve_flow.core.web import diagrams
+    from reserve_flow.core.web import home as main
+    from reserve_flow.organizations.views import monitoring, organizations
+    from reserve_flow.people.views import admin, auth
+
+    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
+                      notifications.bp, deadlines.bp, admin_outbox.bp, organizations.bp, monitoring.bp):
+        app.register_blueprint(blueprint)
+    from reserve_flow.contest.views import applicant, check
+    for blueprint in (applicant.bp, check.bp):
+        app.register_blueprint(blueprint)
+    from reserve_flow.contest.views import commission
+    app.register_blueprint(commission.bp)
+    from reserve_flow.reserve.views import membership as reserve
+    from reserve_flow.reserve.views import plan, programme
+    for blueprint in (reserve.bp, plan.bp, programme.bp):
+        app.register_blueprint(blueprint)
+    from reserve_flow.appointments.views import vacancies as appointments
+    app.register_blueprint(appointments.bp)
+    from reserve_flow.appointments.views import orders
+    app.register_blueprint(orders.bp)
+    from reserve_flow.history import views as history
+    app.register_blueprint(history.bp)

@@ -1,0 +1,52 @@
+"""One way for every view to run an action: call the service (the unit of work) and
+map what can go wrong to what the user sees.
+
+- a refusal (core.errors.Refused, a TransitionDenied of the engine): 400 and its Russian message;
+- a missing or foreign object (core.errors.NotFound): 404, as if it did not exist;
+- a stale version (ConcurrentChange): 409, «someone changed it meanwhile».
+
+Views call `attempt(lambda: service.something(...))` and render the outcome; they never
+commit, fire the engine or write audit events themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import abort
+
+from reserve_flow.core.errors import NotFound, Refused
+from reserve_flow.core.web.workflow_ui import language
+from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What an action gave: its value, or the message and status of its refusal."""
+
+    value: T | None = None
+    error: str | None = None
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def attempt(action: Callable[[], T]) -> Outcome[T]:
+    """Run `action` (a service call that is its own transaction). Refusals become an
+    Outcome with status 400 or 409; NotFound aborts the request with 404."""
+    try:
+        return Outcome(value=action())
+    except NotFound:
+        abort(404)
+    except ConcurrentChange as exc:
+        return Outcome(error=exc.message(language()), status=409)
+    except TransitionDenied as exc:
+        return Outcome(error=exc.message(language()), status=400)
+    except Refused as exc:
+        return Outcome(error=str(exc), status=400)

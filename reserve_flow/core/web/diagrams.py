@@ -1,0 +1,102 @@
+"""Workflow diagrams on the site: the rules of each workflow (SVG and BPMN 2.0 for
+modelers) for every logged-in user, and the diagram of one case with its path, under
+the same object checks as the case page (404 for a case the user may not see)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from reserve_flow.contest.services import applications as applications_service
+from reserve_flow.contest.services import contests as contests_service
+from reserve_flow.core.web import db, runtime
+from reserve_flow.core.workflow import diagram
+from reserve_flow.core.workflow.bpmn import export_bpmn
+from reserve_flow.core.workflow.definition import WorkflowDef
+from reserve_flow.core.workflow.diagram import DiagramUnavailable, case_graph, render, workflow_graph
+
+bp = Blueprint("diagrams", __name__)
+
+
+@bp.app_context_processor
+def _diagrams_available() -> dict[str, bool]:
+    return {"diagrams_available": diagram.available()}
+
+SVG = "image/svg+xml"
+
+
+def _definition(name: str) -> WorkflowDef:
+    definition = runtime().workflows.definitions.get(name)
+    if definition is None:
+        abort(404)
+    return definition
+
+
+def _unavailable(exc: DiagramUnavailable) -> Response:
+    return Response(str(exc), status=503, mimetype="text/plain")
+
+
+def _svg(content: bytes) -> Response:
+    response = Response(content, mimetype=SVG)
+    # A case's picture changes with its state: always revalidate, never share.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _case_svg(subject: Any) -> Response:
+    definition = runtime().workflows.definition_for(subject)
+    try:
+        return _svg(render(case_graph(db(), definition, subject), "svg"))
+    except DiagramUnavailable as exc:
+        return _unavailable(exc)
+
+
+@bp.route("/workflows")
+@login_required
+def index():
+    definitions = sorted(runtime().workflows.definitions.values(), key=lambda d: d.label("ru"))
+    return render_template("core/workflows/index.html", definitions=definitions)
+
+
+@bp.route("/workflows/<name>.svg")
+@login_required
+def workflow_svg(name: str):
+    try:
+        return _svg(render(workflow_graph(_definition(name)), "svg"))
+    except DiagramUnavailable as exc:
+        return _unavailable(exc)
+
+
+@bp.route("/workflows/<name>.bpmn")
+@login_required
+def workflow_bpmn(name: str):
+    definition = _definition(name)
+    try:
+        content = export_bpmn(definition)
+    except DiagramUnavailable as exc:
+        return _unavailable(exc)
+    response = Response(content, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{definition.name}.bpmn"'
+    return response
+
+
+@bp.route("/applications/<int:application_id>/diagram.svg")
+@login_required
+def application_svg(application_id: int):
+    try:
+        application = applications_service.get_visible(db(), current_user, application_id)
+    except applications_service.ApplicationNotFound:
+        abort(404)
+    return _case_svg(application)
+
+
+@bp.route("/contests/<int:contest_id>/diagram.svg")
+@login_required
+def contest_svg(contest_id: int):
+    try:
+        contest = contests_service.get_visible(db(), current_user, contest_id)
+    except contests_service.ContestNotFound:
+        abort(404)
+    return _case_svg(contest)

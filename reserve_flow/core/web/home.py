@@ -1,0 +1,13 @@
+"""The start page: what the signed-in user has to do."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("core/index.html", user=current_user)

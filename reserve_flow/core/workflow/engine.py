@@ -1,0 +1,275 @@
+"""The engine: the one way any state column changes (DESIGN section 3)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import StaleDataError
+
+from reserve_flow.core import workdays
+from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import utcnow
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.i18n import translate
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow.definition import DeadlineDef, TransitionDef, WorkflowDef
+from reserve_flow.core.workflow.errors import (
+    ConcurrentChange,
+    GuardFailed,
+    NotAllowedFromState,
+    ReasonRequired,
+    RoleDenied,
+    UnknownTrigger,
+)
+from reserve_flow.core.workflow.guards import GUARDS, GuardContext
+from reserve_flow.core.workflow.registry import Carrier, Workflows
+from reserve_flow.people.models import ROLES, User
+
+_MOVES_KEY = "reserve_flow.engine_moves"
+
+
+def refuse_state_writes_outside_engine(session: Session, _context: Any, _instances: Any) -> None:
+    """before_flush hook: a workflow subject's state column changes only through fire()."""
+    allowed = session.info.get(_MOVES_KEY, set())
+    for obj in session.dirty:
+        if getattr(obj, "__workflow__", None) and id(obj) not in allowed:
+            history = inspect(obj).attrs.state.history
+            if history.has_changes():
+                raise RuntimeError(f"{type(obj).__name__} #{obj.id}: state changed outside the workflow engine")
+
+
+def role_label(role: str, language: str = "ru") -> str:
+    if role in ROLES:
+        return ROLES[role][language if language in ROLES[role] else "ru"].lower()
+    return translate(f"role.{role}", language)
+
+
+@dataclass
+class Engine:
+    workflows: Workflows
+    tz: ZoneInfo
+    clock: Callable[[], datetime] = utcnow
+
+    def may_act(self, subject: Any, transition: TransitionDef, actor: User | None) -> bool:
+        """Whether `actor` holds one of the transition's roles on this very subject."""
+        if actor is None:
+            return "system" in transition.roles
+        return any(role != "system" and subject.holds_role(actor, role) for role in transition.roles)
+
+    def available(self, subject: Any, actor: User | None) -> list[TransitionDef]:
+        """Transitions from the subject's state that the actor's roles allow (guards not yet checked)."""
+        definition = self.workflows.definition_for(subject)
+        return [t for t in definition.transitions_from(subject.state) if self.may_act(subject, t, actor)]
+
+    def blocked_by(self, subject: Any, transition: TransitionDef, actor: User | None) -> str | None:
+        """The Russian message of the first unmet guard of `transition` now, or None.
+        Read-only: for showing why a button is disabled; fire() checks again."""
+        session = object_session(subject)
+        context = GuardContext(session, subject, actor, self.clock(), self.tz, None, {})
+        for name in transition.guards:
+            detail = GUARDS[name](context)
+            if detail is not None:
+                return translate(f"guard.{name}", detail=detail)
+        return None
+
+    def fire(
+        self,
+        subject: Any,
+        trigger: str,
+        actor: User | None,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Move `subject` by `trigger` on behalf of `actor` (None: the system).
+
+        Runs in the subject's session and its open transaction: checks the role and the
+        object, the reason, the guards (raising TransitionDenied with the first unmet one),
+        moves the state with an optimistic-lock version bump (ConcurrentChange for the
+        loser of a race), appends the audit event, closes and opens deadlines and queues
+        outbox rows. Nothing is committed here: the caller commits or rolls back it all.
+        """
+        session = object_session(subject)
+        if session is None or not session.in_transaction():
+            raise RuntimeError("fire() needs a subject attached to a session in a transaction")
+        definition = self.workflows.definition_for(subject)
+        transition = self._check(definition, subject, trigger, actor, reason)
+        now = self.clock()
+        data = dict(data or {})
+        reason = reason.strip() if reason and reason.strip() else None
+
+        carrier = Carrier(subject.state, GuardContext(session, subject, actor, now, self.tz, reason, data))
+        machine = self.workflows.machine_for(subject)
+        machine.add_model(carrier, initial=subject.state)
+        try:
+            moved = carrier.trigger(trigger)
+        finally:
+            machine.remove_model(carrier)
+        if not moved:
+            name, detail = carrier.unmet_guard or ("unknown", "")
+            raise GuardFailed(
+                action=transition.label_ru,
+                guard=lambda lang: translate(f"guard.{name}", lang, detail=detail),
+            )
+
+        from_state, subject_id = subject.state, subject.id
+        subject.state = carrier.state
+        moves = session.info.setdefault(_MOVES_KEY, set())
+        moves.add(id(subject))
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentChange(subject_id=subject_id) from None
+        finally:
+            moves.discard(id(subject))
+
+        event = append_event(
+            session,
+            kind="transition",
+            actor=actor,
+            subject_type=definition.subject,
+            subject_id=subject.id,
+            now=now,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=subject.state,
+            reason=reason,
+            data=data,
+        )
+        self._move_deadlines(session, definition, subject, event, now)
+        self._queue_notifications(session, definition, transition, subject, event)
+        # Consequences of the step that belong in the same transaction, kept with the
+        # subject's class (a reserve membership that ends cancels its open plan items).
+        follow_up = getattr(subject, "after_transition", None)
+        if follow_up is not None:
+            follow_up(self, event)
+        session.flush()
+        return event
+
+    def _check(self, definition: WorkflowDef, subject: Any, trigger: str, actor: User | None,
+               reason: str | None) -> TransitionDef:
+        if not definition.has_trigger(trigger):
+            raise UnknownTrigger(trigger=trigger, workflow=definition.label_ru)
+        transition = definition.transition(trigger, subject.state)
+        if transition is None:
+            any_def = next(t for t in definition.transitions if t.trigger == trigger)
+            state = definition.states[subject.state]
+            raise NotAllowedFromState(action=any_def.label_ru, state=state.label_ru)
+        if not self.may_act(subject, transition, actor):
+            raise RoleDenied(
+                action=transition.label_ru,
+                roles=lambda lang: ", ".join(role_label(r, lang) for r in transition.roles),
+            )
+        if transition.reason_required and not (reason and reason.strip()):
+            raise ReasonRequired(action=transition.label_ru)
+        return transition
+
+    def start(self, subject: Any, actor: User | None, reason: str | None = None,
+              data: dict[str, Any] | None = None) -> AuditEvent:
+        """Begin a new case: `subject` (added to a session in a transaction, not yet
+        flushed or at least without history) enters its workflow's initial state. The
+        start is an audit event, and the initial state's and the workflow's deadlines open.
+        Who may start a case is the calling service's rule."""
+        session = object_session(subject)
+        if session is None or not session.in_transaction():
+            raise RuntimeError("start() needs a subject added to a session in a transaction")
+        definition = self.workflows.definition_for(subject)
+        subject.state = definition.initial
+        session.flush()
+        now = self.clock()
+        event = append_event(session, kind="transition", actor=actor, subject_type=definition.subject,
+                             subject_id=subject.id, now=now, trigger="start", from_state=None,
+                             to_state=subject.state, reason=reason, data=data)
+        self._move_deadlines(session, definition, subject, event, now)
+        session.flush()
+        return event
+
+    def _move_deadlines(self, session: Session, definition: WorkflowDef, subject: Any,
+                        event: AuditEvent, now: datetime) -> None:
+        """Close the deadline of the state left and open the one of the state entered;
+        keep the workflow's own deadline open until a terminal state, following its date."""
+        state = definition.states[subject.state]
+        ours = (Deadline.subject_type == definition.subject, Deadline.subject_id == subject.id,
+                Deadline.closed_at.is_(None))
+        closing = update(Deadline).where(*ours).values(closed_at=now, closed_by_event_id=event.id)
+        session.execute(closing.where(Deadline.scope == "state"))
+        if state.deadline is not None:
+            session.add(self._deadline(definition, subject, state.deadline, "state", event, now))
+        spec = definition.deadline
+        if spec is None:
+            return
+        current = session.scalars(select(Deadline).where(*ours, Deadline.scope == "workflow")).first()
+        if state.terminal:
+            if current is not None:
+                session.execute(closing.where(Deadline.id == current.id))
+            return
+        wanted = self._deadline(definition, subject, spec, "workflow", event, now)
+        if current is not None and (spec.until is None or current.due_at == wanted.due_at):
+            return  # still running as it was (a days-long one only ever starts once)
+        if current is not None:
+            session.execute(closing.where(Deadline.id == current.id))
+        session.add(wanted)
+
+    def _deadline(self, definition: WorkflowDef, subject: Any, spec: DeadlineDef, scope: str,
+                  event: AuditEvent, now: datetime) -> Deadline:
+        if spec.until is not None:
+            due = workdays.end_of(getattr(subject, spec.until), self.tz)
+            days = max(0, (due.astimezone(self.tz).date() - now.astimezone(self.tz).date()).days - 1)
+        else:
+            days = spec.days if isinstance(spec.days, int) else subject.workflow_param(spec.days)
+            due = workdays.deadline_end(now, days, spec.calendar, self.tz)
+        return Deadline(
+            workflow=definition.name,
+            subject_type=definition.subject,
+            subject_id=subject.id,
+            state=subject.state,
+            scope=scope,
+            opened_at=now,
+            due_at=due.astimezone(timezone.utc),
+            days=days,
+            calendar=spec.calendar,
+            actor_role=spec.actor,
+            escalate_to=spec.escalate_to,
+            on_expiry=spec.on_expiry,
+            remind_before=",".join(str(d) for d in spec.remind_before),
+            opened_by_event_id=event.id,
+        )
+
+    def _queue_notifications(self, session: Session, definition: WorkflowDef, transition: TransitionDef,
+                             subject: Any, event: AuditEvent) -> None:
+        recipients: dict[int, User] = {}
+        for role in transition.notify:
+            for user in subject.recipients(role):
+                recipients.setdefault(user.id, user)
+        context = json.dumps(
+            {
+                "workflow": definition.name,
+                "subject_label": subject.subject_label,
+                "subject_id": subject.id,
+                "action": transition.label_ru,
+                "from_state": definition.states[event.from_state].label_ru,
+                "to_state": definition.states[event.to_state].label_ru,
+                "reason": event.reason,
+            },
+            ensure_ascii=False,
+        )
+        for user in recipients.values():
+            for channel in ("email", "inapp"):
+                session.add(
+                    OutboxMessage(
+                        dedupe_key=f"event:{event.seq}:{channel}:{user.id}",
+                        channel=channel,
+                        recipient_id=user.id,
+                        template=f"{definition.name}.{transition.trigger}",
+                        context=context,
+                        audit_event_id=event.id,
+                        created_at=event.occurred_at,
+                        next_attempt_at=event.occurred_at,
+                    )
+                )

@@ -1,1 +1,0 @@
-"""Files: uploaded documents (storage) and, later, generated protocols and orders."""

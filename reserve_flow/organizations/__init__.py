@@ -1,0 +1,1 @@
+"""The organizations of the district (schools, kindergartens, additional education) and the yearly monitoring of head effectiveness."""

@@ -1,0 +1,1 @@
+"""The registry's and the monitoring's pages."""

@@ -1,0 +1,255 @@
+"""The registry of organizations: the administrator creates, edits, deactivates and imports
+them; the staff who appoint heads (HR, the secretary, the chair) read the registry and each
+organization's page with its monitoring history. Anyone else gets 404."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import IntegerField, SelectField, StringField, widgets
+from wtforms.validators import DataRequired, Optional
+
+from reserve_flow.core.files.tabular import (
+    XLSX_MIMETYPE,
+    ImportRejected,
+    TabularError,
+    notes_sheet,
+    read_table,
+    read_upload,
+    write_csv,
+    write_xlsx,
+)
+from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.downloads import send_bytes
+from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.history import services as history_service
+from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS, Organization
+from reserve_flow.organizations.services import monitoring
+from reserve_flow.organizations.services import organizations as service
+from reserve_flow.organizations.views.monitoring import sparkline
+from reserve_flow.people.models import User
+
+bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+
+REQUIRED = "Заполните это поле"
+STATUS_CHOICES = (("active", "действующие"), ("inactive", "закрытые"), ("all", "все"))
+
+
+class OrganizationForm(FlaskForm):
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+    kind = SelectField("Вид организации", choices=[(k, v["ru"]) for k, v in ORGANIZATION_KINDS.items()])
+    full_name = StringField("Полное наименование", validators=[DataRequired(REQUIRED)])
+    short_name = StringField("Краткое наименование", validators=[DataRequired(REQUIRED)])
+    address = StringField("Адрес")
+    inn = StringField("ИНН")
+    phone = StringField("Телефон")
+    email = StringField("Электронная почта")
+    head_name = StringField("Руководитель (ФИО)")
+    head_user_id = SelectField("Учётная запись руководителя в системе", coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Файл XLSX или CSV", validators=[FileRequired("Выберите файл для загрузки")])
+
+
+class ActiveForm(FlaskForm):
+    version = IntegerField(widget=widgets.HiddenInput())
+
+
+def _require_viewer() -> None:
+    if not monitoring.can_view(current_user):
+        abort(404)
+
+
+def _require_admin() -> None:
+    if not current_user.has_role("admin"):
+        abort(404)
+
+
+def _load(organization_id: int) -> Organization:
+    try:
+        return service.get(db(), organization_id)
+    except service.OrganizationNotFound:
+        abort(404)
+
+
+def _form(organization: Organization | None = None) -> OrganizationForm:
+    form = OrganizationForm(obj=organization) if request.method == "GET" and organization else OrganizationForm()
+    users = db().scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
+    form.head_user_id.choices = [(0, "— нет учётной записи —")] + [(u.id, f"{u.full_name} ({u.email})") for u in users]
+    if request.method == "GET" and organization:
+        form.head_user_id.data = organization.head_user_id or 0
+        form.inn.data = organization.inn or ""
+    return form
+
+
+def _data(form: OrganizationForm) -> service.OrganizationData:
+    return service.OrganizationData(
+        kind=form.kind.data, full_name=form.full_name.data or "", short_name=form.short_name.data or "",
+        address=form.address.data or "", inn=(form.inn.data or "").replace(" ", ""), phone=form.phone.data or "",
+        email=form.email.data or "", head_name=form.head_name.data or "", head_user_id=form.head_user_id.data or None)
+
+
+@too_large_back_link(bp)
+def _back_from_too_large(_view_args: dict) -> tuple[str, str]:
+    return url_for("organizations.import_file"), "Вернуться к импорту организаций"
+
+
+@bp.route("/")
+@login_required
+def index():
+    _require_viewer()
+    kind = request.args.get("kind", "")
+    status = request.args.get("status", "active")
+    query = request.args.get("q", "")
+    session = db()
+    return render_template(
+        "organizations/registry/index.html",
+        organizations=service.list_organizations(session, kind=kind, status=status, query=query),
+        latest=monitoring.latest_results(session), kinds=ORGANIZATION_KINDS, statuses=STATUS_CHOICES,
+        kind=kind, status=status, query=query, can_manage=current_user.has_role("admin"),
+        flag_below=monitoring.ANTI_CRISIS_BELOW)
+
+
+@bp.route("/<int:organization_id>")
+@login_required
+def show(organization_id: int):
+    _require_viewer()
+    organization = _load(organization_id)
+    history = monitoring.organization_history(db(), organization)
+    staff = current_user.has_role("hr") or current_user.has_role("admin")
+    return render_template("organizations/registry/show.html", organization=organization, history=history,
+                           timeline=history_service.organization_timeline(runtime(), db(), organization),
+                           may_follow=staff, show_audit=current_user.has_role("admin"),
+                           chart=sparkline([(h.year, h.result.total_percent) for h in history],
+                                           threshold=monitoring.ANTI_CRISIS_BELOW),
+                           can_manage=current_user.has_role("admin"), active_form=ActiveForm(
+                               formdata=None, version=organization.version))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_admin()
+    form = _form()
+    status = 200
+    if form.validate_on_submit():
+        session = db()
+        try:
+            organization = service.create_organization(session, current_user, _data(form), runtime().now())
+            session.commit()
+        except (service.OrganizationError, IntegrityError) as exc:
+            session.rollback()
+            flash(str(exc) if isinstance(exc, service.OrganizationError)
+                  else "Организация с таким наименованием или ИНН уже есть.", "error")
+            status = 400
+        else:
+            flash(f"Организация «{organization.short_name}» добавлена в реестр.", "success")
+            return redirect(url_for("organizations.show", organization_id=organization.id), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("organizations/registry/form.html", form=form, organization=None), status
+
+
+@bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organization_id: int):
+    _require_admin()
+    organization = _load(organization_id)
+    form = _form(organization)
+    status = 200
+    if form.validate_on_submit():
+        session = db()
+        try:
+            changed = service.update_organization(session, organization, current_user, _data(form),
+                                                  form.version.data or 0, runtime().now())
+            session.commit()
+        except (service.OrganizationError, ConcurrentChange, IntegrityError) as exc:
+            session.rollback()
+            if isinstance(exc, ConcurrentChange):
+                flash("Организацию только что изменил другой пользователь. Обновите страницу и повторите.", "error")
+                status = 409
+            else:
+                flash(str(exc) if isinstance(exc, service.OrganizationError)
+                      else "Организация с таким наименованием или ИНН уже есть.", "error")
+                status = 400
+        else:
+            flash("Изменения сохранены." if changed else "Изменений нет.", "success")
+            return redirect(url_for("organizations.show", organization_id=organization.id), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("organizations/registry/form.html", form=form, organization=organization), status
+
+
+@bp.route("/<int:organization_id>/<any(deactivate, activate):action>", methods=["POST"])
+@login_required
+def set_active(organization_id: int, action: str):
+    _require_admin()
+    organization = _load(organization_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db()
+    try:
+        service.set_active(session, organization, current_user, action == "activate", form.version.data,
+                           runtime().now())
+        session.commit()
+    except ConcurrentChange:
+        session.rollback()
+        flash("Организацию только что изменил другой пользователь. Обновите страницу и повторите.", "error")
+    except service.OrganizationError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Организация снова действует." if action == "activate"
+              else "Организация закрыта: она скрыта из списков и шаблонов, история сохранена.", "success")
+    return redirect(url_for("organizations.show", organization_id=organization_id), code=303)
+
+
+@bp.route("/template.<any(xlsx, csv):fmt>")
+@login_required
+def template(fmt: str):
+    _require_admin()
+    sheet = service.template_sheet(db())
+    if fmt == "csv":
+        return send_bytes(write_csv(sheet.headers, sheet.rows), "organizations.csv", "text/csv; charset=utf-8")
+    return send_bytes(write_xlsx([sheet, notes_sheet(service.TEMPLATE_NOTES)]), "organizations.xlsx", XLSX_MIMETYPE)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_file():
+    _require_admin()
+    form = ImportForm()
+    problems: list = []
+    status = 200
+    if form.validate_on_submit():
+        session = db()
+        storage = form.file.data
+        try:
+            upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
+            table = read_table(upload.content, upload.filename)
+            summary = service.import_organizations(session, current_user, table, now=runtime().now(),
+                                                   sha256=upload.sha256, filename=upload.filename)
+            session.commit()
+        except TabularError as exc:
+            session.rollback()
+            problems, status = [str(exc)], 400
+        except ImportRejected as exc:
+            session.rollback()
+            problems, status = [str(p) for p in exc.problems], 400
+        except IntegrityError:
+            session.rollback()
+            problems, status = ["Реестр изменился во время загрузки. Повторите загрузку."], 409
+        else:
+            flash(f"Загружено строк: {summary.total}. Добавлено организаций: {summary.created}, "
+                  f"обновлено: {summary.updated}, без изменений: {summary.unchanged}.", "success")
+            return redirect(url_for("organizations.index"), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("organizations/registry/import.html", form=form, problems=problems,
+                           notes=service.TEMPLATE_NOTES), status

@@ -1,0 +1,82 @@
+"""People: users with their roles, login throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reserve_flow.core.db import Base, UTCDateTime, utcnow
+
+# Kept importable from here: the registry moved to its own module.
+from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS, Organization  # noqa: F401
+
+# The roles a user may hold; one person may hold several.
+ROLES: dict[str, dict[str, str]] = {
+    "applicant": {"ru": "Заявитель", "en": "Applicant"},
+    "secretary": {"ru": "Секретарь комиссии", "en": "Commission secretary"},
+    "member": {"ru": "Член комиссии", "en": "Commission member"},
+    "chair": {"ru": "Председатель комиссии", "en": "Commission chair"},
+    "hr": {"ru": "Специалист по кадрам", "en": "HR officer"},
+    # A head who mentors reserve members' internships; sees only their mentees.
+    "mentor": {"ru": "Наставник", "en": "Mentor"},
+    "admin": {"ru": "Администратор", "en": "Administrator"},
+}
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The secret in the URL of the user's private calendar feed of deadlines; a new
+    # one revokes the old URL, None: no feed.
+    ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    # foreign_keys: organizations.head_user_id is a second path between the two tables.
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class LoginThrottle(Base):
+    """Failed logins per e-mail address; repeated failures make the next try wait."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

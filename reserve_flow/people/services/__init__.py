@@ -1,0 +1,1 @@
+"""Operations on accounts: creating users, the administrator's changes of roles and activation."""

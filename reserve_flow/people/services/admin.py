@@ -1,0 +1,71 @@
+"""The administrator's work on people: roles, activation, password resets. Every
+change is an audit event, so the chain shows who gave whom which rights."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.people.models import ROLES, User, UserRole
+from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH, UserError, hash_password
+
+if TYPE_CHECKING:
+    from reserve_flow.runtime import Runtime
+
+
+def users(session: Session, role: str | None = None, query: str = "") -> list[User]:
+    statement = select(User).order_by(User.full_name)
+    if role:
+        statement = statement.join(UserRole).where(UserRole.role == role)
+    if query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(func.lower(User.full_name).like(pattern) | func.lower(User.email).like(pattern))
+    return list(session.scalars(statement))
+
+
+def update_user(rt: Runtime, session: Session, admin: User, user: User, *, full_name: str, roles: list[str],
+                active: bool, new_password: str = "") -> None:
+    """Change a user's name, roles, activity or password. An administrator cannot take
+    away their own administrator role or deactivate themselves (nobody would be left to undo it)."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise UserError(f"Неизвестная роль: {', '.join(unknown)}")
+    if not full_name.strip():
+        raise UserError("Укажите фамилию, имя и отчество")
+    if user.id == admin.id and ("admin" not in roles or not active):
+        raise UserError("Нельзя снять роль администратора или отключить собственную учётную запись.")
+    if new_password and len(new_password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов")
+    before = {"full_name": user.full_name, "roles": sorted(user.roles), "active": user.active}
+    user.full_name = full_name.strip()
+    wanted = list(dict.fromkeys(roles))
+    user.role_rows = [row for row in user.role_rows if row.role in wanted]
+    user.role_rows.extend(UserRole(role=r) for r in wanted if r not in user.roles)
+    user.active = active
+    if new_password:
+        user.password_hash = hash_password(new_password)
+    after = {"full_name": user.full_name, "roles": sorted(wanted), "active": active}
+    changes = {k: {"было": before[k], "стало": after[k]} for k in before if before[k] != after[k]}
+    if new_password:
+        changes["password"] = "сброшен администратором"
+    if changes:
+        append_event(session, kind="user_changed", actor=admin, subject_type="user", subject_id=user.id,
+                     now=rt.now(), data=changes)
+
+
+def recent_events(session: Session, *, kind: str = "", subject_type: str = "", limit: int = 200,
+                  before_seq: int | None = None, event_id: int | None = None) -> list[AuditEvent]:
+    statement = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if event_id is not None:
+        statement = statement.where(AuditEvent.id == event_id)
+    if kind:
+        statement = statement.where(AuditEvent.kind == kind)
+    if subject_type:
+        statement = statement.where(AuditEvent.subject_type == subject_type)
+    if before_seq:
+        statement = statement.where(AuditEvent.seq < before_seq)
+    return list(session.scalars(statement))

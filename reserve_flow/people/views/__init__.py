@@ -1,0 +1,1 @@
+"""Login and logout; the administrator's pages for users and roles."""

@@ -1,0 +1,1 @@
+"""Reserve membership, development plans and their evidence, the programme."""

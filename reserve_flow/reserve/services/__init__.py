@@ -1,0 +1,1 @@
+"""Operations of the reserve: membership, development plans, the programme and its report."""

@@ -1,0 +1,1 @@
+"""The reserve's pages: members, plans, the programme, the public reserve list."""

@@ -1,0 +1,308 @@
+"""The reserve's pages: the list with its filters and exports, the public list, and a
+member's page (the membership, its term and the steps of HR), with the plan's part
+in web/plan.py.
+
+Every page checks the login and the object: a membership the user may not see is
+answered with 404. The list is for HR officers, administrators and mentors (theirs
+only); a member is sent to their own page. Changes go through services.reserve.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Callable
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from reserve_flow.core import workdays
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.files.tables import to_csv, to_xlsx
+from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.workflow.diagram import DiagramUnavailable, case_graph, render
+from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.reserve import plan_rules
+from reserve_flow.reserve.models.membership import EXCLUSION_REASONS, ReserveMembership
+from reserve_flow.reserve.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanItem
+from reserve_flow.reserve.services import membership as service
+from reserve_flow.reserve.services import plan as plan_service
+
+bp = Blueprint("reserve", __name__)
+
+workflow_ui.EVENT_KIND_LABELS.update({
+    "plan_changed": "Изменён план развития",
+    "plan_confirmed": "План развития подтверждён",
+    "deficit_added": "Внесён профессиональный дефицит",
+    "evidence_uploaded": "Загружен подтверждающий документ",
+    "mentor_review": "Отзыв наставника",
+})
+_CHANGES = {"added": "добавлен пункт", "updated": "изменён пункт", "removed": "исключён пункт"}
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def load_visible(membership_id: int) -> ReserveMembership:
+    try:
+        return service.get_visible(db(), current_user, membership_id)
+    except service.ReserveNotFound:
+        abort(404)
+
+
+def form_version() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+
+
+# --- the list ---
+
+def _filters() -> service.ListFilters:
+    args = request.args
+    return service.ListFilters(
+        kind=args.get("kind", "") if args.get("kind", "") in service.KIND_CHOICES else "",
+        state=args.get("state", "") if args.get("state", "") in runtime().workflows.definitions["reserve"].states
+        else "",
+        term_end_by=parse_date(args.get("term_end_by")),
+        readiness=args.get("readiness", "") if args.get("readiness", "") in READINESS else "",
+    )
+
+
+READINESS = {"full": "план выполнен", "partial": "выполнен частично", "none": "не начат"}
+
+
+def _listed_rows(export: bool = False) -> list[service.ListRow]:
+    """The list for this user and the request's filters; exports are for HR and administrators."""
+    allowed = service.may_export(current_user) if export else service.may_list(current_user)
+    if not allowed:
+        abort(404)
+    return service.reserve_list(runtime(), db(), current_user, _filters())
+
+
+@bp.route("/reserve/")
+@login_required
+def index():
+    if not service.may_list(current_user):
+        own = service.own_memberships(db(), current_user)
+        if len(own) == 1:
+            return redirect(url_for("reserve.show", membership_id=own[0].id))
+        return render_template("reserve/mine.html", memberships=own,
+                               state_label=lambda m: workflow_ui.state_label(runtime(), m))
+    rows = _listed_rows()
+    return render_template(
+        "reserve/index.html", rows=rows, filters=_filters(), kinds=service.KIND_CHOICES,
+        states={k: s.label_ru for k, s in runtime().workflows.definitions["reserve"].states.items()},
+        readiness=READINESS, query=request.query_string.decode("ascii", "ignore"),
+        may_export=service.may_export(current_user))
+
+
+def _download(content: bytes, mimetype: str, name: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/reserve/export.xlsx")
+@login_required
+def export_xlsx():
+    rows = service.export_rows(_listed_rows(export=True))
+    today = runtime().now().astimezone(runtime().tz).date()
+    content = to_xlsx("Кадровый резерв", service.EXPORT_HEADER, rows,
+                      caption=f"Кадровый резерв руководителей образовательных организаций на {today:%d.%m.%Y}")
+    return _download(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"reserve-{today.isoformat()}.xlsx")
+
+
+@bp.route("/reserve/export.csv")
+@login_required
+def export_csv():
+    today = runtime().now().astimezone(runtime().tz).date()
+    content = to_csv(service.EXPORT_HEADER, service.export_rows(_listed_rows(export=True)))
+    return _download(content, "text/csv; charset=utf-8", f"reserve-{today.isoformat()}.csv")
+
+
+@bp.route("/public/reserve")
+def public_list():
+    """The reserve as the РУО website publishes it: full names and positions only."""
+    return render_template("reserve/public.html", members=service.public_list(db()))
+
+
+# --- a member's page ---
+
+def term_status(membership: ReserveMembership) -> str:
+    rt = runtime()
+    deadline = db().query(Deadline).filter(
+        Deadline.subject_type == "reserve", Deadline.subject_id == membership.id, Deadline.scope == "workflow",
+        Deadline.closed_at.is_(None)).first()
+    if deadline is None:
+        return ""
+    return workdays.describe_left(rt.now(), deadline.due_at, rt.tz, deadline.calendar)
+
+
+def item_deadlines(membership: ReserveMembership) -> dict[int, str]:
+    rt = runtime()
+    ids = [i.id for i in membership.items]
+    if not ids:
+        return {}
+    found = db().query(Deadline).filter(Deadline.subject_type == "plan_item", Deadline.subject_id.in_(ids),
+                                        Deadline.closed_at.is_(None))
+    return {d.subject_id: workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar) for d in found}
+
+
+def plan_history(membership: ReserveMembership) -> list[dict]:
+    """The plan's versions and changes as the page lists them, newest first."""
+    events = db().query(AuditEvent).filter(
+        AuditEvent.subject_type == "reserve", AuditEvent.subject_id == membership.id,
+        AuditEvent.kind.in_(("plan_changed", "plan_confirmed"))).order_by(AuditEvent.seq.desc())
+    rows = []
+    for event in events:
+        data = json.loads(event.data or "{}")
+        if event.kind == "plan_changed":
+            what = f"{_CHANGES.get(data.get('change'), data.get('change'))} «{data.get('title', '')}»"
+        else:
+            what = "подтверждено " + ("специалистом по кадрам" if data.get("side") == "hr" else "резервистом")
+        rows.append({"time": event.occurred_at, "actor": event.actor_name, "version": data.get("version"),
+                     "what": what, "reason": event.reason})
+    return rows
+
+
+def render_member(membership: ReserveMembership, *, error: str | None = None, status: int = 200,
+                  form: dict | None = None, failed: str | None = None):
+    """The member's page. Someone else's view is logged as a personal-file access."""
+    rt = runtime()
+    session = db()
+    user = current_user
+    service.record_view(rt, session, membership, user)
+    is_hr = membership.holds_role(user, "hr")
+    is_owner = membership.holds_role(user, "owner")
+    item_states = rt.workflows.definitions["plan_item"].states
+    items = plan_rules.live_items(membership)
+    mentor_view = not (is_hr or is_owner or user.has_role("admin"))
+    return render_template(
+        "reserve/show.html",
+        m=membership,
+        state_label=workflow_ui.state_label(rt, membership),
+        ended_because=service.ending_reasons(session, [membership]).get(membership.id, ""),
+        term_left=term_status(membership),
+        reserved_for=service.reserved_for(membership),
+        version=plan_rules.current_version(membership),
+        progress=plan_rules.progress(membership),
+        items=items,
+        removed=[i for i in membership.items if i.state == "cancelled"],
+        item_states={k: s.label_ru for k, s in item_states.items()},
+        item_left=item_deadlines(membership),
+        item_history={i.id: workflow_ui.history(rt, session, i) for i in membership.items} if not mentor_view else {},
+        plan_history=plan_history(membership),
+        is_hr=is_hr, is_owner=is_owner, mentor_view=mentor_view,
+        may_change_plan=is_hr and membership.state in plan_service.CHANGEABLE_STATES,
+        may_work=is_owner and membership.state in plan_service.WORKING_STATES,
+        agreed_once=membership.state != "included",
+        item_kinds=ITEM_KINDS, evidence_kinds=EVIDENCE_KINDS, exclusion_reasons=EXCLUSION_REASONS,
+        organizations=session.query(Organization).filter(Organization.active.is_(True))
+        .order_by(Organization.kind, Organization.short_name).all(),
+        mentors=plan_service.mentors(session),
+        actions=workflow_ui.actions(rt, membership, user, exclude=service.CUSTOM_TRIGGERS),
+        may_exclude=is_hr and membership.state in service.ACTIVE_STATES,
+        history=workflow_ui.history(rt, session, membership),
+        error=error, form=form or {}, failed=failed,
+    ), status
+
+
+@bp.route("/reserve/<int:membership_id>")
+@login_required
+def show(membership_id: int):
+    return render_member(load_visible(membership_id))
+
+
+@bp.route("/reserve/items/<int:item_id>")
+@login_required
+def item(item_id: int):
+    """Where a notification about a plan item points: the item on its member's page."""
+    found = db().get(PlanItem, item_id)
+    if found is None:
+        abort(404)
+    load_visible(found.membership_id)
+    return redirect(url_for("reserve.show", membership_id=found.membership_id, _anchor=f"item-{item_id}"))
+
+
+def act(membership_id: int, action: Callable[[], Any], failed: str, done: str | Callable[[Any], str],
+        on_refusal: Callable[[str, int], Any] | None = None):
+    """Run a service action; on refusal the page again with the reason and the form
+    kept (400), on a conflict with a notice (409); on success back to the member's
+    page with a message (`done`, or done(result))."""
+    load_visible(membership_id)
+
+    def refused(message: str, status: int):
+        if on_refusal is not None:
+            return on_refusal(message, status)
+        return render_member(load_visible(membership_id), error=message, status=status,
+                             form=request.form if status == 400 else None, failed=failed)
+
+    try:
+        result = action()
+    except (service.ReserveRefused, plan_service.PlanRefused) as exc:
+        return refused(str(exc), 400)
+    except TransitionDenied as exc:
+        return refused(exc.message(workflow_ui.language()), 400)
+    except ConcurrentChange as exc:
+        return refused(exc.message(workflow_ui.language()), 409)
+    except (plan_service.ItemNotFound, service.ReserveNotFound):
+        abort(404)
+    flash(done(result) if callable(done) else done, "success")
+    return redirect(url_for("reserve.show", membership_id=membership_id), code=303)
+
+
+@bp.route("/reserve/<int:membership_id>/fire/<trigger>", methods=["POST"])
+@login_required
+def fire(membership_id: int, trigger: str):
+    rt = runtime()
+    version = form_version()
+    membership = load_visible(membership_id)
+    label = workflow_ui.action_label(rt, membership, trigger)
+    return act(membership_id, lambda: service.fire(rt, db(), current_user, membership_id, trigger,
+                                                   request.form.get("reason", ""), version),
+               trigger, f"Выполнено: {label}.")
+
+
+@bp.route("/reserve/<int:membership_id>/exclude", methods=["POST"])
+@login_required
+def exclude(membership_id: int):
+    version = form_version()
+    return act(membership_id, lambda: service.exclude(runtime(), db(), current_user, membership_id, version,
+                                                      request.form.get("reason_code", ""),
+                                                      request.form.get("note", "")),
+               "exclude", "Резервист исключён из резерва; ему направлено уведомление.")
+
+
+@bp.route("/reserve/<int:membership_id>/extend", methods=["POST"])
+@login_required
+def extend(membership_id: int):
+    version = form_version()
+    form = request.form
+    return act(membership_id, lambda: service.extend_term(
+        runtime(), db(), current_user, membership_id, version, form.get("order_number", ""),
+        parse_date(form.get("order_date")), parse_date(form.get("new_term_end"))),
+        "extend", "Срок пребывания в резерве продлён.")
+
+
+@bp.route("/reserve/<int:membership_id>/diagram.svg")
+@login_required
+def diagram_svg(membership_id: int):
+    membership = load_visible(membership_id)
+    definition = runtime().workflows.definition_for(membership)
+    try:
+        content = render(case_graph(db(), definition, membership), "svg")
+    except DiagramUnavailable as exc:
+        return Response(str(exc), status=503, mimetype="text/plain")
+    response = Response(content, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

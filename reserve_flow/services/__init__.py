@@ -1,1 +1,0 @@
-"""Domain operations per area, called by the web, the API and the CLI alike."""

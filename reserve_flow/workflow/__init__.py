@@ -1,7 +1,0 @@
-"""Workflow definitions, the engine that fires transitions, the audit chain and deadlines."""
-
-from reserve_flow.workflow.engine import Engine
-from reserve_flow.workflow.errors import ConcurrentChange, DefinitionError, TransitionDenied, WorkflowError
-from reserve_flow.workflow.registry import Workflows
-
-__all__ = ["ConcurrentChange", "DefinitionError", "Engine", "TransitionDenied", "WorkflowError", "Workflows"]

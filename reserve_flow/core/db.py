@@ -110,6 +110,11 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         session.info[_DEPTH_KEY] = depth
 
 
+def in_unit_of_work(session: Session) -> bool:
+    """Whether a unit of work is open on `session` (work done now commits with it, later)."""
+    return session.info.get(_DEPTH_KEY, 0) > 0
+
+
 def bump_version(session: Session, obj: object) -> None:
     """Move the optimistic-lock version of `obj` although no column of it changed (a
     document replaced, a shortlist edited): a request that read the older version, or a

@@ -1,8 +1,9 @@
 """Applicants: registration, the profile, consents to personal-data processing, the
 contests open to them and the creation of their application (one per contest).
 
-Each function works in the caller's session and leaves the commit to the caller,
-except where it says otherwise. Refusals raise ApplicantError with a Russian message.
+Each function that writes is its own unit of work (it commits, or joins the caller's
+unit of work); a refusal raises ApplicantError with a Russian message and leaves nothing
+written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.contest.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
 from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import Refused
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
@@ -51,20 +53,23 @@ class ApplicantError(Refused):
 
 def register(runtime: Runtime, session: Session, *, email: str, password: str, full_name: str) -> User:
     """Create an applicant account with an empty profile and record the consent given at
-    registration. Raises UserError (services.users) on a taken e-mail or a short password."""
-    user = create_user(session, email=email, full_name=full_name, password=password, roles=["applicant"])
-    session.add(ApplicantProfile(user_id=user.id, updated_at=runtime.now()))
-    record_consent(runtime, session, user)
-    return user
+    registration, committed. Raises UserError (services.users) on a taken e-mail or a short password."""
+    with unit_of_work(session):
+        user = create_user(session, email=email, full_name=full_name, password=password, roles=["applicant"])
+        session.add(ApplicantProfile(user_id=user.id, updated_at=runtime.now()))
+        record_consent(runtime, session, user)
+        return user
 
 
 def profile_of(session: Session, user: User) -> ApplicantProfile:
-    """The user's profile; an empty one is made for applicants created elsewhere (the CLI)."""
+    """The user's profile; an empty one is made (and committed) for applicants created
+    elsewhere (the CLI)."""
     profile = session.get(ApplicantProfile, user.id)
     if profile is None:
-        profile = ApplicantProfile(user_id=user.id, user=user)
-        session.add(profile)
-        session.flush()
+        with unit_of_work(session):
+            profile = ApplicantProfile(user_id=user.id, user=user)
+            session.add(profile)
+            session.flush()
     return profile
 
 
@@ -93,53 +98,55 @@ class ProfileData:
 
 
 def update_profile(runtime: Runtime, session: Session, user: User, data: ProfileData) -> ApplicantProfile:
-    """Save the profile (and the name, organization and position kept on User)."""
-    today = runtime.now().astimezone(runtime.tz).date()
-    if data.birth_date is not None:
-        born = data.birth_date
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        if born >= today or age < MIN_AGE or age > 100:
-            raise ApplicantError("Проверьте дату рождения.")
-    if data.education_level and data.education_level not in EDUCATION_LEVELS:
-        raise ApplicantError("Выберите уровень образования из списка.")
-    if data.organization_id is not None and session.get(Organization, data.organization_id) is None:
-        raise ApplicantError("Выберите организацию из списка.")
-    if not data.full_name.strip():
-        raise ApplicantError("Укажите фамилию, имя и отчество.")
-    for years in (data.teaching_years, data.management_years):
-        if years is not None and not 0 <= years <= 70:
-            raise ApplicantError("Стаж указывается в полных годах, от 0 до 70.")
-    profile = profile_of(session, user)
-    user.full_name = data.full_name.strip()
-    user.position = data.position.strip()
-    user.organization_id = data.organization_id
-    profile.birth_date = data.birth_date
-    profile.phone = data.phone.strip()
-    profile.education_level = data.education_level
-    profile.education = data.education.strip()
-    profile.employer_name = "" if data.organization_id is not None else data.employer_name.strip()
-    profile.teaching_years = data.teaching_years
-    profile.management_years = data.management_years
-    profile.updated_at = runtime.now()
-    session.flush()
-    return profile
+    """Save the profile (and the name, organization and position kept on User), committed."""
+    with unit_of_work(session):
+        today = runtime.now().astimezone(runtime.tz).date()
+        if data.birth_date is not None:
+            born = data.birth_date
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            if born >= today or age < MIN_AGE or age > 100:
+                raise ApplicantError("Проверьте дату рождения.")
+        if data.education_level and data.education_level not in EDUCATION_LEVELS:
+            raise ApplicantError("Выберите уровень образования из списка.")
+        if data.organization_id is not None and session.get(Organization, data.organization_id) is None:
+            raise ApplicantError("Выберите организацию из списка.")
+        if not data.full_name.strip():
+            raise ApplicantError("Укажите фамилию, имя и отчество.")
+        for years in (data.teaching_years, data.management_years):
+            if years is not None and not 0 <= years <= 70:
+                raise ApplicantError("Стаж указывается в полных годах, от 0 до 70.")
+        profile = profile_of(session, user)
+        user.full_name = data.full_name.strip()
+        user.position = data.position.strip()
+        user.organization_id = data.organization_id
+        profile.birth_date = data.birth_date
+        profile.phone = data.phone.strip()
+        profile.education_level = data.education_level
+        profile.education = data.education.strip()
+        profile.employer_name = "" if data.organization_id is not None else data.employer_name.strip()
+        profile.teaching_years = data.teaching_years
+        profile.management_years = data.management_years
+        profile.updated_at = runtime.now()
+        session.flush()
+        return profile
 
 
 def record_consent(runtime: Runtime, session: Session, user: User,
                    application: Application | None = None) -> ConsentRecord:
     """Record a consent to the current text; for an application, also mark the application
     (what the consent_given guard checks). Refused once the application is past editing."""
-    now = runtime.now()
-    if application is not None:
-        if application.state not in EDITABLE_STATES:
-            raise ApplicantError("Согласие даётся до подачи заявления.")
-        application.consent_given_at = now
-        application.consent_text_version = CONSENT_TEXT_VERSION
-    record = ConsentRecord(user_id=user.id, application_id=application.id if application else None,
-                           text_version=CONSENT_TEXT_VERSION, given_at=now)
-    session.add(record)
-    session.flush()
-    return record
+    with unit_of_work(session):
+        now = runtime.now()
+        if application is not None:
+            if application.state not in EDITABLE_STATES:
+                raise ApplicantError("Согласие даётся до подачи заявления.")
+            application.consent_given_at = now
+            application.consent_text_version = CONSENT_TEXT_VERSION
+        record = ConsentRecord(user_id=user.id, application_id=application.id if application else None,
+                               text_version=CONSENT_TEXT_VERSION, given_at=now)
+        session.add(record)
+        session.flush()
+        return record
 
 
 def consents_of(session: Session, user: User) -> list[ConsentRecord]:
@@ -162,25 +169,25 @@ def applications_of(session: Session, user: User) -> list[Application]:
 def create_application(runtime: Runtime, session: Session, user: User, contest_id: int) -> Application:
     """A draft application of `user` to the contest, and commit. Refused when the contest
     does not accept applications, the profile is incomplete, or one already exists."""
-    if not user.has_role("applicant"):
-        raise ApplicantError("Подать заявление может только зарегистрированный заявитель.")
-    contest = session.get(Contest, contest_id)
-    today = runtime.now().astimezone(runtime.tz).date()
-    if contest is None or not contest.is_accepting(today):
-        raise ApplicantError("Приём заявлений на этот конкурс закрыт.")
-    missing = profile_of(session, user).missing_fields()
-    if missing:
-        raise ApplicantError(f"Заполните профиль, прежде чем подавать заявление: {', '.join(missing)}.")
-    existing = session.scalar(select(Application.id).where(Application.contest_id == contest.id,
-                                                           Application.applicant_id == user.id))
-    if existing is not None:
-        raise ApplicantError(ALREADY_APPLIED)
-    application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
-    session.add(application)
     try:
-        session.commit()
-    except IntegrityError:  # a second tab created it meanwhile
-        session.rollback()
+        with unit_of_work(session):
+            if not user.has_role("applicant"):
+                raise ApplicantError("Подать заявление может только зарегистрированный заявитель.")
+            contest = session.get(Contest, contest_id)
+            today = runtime.now().astimezone(runtime.tz).date()
+            if contest is None or not contest.is_accepting(today):
+                raise ApplicantError("Приём заявлений на этот конкурс закрыт.")
+            missing = profile_of(session, user).missing_fields()
+            if missing:
+                raise ApplicantError(f"Заполните профиль, прежде чем подавать заявление: {', '.join(missing)}.")
+            existing = session.scalar(select(Application.id).where(Application.contest_id == contest.id,
+                                                                   Application.applicant_id == user.id))
+            if existing is not None:
+                raise ApplicantError(ALREADY_APPLIED)
+            application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
+            session.add(application)
+            session.flush()
+    except IntegrityError:  # a second tab created it meanwhile (the whole step was rolled back)
         raise ApplicantError(ALREADY_APPLIED) from None
     return application
 

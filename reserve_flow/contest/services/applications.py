@@ -21,6 +21,7 @@ from reserve_flow.contest.services.applicants import requirements
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
@@ -142,9 +143,9 @@ def record_view(runtime: Runtime, session: Session, application: Application, us
     The owner's own views are not logged."""
     if application.applicant_id == user.id:
         return
-    append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                 subject_id=application.id, now=runtime.now())
-    session.commit()
+    with unit_of_work(session):
+        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                     subject_id=application.id, now=runtime.now())
 
 
 def fire_application(runtime: Runtime, session: Session, application_id: int, trigger: str, actor: User,
@@ -157,16 +158,11 @@ def fire_application(runtime: Runtime, session: Session, application_id: int, tr
     Raises ApplicationNotFound when the actor may not see the application, and
     TransitionDenied from the engine; on any error the transaction is rolled back whole.
     """
-    try:
+    with unit_of_work(session):
         application = get_visible(session, actor, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
-        event = runtime.engine.fire(application, trigger, actor, reason=reason)
-        session.commit()
-        return event
-    except BaseException:
-        session.rollback()
-        raise
+        return runtime.engine.fire(application, trigger, actor, reason=reason)
 
 
 # --- the secretary's document check (issue 3, item 3) ---
@@ -203,16 +199,11 @@ def _decide(runtime: Runtime, session: Session, application_id: int, secretary: 
             decide) -> AuditEvent:
     """Run one check decision in one transaction: the object check, the version check,
     `decide(application)` (which fires the engine), commit; everything rolled back on error."""
-    try:
+    with unit_of_work(session):
         application = get_for_check(session, secretary, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
-        event = decide(application)
-        session.commit()
-        return event
-    except BaseException:
-        session.rollback()
-        raise
+        return decide(application)
 
 
 def _mark(application: Application, secretary: User, now: datetime, reasons: dict[int, str]) -> None:

@@ -21,7 +21,9 @@ from reserve_flow.contest.models.contests import (
     ContestCriterion,
     ContestDocumentKind,
 )
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
+from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.people.models import User
 
 if TYPE_CHECKING:
@@ -185,45 +187,69 @@ def _apply(session: Session, contest: Contest, data: ContestData) -> None:
 
 
 def create_contest(rt: Runtime, session: Session, secretary: User, data: ContestData) -> Contest:
-    """A new draft contest whose secretary is its creator. Raises ContestError."""
-    if not secretary.has_role("secretary"):
-        raise ContestError("Создавать конкурсы может только секретарь комиссии.")
-    _validate(session, data, rt.now().astimezone(rt.tz).date())
-    contest = Contest(secretary_id=secretary.id, title=data.title, accept_from=data.accept_from,
-                      accept_to=data.accept_to)
-    _apply(session, contest, data)
-    session.add(contest)
-    session.flush()
-    return contest
+    """A new draft contest whose secretary is its creator, committed. Raises ContestError."""
+    with unit_of_work(session):
+        if not secretary.has_role("secretary"):
+            raise ContestError("Создавать конкурсы может только секретарь комиссии.")
+        _validate(session, data, rt.now().astimezone(rt.tz).date())
+        contest = Contest(secretary_id=secretary.id, title=data.title, accept_from=data.accept_from,
+                          accept_to=data.accept_to)
+        _apply(session, contest, data)
+        session.add(contest)
+        session.flush()
+        return contest
 
 
-def update_contest(rt: Runtime, session: Session, contest: Contest, actor: User, data: ContestData,
+def update_contest(rt: Runtime, session: Session, contest_id: int, actor: User, data: ContestData,
                    expected_version: int) -> Contest:
-    """Edit a draft or announced contest (its secretary only). Acceptance dates of an
-    announced contest move only through extend_acceptance. Raises ContestError."""
-    from reserve_flow.core.workflow.errors import ConcurrentChange
+    """Edit a draft or announced contest (its secretary only), committed. Acceptance dates
+    of an announced contest move only through extend_acceptance. Raises ContestError,
+    ContestNotFound, and ConcurrentChange when the form was rendered from an older version."""
+    with unit_of_work(session):
+        contest = get_visible(session, actor, contest_id)
+        if not contest.holds_role(actor, "secretary"):
+            raise ContestError("Изменять конкурс может только его секретарь.")
+        _check_version(contest, expected_version)
+        if contest.state not in EDITABLE_STATES:
+            raise ContestError("После начала приёма заявлений условия конкурса, критерии и состав комиссии "
+                               "не меняются; срок приёма можно только продлить.")
+        if contest.state == "announced" and (data.accept_from, data.accept_to) != (contest.accept_from,
+                                                                                  contest.accept_to):
+            raise ContestError("Объявленный конкурс продлевается действием «Продлить приём заявлений» "
+                               "с указанием причины.")
+        _validate(session, data, rt.now().astimezone(rt.tz).date())
+        _apply(session, contest, data)
+        session.flush()
+        return contest
 
-    if not contest.holds_role(actor, "secretary"):
-        raise ContestError("Изменять конкурс может только его секретарь.")
-    if contest.version != expected_version:
+
+def _check_version(contest: Contest, expected_version: int | None) -> None:
+    """The form was rendered from the contest as it is now, or ConcurrentChange."""
+    if expected_version is not None and contest.version != expected_version:
         raise ConcurrentChange(subject_id=contest.id)
-    if contest.state not in EDITABLE_STATES:
-        raise ContestError("После начала приёма заявлений условия конкурса, критерии и состав комиссии "
-                           "не меняются; срок приёма можно только продлить.")
-    if contest.state == "announced" and (data.accept_from, data.accept_to) != (contest.accept_from, contest.accept_to):
-        raise ContestError("Объявленный конкурс продлевается действием «Продлить приём заявлений» с указанием причины.")
-    _validate(session, data, rt.now().astimezone(rt.tz).date())
-    _apply(session, contest, data)
-    session.flush()
-    return contest
 
 
-def extend_acceptance(rt: Runtime, session: Session, contest: Contest, actor: User, new_end: date,
-                      reason: str) -> None:
-    """Move the end of acceptance later, through the engine (role, reason and audit)."""
-    old_end = contest.accept_to
-    if new_end <= old_end:
-        raise ContestError(f"Новая дата окончания приёма должна быть позже {old_end.strftime('%d.%m.%Y')}.")
-    contest.accept_to = new_end
-    rt.engine.fire(contest, "extend_acceptance", actor, reason=reason,
-                   data={"accept_to_old": old_end.isoformat(), "accept_to_new": new_end.isoformat()})
+def fire_contest(rt: Runtime, session: Session, actor: User, contest_id: int, trigger: str, reason: str | None,
+                 expected_version: int | None) -> Contest:
+    """Move the contest through its workflow (the engine checks role, guards and reason),
+    committed. Raises ContestNotFound, ConcurrentChange, TransitionDenied."""
+    with unit_of_work(session):
+        contest = get_visible(session, actor, contest_id)
+        _check_version(contest, expected_version)
+        rt.engine.fire(contest, trigger, actor, reason=reason)
+        return contest
+
+
+def extend_acceptance(rt: Runtime, session: Session, contest_id: int, actor: User, new_end: date,
+                      reason: str, expected_version: int | None = None) -> Contest:
+    """Move the end of acceptance later, through the engine (role, reason and audit), committed."""
+    with unit_of_work(session):
+        contest = get_visible(session, actor, contest_id)
+        _check_version(contest, expected_version)
+        old_end = contest.accept_to
+        if new_end <= old_end:
+            raise ContestError(f"Новая дата окончания приёма должна быть позже {old_end.strftime('%d.%m.%Y')}.")
+        contest.accept_to = new_end
+        rt.engine.fire(contest, "extend_acceptance", actor, reason=reason,
+                       data={"accept_to_old": old_end.isoformat(), "accept_to_new": new_end.isoformat()})
+        return contest

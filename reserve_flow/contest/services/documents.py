@@ -11,19 +11,21 @@ and no file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reserve_flow.contest.models.contests import Application, ContestDocumentKind
 from reserve_flow.contest.models.documents import ApplicationDocument
 from reserve_flow.contest.services.applications import SUBJECT_TYPE, ApplicationNotFound, get_visible
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import bump_version, in_unit_of_work, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files import storage
-from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.people.models import User
 
 if TYPE_CHECKING:
@@ -89,31 +91,17 @@ def _refuse_unless_editable(runtime: Runtime, application: Application, *, addin
                           f"на доработку; сейчас заявление в состоянии «{_state_label(runtime, application)}».")
 
 
-def _bump_version(session: Session, application: Application) -> None:
-    """Mark the application changed (optimistic lock) although no column of it changed."""
-    result = session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.version == application.version)
-        .values(version=Application.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise ConcurrentChange(subject_id=application.id)
-    session.expire(application, ["version"])
-
-
 def _referenced(session: Session, storage_key: str) -> bool:
     return bool(session.scalar(select(func.count()).select_from(ApplicationDocument)
                                .where(ApplicationDocument.storage_key == storage_key)))
 
 
-class _Change:
-    """One change of an application's documents: committed whole at the end of the
-    `with` block; on any error rolled back, and the files it stored forgotten."""
+class _Files:
+    """The files one change of an application's documents stored, so that a failed
+    change can forget them."""
 
-    def __init__(self, runtime: Runtime, session: Session) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.session = session
         self.created: list[str] = []
 
     def store(self, stream: BinaryIO, filename: str) -> storage.StoredFile:
@@ -125,37 +113,35 @@ class _Change:
             self.created.append(stored.storage_key)
         return stored
 
-    def __enter__(self) -> _Change:
-        return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            try:
-                self.session.commit()
-                return
-            except BaseException:
-                self._undo()
-                raise
-        self._undo()
-
-    def _undo(self) -> None:
-        self.session.rollback()
-        for key in self.created:
-            if not _referenced(self.session, key):
-                storage.remove(uploads_folder(self.runtime), key)
-        self.session.rollback()
+@contextmanager
+def _change(runtime: Runtime, session: Session) -> Iterator[_Files]:
+    """One change of an application's documents as a unit of work: committed whole at
+    the end of the block; on any error rolled back, and the files it stored forgotten
+    (unless another document still refers to the same bytes)."""
+    files = _Files(runtime)
+    try:
+        with unit_of_work(session):
+            yield files
+    except BaseException:
+        if not in_unit_of_work(session):
+            for key in files.created:
+                if not _referenced(session, key):
+                    storage.remove(uploads_folder(runtime), key)
+            session.rollback()  # end the read transaction
+        raise
 
 
 def upload(runtime: Runtime, session: Session, user: User, application_id: int, kind_code: str,
            stream: BinaryIO, filename: str) -> ApplicationDocument:
     """Add a document of `kind_code` to the user's draft application, and commit."""
-    with _Change(runtime, session) as change:
+    with _change(runtime, session) as change:
         application = _own_application(session, user, application_id)
         kind = next((k for k in application.contest.document_kinds if k.code == kind_code), None)
         if kind is None:
             raise DocumentNotFound(kind_code)
         _refuse_unless_editable(runtime, application, adding=True)
-        _bump_version(session, application)
+        bump_version(session, application)
         stored = change.store(stream, filename)
         document = ApplicationDocument(
             application_id=application.id, kind_code=kind.code, original_name=_clean_name(filename),
@@ -170,14 +156,14 @@ def replace(runtime: Runtime, session: Session, user: User, application_id: int,
             stream: BinaryIO, filename: str) -> ApplicationDocument:
     """Put a new file in place of a document, and commit. After a return the old file is
     kept (it is what was submitted) and the replacement is an audit event."""
-    with _Change(runtime, session) as change:
+    with _change(runtime, session) as change:
         application = _own_application(session, user, application_id)
         document = _document(application, document_id)
         _refuse_unless_editable(runtime, application)
         if document.id not in replaceable_ids(application):
             raise DocumentRefused("Этот документ секретарь не возвращал: после возврата заменяются только "
                                   "возвращённые документы.")
-        _bump_version(session, application)
+        bump_version(session, application)
         stored = change.store(stream, filename)
         old_key, old_sha = document.storage_key, document.sha256
         document.original_name = _clean_name(filename)
@@ -202,24 +188,23 @@ def replace(runtime: Runtime, session: Session, user: User, application_id: int,
 
 def delete(runtime: Runtime, session: Session, user: User, application_id: int, document_id: int) -> None:
     """Remove a document from the user's draft application, and commit."""
-    try:
+    with unit_of_work(session):
         application = _own_application(session, user, application_id)
         document = _document(application, document_id)
         if application.state != "draft":
             raise DocumentRefused("Удалить документ можно только из черновика; после возврата загрузите "
                                   "вместо него исправленный.")
-        _bump_version(session, application)
+        bump_version(session, application)
         key = document.storage_key
         application.documents.remove(document)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     _remove_if_unreferenced(runtime, session, key)
 
 
 def _remove_if_unreferenced(runtime: Runtime, session: Session, storage_key: str) -> None:
-    """Delete a file no document refers to any more (the same bytes may serve several)."""
+    """Delete a file no document refers to any more (the same bytes may serve several),
+    once the change is committed: inside a caller's unit of work the file stays."""
+    if in_unit_of_work(session):
+        return
     if storage_key and not _referenced(session, storage_key):
         storage.remove(uploads_folder(runtime), storage_key)
     session.rollback()  # end the read transaction
@@ -242,11 +227,11 @@ def open_document(runtime: Runtime, session: Session, user: User, application_id
     if path is None or not path.is_file():
         raise DocumentNotFound(document_id)
     if application.applicant_id != user.id:
-        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=application.id, now=runtime.now(),
-                     data={"document_id": document.id, "kind": document.kind_code,
-                           "file": document.original_name, "sha256": document.sha256})
-        session.commit()
+        with unit_of_work(session):
+            append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                         subject_id=application.id, now=runtime.now(),
+                         data={"document_id": document.id, "kind": document.kind_code,
+                               "file": document.original_name, "sha256": document.sha256})
     return document, path
 
 

@@ -36,10 +36,10 @@ from reserve_flow.contest.services import applications as applications_service
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
-from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH, UserError
+from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
 
 bp = Blueprint("applicant", __name__)
 
@@ -150,17 +150,14 @@ def register():
     form = RegistrationForm()
     status = 200
     if form.validate_on_submit():
-        session = db()
-        try:
-            user = applicants_service.register(runtime(), session, email=form.email.data,
-                                               password=form.password.data, full_name=form.full_name.data)
-            session.commit()
-        except UserError as exc:
-            session.rollback()
-            form.email.errors.append(str(exc))
-            status = 400
+        outcome = attempt(lambda: applicants_service.register(runtime(), db(), email=form.email.data,
+                                                              password=form.password.data,
+                                                              full_name=form.full_name.data))
+        if not outcome.ok:
+            form.email.errors.append(outcome.error)
+            status = outcome.status
         else:
-            login_user(user)
+            login_user(outcome.value)
             flash("Вы зарегистрированы. Заполните профиль: он нужен для подачи заявления.", "success")
             return redirect(url_for("applicant.profile"), code=303)
     elif request.method == "POST":
@@ -207,13 +204,10 @@ def profile():
             position=form.position.data or "", teaching_years=form.teaching_years.data,
             management_years=form.management_years.data,
         )
-        try:
-            applicants_service.update_profile(rt, session, user, data)
-            session.commit()
-        except applicants_service.ApplicantError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-            status = 400
+        outcome = attempt(lambda: applicants_service.update_profile(rt, session, user, data))
+        if not outcome.ok:
+            flash(outcome.error, "error")
+            status = outcome.status
         else:
             flash("Профиль сохранён.", "success")
             return redirect(url_for("applicant.profile"), code=303)
@@ -243,7 +237,6 @@ def index():
     applied = {a.contest_id for a in mine}
     contests = [c for c in applicants_service.accepting_contests(rt, session) if c.id not in applied]
     missing = applicants_service.profile_of(session, user).missing_fields()
-    session.commit()  # an empty profile made for an account created elsewhere
     return render_template("contest/applicant/index.html", rows=rows, contests=contests, missing=missing,
                            form=PlainForm())
 
@@ -255,15 +248,12 @@ def apply(contest_id: int):
     form = PlainForm()
     if not form.validate_on_submit():
         abort(400)
-    session = db()
-    try:
-        application = applicants_service.create_application(runtime(), session, user, contest_id)
-    except applicants_service.ApplicantError as exc:
-        session.rollback()
-        flash(str(exc), "error")
+    outcome = attempt(lambda: applicants_service.create_application(runtime(), db(), user, contest_id))
+    if not outcome.ok:
+        flash(outcome.error, "error")
         return redirect(url_for("applicant.index"), code=303)
     flash("Черновик заявления создан. Загрузите документы, дайте согласие и подайте заявление.", "success")
-    return redirect(url_for("applicant.application", application_id=application.id), code=303)
+    return redirect(url_for("applicant.application", application_id=outcome.value.id), code=303)
 
 
 # --- the application page ---
@@ -320,7 +310,6 @@ def _after_change(application_id: int, message: str):
 
 
 def _refused(application_id: int, message: str, *, kind: str | None = None, status: int = 400, forms=None):
-    db().rollback()
     return _render(_own(application_id), error=message, error_kind=kind, status=status, forms=forms)
 
 
@@ -332,15 +321,10 @@ def _store_file(application: Application, kind_code: str, store, done: str):
     if not form.validate_on_submit():
         return _refused(application.id, "; ".join(form.file.errors) or "Выберите файл для загрузки.", kind=kind_code)
     file = form.file.data
-    try:
-        document = store(file.stream, file.filename or "")
-    except (applications_service.ApplicationNotFound, documents_service.DocumentNotFound):
-        abort(404)
-    except documents_service.DocumentRefused as exc:
-        return _refused(application.id, str(exc), kind=kind_code)
-    except ConcurrentChange as exc:
-        return _refused(application.id, exc.message(), kind=kind_code, status=409)
-    return _after_change(application.id, done.format(name=document.original_name))
+    outcome = attempt(lambda: store(file.stream, file.filename or ""))
+    if not outcome.ok:
+        return _refused(application.id, outcome.error, kind=kind_code, status=outcome.status)
+    return _after_change(application.id, done.format(name=outcome.value.original_name))
 
 
 @bp.route("/applicant/applications/<int:application_id>/upload/<kind_code>", methods=["POST"])
@@ -369,14 +353,9 @@ def delete(application_id: int, document_id: int):
     application = _own(application_id)
     if not PlainForm().validate_on_submit():
         abort(400)
-    try:
-        documents_service.delete(runtime(), db(), current_user, application.id, document_id)
-    except (applications_service.ApplicationNotFound, documents_service.DocumentNotFound):
-        abort(404)
-    except documents_service.DocumentRefused as exc:
-        return _refused(application_id, str(exc))
-    except ConcurrentChange as exc:
-        return _refused(application_id, exc.message(), status=409)
+    outcome = attempt(lambda: documents_service.delete(runtime(), db(), current_user, application.id, document_id))
+    if not outcome.ok:
+        return _refused(application_id, outcome.error, status=outcome.status)
     return _after_change(application_id, "Файл удалён.")
 
 
@@ -387,12 +366,9 @@ def consent(application_id: int):
     form = ConsentForm()
     if not form.validate_on_submit():
         return _refused(application.id, "; ".join(form.agree.errors), forms={"consent": form})
-    session = db()
-    try:
-        applicants_service.record_consent(runtime(), session, current_user, application)
-        session.commit()
-    except applicants_service.ApplicantError as exc:
-        return _refused(application_id, str(exc))
+    outcome = attempt(lambda: applicants_service.record_consent(runtime(), db(), current_user, application))
+    if not outcome.ok:
+        return _refused(application_id, outcome.error, status=outcome.status)
     return _after_change(application_id, "Согласие на обработку персональных данных записано.")
 
 
@@ -414,14 +390,9 @@ def act(application_id: int, trigger: str):
     except ValueError:
         abort(400)
     reason = form.reason.data if trigger == "withdraw" else None
-    try:
-        applications_service.fire_application(runtime(), db(), application.id, trigger, current_user,
-                                              reason, expected_version)
-    except applications_service.ApplicationNotFound:
-        abort(404)
-    except ConcurrentChange as exc:
-        return _refused(application_id, exc.message(), status=409)
-    except TransitionDenied as exc:
-        return _refused(application_id, exc.message())
+    outcome = attempt(lambda: applications_service.fire_application(runtime(), db(), application.id, trigger,
+                                                                     current_user, reason, expected_version))
+    if not outcome.ok:
+        return _refused(application_id, outcome.error, status=outcome.status)
     label = workflow_ui.state_label(runtime(), application)
     return _after_change(application_id, f"Состояние заявления: {label}.")

@@ -7,21 +7,32 @@ services.applications.fire_application (and so through the engine) only.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Optional
 
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applications as service
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.core import workdays
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
 # The secretary decides on documents on the check page, where each document gets its mark.
 CHECK_TRIGGERS = ("admit", "return_for_fix", "refuse")
+
+
+class FireForm(FlaskForm):
+    """An action button of the case page: the version the page was rendered from, and the
+    reason when the transition asks for one."""
+
+    version = IntegerField(validators=[InputRequired()])
+    reason = TextAreaField(validators=[Optional()])
 
 
 def deadline_text(status: service.DeadlineStatus | None) -> str:
@@ -99,21 +110,17 @@ def fire(application_id: int, trigger: str):
     """Fire one action. Denied: the page again with the reason why (400); the case
     changed since the form was shown: the current page with a conflict notice (409)."""
     application = _load_visible(application_id)
-    try:
-        expected_version = int(request.form.get("version", ""))
-    except ValueError:
+    form = FireForm()
+    if not form.validate_on_submit():
         abort(400)
-    reason = request.form.get("reason", "")
+    reason = form.reason.data or ""
     rt = runtime()
-    session = db()
-    try:
-        service.fire_application(rt, session, application.id, trigger, current_user, reason, expected_version)
-    except service.ApplicationNotFound:
-        abort(404)
-    except ConcurrentChange as exc:
-        return _render_case(_load_visible(application_id), error=exc.message(workflow_ui.language()), status=409)
-    except TransitionDenied as exc:
-        return _render_case(_load_visible(application_id), error=exc.message(workflow_ui.language()), status=400,
+    outcome = attempt(lambda: service.fire_application(rt, db(), application.id, trigger, current_user, reason,
+                                                       form.version.data))
+    if outcome.status == 409:
+        return _render_case(_load_visible(application_id), error=outcome.error, status=409)
+    if not outcome.ok:
+        return _render_case(_load_visible(application_id), error=outcome.error, status=outcome.status,
                             reason=reason, failed_trigger=trigger)
     flash(f"Выполнено: {workflow_ui.action_label(rt, application, trigger)}. "
           f"Состояние: {workflow_ui.state_label(rt, application)}.", "success")
@@ -126,8 +133,9 @@ def document(application_id: int, document_id: int):
     """A stored document, to whoever may see the application (404 for anyone else).
     Shown in the browser (PDF, images) or, with ?download=1 and for DOCX, downloaded.
     A look by anyone but the owner is logged as a personal-file access."""
-    try:
-        record, path = documents_service.open_document(runtime(), db(), current_user, application_id, document_id)
-    except (service.ApplicationNotFound, documents_service.DocumentNotFound):
-        abort(404)
+    outcome = attempt(lambda: documents_service.open_document(runtime(), db(), current_user, application_id,
+                                                              document_id))
+    if not outcome.ok:
+        abort(outcome.status)
+    record, path = outcome.value
     return send_stored(path, mimetype=record.content_type, name=record.original_name)

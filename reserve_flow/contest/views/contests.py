@@ -25,8 +25,8 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.contest.services import contests as service
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.format import format_date
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS
 from reserve_flow.people.models import User, UserRole
 
@@ -81,6 +81,14 @@ class ContestForm(FlaskForm):
 for _code, _title, _mandatory in service.STANDARD_DOCUMENT_KINDS:
     setattr(ContestForm, f"doc_{_code}", SelectField(_title, choices=DOCUMENT_CHOICES,
                                                       default="mandatory" if _mandatory else "optional"))
+
+
+class FireForm(FlaskForm):
+    """An action button of the workflow (core/_workflow.html action_forms): the version the
+    page was rendered from and the reason, when the transition asks for one."""
+
+    version = IntegerField(validators=[Optional()])
+    reason = TextAreaField(validators=[Optional()])
 
 
 class ExtendForm(FlaskForm):
@@ -170,17 +178,12 @@ def new():
     form = _contest_form()
     status = 200
     if form.validate_on_submit():
-        session = db()
-        try:
-            contest = service.create_contest(runtime(), session, current_user, _data(form))
-            session.commit()
-        except service.ContestError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-            status = 400
-        else:
+        outcome = attempt(lambda: service.create_contest(runtime(), db(), current_user, _data(form)))
+        if outcome.ok:
             flash("Конкурс создан. Проверьте условия и объявите его.", "success")
-            return redirect(url_for("contests.show", contest_id=contest.id), code=303)
+            return redirect(url_for("contests.show", contest_id=outcome.value.id), code=303)
+        flash(outcome.error, "error")
+        status = outcome.status
     elif request.method == "POST":
         status = 400
     return render_template("contest/contests/form.html", form=form, contest=None), status
@@ -195,17 +198,13 @@ def edit(contest_id: int):
     form = _contest_form(contest)
     status = 200
     if form.validate_on_submit():
-        session = db()
-        try:
-            service.update_contest(runtime(), session, contest, current_user, _data(form), form.version.data or 0)
-            session.commit()
-        except (service.ContestError, ConcurrentChange) as exc:
-            session.rollback()
-            flash(exc.message() if isinstance(exc, ConcurrentChange) else str(exc), "error")
-            status = 409 if isinstance(exc, ConcurrentChange) else 400
-        else:
+        outcome = attempt(lambda: service.update_contest(runtime(), db(), contest_id, current_user, _data(form),
+                                                         form.version.data or 0))
+        if outcome.ok:
             flash("Изменения сохранены.", "success")
             return redirect(url_for("contests.show", contest_id=contest.id), code=303)
+        flash(outcome.error, "error")
+        status = outcome.status
     elif request.method == "POST":
         status = 400
     return render_template("contest/contests/form.html", form=form, contest=contest), status
@@ -247,23 +246,18 @@ def show(contest_id: int):
 @login_required
 def fire(contest_id: int, trigger: str):
     contest = _load(contest_id)
-    reason = request.form.get("reason", "")
-    session = db()
-    rt = runtime()
-    try:
-        if contest.version != int(request.form.get("version", "0")):
-            raise ConcurrentChange(subject_id=contest.id)
-        rt.engine.fire(contest, trigger, current_user, reason=reason)
-        session.commit()
-    except ValueError:
+    form = FireForm()
+    if not form.validate_on_submit():
         abort(400)
-    except TransitionDenied as exc:
-        session.rollback()
-        return _render_show(_load(contest_id), 400, exc.message(workflow_ui.language()), reason=reason,
-                            failed_trigger=trigger)
-    except ConcurrentChange as exc:
-        session.rollback()
-        return _render_show(_load(contest_id), 409, exc.message(workflow_ui.language()))
+    reason = form.reason.data or ""
+    rt = runtime()
+    # A form without a version was not rendered from this contest: a conflict, not a step.
+    version = form.version.data if form.version.data is not None else 0
+    outcome = attempt(lambda: service.fire_contest(rt, db(), current_user, contest_id, trigger, reason, version))
+    if not outcome.ok:
+        if outcome.status == 409:
+            return _render_show(_load(contest_id), 409, outcome.error)
+        return _render_show(_load(contest_id), outcome.status, outcome.error, reason=reason, failed_trigger=trigger)
     flash(f"Выполнено: {workflow_ui.action_label(rt, contest, trigger)}. "
           f"Состояние: {workflow_ui.state_label(rt, contest)}.", "success")
     return redirect(url_for("contests.show", contest_id=contest_id), code=303)
@@ -276,16 +270,9 @@ def extend(contest_id: int):
     form = ExtendForm()
     if not form.validate_on_submit():
         return _render_show(contest, 400, "Укажите новую дату и причину продления.", extend_form=form)
-    session = db()
-    try:
-        if contest.version != form.version.data:
-            raise ConcurrentChange(subject_id=contest.id)
-        service.extend_acceptance(runtime(), session, contest, current_user, form.accept_to.data, form.reason.data)
-        session.commit()
-    except (service.ContestError, TransitionDenied, ConcurrentChange) as exc:
-        session.rollback()
-        message = str(exc) if isinstance(exc, service.ContestError) else exc.message(workflow_ui.language())
-        return _render_show(_load(contest_id), 409 if isinstance(exc, ConcurrentChange) else 400, message,
-                            extend_form=form)
+    outcome = attempt(lambda: service.extend_acceptance(runtime(), db(), contest_id, current_user,
+                                                        form.accept_to.data, form.reason.data, form.version.data or 0))
+    if not outcome.ok:
+        return _render_show(_load(contest_id), outcome.status, outcome.error, extend_form=form)
     flash(f"Приём заявлений продлён до {format_date(form.accept_to.data)}.", "success")
     return redirect(url_for("contests.show", contest_id=contest_id), code=303)

@@ -12,10 +12,9 @@ out of the applicant's case history.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
 from reserve_flow.contest.models.contests import Application, CommissionSeat, Contest
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.i18n import MESSAGES, translate
 from reserve_flow.core.workflow.errors import ConcurrentChange
@@ -175,16 +175,6 @@ def contest_applications(session: Session, contest: Contest) -> list[Application
         .order_by(Application.id)).unique())
 
 
-@contextmanager
-def _committing(session: Session) -> Iterator[None]:
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-
-
 def _state_label(runtime: Runtime, application: Application) -> str:
     return runtime.workflows.definition_for(application).states[application.state].label_ru
 
@@ -211,7 +201,7 @@ def _complete_assessment_when_all_scored(runtime: Runtime, session: Session, app
 def declare_recusal(runtime: Runtime, session: Session, user: User, application_id: int, comment: str) -> None:
     """Record the member's conflict of interest (audited with its comment); from now on they
     neither score nor vote on the application. Refused after the member has voted on it."""
-    with _committing(session):
+    with unit_of_work(session):
         application = get_application(session, user, application_id)
         _require_voter(user, application)
         if application.state not in OPEN_STATES:
@@ -265,7 +255,7 @@ def record_scores(runtime: Runtime, session: Session, user: User, application_id
     """Save the member's score (and comment) of every criterion, all or none; a member may
     correct them until the assessment is complete. Audited; completes the assessment when
     every member expected to score has scored."""
-    with _committing(session):
+    with unit_of_work(session):
         application = get_application(session, user, application_id)
         _require_voter(user, application)
         if user.id in rules.recused_ids(session, application.id):
@@ -295,7 +285,7 @@ def record_scores(runtime: Runtime, session: Session, user: User, application_id
 
 def cast_vote(runtime: Runtime, session: Session, user: User, application_id: int, choice: str) -> None:
     """One vote, include or not, by a member present at the meeting and not recused. Audited."""
-    with _committing(session):
+    with unit_of_work(session):
         application = get_application(session, user, application_id)
         _require_voter(user, application)
         if choice not in (rules.INCLUDE, rules.NOT_INCLUDE):
@@ -323,7 +313,7 @@ def mark_attendance(runtime: Runtime, session: Session, user: User, contest_id: 
     """The secretary marks who of the commission is present at the meeting (the rest are
     absent). Fixed once any vote of the contest is closed, so the protocol shows the
     meeting the decisions were taken at. Audited on the contest."""
-    with _committing(session):
+    with unit_of_work(session):
         contest = get_contest(session, user, contest_id)
         if not contest.holds_role(user, "secretary"):
             raise CommissionRefused("secretary_only")
@@ -351,7 +341,7 @@ def mark_attendance(runtime: Runtime, session: Session, user: User, contest_id: 
 
 def _fire_checked(runtime: Runtime, session: Session, user: User, application_id: int, trigger: str,
                   expected_version: int) -> None:
-    with _committing(session):
+    with unit_of_work(session):
         application = get_application(session, user, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
@@ -384,7 +374,7 @@ def close_vote(runtime: Runtime, session: Session, user: User, application_id: i
     an inclusion creates the reserve membership in the same transaction. On a tie the
     chair who did not vote gives `casting_vote` ("include" / "not_include").
     Returns the trigger fired."""
-    with _committing(session):
+    with unit_of_work(session):
         application = get_application(session, user, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)

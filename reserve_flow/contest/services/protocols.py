@@ -32,6 +32,7 @@ from reserve_flow.contest.services.commission import (
 )
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.counters import take_next
 from reserve_flow.core.files import generated
 from reserve_flow.core.i18n import MESSAGES
@@ -145,31 +146,30 @@ def generate(runtime: Runtime, session: Session, user: User, contest_id: int) ->
     uploads = runtime.settings.uploads_folder
     written: list[Path] = []
     try:
-        contest = get_contest(session, user, contest_id)
-        if not contest.holds_role(user, "secretary"):
-            raise CommissionRefused("protocol_secretary_only")
-        _check_ready(session, contest)
-        now = runtime.now()
-        year = now.astimezone(runtime.tz).year
-        number = take_next(session, ProtocolCounter, year=year)
-        content = build_content(runtime, session, contest, number)
-        stem = f"{FOLDER}/{year}/protocol-{year}-{number:04d}"
-        docx_sha = generated.write(uploads, f"{stem}.docx", render_docx(content))
-        written.append(uploads / f"{stem}.docx")
-        pdf_sha = generated.write(uploads, f"{stem}.pdf", render_pdf(content))
-        written.append(uploads / f"{stem}.pdf")
-        protocol = Protocol(contest_id=contest.id, year=year, number=number, issued_on=content.issued_on,
-                            docx_path=f"{stem}.docx", docx_sha256=docx_sha, pdf_path=f"{stem}.pdf",
-                            pdf_sha256=pdf_sha, created_at=now, created_by_id=user.id)
-        session.add(protocol)
-        session.flush()
-        append_event(session, kind="protocol_generated", actor=user, subject_type="contest", subject_id=contest.id,
-                     now=now, data={"protocol_id": protocol.id, "year": year, "number": number,
-                                    "docx_sha256": docx_sha, "pdf_sha256": pdf_sha})
-        session.commit()
-        return protocol
+        with unit_of_work(session):
+            contest = get_contest(session, user, contest_id)
+            if not contest.holds_role(user, "secretary"):
+                raise CommissionRefused("protocol_secretary_only")
+            _check_ready(session, contest)
+            now = runtime.now()
+            year = now.astimezone(runtime.tz).year
+            number = take_next(session, ProtocolCounter, year=year)
+            content = build_content(runtime, session, contest, number)
+            stem = f"{FOLDER}/{year}/protocol-{year}-{number:04d}"
+            docx_sha = generated.write(uploads, f"{stem}.docx", render_docx(content))
+            written.append(uploads / f"{stem}.docx")
+            pdf_sha = generated.write(uploads, f"{stem}.pdf", render_pdf(content))
+            written.append(uploads / f"{stem}.pdf")
+            protocol = Protocol(contest_id=contest.id, year=year, number=number, issued_on=content.issued_on,
+                                docx_path=f"{stem}.docx", docx_sha256=docx_sha, pdf_path=f"{stem}.pdf",
+                                pdf_sha256=pdf_sha, created_at=now, created_by_id=user.id)
+            session.add(protocol)
+            session.flush()
+            append_event(session, kind="protocol_generated", actor=user, subject_type="contest", subject_id=contest.id,
+                         now=now, data={"protocol_id": protocol.id, "year": year, "number": number,
+                                        "docx_sha256": docx_sha, "pdf_sha256": pdf_sha})
+            return protocol
     except BaseException:
-        session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
         raise

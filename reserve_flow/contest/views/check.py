@@ -23,7 +23,7 @@ from reserve_flow.contest.views.applicant import RussianForm, strip_text
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.files.storage import ALLOWED_TYPES
 from reserve_flow.core.web import db, runtime, workflow_ui
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+from reserve_flow.core.web.actions import attempt
 
 bp = Blueprint("check", __name__, url_prefix="/check")
 
@@ -137,16 +137,9 @@ def show(application_id: int):
 def _decided(application_id: int, call, **forms):
     """Run a decision; a refusal shows the checklist again with the reason and what the
     secretary typed (`forms`)."""
-    try:
-        call()
-    except service.ApplicationNotFound:
-        abort(404)
-    except ConcurrentChange as exc:
-        return _render(_load(application_id), error=exc.message(), status=409, **forms)
-    except service.CheckRefused as exc:
-        return _render(_load(application_id), error=str(exc), status=400, **forms)
-    except TransitionDenied as exc:
-        return _render(_load(application_id), error=exc.message(), status=400, **forms)
+    outcome = attempt(call)
+    if not outcome.ok:
+        return _render(_load(application_id), error=outcome.error, status=outcome.status, **forms)
     application = _load(application_id)
     label = workflow_ui.state_label(runtime(), application)
     flash(f"Решение принято. Состояние заявления: {label}.", "success")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired
 
 from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.contests import Application, Contest
@@ -20,12 +23,56 @@ from reserve_flow.contest.services import commission as service
 from reserve_flow.contest.services import protocols
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
 
 ROLE_LABELS = service.ROLE_LABELS
+
+
+class AttendanceForm(FlaskForm):
+    # Who is on the commission is the service's rule (a refusal with its reason); the form
+    # only turns the ticked ids into numbers.
+    present = SelectMultipleField(coerce=int, validate_choice=False)
+
+
+class RecusalForm(FlaskForm):
+    comment = TextAreaField()
+
+
+class VoteForm(FlaskForm):
+    choice = StringField()
+
+
+class VersionForm(FlaskForm):
+    """A step on the application: the version the page was rendered from."""
+
+    version = IntegerField(validators=[InputRequired()])
+
+
+class CloseVoteForm(VersionForm):
+    casting_vote = StringField()
+
+
+def scores_form(criteria) -> FlaskForm:
+    """The member's scores: a score and a comment per criterion of the contest, named
+    score-<id> and comment-<id> as on the page; the service checks the ranges."""
+
+    class ScoresForm(FlaskForm):
+        pass
+
+    for criterion in criteria:
+        setattr(ScoresForm, f"score_{criterion.id}", StringField(name=f"score-{criterion.id}"))
+        setattr(ScoresForm, f"comment_{criterion.id}", StringField(name=f"comment-{criterion.id}"))
+    return ScoresForm()
+
+
+def _valid(form: FlaskForm) -> FlaskForm:
+    """The posted form, or 400 for one the page could not have sent."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
 
 
 def _language() -> str:
@@ -59,13 +106,6 @@ def _application(application_id: int) -> Application:
 
 def _roles(contest: Contest) -> set[str]:
     return service.commission_roles(current_user, contest)
-
-
-def _version() -> int:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
 
 
 @bp.route("/")
@@ -108,14 +148,10 @@ def contest(contest_id: int):
 @login_required
 def attendance(contest_id: int):
     _contest(contest_id)
-    try:
-        present = {int(v) for v in request.form.getlist("present")}
-    except ValueError:
-        abort(400)
-    try:
-        service.mark_attendance(runtime(), db(), current_user, contest_id, present)
-    except service.CommissionRefused as exc:
-        return _render_contest(contest_id, error=exc.message(_language()), status=400)
+    present = set(_valid(AttendanceForm()).present.data or [])
+    outcome = attempt(lambda: service.mark_attendance(runtime(), db(), current_user, contest_id, present))
+    if not outcome.ok:
+        return _render_contest(contest_id, error=outcome.error, status=outcome.status)
     flash("Явка на заседании сохранена.", "success")
     return redirect(url_for("commission.contest", contest_id=contest_id), code=303)
 
@@ -136,11 +172,10 @@ def ranking_table(contest_id: int):
 @login_required
 def generate_protocol(contest_id: int):
     _contest(contest_id)
-    try:
-        protocol = protocols.generate(runtime(), db(), current_user, contest_id)
-    except service.CommissionRefused as exc:
-        return _render_contest(contest_id, error=exc.message(_language()), status=400)
-    flash(f"Сформирован {protocol.title}.", "success")
+    outcome = attempt(lambda: protocols.generate(runtime(), db(), current_user, contest_id))
+    if not outcome.ok:
+        return _render_contest(contest_id, error=outcome.error, status=outcome.status)
+    flash(f"Сформирован {outcome.value.title}.", "success")
     return redirect(url_for("commission.contest", contest_id=contest_id), code=303)
 
 
@@ -171,14 +206,11 @@ def _render_application(application_id: int, *, error: str | None = None, status
 def _act(application_id: int, action: Callable[[], object], success: str, form: dict | None = None):
     """Run `action`; on success redirect with `success`, else show the page with the reason."""
     _application(application_id)
-    try:
-        action()
-    except service.CommissionNotFound:
-        abort(404)
-    except ConcurrentChange as exc:
-        return _render_application(application_id, error=exc.message(_language()), status=409)
-    except (service.CommissionRefused, TransitionDenied) as exc:
-        return _render_application(application_id, error=exc.message(_language()), status=400, form=form)
+    outcome = attempt(action)
+    if outcome.status == 409:
+        return _render_application(application_id, error=outcome.error, status=409)
+    if not outcome.ok:
+        return _render_application(application_id, error=outcome.error, status=outcome.status, form=form)
     flash(success, "success")
     return redirect(url_for("commission.application", application_id=application_id), code=303)
 
@@ -192,7 +224,7 @@ def application(application_id: int):
 @bp.route("/applications/<int:application_id>/recusal", methods=["POST"])
 @login_required
 def recusal(application_id: int):
-    comment = request.form.get("comment", "")
+    comment = _valid(RecusalForm()).comment.data or ""
     return _act(application_id,
                 lambda: service.declare_recusal(runtime(), db(), current_user, application_id, comment),
                 "Конфликт интересов заявлен: вы не оцениваете это заявление и не голосуете по нему.",
@@ -203,7 +235,8 @@ def recusal(application_id: int):
 @login_required
 def scores(application_id: int):
     criteria = _application(application_id).contest.criteria
-    values = {c.id: (request.form.get(f"score-{c.id}", ""), request.form.get(f"comment-{c.id}", ""))
+    form = _valid(scores_form(criteria))
+    values = {c.id: (getattr(form, f"score_{c.id}").data or "", getattr(form, f"comment_{c.id}").data or "")
               for c in criteria}
     return _act(application_id,
                 lambda: service.record_scores(runtime(), db(), current_user, application_id, values),
@@ -213,7 +246,7 @@ def scores(application_id: int):
 @bp.route("/applications/<int:application_id>/vote", methods=["POST"])
 @login_required
 def vote(application_id: int):
-    choice = request.form.get("choice", "")
+    choice = _valid(VoteForm()).choice.data or ""
     return _act(application_id, lambda: service.cast_vote(runtime(), db(), current_user, application_id, choice),
                 "Ваш голос учтён.")
 
@@ -221,7 +254,7 @@ def vote(application_id: int):
 @bp.route("/applications/<int:application_id>/assess", methods=["POST"])
 @login_required
 def assess(application_id: int):
-    version = _version()
+    version = _valid(VersionForm()).version.data
     return _act(application_id,
                 lambda: service.complete_assessment(runtime(), db(), current_user, application_id, version),
                 "Оценка заявления завершена.")
@@ -230,7 +263,7 @@ def assess(application_id: int):
 @bp.route("/applications/<int:application_id>/open-vote", methods=["POST"])
 @login_required
 def open_vote(application_id: int):
-    version = _version()
+    version = _valid(VersionForm()).version.data
     return _act(application_id, lambda: service.open_vote(runtime(), db(), current_user, application_id, version),
                 "Голосование открыто; члены комиссии получат уведомление.")
 
@@ -238,8 +271,9 @@ def open_vote(application_id: int):
 @bp.route("/applications/<int:application_id>/close-vote", methods=["POST"])
 @login_required
 def close_vote(application_id: int):
-    version = _version()
-    casting = request.form.get("casting_vote") or None
+    form = _valid(CloseVoteForm())
+    version = form.version.data
+    casting = form.casting_vote.data or None
     decided: list[str] = []
 
     def close() -> None:

@@ -49,4 +49,6 @@ def attempt(action: Callable[[], T]) -> Outcome[T]:
     except TransitionDenied as exc:
         return Outcome(error=exc.message(language()), status=400)
     except Refused as exc:
-        return Outcome(error=str(exc), status=400)
+        # A refusal that knows its text in several languages (message(language)) speaks the page's.
+        translated = getattr(exc, "message", None)
+        return Outcome(error=translated(language()) if callable(translated) else str(exc), status=400)

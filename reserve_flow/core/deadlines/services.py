@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.contest.services.applications import can_view
 from reserve_flow.core import workdays
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice
 from reserve_flow.core.notifications.dispatch import link_path
@@ -131,15 +132,16 @@ def own_deadlines(session: Session, runtime: Runtime, user: User, now: datetime)
 # --- the private calendar feed ---------------------------------------------------
 
 def new_feed_token(session: Session, user: User) -> str:
-    """Give `user` a new feed URL secret; the previous URL stops working."""
-    user.ics_token = secrets.token_urlsafe(32)
-    session.flush()
-    return user.ics_token
+    """Give `user` a new feed URL secret, committed; the previous URL stops working."""
+    with unit_of_work(session):
+        user.ics_token = secrets.token_urlsafe(32)
+        return user.ics_token
 
 
 def revoke_feed_token(session: Session, user: User) -> None:
-    user.ics_token = None
-    session.flush()
+    """Switch the user's feed URL off, committed."""
+    with unit_of_work(session):
+        user.ics_token = None
 
 
 def user_by_feed_token(session: Session, token: str) -> User | None:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from reserve_flow.core.deadlines import services as service
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.actions import attempt
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 
@@ -45,9 +46,7 @@ def mine():
 @bp.route("/mine/feed-token", methods=["POST"])
 @login_required
 def new_token():
-    session = db()
-    service.new_feed_token(session, current_user)
-    session.commit()
+    attempt(lambda: service.new_feed_token(db(), current_user))
     flash("Создана новая ссылка на календарь. Прежняя ссылка больше не работает.", "success")
     return redirect(url_for("deadlines.mine"), code=303)
 
@@ -55,9 +54,7 @@ def new_token():
 @bp.route("/mine/feed-token/revoke", methods=["POST"])
 @login_required
 def revoke_token():
-    session = db()
-    service.revoke_feed_token(session, current_user)
-    session.commit()
+    attempt(lambda: service.revoke_feed_token(db(), current_user))
     flash("Ссылка на календарь отключена.", "success")
     return redirect(url_for("deadlines.mine"), code=303)
 

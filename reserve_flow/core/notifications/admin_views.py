@@ -4,11 +4,12 @@ waiting for another try; a failed one can be queued again."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from reserve_flow.core.notifications import dispatch as notify
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.people.models import User
 from reserve_flow.people.views.admin import admin_required
 
@@ -35,11 +36,7 @@ def index():
 @bp.route("/<int:message_id>/retry", methods=["POST"])
 @admin_required
 def retry(message_id: int):
-    session = db()
-    try:
-        message = notify.retry(session, message_id, current_user, runtime().now())
-    except notify.NotRetryable:
-        abort(404)
-    session.commit()
+    # Not failed (any more) or not there: attempt() answers 404.
+    message = attempt(lambda: notify.retry(db(), message_id, current_user, runtime().now())).value
     flash(f"Письмо № {message.id} снова в очереди на отправку.", "success")
     return redirect(url_for("admin_outbox.index"), code=303)

@@ -36,6 +36,8 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.config import PROJECT_ROOT
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import unit_of_work
+from reserve_flow.core.errors import NotFound
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.people.models import User
 
@@ -320,7 +322,7 @@ def unread_count(session: Session, user: User) -> int:
 
 def mark_read(session: Session, user: User, message_id: int | None, now: datetime) -> int:
     """Mark one of the user's notifications (or, with None, all of them) read.
-    Returns how many changed; another user's notification is never touched."""
+    Returns how many changed, committed; another user's notification is never touched."""
     query = (
         update(OutboxMessage)
         .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp",
@@ -330,7 +332,8 @@ def mark_read(session: Session, user: User, message_id: int | None, now: datetim
     )
     if message_id is not None:
         query = query.where(OutboxMessage.id == message_id)
-    return session.execute(query).rowcount
+    with unit_of_work(session):
+        return session.execute(query).rowcount
 
 
 def undelivered(session: Session) -> list[OutboxMessage]:
@@ -344,19 +347,20 @@ def undelivered(session: Session) -> list[OutboxMessage]:
     ))
 
 
-class NotRetryable(LookupError):
+class NotRetryable(NotFound):
     """No such failed message (it does not exist, or it is not failed)."""
 
 
 def retry(session: Session, message_id: int, actor: User, now: datetime) -> OutboxMessage:
     """Put a failed message back in the queue with a fresh count of tries, and record
-    who did it in the audit log. Raises NotRetryable."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None or message.status != "failed":
-        raise NotRetryable(message_id)
-    message.status = "pending"
-    message.attempts = 0
-    message.next_attempt_at = now
-    append_event(session, kind="outbox_retried", actor=actor, subject_type="outbox", subject_id=message.id,
-                 now=now, data={"template": message.template, "recipient_id": message.recipient_id})
-    return message
+    who did it in the audit log; committed. Raises NotRetryable."""
+    with unit_of_work(session):
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.status != "failed":
+            raise NotRetryable(message_id)
+        message.status = "pending"
+        message.attempts = 0
+        message.next_attempt_at = now
+        append_event(session, kind="outbox_retried", actor=actor, subject_type="outbox", subject_id=message.id,
+                     now=now, data={"template": message.template, "recipient_id": message.recipient_id})
+        return message

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from reserve_flow.core.notifications import dispatch as notify
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.actions import attempt
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -52,9 +53,7 @@ def _own(message_id: int) -> OutboxMessage:
 def open_(message_id: int):
     """Mark the notification read and go to its case (or back to the list)."""
     message = _own(message_id)
-    session = db()
-    notify.mark_read(session, current_user, message.id, runtime().now())
-    session.commit()
+    attempt(lambda: notify.mark_read(db(), current_user, message.id, runtime().now()))
     link = notify.link_path(json.loads(message.context or "{}"))
     return redirect(link or url_for("notifications.index"), code=303)
 
@@ -63,16 +62,12 @@ def open_(message_id: int):
 @login_required
 def read(message_id: int):
     message = _own(message_id)
-    session = db()
-    notify.mark_read(session, current_user, message.id, runtime().now())
-    session.commit()
+    attempt(lambda: notify.mark_read(db(), current_user, message.id, runtime().now()))
     return redirect(url_for("notifications.index"), code=303)
 
 
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
-    session = db()
-    notify.mark_read(session, current_user, None, runtime().now())
-    session.commit()
+    attempt(lambda: notify.mark_read(db(), current_user, None, runtime().now()))
     return redirect(url_for("notifications.index"), code=303)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.people.models import ROLES, User, UserRole
-from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH, UserError, hash_password
+from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH, UserError, create_user, hash_password
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -27,10 +28,28 @@ def users(session: Session, role: str | None = None, query: str = "") -> list[Us
     return list(session.scalars(statement))
 
 
+def create_user_by_admin(rt: Runtime, session: Session, admin: User, *, email: str, full_name: str, password: str,
+                         roles: list[str]) -> User:
+    """A new account made by an administrator, with the audit event naming its roles; committed.
+    Raises UserError."""
+    with unit_of_work(session):
+        user = create_user(session, email=email, full_name=full_name, password=password, roles=roles)
+        append_event(session, kind="user_created", actor=admin, subject_type="user", subject_id=user.id,
+                     now=rt.now(), data={"email": user.email, "roles": sorted(user.roles)})
+        return user
+
+
 def update_user(rt: Runtime, session: Session, admin: User, user: User, *, full_name: str, roles: list[str],
                 active: bool, new_password: str = "") -> None:
-    """Change a user's name, roles, activity or password. An administrator cannot take
+    """Change a user's name, roles, activity or password, committed. An administrator cannot take
     away their own administrator role or deactivate themselves (nobody would be left to undo it)."""
+    with unit_of_work(session):
+        _update_user(rt, session, admin, user, full_name=full_name, roles=roles, active=active,
+                     new_password=new_password)
+
+
+def _update_user(rt: Runtime, session: Session, admin: User, user: User, *, full_name: str, roles: list[str],
+                 active: bool, new_password: str) -> None:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise UserError(f"Неизвестная роль: {', '.join(unknown)}")

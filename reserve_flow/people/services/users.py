@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import Refused
 from reserve_flow.people.models import ROLES, LoginThrottle, User, UserRole
 
@@ -33,7 +34,9 @@ def normalize_email(email: str) -> str:
 
 def create_user(session: Session, *, email: str, full_name: str, password: str, roles: list[str] | tuple[str, ...],
                 position: str = "", organization_id: int | None = None) -> User:
-    """Create a user with the given roles. Raises UserError on a taken e-mail,
+    """Create a user with the given roles, in the caller's transaction: a building block of
+    the services that make accounts (registration, the administrator's, the CLI and demo
+    seeding), which commit it with their own records. Raises UserError on a taken e-mail,
     an unknown role or a short password."""
     email = normalize_email(email)
     if "@" not in email:
@@ -75,8 +78,13 @@ def _wait_needed(throttle: LoginThrottle | None, now: datetime, free_tries: int,
 def authenticate(session: Session, email: str, password: str, now: datetime, *, free_tries: int = 3,
                  max_wait: int = 900) -> LoginResult:
     """Check a login. Repeated failures for one e-mail make the next try wait (the
-    password is then not even checked). Writes the failure count; the caller commits."""
-    email = normalize_email(email)
+    password is then not even checked). The failure count is committed with the answer."""
+    with unit_of_work(session):
+        return _authenticate(session, normalize_email(email), password, now, free_tries, max_wait)
+
+
+def _authenticate(session: Session, email: str, password: str, now: datetime, free_tries: int,
+                  max_wait: int) -> LoginResult:
     throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
     wait = _wait_needed(throttle, now, free_tries, max_wait)
     if wait:

@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Optional
 
-from reserve_flow.core.audit.chain import append_event, verify_chain
+from reserve_flow.core.audit.chain import verify_chain
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.people.models import ROLES, User
 from reserve_flow.people.services import admin as service
-from reserve_flow.people.services.users import UserError, create_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -94,19 +94,14 @@ def new_user():
     form = UserForm()
     status = 200
     if form.validate_on_submit():
-        session = db()
-        try:
-            user = create_user(session, email=form.email.data, full_name=form.full_name.data,
-                               password=form.password.data or "", roles=form.roles.data or [])
-            append_event(session, kind="user_created", actor=current_user, subject_type="user", subject_id=user.id,
-                         now=runtime().now(), data={"email": user.email, "roles": sorted(user.roles)})
-            session.commit()
-        except UserError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-            status = 400
+        outcome = attempt(lambda: service.create_user_by_admin(
+            runtime(), db(), current_user, email=form.email.data, full_name=form.full_name.data,
+            password=form.password.data or "", roles=form.roles.data or []))
+        if not outcome.ok:
+            flash(outcome.error, "error")
+            status = outcome.status
         else:
-            flash(f"Пользователь {user.full_name} создан.", "success")
+            flash(f"Пользователь {outcome.value.full_name} создан.", "success")
             return redirect(url_for("admin.users"), code=303)
     elif request.method == "POST":
         status = 400
@@ -126,15 +121,13 @@ def edit_user(user_id: int):
     form.email.data = user.email  # the login name does not change here
     status = 200
     if form.validate_on_submit():
-        try:
-            service.update_user(runtime(), session, current_user, user, full_name=form.full_name.data,
-                                roles=form.roles.data or [], active=form.active.data,
-                                new_password=form.password.data or "")
-            session.commit()
-        except UserError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-            status = 400
+        outcome = attempt(lambda: service.update_user(runtime(), session, current_user, user,
+                                                      full_name=form.full_name.data, roles=form.roles.data or [],
+                                                      active=form.active.data,
+                                                      new_password=form.password.data or ""))
+        if not outcome.ok:
+            flash(outcome.error, "error")
+            status = outcome.status
         else:
             flash("Изменения сохранены.", "success")
             return redirect(url_for("admin.users"), code=303)

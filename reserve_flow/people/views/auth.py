@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email
 
 from reserve_flow.core.i18n import translate
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.people.services.users import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -41,11 +42,9 @@ def login():
     if form.validate_on_submit():
         rt = runtime()
         app_settings = rt.settings["app"]
-        session = db()
-        result = authenticate(session, form.email.data or "", form.password.data or "", rt.now(),
-                              free_tries=app_settings["login_throttle_after"],
-                              max_wait=app_settings["login_throttle_max_seconds"])
-        session.commit()
+        result = attempt(lambda: authenticate(db(), form.email.data or "", form.password.data or "", rt.now(),
+                                              free_tries=app_settings["login_throttle_after"],
+                                              max_wait=app_settings["login_throttle_max_seconds"])).value
         if result.user is not None:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))

@@ -222,3 +222,31 @@ def test_a_blocked_action_says_why_before_it_is_tried(client, secretary):
     page = client.get(f"/contests/{secretary.contest_id}").get_data(as_text=True)
     assert "Сейчас недоступно: приём заявлений продолжается до 15.12.2026 включительно." in page
     assert 'type="submit" disabled>Завершить приём заявлений' in page
+
+
+def test_a_contest_step_is_its_own_transaction_and_a_refused_one_writes_nothing(runtime, district):
+    """The service commits the step itself (another session sees it); a stale version or a
+    step the engine refuses leaves the contest and the audit chain as they were."""
+    from reserve_flow.contest.services import contests as service
+    from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
+
+    def state_and_events():
+        with runtime.sessions() as s:
+            return s.get(Contest, district.contest_id).state, s.scalar(select(func.count()).select_from(AuditEvent))
+
+    before = state_and_events()
+    with runtime.sessions() as s:
+        secretary = load_user(s, district, "secretary")
+        version = s.get(Contest, district.contest_id).version
+        with pytest.raises(ConcurrentChange):
+            service.fire_contest(runtime, s, secretary, district.contest_id, "close_acceptance", None, version - 1)
+        with pytest.raises(TransitionDenied):
+            service.fire_contest(runtime, s, secretary, district.contest_id, "announce", None, version)
+    assert state_and_events() == before
+
+    with runtime.sessions() as s:
+        secretary = load_user(s, district, "secretary")
+        contest = s.get(Contest, district.contest_id)
+        later = contest.accept_to.replace(year=contest.accept_to.year + 1)
+        service.extend_acceptance(runtime, s, contest.id, secretary, later, "Мало заявлений", contest.version)
+    assert state_and_events() == (before[0], before[1] + 1)

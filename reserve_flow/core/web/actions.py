@@ -31,6 +31,8 @@ class Outcome(Generic[T]):
     value: T | None = None
     error: str | None = None
     status: int = 200
+    # Every reason, for a refusal that lists several (an import's bad rows): else the error alone.
+    problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -45,8 +47,12 @@ def attempt(action: Callable[[], T]) -> Outcome[T]:
     except NotFound:
         abort(404)
     except ConcurrentChange as exc:
-        return Outcome(error=exc.message(language()), status=409)
+        return _refusal(exc.message(language()), 409)
     except TransitionDenied as exc:
-        return Outcome(error=exc.message(language()), status=400)
+        return _refusal(exc.message(language()), 400)
     except Refused as exc:
-        return Outcome(error=str(exc), status=400)
+        return _refusal(str(exc), 400, getattr(exc, "problems", ()))
+
+
+def _refusal(error: str, status: int, problems=()) -> Outcome:
+    return Outcome(error=error, status=status, problems=tuple(str(p) for p in problems) or (error,))

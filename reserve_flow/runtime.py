@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow import domains  # noqa: F401  (every model and guard registered before workflows load)
 from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
-from reserve_flow.core.db import make_engine, make_session_factory
+from reserve_flow.core.db import make_engine, make_session_factory, unit_of_work
 from reserve_flow.core.workflow import Engine, Workflows
 from reserve_flow.core.workflow.engine import refuse_state_writes_outside_engine
 
@@ -39,10 +39,10 @@ class Runtime:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work commits at the end of the block, or rolls back whole."""
-        with self.sessions() as session:
-            with session.begin():
-                yield session
+        """A session whose work commits at the end of the block, or rolls back whole: an
+        outer unit of work, so the services called inside join it instead of committing."""
+        with self.sessions() as session, unit_of_work(session):
+            yield session
 
     def dispose(self) -> None:
         self.db.dispose()

@@ -22,6 +22,7 @@ from reserve_flow.appointments.models import AppointmentOrder, Vacancy, VacancyC
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.organizations.services import monitoring
@@ -189,9 +190,9 @@ def record_view(runtime: Runtime, session: Session, person: User, user: User) ->
     """Log that `user` opened someone else's path (a personal file) and commit."""
     if person.id == user.id:
         return
-    append_event(session, kind="personal_file_viewed", actor=user, subject_type=PATH_SUBJECT, subject_id=person.id,
-                 now=runtime.now(), data={"page": "path"})
-    session.commit()
+    with unit_of_work(session):
+        append_event(session, kind="personal_file_viewed", actor=user, subject_type=PATH_SUBJECT, subject_id=person.id,
+                     now=runtime.now(), data={"page": "path"})
 
 
 def _events(session: Session, subject_type: str, ids: list[int]) -> list[AuditEvent]:

@@ -32,11 +32,11 @@ from reserve_flow.appointments.services.vacancies import (
 )
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.counters import take_next
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.files import generated, storage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.people.models import User
-from reserve_flow.reserve.services.membership import committing
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -94,7 +94,7 @@ def upload_template(runtime: Runtime, session: Session, user: User, stream: Bina
         raise AppointmentRefused(str(exc)) from None
     try:
         document.check_template(storage.path_of(runtime.settings.uploads_folder, stored.storage_key).read_bytes())
-        with committing(session):
+        with unit_of_work(session):
             now = runtime.now()
             row = OrderTemplate(storage_key=stored.storage_key, sha256=stored.sha256,
                                 original_name=Path(filename).name[:255], uploaded_at=now, uploaded_by_id=user.id)
@@ -117,7 +117,7 @@ def upload_template(runtime: Runtime, session: Session, user: User, stream: Bina
 def revert_template(runtime: Runtime, session: Session, user: User) -> OrderTemplate:
     """Back to the built-in template (a new row without a file: the history stays). Audited."""
     _require_admin(user)
-    with committing(session):
+    with unit_of_work(session):
         current = current_template(session)
         if current is None or current.built_in:
             raise AppointmentRefused("Уже используется встроенный шаблон приказа.")
@@ -203,67 +203,66 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
     uploads = runtime.settings.uploads_folder
     written: list[Path] = []
     try:
-        vacancy = get_vacancy(session, user, vacancy_id, expected_version)
-        if not may_manage(user):
-            raise AppointmentRefused("Приказ о назначении издаёт специалист по кадрам.")
-        order = vacancy.order
-        if vacancy.state != "order_drafted" or order is None:
-            raise AppointmentRefused("Издать приказ можно только по подготовленному проекту приказа.")
-        if not vacancy.organization.active:
-            raise AppointmentRefused(f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
-                                     "реестра): назначить в неё руководителя нельзя. Отмените вакансию.")
-        now = runtime.now()
-        today = now.astimezone(runtime.tz).date()
-        if order.start_on < today:
-            raise AppointmentRefused(f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
-                                     "приказ с прошедшей датой назначения не издаётся.")
-        candidate = order.candidate
-        person = candidate.user
-        template = current_template(session)
-        source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
-        number = take_next(session, OrderCounter, year=today.year, register=order.register)
-        order.year, order.number, order.issued_on = today.year, number, today
-        docx = _render_docx(runtime, source, order)
-        pdf = document.render_pdf(docx, order.title)
-        stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
-        order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)
-        written.append(uploads / f"{stem}.docx")
-        order.pdf_sha256 = generated.write(uploads, f"{stem}.pdf", pdf)
-        written.append(uploads / f"{stem}.pdf")
-        order.docx_path, order.pdf_path = f"{stem}.docx", f"{stem}.pdf"
-        order.template_id = template.id if template is not None else None
-        order.issued_at, order.issued_by_id = now, user.id
-        session.flush()
-        runtime.engine.fire(vacancy, "issue_order", user,
-                            data={"order_id": order.id, "number": order.number_label, "year": today.year})
-        append_event(session, kind="order_issued", actor=user, subject_type=SUBJECT_TYPE, subject_id=vacancy.id,
-                     now=now, data={"order_id": order.id, "year": today.year, "register": order.register,
-                                    "number": number, "title": order.title, "user_id": person.id,
-                                    "docx_sha256": order.docx_sha256, "pdf_sha256": order.pdf_sha256,
-                                    "template_id": order.template_id})
-
-        candidate.status, candidate.status_note = "appointed", order.title
-        if candidate.membership is not None:
-            session.flush()  # the reserve's guard looks for the numbered order in the database
-            runtime.engine.fire(candidate.membership, "appoint", user,
-                                data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title})
-        organization = vacancy.organization
-        old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}
-        organization.head_name, organization.head_user_id = person.full_name, person.id
-        person.organization_id, person.position = organization.id, vacancy.position
-        try:
+        with unit_of_work(session):
+            vacancy = get_vacancy(session, user, vacancy_id, expected_version)
+            if not may_manage(user):
+                raise AppointmentRefused("Приказ о назначении издаёт специалист по кадрам.")
+            order = vacancy.order
+            if vacancy.state != "order_drafted" or order is None:
+                raise AppointmentRefused("Издать приказ можно только по подготовленному проекту приказа.")
+            if not vacancy.organization.active:
+                raise AppointmentRefused(f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
+                                         "реестра): назначить в неё руководителя нельзя. Отмените вакансию.")
+            now = runtime.now()
+            today = now.astimezone(runtime.tz).date()
+            if order.start_on < today:
+                raise AppointmentRefused(f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
+                                         "приказ с прошедшей датой назначения не издаётся.")
+            candidate = order.candidate
+            person = candidate.user
+            template = current_template(session)
+            source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
+            number = take_next(session, OrderCounter, year=today.year, register=order.register)
+            order.year, order.number, order.issued_on = today.year, number, today
+            docx = _render_docx(runtime, source, order)
+            pdf = document.render_pdf(docx, order.title)
+            stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
+            order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)
+            written.append(uploads / f"{stem}.docx")
+            order.pdf_sha256 = generated.write(uploads, f"{stem}.pdf", pdf)
+            written.append(uploads / f"{stem}.pdf")
+            order.docx_path, order.pdf_path = f"{stem}.docx", f"{stem}.pdf"
+            order.template_id = template.id if template is not None else None
+            order.issued_at, order.issued_by_id = now, user.id
             session.flush()
-        except StaleDataError:  # the administrator saved the organization's card meanwhile
-            raise ConcurrentChange(subject_id=vacancy_id) from None
-        append_event(session, kind="organization_head_changed", actor=user, subject_type="organization",
-                     subject_id=organization.id, now=now,
-                     data={"old": old, "new": {"head_name": person.full_name, "head_user_id": person.id},
-                           "order_id": order.id, "order": order.title, "vacancy_id": vacancy.id})
-        runtime.engine.fire(vacancy, "close", user, data={"order_id": order.id})
-        session.commit()
-        return order
+            runtime.engine.fire(vacancy, "issue_order", user,
+                                data={"order_id": order.id, "number": order.number_label, "year": today.year})
+            append_event(session, kind="order_issued", actor=user, subject_type=SUBJECT_TYPE, subject_id=vacancy.id,
+                         now=now, data={"order_id": order.id, "year": today.year, "register": order.register,
+                                        "number": number, "title": order.title, "user_id": person.id,
+                                        "docx_sha256": order.docx_sha256, "pdf_sha256": order.pdf_sha256,
+                                        "template_id": order.template_id})
+
+            candidate.status, candidate.status_note = "appointed", order.title
+            if candidate.membership is not None:
+                session.flush()  # the reserve's guard looks for the numbered order in the database
+                runtime.engine.fire(candidate.membership, "appoint", user,
+                                    data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title})
+            organization = vacancy.organization
+            old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}
+            organization.head_name, organization.head_user_id = person.full_name, person.id
+            person.organization_id, person.position = organization.id, vacancy.position
+            try:
+                session.flush()
+            except StaleDataError:  # the administrator saved the organization's card meanwhile
+                raise ConcurrentChange(subject_id=vacancy_id) from None
+            append_event(session, kind="organization_head_changed", actor=user, subject_type="organization",
+                         subject_id=organization.id, now=now,
+                         data={"old": old, "new": {"head_name": person.full_name, "head_user_id": person.id},
+                               "order_id": order.id, "order": order.title, "vacancy_id": vacancy.id})
+            runtime.engine.fire(vacancy, "close", user, data={"order_id": order.id})
+            return order
     except BaseException:
-        session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
         raise

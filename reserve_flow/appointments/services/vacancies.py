@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.appointments.models import (
     CONTRACT_YEARS,
@@ -33,13 +31,13 @@ from reserve_flow.appointments.models import (
 )
 from reserve_flow.contest.models.protocols import Protocol
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import bump_version, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files import storage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
-from reserve_flow.reserve.services.membership import committing
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -120,7 +118,7 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
                  planned_on: date, reason_note: str = "", position: str = "") -> Vacancy:
     """The HR officer opens a vacancy: an active organization without another open
     vacancy, a listed reason, a planned date not in the past."""
-    with committing(session):
+    with unit_of_work(session):
         if not may_manage(user):
             raise AppointmentRefused("Открыть вакансию может только специалист по кадрам.")
         organization = session.get(Organization, organization_id)
@@ -178,7 +176,7 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     candidate = VacancyCandidate(user_id=person_id, membership_id=membership.id if membership else None,
                                  justification=justification, added_at=runtime.now(), added_by_id=user.id)
     vacancy.candidates.append(candidate)
-    _bump_version(session, vacancy)
+    bump_version(session, vacancy)
     data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
     if membership is not None:
         data["membership_id"] = membership.id
@@ -189,24 +187,10 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
     return candidate
 
 
-def _bump_version(session: Session, vacancy: Vacancy) -> None:
-    """A change of the case without a transition (the shortlist edited, an attestation
-    recorded, a draft written) still moves the vacancy's version, so an action read
-    before it and a second request doing the same at the same moment (a double submit,
-    the same person added twice) fail with ConcurrentChange instead of acting on a case
-    they never saw or hitting a unique constraint."""
-    vacancy_id = vacancy.id
-    flag_modified(vacancy, "planned_on")
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConcurrentChange(subject_id=vacancy_id) from None
-
-
 def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int,
                membership_id: int) -> VacancyCandidate:
     """Put a reserve member on the shortlist: an active membership whose term has not ended."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id)
         membership = session.get(ReserveMembership, membership_id)
         if membership is None or membership.state not in ACTIVE_STATES:
@@ -221,7 +205,7 @@ def add_direct(runtime: Runtime, session: Session, user: User, vacancy_id: int, 
                justification: str) -> VacancyCandidate:
     """Put someone outside the reserve on the shortlist (item 10's "and/or"): only with
     a written justification, which the audit keeps and the reports count."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id)
         person = session.get(User, person_id)
         if person is None or not person.active:
@@ -240,7 +224,7 @@ def add_direct(runtime: Runtime, session: Session, user: User, vacancy_id: int, 
 def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_id: int, candidate_id: int,
                        reason: str) -> None:
     """Take a shortlisted candidate off the list, with a reason (they declined, say)."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id)
         candidate = _candidate(vacancy, candidate_id)
         _require_state(runtime, vacancy, ("open", "shortlisted"), "Изменять список кандидатов")
@@ -249,7 +233,7 @@ def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_i
         if not reason.strip():
             raise AppointmentRefused("Укажите, почему кандидат исключается из списка.")
         candidate.status, candidate.status_note = "withdrawn", reason.strip()
-        _bump_version(session, vacancy)
+        bump_version(session, vacancy)
         append_event(session, kind="candidate_withdrawn", actor=user, subject_type=SUBJECT_TYPE,
                      subject_id=vacancy.id, now=runtime.now(),
                      data={"candidate_id": candidate.id, "reason": reason.strip()})
@@ -257,7 +241,7 @@ def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_i
 
 def confirm_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int,
                       expected_version: int) -> None:
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         runtime.engine.fire(vacancy, "shortlist", user,
                             data={"candidates": [c.id for c in vacancy.candidates if c.status == "shortlisted"]})
@@ -266,7 +250,7 @@ def confirm_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id
 def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
                      candidate_id: int) -> None:
     """Choose one shortlisted candidate and send them to attestation."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         candidate = _candidate(vacancy, candidate_id)
         if candidate.status != "shortlisted":
@@ -279,7 +263,7 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
         # Two vacancies selecting the same person at once queue up and the second sees the
         # first: the person's row is locked on PostgreSQL; on SQLite the version bump
         # takes the database's write lock before the check reads.
-        _bump_version(session, vacancy)
+        bump_version(session, vacancy)
         session.execute(select(User.id).where(User.id == candidate.user_id).with_for_update())
         elsewhere = taken_elsewhere(session, candidate)
         if elsewhere is not None:
@@ -338,7 +322,7 @@ def withdraw_selected(runtime: Runtime, session: Session, user: User, vacancy_id
                       reason: str) -> None:
     """The selected candidate declined or left the reserve before the order was drafted:
     they are marked withdrawn with the reason and the vacancy goes back to its shortlist."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("attestation",), "Исключить выбранного кандидата")
         candidate = vacancy.selected
@@ -374,8 +358,8 @@ def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_i
     except storage.UploadRejected as exc:
         raise AppointmentRefused(str(exc)) from None
     try:
-        with committing(session):
-            _bump_version(session, vacancy)
+        with unit_of_work(session):
+            bump_version(session, vacancy)
             now = runtime.now()
             record = AttestationSession(
                 vacancy_id=vacancy.id, candidate_id=candidate.id, held_on=held_on, commission_members="\n".join(names),
@@ -432,7 +416,7 @@ def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int,
                 start_on: date, contract_years: int, grounds: str = "") -> AppointmentOrder:
     """After a passed attestation: the order's draft (no number yet) with the start date,
     the contract's term and the grounds (by default those default_grounds gives)."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("attestation",), "Готовить проект приказа")
         if contract_years not in CONTRACT_YEARS:
@@ -442,7 +426,7 @@ def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int,
             raise AppointmentRefused(f"Дата назначения {_fmt(start_on)} уже прошла: укажите будущую дату.")
         candidate = vacancy.selected
         assert candidate is not None
-        _bump_version(session, vacancy)
+        bump_version(session, vacancy)
         order = AppointmentOrder(vacancy_id=vacancy.id, candidate_id=candidate.id, start_on=start_on,
                                  contract_years=contract_years,
                                  grounds=grounds.strip() or default_grounds(session, vacancy),
@@ -461,7 +445,7 @@ def revise_draft(runtime: Runtime, session: Session, user: User, vacancy_id: int
     """The draft must be redone for the same candidate (its start date passed, say): the
     unnumbered draft is discarded and the vacancy is back in attestation with the
     candidate still selected and their passed attestation kept, ready for a new draft."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("order_drafted",), "Переделать проект приказа")
         order = vacancy.order
@@ -475,7 +459,7 @@ def return_to_shortlist(runtime: Runtime, session: Session, user: User, vacancy_
                         reason: str) -> None:
     """The selected candidate declined: the unnumbered draft is discarded, the candidate
     withdrawn, the vacancy back on its shortlist (revise_draft keeps the candidate)."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("order_drafted",), "Отозвать проект приказа")
         candidate = vacancy.selected
@@ -489,7 +473,7 @@ def return_to_shortlist(runtime: Runtime, session: Session, user: User, vacancy_
 def cancel(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
            reason: str) -> None:
     """Cancel the vacancy (the position was abolished, say): an unnumbered draft goes with it."""
-    with committing(session):
+    with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         runtime.engine.fire(vacancy, "cancel", user, reason=reason)
         _discard_draft(session, vacancy)
@@ -516,9 +500,9 @@ def open_attestation_document(runtime: Runtime, session: Session, user: User, va
     path = storage.path_of(runtime.settings.uploads_folder, record.document_key) if record is not None else None
     if record is None or path is None or not path.is_file():
         raise VacancyNotFound(session_id)
-    append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                 subject_id=vacancy.id, now=runtime.now(),
-                 data={"session_id": record.id, "candidate_id": record.candidate_id, "file": record.document_name,
-                       "sha256": record.document_sha256})
-    session.commit()
+    with unit_of_work(session):
+        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                     subject_id=vacancy.id, now=runtime.now(),
+                     data={"session_id": record.id, "candidate_id": record.candidate_id, "file": record.document_name,
+                           "sha256": record.document_sha256})
     return record, path

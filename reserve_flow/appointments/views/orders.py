@@ -13,11 +13,10 @@ from flask_login import current_user, login_required
 
 from reserve_flow.appointments import order_document as order_document
 from reserve_flow.appointments.services import orders as service
-from reserve_flow.appointments.services.vacancies import AppointmentRefused, VacancyNotFound
 from reserve_flow.core.files import storage
-from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes, send_stored
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.people.views.admin import label_event_kinds
 
 bp = Blueprint("orders", __name__)
@@ -62,16 +61,10 @@ def issue(vacancy_id: int):
         version = int(request.form.get("version", ""))
     except ValueError:
         return _refused("Форма устарела: обновите страницу вакансии и повторите.", 400, back)
-    try:
-        order = service.issue(runtime(), db(), current_user, vacancy_id, version)
-    except VacancyNotFound:
-        abort(404)
-    except ConcurrentChange as exc:
-        return _refused(exc.message(workflow_ui.language()), 409, back)
-    except TransitionDenied as exc:
-        return _refused(exc.message(workflow_ui.language()), 400, back)
-    except AppointmentRefused as exc:
-        return _refused(str(exc), 400, back)
+    outcome = attempt(lambda: service.issue(runtime(), db(), current_user, vacancy_id, version))
+    if not outcome.ok:
+        return _refused(outcome.error, outcome.status, back)
+    order = outcome.value
     flash(f"Издан {order.title[:1].lower()}{order.title[1:]}: руководитель назначен, вакансия закрыта.", "success")
     return redirect(back, code=303)
 
@@ -79,12 +72,10 @@ def issue(vacancy_id: int):
 @bp.route("/appointments/<int:vacancy_id>/order/preview.docx")
 @login_required
 def preview(vacancy_id: int):
-    try:
-        content, name = service.preview(runtime(), db(), current_user, vacancy_id)
-    except (VacancyNotFound, service.OrderNotFound):
-        abort(404)
-    except AppointmentRefused as exc:
-        return _refused(str(exc), 409, vacancy_url(vacancy_id))
+    outcome = attempt(lambda: service.preview(runtime(), db(), current_user, vacancy_id))
+    if not outcome.ok:  # the draft cannot be rendered as it stands
+        return _refused(outcome.error, 409, vacancy_url(vacancy_id))
+    content, name = outcome.value
     return send_bytes(content, name, storage.DOCX)
 
 
@@ -93,12 +84,10 @@ def preview(vacancy_id: int):
 @bp.route("/orders/<int:order_id>.<kind>")
 @login_required
 def download(order_id: int, kind: str):
-    try:
-        found = service.open_file(runtime(), db(), current_user, order_id, kind)
-    except service.OrderNotFound:
-        abort(404)
-    except AppointmentRefused as exc:
-        return str(exc), 409, {"Content-Type": "text/plain; charset=utf-8"}
+    outcome = attempt(lambda: service.open_file(runtime(), db(), current_user, order_id, kind))
+    if not outcome.ok:  # the file on disk no longer matches its hash
+        return outcome.error, 409, {"Content-Type": "text/plain; charset=utf-8"}
+    found = outcome.value
     return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)
 
 
@@ -138,11 +127,10 @@ def template():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _template_page("Выберите файл шаблона (DOCX).", 400)
-    try:
-        row = service.upload_template(runtime(), db(), current_user, upload.stream, upload.filename)
-    except AppointmentRefused as exc:
-        return _template_page(str(exc), 400)
-    flash(f"Шаблон «{row.original_name}» загружен: следующие приказы будут сформированы по нему.", "success")
+    outcome = attempt(lambda: service.upload_template(runtime(), db(), current_user, upload.stream, upload.filename))
+    if not outcome.ok:
+        return _template_page(outcome.error, outcome.status)
+    flash(f"Шаблон «{outcome.value.original_name}» загружен: следующие приказы будут сформированы по нему.", "success")
     return redirect(url_for("orders.template"), code=303)
 
 
@@ -150,10 +138,9 @@ def template():
 @login_required
 def template_revert():
     _require_admin()
-    try:
-        service.revert_template(runtime(), db(), current_user)
-    except AppointmentRefused as exc:
-        return _template_page(str(exc), 400)
+    outcome = attempt(lambda: service.revert_template(runtime(), db(), current_user))
+    if not outcome.ok:
+        return _template_page(outcome.error, outcome.status)
     flash("Восстановлен встроенный шаблон приказа.", "success")
     return redirect(url_for("orders.template"), code=303)
 
@@ -162,12 +149,10 @@ def template_revert():
 @login_required
 def template_file():
     _require_admin()
-    try:
-        content, name = service.template_download(runtime(), db(), current_user)
-    except service.OrderNotFound:
-        abort(404)
-    except AppointmentRefused as exc:
-        return _template_page(str(exc), 409)
+    outcome = attempt(lambda: service.template_download(runtime(), db(), current_user))
+    if not outcome.ok:  # the stored template is missing or altered
+        return _template_page(outcome.error, 409)
+    content, name = outcome.value
     return send_bytes(content, name, storage.DOCX)
 
 

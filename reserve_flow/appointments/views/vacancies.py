@@ -23,8 +23,8 @@ from reserve_flow.appointments.services import vacancies as service
 from reserve_flow.core import workdays
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.views import admin
@@ -121,14 +121,13 @@ def open_vacancy():
     planned_on = _date("planned_on")
     if planned_on is None:
         return render_index(error="Укажите планируемую дату назначения.", status=400)
-    try:
-        vacancy = service.open_vacancy(runtime(), db(), current_user, organization_id=_int("organization_id"),
-                                       reason=form.get("reason", ""), planned_on=planned_on,
-                                       reason_note=form.get("reason_note", ""), position=form.get("position", ""))
-    except service.AppointmentRefused as exc:
-        return render_index(error=str(exc), status=400)
-    flash(f"Открыта вакансия № {vacancy.id}.", "success")
-    return redirect(url_for("appointments.show", vacancy_id=vacancy.id), code=303)
+    outcome = attempt(lambda: service.open_vacancy(
+        runtime(), db(), current_user, organization_id=_int("organization_id"), reason=form.get("reason", ""),
+        planned_on=planned_on, reason_note=form.get("reason_note", ""), position=form.get("position", "")))
+    if not outcome.ok:
+        return render_index(error=outcome.error, status=outcome.status)
+    flash(f"Открыта вакансия № {outcome.value.id}.", "success")
+    return redirect(url_for("appointments.show", vacancy_id=outcome.value.id), code=303)
 
 
 # --- a vacancy's page ---
@@ -198,21 +197,11 @@ def act(vacancy_id: int, failed: str, action: Callable[[], Any], done: str):
     """Run a service action: on a refusal the page again with the reason and the form
     kept (400), on a conflict with a notice (409), else back to the page with `done`."""
     _load(vacancy_id)
-    try:
-        action()
-    except service.AppointmentRefused as exc:
-        message, status = str(exc), 400
-    except TransitionDenied as exc:
-        message, status = exc.message(workflow_ui.language()), 400
-    except ConcurrentChange as exc:
-        message, status = exc.message(workflow_ui.language()), 409
-    except service.VacancyNotFound:
-        abort(404)
-    else:
+    outcome = attempt(action)
+    if outcome.ok:
         flash(done, "success")
         return redirect(url_for("appointments.show", vacancy_id=vacancy_id), code=303)
-    db().rollback()
-    return render_vacancy(_load(vacancy_id), error=message, status=status, failed=failed)
+    return render_vacancy(_load(vacancy_id), error=outcome.error, status=outcome.status, failed=failed)
 
 
 @bp.route("/appointments/<int:vacancy_id>/members", methods=["POST"])
@@ -294,10 +283,8 @@ def withdraw_selected(vacancy_id: int):
 @login_required
 def attestation_document(vacancy_id: int, session_id: int):
     """The signed attestation document; each look is logged as a personal-file access."""
-    try:
-        record, path = service.open_attestation_document(runtime(), db(), current_user, vacancy_id, session_id)
-    except service.VacancyNotFound:
-        abort(404)
+    record, path = attempt(lambda: service.open_attestation_document(
+        runtime(), db(), current_user, vacancy_id, session_id)).value
     return send_stored(path, mimetype=record.document_content_type, name=record.document_name)
 
 

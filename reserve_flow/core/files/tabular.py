@@ -45,8 +45,9 @@ class RowProblem:
         return f"Строка {self.row}: {self.message}" if self.row else self.message
 
 
-class ImportRejected(ValueError):
-    """An import was refused as a whole; `problems` lists every bad row and why."""
+class ImportRejected(Refused):
+    """An import was refused as a whole; `problems` lists every bad row and why (a
+    refusal: the web shows the list with status 400)."""
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
         self.problems = list(problems)

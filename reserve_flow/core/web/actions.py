@@ -31,6 +31,8 @@ class Outcome(Generic[T]):
     value: T | None = None
     error: str | None = None
     status: int = 200
+    # Every reason, for a refusal that lists several (an import's bad rows): else the error alone.
+    problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -45,10 +47,15 @@ def attempt(action: Callable[[], T]) -> Outcome[T]:
     except NotFound:
         abort(404)
     except ConcurrentChange as exc:
-        return Outcome(error=exc.message(language()), status=409)
+        return _refusal(exc.message(language()), 409)
     except TransitionDenied as exc:
-        return Outcome(error=exc.message(language()), status=400)
+        return _refusal(exc.message(language()), 400)
     except Refused as exc:
         # A refusal that knows its text in several languages (message(language)) speaks the page's.
         translated = getattr(exc, "message", None)
-        return Outcome(error=translated(language()) if callable(translated) else str(exc), status=400)
+        error = translated(language()) if callable(translated) else str(exc)
+        return _refusal(error, 400, getattr(exc, "problems", ()))
+
+
+def _refusal(error: str, status: int, problems=()) -> Outcome:
+    return Outcome(error=error, status=status, problems=tuple(str(p) for p in problems) or (error,))

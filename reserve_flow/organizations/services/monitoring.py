@@ -16,14 +16,18 @@ A result under 50 % is flagged: the roadmap requires an anti-crisis programme th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files.tabular import (
     ImportRejected,
@@ -173,62 +177,76 @@ def latest_criteria(session: Session) -> list[CriterionData]:
     return [CriterionData(c.name, c.max_points) for c in latest.criteria] if latest else []
 
 
+@contextmanager
+def _saving(session: Session, duplicate: Exception) -> Iterator[None]:
+    """The unit of work of a monitoring change: a year or its results written by a
+    request that committed first (the unique constraints) is refused with `duplicate`."""
+    try:
+        with unit_of_work(session):
+            yield
+    except IntegrityError:
+        raise duplicate from None
+
+
 def create_year(session: Session, actor: User, year: int, criteria: Sequence[CriterionData],
                 now: datetime) -> MonitoringYear:
     """A monitoring year with its criteria; audited. Raises MonitoringError."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise MonitoringError(f"Год должен быть между {FIRST_YEAR} и {LAST_YEAR}.")
-    if session.scalar(select(MonitoringYear.id).where(MonitoringYear.year == year)) is not None:
-        raise MonitoringError(f"Мониторинг за {year} год уже заведён.")
-    cleaned = _check_criteria(criteria)
-    monitoring_year = MonitoringYear(year=year)
-    monitoring_year.criteria = [MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
-                                for i, c in enumerate(cleaned, start=1)]
-    session.add(monitoring_year)
-    session.flush()
-    append_event(session, kind="monitoring_year_created", actor=actor, subject_type="monitoring_year",
-                 subject_id=monitoring_year.id, now=now,
-                 data={"year": year, "criteria": [[c.name, c.max_points] for c in cleaned]})
-    return monitoring_year
+    with _saving(session, MonitoringError(f"Мониторинг за {year} год уже заведён.")):
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise MonitoringError(f"Год должен быть между {FIRST_YEAR} и {LAST_YEAR}.")
+        if session.scalar(select(MonitoringYear.id).where(MonitoringYear.year == year)) is not None:
+            raise MonitoringError(f"Мониторинг за {year} год уже заведён.")
+        cleaned = _check_criteria(criteria)
+        monitoring_year = MonitoringYear(year=year)
+        monitoring_year.criteria = [MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
+                                    for i, c in enumerate(cleaned, start=1)]
+        session.add(monitoring_year)
+        session.flush()
+        append_event(session, kind="monitoring_year_created", actor=actor, subject_type="monitoring_year",
+                     subject_id=monitoring_year.id, now=now,
+                     data={"year": year, "criteria": [[c.name, c.max_points] for c in cleaned]})
+        return monitoring_year
 
 
 def update_criteria(session: Session, actor: User, monitoring_year: MonitoringYear,
                     criteria: Sequence[CriterionData], now: datetime) -> None:
     """Replace the year's criteria; refused once results are imported (their scores
     refer to the criteria). Audited."""
-    if monitoring_year.results:
-        raise MonitoringError(f"Результаты за {monitoring_year.year} год уже загружены: критерии менять нельзя. "
-                              "Сначала удалите загруженные результаты.")
-    cleaned = _check_criteria(criteria)
-    monitoring_year.criteria.clear()
-    session.flush()
-    monitoring_year.criteria.extend(MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
-                                    for i, c in enumerate(cleaned, start=1))
-    session.flush()
-    append_event(session, kind="monitoring_criteria_changed", actor=actor, subject_type="monitoring_year",
-                 subject_id=monitoring_year.id, now=now,
-                 data={"year": monitoring_year.year, "criteria": [[c.name, c.max_points] for c in cleaned]})
+    with unit_of_work(session):
+        if monitoring_year.results:
+            raise MonitoringError(f"Результаты за {monitoring_year.year} год уже загружены: критерии менять нельзя. "
+                                  "Сначала удалите загруженные результаты.")
+        cleaned = _check_criteria(criteria)
+        monitoring_year.criteria.clear()
+        session.flush()
+        monitoring_year.criteria.extend(MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
+                                        for i, c in enumerate(cleaned, start=1))
+        session.flush()
+        append_event(session, kind="monitoring_criteria_changed", actor=actor, subject_type="monitoring_year",
+                     subject_id=monitoring_year.id, now=now,
+                     data={"year": monitoring_year.year, "criteria": [[c.name, c.max_points] for c in cleaned]})
 
 
 def clear_results(session: Session, actor: User, monitoring_year: MonitoringYear, reason: str,
                   now: datetime) -> int:
     """Delete the year's results (say, to change its criteria); the reason is required
     and audited with the file the results came from. Returns how many were deleted."""
-    reason = reason.strip()
-    if not reason:
-        raise MonitoringError("Укажите причину удаления результатов.")
-    count = len(monitoring_year.results)
-    if not count:
-        raise MonitoringError(f"Результатов за {monitoring_year.year} год нет.")
-    previous = {"file_name": monitoring_year.source_name, "file_sha256": monitoring_year.source_sha256}
-    monitoring_year.results.clear()
-    monitoring_year.source_name, monitoring_year.source_sha256 = "", ""
-    monitoring_year.imported_at = monitoring_year.imported_by_id = None
-    session.flush()
-    append_event(session, kind="monitoring_cleared", actor=actor, subject_type="monitoring_year",
-                 subject_id=monitoring_year.id, now=now, reason=reason,
-                 data={"year": monitoring_year.year, "deleted": count, "previous": previous})
-    return count
+    with unit_of_work(session):
+        reason = reason.strip()
+        if not reason:
+            raise MonitoringError("Укажите причину удаления результатов.")
+        count = len(monitoring_year.results)
+        if not count:
+            raise MonitoringError(f"Результатов за {monitoring_year.year} год нет.")
+        previous = {"file_name": monitoring_year.source_name, "file_sha256": monitoring_year.source_sha256}
+        monitoring_year.results.clear()
+        monitoring_year.source_name, monitoring_year.source_sha256 = "", ""
+        monitoring_year.imported_at = monitoring_year.imported_by_id = None
+        session.flush()
+        append_event(session, kind="monitoring_cleared", actor=actor, subject_type="monitoring_year",
+                     subject_id=monitoring_year.id, now=now, reason=reason,
+                     data={"year": monitoring_year.year, "deleted": count, "previous": previous})
+        return count
 
 
 # --- the template and the import ---------------------------------------------------------
@@ -318,84 +336,86 @@ def import_results(session: Session, actor: User, monitoring_year: MonitoringYea
     """Import the year's results from a table, all or nothing: raises ImportRejected listing
     every bad row and why. A year with results is refused unless `replace`, which deletes
     them first. One audit event, "monitoring_imported", with the counts and the file's SHA-256."""
-    # Lock the year so that two imports of the same year queue up (PostgreSQL; SQLite
-    # serializes writers anyway).
-    session.execute(select(MonitoringYear.id).where(MonitoringYear.id == monitoring_year.id).with_for_update())
-    session.refresh(monitoring_year)
-    previous = len(monitoring_year.results)
-    if previous and not replace:
-        source = f" из файла «{monitoring_year.source_name}»" if monitoring_year.source_name else ""
-        raise ImportRejected([RowProblem(0, f"Результаты мониторинга за {monitoring_year.year} год уже загружены"
-                                            f"{source}. Чтобы заменить их, отметьте «Заменить загруженные "
-                                            "результаты».")])
-    criteria = list(monitoring_year.criteria)
-    columns, found = _columns(table, criteria)
-    if found:
-        raise ImportRejected(found)
-    if not table.rows:
-        raise ImportRejected([RowProblem(0, "В файле нет ни одной строки с результатами.")])
+    with _saving(session, ImportRejected([RowProblem(0, "Результаты этого года только что загрузил другой "
+                                                        "пользователь. Обновите страницу.")])):
+        # Lock the year so that two imports of the same year queue up (PostgreSQL; SQLite
+        # serializes writers anyway).
+        session.execute(select(MonitoringYear.id).where(MonitoringYear.id == monitoring_year.id).with_for_update())
+        session.refresh(monitoring_year)
+        previous = len(monitoring_year.results)
+        if previous and not replace:
+            source = f" из файла «{monitoring_year.source_name}»" if monitoring_year.source_name else ""
+            raise ImportRejected([RowProblem(0, f"Результаты мониторинга за {monitoring_year.year} год уже загружены"
+                                                f"{source}. Чтобы заменить их, отметьте «Заменить загруженные "
+                                                "результаты».")])
+        criteria = list(monitoring_year.criteria)
+        columns, found = _columns(table, criteria)
+        if found:
+            raise ImportRejected(found)
+        if not table.rows:
+            raise ImportRejected([RowProblem(0, "В файле нет ни одной строки с результатами.")])
 
-    index = _OrganizationIndex(list(session.scalars(select(Organization))))
-    fixed, criterion_columns = columns["fixed"], columns["criteria"]
-    seen: dict[int, int] = {}
-    planned: list[MonitoringResult] = []
-    for row in table.rows:
-        problems: list[str] = []
-        organization, problem = index.find(row.text(fixed[ORGANIZATION_COLUMN])) \
-            if row.text(fixed[ORGANIZATION_COLUMN]) else (None, "не указана организация")
-        if problem:
-            problems.append(problem)
-        elif organization.id in seen:
-            problems.append(f"организация «{organization.short_name}» уже указана в строке {seen[organization.id]}")
-        else:
-            seen[organization.id] = row.number
-        head = re.sub(r"\s+", " ", row.text(fixed[HEAD_COLUMN]))
-        if not head:
-            problems.append("не указан руководитель")
-        elif len(head) > 200:
-            problems.append("ФИО руководителя длиннее 200 символов")
-        total = _number(row.get(fixed[TOTAL_COLUMN]), "итоговый балл", 100.0, problems, required=True)
-        level_text = row.text(fixed[LEVEL_COLUMN])
-        level = parse_level(level_text) if level_text else (expected_level(total) if total is not None else None)
-        if level is None and level_text:
-            problems.append(f"уровень «{level_text}» не из списка: оптимальный, допустимый, критический")
-        elif level is not None and total is not None and level != expected_level(total):
-            problems.append(f"уровень «{MONITORING_LEVELS[level]['ru']}» не соответствует итоговому баллу "
-                            f"{_percent(total)}: при таком балле уровень "
-                            f"«{MONITORING_LEVELS[expected_level(total)]['ru']}»")
-        scores = []
-        for criterion in criteria:
-            points = _number(row.get(criterion_columns[criterion.id]), f"балл по критерию «{criterion.name}»",
-                             criterion.max_points, problems, required=True)
-            if points is not None:
-                scores.append(MonitoringScore(criterion_id=criterion.id, points=points))
-        if problems:
-            found.extend(RowProblem(row.number, p) for p in problems)
-            continue
-        planned.append(MonitoringResult(organization_id=organization.id, head_name=head, total_percent=total,
-                                        level=level, source_row=row.number, scores=scores))
-    if found:
-        raise ImportRejected(found)
+        index = _OrganizationIndex(list(session.scalars(select(Organization))))
+        fixed, criterion_columns = columns["fixed"], columns["criteria"]
+        seen: dict[int, int] = {}
+        planned: list[MonitoringResult] = []
+        for row in table.rows:
+            problems: list[str] = []
+            organization, problem = index.find(row.text(fixed[ORGANIZATION_COLUMN])) \
+                if row.text(fixed[ORGANIZATION_COLUMN]) else (None, "не указана организация")
+            if problem:
+                problems.append(problem)
+            elif organization.id in seen:
+                problems.append(f"организация «{organization.short_name}» уже указана в строке {seen[organization.id]}")
+            else:
+                seen[organization.id] = row.number
+            head = re.sub(r"\s+", " ", row.text(fixed[HEAD_COLUMN]))
+            if not head:
+                problems.append("не указан руководитель")
+            elif len(head) > 200:
+                problems.append("ФИО руководителя длиннее 200 символов")
+            total = _number(row.get(fixed[TOTAL_COLUMN]), "итоговый балл", 100.0, problems, required=True)
+            level_text = row.text(fixed[LEVEL_COLUMN])
+            level = parse_level(level_text) if level_text else (expected_level(total) if total is not None else None)
+            if level is None and level_text:
+                problems.append(f"уровень «{level_text}» не из списка: оптимальный, допустимый, критический")
+            elif level is not None and total is not None and level != expected_level(total):
+                problems.append(f"уровень «{MONITORING_LEVELS[level]['ru']}» не соответствует итоговому баллу "
+                                f"{_percent(total)}: при таком балле уровень "
+                                f"«{MONITORING_LEVELS[expected_level(total)]['ru']}»")
+            scores = []
+            for criterion in criteria:
+                points = _number(row.get(criterion_columns[criterion.id]), f"балл по критерию «{criterion.name}»",
+                                 criterion.max_points, problems, required=True)
+                if points is not None:
+                    scores.append(MonitoringScore(criterion_id=criterion.id, points=points))
+            if problems:
+                found.extend(RowProblem(row.number, p) for p in problems)
+                continue
+            planned.append(MonitoringResult(organization_id=organization.id, head_name=head, total_percent=total,
+                                            level=level, source_row=row.number, scores=scores))
+        if found:
+            raise ImportRejected(found)
 
-    if previous:
-        monitoring_year.results.clear()
-        session.flush()  # the old rows go before the new ones meet the unique constraint
-    previous_file = {"file_name": monitoring_year.source_name, "file_sha256": monitoring_year.source_sha256}
-    monitoring_year.results.extend(planned)
-    monitoring_year.source_name, monitoring_year.source_sha256 = filename[:255], sha256
-    monitoring_year.imported_at = now
-    monitoring_year.imported_by_id = actor.id
-    session.flush()
-    flagged = sum(1 for r in planned if is_flagged(r.total_percent))
-    data = {"year": monitoring_year.year, "file_name": filename, "file_sha256": sha256, "rows": len(planned),
-            "flagged": flagged, "levels": {code: sum(1 for r in planned if r.level == code) for code in MONITORING_LEVELS},
-            "replaced": bool(previous)}
-    if previous:
-        data.update(replaced_results=previous, replaced_file=previous_file)
-    append_event(session, kind="monitoring_imported", actor=actor, subject_type="monitoring_year",
-                 subject_id=monitoring_year.id, now=now, data=data,
-                 reason="замена ранее загруженных результатов" if previous else None)
-    return ImportSummary(monitoring_year.year, len(planned), flagged, previous)
+        if previous:
+            monitoring_year.results.clear()
+            session.flush()  # the old rows go before the new ones meet the unique constraint
+        previous_file = {"file_name": monitoring_year.source_name, "file_sha256": monitoring_year.source_sha256}
+        monitoring_year.results.extend(planned)
+        monitoring_year.source_name, monitoring_year.source_sha256 = filename[:255], sha256
+        monitoring_year.imported_at = now
+        monitoring_year.imported_by_id = actor.id
+        session.flush()
+        flagged = sum(1 for r in planned if is_flagged(r.total_percent))
+        data = {"year": monitoring_year.year, "file_name": filename, "file_sha256": sha256, "rows": len(planned),
+                "flagged": flagged, "levels": {code: sum(1 for r in planned if r.level == code) for code in MONITORING_LEVELS},
+                "replaced": bool(previous)}
+        if previous:
+            data.update(replaced_results=previous, replaced_file=previous_file)
+        append_event(session, kind="monitoring_imported", actor=actor, subject_type="monitoring_year",
+                     subject_id=monitoring_year.id, now=now, data=data,
+                     reason="замена ранее загруженных результатов" if previous else None)
+        return ImportSummary(monitoring_year.year, len(planned), flagged, previous)
 
 
 def _number(value, label: str, maximum: float, problems: list[str], *, required: bool) -> float | None:

@@ -8,17 +8,21 @@ first and writes either all of them or nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.appointments.models import OPEN_STATES, Vacancy
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files.tabular import ImportRejected, RowProblem, Sheet, Table, normalize_header
 from reserve_flow.core.workflow.errors import ConcurrentChange
@@ -36,6 +40,32 @@ class OrganizationError(Refused):
 
 class OrganizationNotFound(NotFound):
     pass
+
+
+class OrganizationChanged(ConcurrentChange):
+    """Someone saved the organization (or the registry) since it was read; nothing was written."""
+
+    def __init__(self, text: str = "Организацию только что изменил другой пользователь. "
+                                   "Обновите страницу и повторите.") -> None:
+        self.text = text
+        super().__init__()
+
+    def message(self, language: str = "ru") -> str:
+        return self.text
+
+
+DUPLICATE = "Организация с таким наименованием или ИНН уже есть."
+
+
+@contextmanager
+def _saving(session: Session, duplicate: Exception) -> Iterator[None]:
+    """The unit of work of a registry change: a unique name or INN taken by a request
+    that committed first is refused with `duplicate`, nothing written."""
+    try:
+        with unit_of_work(session):
+            yield
+    except IntegrityError:
+        raise duplicate from None
 
 
 @dataclass
@@ -189,67 +219,69 @@ def _apply(organization: Organization, data: OrganizationData, head_user: User |
 
 def create_organization(session: Session, actor: User, data: OrganizationData, now: datetime) -> Organization:
     """Add an organization (active). Raises OrganizationError listing every problem."""
-    data = _clean(data)
-    found = problems(data) + _conflicts(session, data, None)
-    if found:
-        raise OrganizationError(_sentence(found))
-    head_user = _check_head_user(session, data)
-    organization = Organization(kind=data.kind, full_name=data.full_name, short_name=data.short_name)
-    _apply(organization, data, head_user)
-    session.add(organization)
-    session.flush()
-    append_event(session, kind="organization_created", actor=actor, subject_type="organization",
-                 subject_id=organization.id, now=now, data={"full_name": organization.full_name,
-                                                            "kind": organization.kind, "inn": organization.inn})
-    return organization
+    with _saving(session, OrganizationError(DUPLICATE)):
+        data = _clean(data)
+        found = problems(data) + _conflicts(session, data, None)
+        if found:
+            raise OrganizationError(_sentence(found))
+        head_user = _check_head_user(session, data)
+        organization = Organization(kind=data.kind, full_name=data.full_name, short_name=data.short_name)
+        _apply(organization, data, head_user)
+        session.add(organization)
+        session.flush()
+        append_event(session, kind="organization_created", actor=actor, subject_type="organization",
+                     subject_id=organization.id, now=now, data={"full_name": organization.full_name,
+                                                                "kind": organization.kind, "inn": organization.inn})
+        return organization
 
 
 def update_organization(session: Session, organization: Organization, actor: User, data: OrganizationData,
                         version: int, now: datetime) -> dict[str, list[Any]]:
     """Save the edit made on `version` of the row; ConcurrentChange when someone saved
     in between. Returns what changed (nothing is audited when nothing did)."""
-    if organization.version != version:
-        raise ConcurrentChange(subject_id=organization.id)
-    data = _clean(data)
-    found = problems(data) + _conflicts(session, data, organization.id)
-    if found:
-        raise OrganizationError(_sentence(found))
-    changed = _apply(organization, data, _check_head_user(session, data))
-    if changed:
-        _flush(session, organization)
-        append_event(session, kind="organization_updated", actor=actor, subject_type="organization",
-                     subject_id=organization.id, now=now, data={"changed": changed})
-    return changed
+    with _saving(session, OrganizationError(DUPLICATE)):
+        if organization.version != version:
+            raise OrganizationChanged()
+        data = _clean(data)
+        found = problems(data) + _conflicts(session, data, organization.id)
+        if found:
+            raise OrganizationError(_sentence(found))
+        changed = _apply(organization, data, _check_head_user(session, data))
+        if changed:
+            _flush(session, organization)
+            append_event(session, kind="organization_updated", actor=actor, subject_type="organization",
+                         subject_id=organization.id, now=now, data={"changed": changed})
+        return changed
 
 
 def set_active(session: Session, organization: Organization, actor: User, active: bool, version: int,
                now: datetime) -> None:
     """Deactivate (closed, merged) or reactivate an organization; audited."""
-    if organization.version != version:
-        raise ConcurrentChange(subject_id=organization.id)
-    if organization.active == active:
-        return
-    if not active:
-        vacancy = session.scalar(select(Vacancy.id).where(Vacancy.organization_id == organization.id,
-                                                          Vacancy.state.in_(OPEN_STATES)))
-        if vacancy is not None:
-            raise OrganizationError(f"В организации открыта вакансия руководителя № {vacancy}: специалист по "
-                                    "кадрам должен завершить или отменить её, прежде чем организацию закроют.")
-    organization.active = active
-    _flush(session, organization)
-    append_event(session, kind="organization_activated" if active else "organization_deactivated", actor=actor,
-                 subject_type="organization", subject_id=organization.id, now=now,
-                 data={"full_name": organization.full_name})
+    with unit_of_work(session):
+        if organization.version != version:
+            raise OrganizationChanged()
+        if organization.active == active:
+            return
+        if not active:
+            vacancy = session.scalar(select(Vacancy.id).where(Vacancy.organization_id == organization.id,
+                                                              Vacancy.state.in_(OPEN_STATES)))
+            if vacancy is not None:
+                raise OrganizationError(f"В организации открыта вакансия руководителя № {vacancy}: специалист по "
+                                        "кадрам должен завершить или отменить её, прежде чем организацию закроют.")
+        organization.active = active
+        _flush(session, organization)
+        append_event(session, kind="organization_activated" if active else "organization_deactivated", actor=actor,
+                     subject_type="organization", subject_id=organization.id, now=now,
+                     data={"full_name": organization.full_name})
 
 
 def _flush(session: Session, organization: Organization) -> None:
     """Write the row; a save by someone else since it was read (the version moved on in
     the database) is a ConcurrentChange, not a silent overwrite."""
-    organization_id = organization.id  # read now: after a failed flush the row cannot be
     try:
         session.flush()
     except StaleDataError:
-        raise ConcurrentChange(subject_id=organization_id) from None
+        raise OrganizationChanged() from None
 
 
 def _sentence(found: list[str]) -> str:
@@ -323,79 +355,80 @@ def import_organizations(session: Session, actor: User, table: Table, *, now: da
                          filename: str) -> ImportSummary:
     """Create or update organizations from the table, all or nothing. Raises ImportRejected
     listing every bad row (row number and why). One audit event for the whole import."""
-    columns, found = _columns(table)
-    if found:
-        raise ImportRejected(found)
-    if not table.rows:
-        raise ImportRejected([RowProblem(0, "В файле нет ни одной строки с данными.")])
-    existing = list(session.scalars(select(Organization)))
-    by_inn = {o.inn: o for o in existing if o.inn}
-    by_name = {normalize_name(o.full_name): o for o in existing}
-    seen_names: dict[str, int] = {}
-    seen_inns: dict[str, int] = {}
-    plan: list[tuple[Organization | None, OrganizationData]] = []
-    for row in table.rows:
-        values = {name: row.text(header) for name, header in columns.items()}
-        kind_text = values.get("kind", "")
-        kind = parse_kind(kind_text) if kind_text else ""
-        inn = re.sub(r"\s+", "", values.get("inn", ""))
-        row_problems: list[str] = []
-        if kind is None:
-            row_problems.append(f"вид организации «{kind_text}» не распознан "
-                                f"(допустимо: {', '.join(KIND_WORDS.values())})")
-        name_key = normalize_name(values.get("full_name", ""))
-        match = by_inn.get(inn) if inn else None
-        by_full_name = by_name.get(name_key)
-        if match is not None and by_full_name is not None and by_full_name is not match:
-            row_problems.append(f"ИНН {inn} принадлежит организации «{match.short_name}», "
-                                f"а наименование — организации «{by_full_name.short_name}»")
-        match = match or by_full_name
-        if name_key and name_key in seen_names:
-            row_problems.append(f"организация уже указана в строке {seen_names[name_key]}")
-        if inn and inn in seen_inns:
-            row_problems.append(f"ИНН {inn} уже указан в строке {seen_inns[inn]}")
-        if name_key:
-            seen_names.setdefault(name_key, row.number)
-        if inn:
-            seen_inns.setdefault(inn, row.number)
-        if match is not None:  # blank cells keep what the registry has
-            data = OrganizationData(**{f: (values.get(f) or "") for f in IMPORT_FIELDS})
-            for name in IMPORT_FIELDS:
-                if not getattr(data, name):
-                    setattr(data, name, getattr(match, name) or "")
-            if kind:
-                data.kind = kind
-            if normalize_name(data.full_name) == normalize_name(match.full_name):
-                data.full_name = match.full_name  # same name in other quotes or case: keep the registry's
-            data.inn = inn or (match.inn or "")
-            data.head_user_id = match.head_user_id
-        else:
-            data = OrganizationData(**{f: (values.get(f) or "") for f in IMPORT_FIELDS})
-            data.kind, data.inn = kind or "", inn
-        data = _clean(data)
-        if kind is not None:
-            row_problems.extend(problems(data))
-        if row_problems:
-            found.extend(RowProblem(row.number, p) for p in dict.fromkeys(row_problems))
-        else:
-            plan.append((match, data))
-    if found:
-        raise ImportRejected(found)
+    with _saving(session, OrganizationChanged("Реестр изменился во время загрузки. Повторите загрузку.")):
+        columns, found = _columns(table)
+        if found:
+            raise ImportRejected(found)
+        if not table.rows:
+            raise ImportRejected([RowProblem(0, "В файле нет ни одной строки с данными.")])
+        existing = list(session.scalars(select(Organization)))
+        by_inn = {o.inn: o for o in existing if o.inn}
+        by_name = {normalize_name(o.full_name): o for o in existing}
+        seen_names: dict[str, int] = {}
+        seen_inns: dict[str, int] = {}
+        plan: list[tuple[Organization | None, OrganizationData]] = []
+        for row in table.rows:
+            values = {name: row.text(header) for name, header in columns.items()}
+            kind_text = values.get("kind", "")
+            kind = parse_kind(kind_text) if kind_text else ""
+            inn = re.sub(r"\s+", "", values.get("inn", ""))
+            row_problems: list[str] = []
+            if kind is None:
+                row_problems.append(f"вид организации «{kind_text}» не распознан "
+                                    f"(допустимо: {', '.join(KIND_WORDS.values())})")
+            name_key = normalize_name(values.get("full_name", ""))
+            match = by_inn.get(inn) if inn else None
+            by_full_name = by_name.get(name_key)
+            if match is not None and by_full_name is not None and by_full_name is not match:
+                row_problems.append(f"ИНН {inn} принадлежит организации «{match.short_name}», "
+                                    f"а наименование — организации «{by_full_name.short_name}»")
+            match = match or by_full_name
+            if name_key and name_key in seen_names:
+                row_problems.append(f"организация уже указана в строке {seen_names[name_key]}")
+            if inn and inn in seen_inns:
+                row_problems.append(f"ИНН {inn} уже указан в строке {seen_inns[inn]}")
+            if name_key:
+                seen_names.setdefault(name_key, row.number)
+            if inn:
+                seen_inns.setdefault(inn, row.number)
+            if match is not None:  # blank cells keep what the registry has
+                data = OrganizationData(**{f: (values.get(f) or "") for f in IMPORT_FIELDS})
+                for name in IMPORT_FIELDS:
+                    if not getattr(data, name):
+                        setattr(data, name, getattr(match, name) or "")
+                if kind:
+                    data.kind = kind
+                if normalize_name(data.full_name) == normalize_name(match.full_name):
+                    data.full_name = match.full_name  # same name in other quotes or case: keep the registry's
+                data.inn = inn or (match.inn or "")
+                data.head_user_id = match.head_user_id
+            else:
+                data = OrganizationData(**{f: (values.get(f) or "") for f in IMPORT_FIELDS})
+                data.kind, data.inn = kind or "", inn
+            data = _clean(data)
+            if kind is not None:
+                row_problems.extend(problems(data))
+            if row_problems:
+                found.extend(RowProblem(row.number, p) for p in dict.fromkeys(row_problems))
+            else:
+                plan.append((match, data))
+        if found:
+            raise ImportRejected(found)
 
-    created = updated = unchanged = 0
-    for match, data in plan:
-        if match is None:
-            organization = Organization(kind=data.kind, full_name=data.full_name, short_name=data.short_name)
-            _apply(organization, data, None)
-            session.add(organization)
-            created += 1
-        elif _apply(match, data, None):
-            updated += 1
-        else:
-            unchanged += 1
-    session.flush()
-    summary = ImportSummary(created, updated, unchanged)
-    append_event(session, kind="organizations_imported", actor=actor, subject_type="organization", subject_id=None,
-                 now=now, data={"file_name": filename, "file_sha256": sha256, "rows": summary.total,
-                                "created": created, "updated": updated, "unchanged": unchanged})
-    return summary
+        created = updated = unchanged = 0
+        for match, data in plan:
+            if match is None:
+                organization = Organization(kind=data.kind, full_name=data.full_name, short_name=data.short_name)
+                _apply(organization, data, None)
+                session.add(organization)
+                created += 1
+            elif _apply(match, data, None):
+                updated += 1
+            else:
+                unchanged += 1
+        session.flush()
+        summary = ImportSummary(created, updated, unchanged)
+        append_event(session, kind="organizations_imported", actor=actor, subject_type="organization", subject_id=None,
+                     now=now, data={"file_name": filename, "file_sha256": sha256, "rows": summary.total,
+                                    "created": created, "updated": updated, "unchanged": unchanged})
+        return summary

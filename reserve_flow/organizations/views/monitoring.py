@@ -11,14 +11,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from reserve_flow.core.files.tabular import (
     XLSX_MIMETYPE,
-    ImportRejected,
-    TabularError,
     format_number,
     notes_sheet,
     parse_number,
@@ -27,6 +24,7 @@ from reserve_flow.core.files.tabular import (
     write_xlsx,
 )
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
 from reserve_flow.organizations.models.monitoring import MONITORING_LEVELS, MonitoringYear
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS
@@ -146,26 +144,20 @@ def index():
 @login_required
 def new():
     _require_admin()
-    session = db()
     form = YearForm()
     status = 200
     if request.method == "GET":
         form.year.data = runtime().now().astimezone(runtime().tz).year
-        _fill_criteria(form, service.latest_criteria(session))
+        _fill_criteria(form, service.latest_criteria(db()))
     elif form.validate_on_submit():
-        try:
-            monitoring_year = service.create_year(session, current_user, form.year.data, _criteria(form),
-                                                  runtime().now())
-            session.commit()
-        except (service.MonitoringError, IntegrityError) as exc:
-            session.rollback()
-            flash(str(exc) if isinstance(exc, service.MonitoringError)
-                  else f"Мониторинг за {form.year.data} год уже заведён.", "error")
-            status = 400
-        else:
-            flash(f"Мониторинг за {monitoring_year.year} год заведён. Скачайте шаблон, заполните и загрузите его.",
+        outcome = attempt(lambda: service.create_year(db(), current_user, form.year.data, _criteria(form),
+                                                      runtime().now()))
+        if outcome.ok:
+            flash(f"Мониторинг за {outcome.value.year} год заведён. Скачайте шаблон, заполните и загрузите его.",
                   "success")
-            return redirect(url_for("monitoring.show", year=monitoring_year.year), code=303)
+            return redirect(url_for("monitoring.show", year=outcome.value.year), code=303)
+        flash(outcome.error, "error")
+        status = outcome.status
     else:
         status = 400
     return render_template("organizations/monitoring/year_form.html", form=form, monitoring_year=None), status
@@ -176,7 +168,6 @@ def new():
 def criteria(year: int):
     _require_admin()
     monitoring_year = _load(year)
-    session = db()
     form = YearForm()
     status = 200
     if monitoring_year.results:
@@ -187,16 +178,13 @@ def criteria(year: int):
         form.year.data = year
         _fill_criteria(form, [service.CriterionData(c.name, c.max_points) for c in monitoring_year.criteria])
     elif form.validate_on_submit():
-        try:
-            service.update_criteria(session, current_user, monitoring_year, _criteria(form), runtime().now())
-            session.commit()
-        except service.MonitoringError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-            status = 400
-        else:
+        outcome = attempt(lambda: service.update_criteria(db(), current_user, monitoring_year, _criteria(form),
+                                                          runtime().now()))
+        if outcome.ok:
             flash("Критерии сохранены.", "success")
             return redirect(url_for("monitoring.show", year=year), code=303)
+        flash(outcome.error, "error")
+        status = outcome.status
     else:
         status = 400
     return render_template("organizations/monitoring/year_form.html", form=form, monitoring_year=monitoring_year), status
@@ -245,6 +233,14 @@ def template(year: int, fmt: str):
     return send_bytes(book, f"monitoring-{year}-template.xlsx", XLSX_MIMETYPE)
 
 
+def _import(monitoring_year: MonitoringYear, form: ImportForm) -> service.ImportSummary:
+    storage = form.file.data
+    upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
+    return service.import_results(db(), current_user, monitoring_year, read_table(upload.content, upload.filename),
+                                  now=runtime().now(), sha256=upload.sha256, filename=upload.filename,
+                                  replace=form.replace.data)
+
+
 @bp.route("/<int:year>/import", methods=["POST"])
 @login_required
 def import_file(year: int):
@@ -256,23 +252,10 @@ def import_file(year: int):
         if "csrf_token" in form.errors:
             problems = ["Форма устарела. Обновите страницу и повторите загрузку."]
         return _render_show(monitoring_year, 400, problems, import_form=form)
-    session = db()
-    storage = form.file.data
-    try:
-        upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
-        table = read_table(upload.content, upload.filename)
-        summary = service.import_results(session, current_user, monitoring_year, table, now=runtime().now(),
-                                         sha256=upload.sha256, filename=upload.filename, replace=form.replace.data)
-        session.commit()
-    except (TabularError, ImportRejected, IntegrityError) as exc:
-        session.rollback()
-        if isinstance(exc, ImportRejected):
-            problems = [str(p) for p in exc.problems]
-        elif isinstance(exc, TabularError):
-            problems = [str(exc)]
-        else:
-            problems = ["Результаты этого года только что загрузил другой пользователь. Обновите страницу."]
-        return _render_show(_load(year), 400, problems, import_form=form)
+    outcome = attempt(lambda: _import(monitoring_year, form))
+    if not outcome.ok:
+        return _render_show(_load(year), 400, list(outcome.problems), import_form=form)
+    summary = outcome.value
     flash(f"Загружены результаты {summary.imported} организаций за {summary.year} год"
           f"{f' (заменено прежних: {summary.replaced})' if summary.replaced else ''}. "
           f"Менее 50 %: {summary.flagged}.", "success")
@@ -287,14 +270,12 @@ def clear(year: int):
     form = ClearForm()
     if not form.validate_on_submit():
         return _render_show(monitoring_year, 400, clear_form=form)
-    session = db()
-    try:
-        count = service.clear_results(session, current_user, monitoring_year, form.reason.data, runtime().now())
-        session.commit()
-    except service.MonitoringError as exc:
-        session.rollback()
-        flash(str(exc), "error")
+    outcome = attempt(lambda: service.clear_results(db(), current_user, monitoring_year, form.reason.data,
+                                                    runtime().now()))
+    if not outcome.ok:
+        flash(outcome.error, "error")
         return redirect(url_for("monitoring.show", year=year), code=303)
+    count = outcome.value
     flash(f"Результаты за {year} год удалены ({count}). Теперь можно изменить критерии и загрузить файл заново.",
           "success")
     return redirect(url_for("monitoring.show", year=year), code=303)

@@ -9,14 +9,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, SelectField, StringField, widgets
 from wtforms.validators import DataRequired, Optional
 
 from reserve_flow.core.files.tabular import (
     XLSX_MIMETYPE,
-    ImportRejected,
-    TabularError,
     notes_sheet,
     read_table,
     read_upload,
@@ -24,8 +21,8 @@ from reserve_flow.core.files.tabular import (
     write_xlsx,
 )
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
-from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.history import services as history_service
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS, Organization
 from reserve_flow.organizations.services import monitoring
@@ -138,18 +135,12 @@ def new():
     form = _form()
     status = 200
     if form.validate_on_submit():
-        session = db()
-        try:
-            organization = service.create_organization(session, current_user, _data(form), runtime().now())
-            session.commit()
-        except (service.OrganizationError, IntegrityError) as exc:
-            session.rollback()
-            flash(str(exc) if isinstance(exc, service.OrganizationError)
-                  else "Организация с таким наименованием или ИНН уже есть.", "error")
-            status = 400
-        else:
-            flash(f"Организация «{organization.short_name}» добавлена в реестр.", "success")
-            return redirect(url_for("organizations.show", organization_id=organization.id), code=303)
+        outcome = attempt(lambda: service.create_organization(db(), current_user, _data(form), runtime().now()))
+        if outcome.ok:
+            flash(f"Организация «{outcome.value.short_name}» добавлена в реестр.", "success")
+            return redirect(url_for("organizations.show", organization_id=outcome.value.id), code=303)
+        flash(outcome.error, "error")
+        status = outcome.status
     elif request.method == "POST":
         status = 400
     return render_template("organizations/registry/form.html", form=form, organization=None), status
@@ -163,23 +154,13 @@ def edit(organization_id: int):
     form = _form(organization)
     status = 200
     if form.validate_on_submit():
-        session = db()
-        try:
-            changed = service.update_organization(session, organization, current_user, _data(form),
-                                                  form.version.data or 0, runtime().now())
-            session.commit()
-        except (service.OrganizationError, ConcurrentChange, IntegrityError) as exc:
-            session.rollback()
-            if isinstance(exc, ConcurrentChange):
-                flash("Организацию только что изменил другой пользователь. Обновите страницу и повторите.", "error")
-                status = 409
-            else:
-                flash(str(exc) if isinstance(exc, service.OrganizationError)
-                      else "Организация с таким наименованием или ИНН уже есть.", "error")
-                status = 400
-        else:
-            flash("Изменения сохранены." if changed else "Изменений нет.", "success")
+        outcome = attempt(lambda: service.update_organization(db(), organization, current_user, _data(form),
+                                                              form.version.data or 0, runtime().now()))
+        if outcome.ok:
+            flash("Изменения сохранены." if outcome.value else "Изменений нет.", "success")
             return redirect(url_for("organizations.show", organization_id=organization.id), code=303)
+        flash(outcome.error, "error")
+        status = outcome.status
     elif request.method == "POST":
         status = 400
     return render_template("organizations/registry/form.html", form=form, organization=organization), status
@@ -193,20 +174,13 @@ def set_active(organization_id: int, action: str):
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
-    session = db()
-    try:
-        service.set_active(session, organization, current_user, action == "activate", form.version.data,
-                           runtime().now())
-        session.commit()
-    except ConcurrentChange:
-        session.rollback()
-        flash("Организацию только что изменил другой пользователь. Обновите страницу и повторите.", "error")
-    except service.OrganizationError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
+    outcome = attempt(lambda: service.set_active(db(), organization, current_user, action == "activate",
+                                                 form.version.data, runtime().now()))
+    if outcome.ok:
         flash("Организация снова действует." if action == "activate"
               else "Организация закрыта: она скрыта из списков и шаблонов, история сохранена.", "success")
+    else:
+        flash(outcome.error, "error")
     return redirect(url_for("organizations.show", organization_id=organization_id), code=303)
 
 
@@ -220,6 +194,12 @@ def template(fmt: str):
     return send_bytes(write_xlsx([sheet, notes_sheet(service.TEMPLATE_NOTES)]), "organizations.xlsx", XLSX_MIMETYPE)
 
 
+def _import(storage) -> service.ImportSummary:
+    upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
+    return service.import_organizations(db(), current_user, read_table(upload.content, upload.filename),
+                                        now=runtime().now(), sha256=upload.sha256, filename=upload.filename)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_file():
@@ -228,27 +208,13 @@ def import_file():
     problems: list = []
     status = 200
     if form.validate_on_submit():
-        session = db()
-        storage = form.file.data
-        try:
-            upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
-            table = read_table(upload.content, upload.filename)
-            summary = service.import_organizations(session, current_user, table, now=runtime().now(),
-                                                   sha256=upload.sha256, filename=upload.filename)
-            session.commit()
-        except TabularError as exc:
-            session.rollback()
-            problems, status = [str(exc)], 400
-        except ImportRejected as exc:
-            session.rollback()
-            problems, status = [str(p) for p in exc.problems], 400
-        except IntegrityError:
-            session.rollback()
-            problems, status = ["Реестр изменился во время загрузки. Повторите загрузку."], 409
-        else:
+        outcome = attempt(lambda: _import(form.file.data))
+        if outcome.ok:
+            summary = outcome.value
             flash(f"Загружено строк: {summary.total}. Добавлено организаций: {summary.created}, "
                   f"обновлено: {summary.updated}, без изменений: {summary.unchanged}.", "success")
             return redirect(url_for("organizations.index"), code=303)
+        problems, status = list(outcome.problems), outcome.status
     elif request.method == "POST":
         status = 400
     return render_template("organizations/registry/import.html", form=form, problems=problems,

@@ -12,10 +12,9 @@ TransitionDenied or ConcurrentChange (from the engine), ReserveNotFound.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -24,6 +23,7 @@ from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services.commission import add_years
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
@@ -53,17 +53,6 @@ class ReserveRefused(Refused):
 
 class ReserveNotFound(NotFound):
     """No such membership, or the user may not see it (the two are not told apart)."""
-
-
-@contextmanager
-def committing(session: Session) -> Iterator[None]:
-    """Commit the block's work, or roll it back whole on any error."""
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def position_kind_for(contest_kinds: str, user: User) -> str:
@@ -135,9 +124,9 @@ def record_view(runtime: Runtime, session: Session, membership: ReserveMembershi
     """Log that `user` opened someone else's reserve file (a personal file) and commit."""
     if membership.user_id == user.id:
         return
-    append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                 subject_id=membership.id, now=runtime.now())
-    session.commit()
+    with unit_of_work(session):
+        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
+                     subject_id=membership.id, now=runtime.now())
 
 
 # --- the list ---
@@ -248,7 +237,7 @@ def _checked(session: Session, user: User, membership_id: int, expected_version:
 def fire(runtime: Runtime, session: Session, user: User, membership_id: int, trigger: str,
          reason: str | None, expected_version: int) -> AuditEvent:
     """Fire a step without a form of its own (appoint, begin_development) and commit."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
         if trigger in CUSTOM_TRIGGERS:
             raise ReserveRefused("Это действие выполняется на странице резервиста своей формой.")
@@ -259,7 +248,7 @@ def exclude(runtime: Runtime, session: Session, user: User, membership_id: int, 
             reason_code: str, note: str) -> AuditEvent:
     """The HR officer excludes a member for a reason from the fixed list ("other" with a
     text); the member is told (the transition's notification), open items are cancelled."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
         note = note.strip()
         if reason_code not in EXCLUSION_REASONS:
@@ -275,7 +264,7 @@ def extend_term(runtime: Runtime, session: Session, user: User, membership_id: i
                 order_number: str, order_date: date | None, new_term_end: date | None) -> AuditEvent:
     """Record an extension order (number, date, new term end) and move the term: the
     term's deadline then follows the new date, with its reminders due again."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
         if not membership.holds_role(user, "hr"):
             raise ReserveRefused("Срок пребывания в резерве продлевает специалист по кадрам по приказу РУО.")

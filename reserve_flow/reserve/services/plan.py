@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.audit.chain import append_event, canonical_json
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files import storage
 from reserve_flow.core.notifications.models import OutboxMessage
@@ -35,7 +36,7 @@ from reserve_flow.people.models import User
 from reserve_flow.reserve import plan_rules
 from reserve_flow.reserve.models.membership import ProfessionalDeficit, ReserveMembership, role_holders
 from reserve_flow.reserve.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanEvidence, PlanItem, PlanVersion
-from reserve_flow.reserve.services.membership import bump_version, committing, get_visible
+from reserve_flow.reserve.services.membership import bump_version, get_visible
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -91,7 +92,7 @@ def _fmt(day: date | None) -> str:
 # --- deficits ---
 
 def add_deficit(runtime: Runtime, session: Session, user: User, membership_id: int, text: str) -> None:
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         _require_hr(membership, user, "Вносить профессиональные дефициты")
         _require_changeable(runtime, membership)
@@ -114,7 +115,7 @@ def _add_deficit(runtime: Runtime, session: Session, membership: ReserveMembersh
 def deficits_from_scores(runtime: Runtime, session: Session, user: User, membership_id: int) -> int:
     """Add a deficit for each criterion of the member's contest on which the commission's
     mean score was below LOW_SCORE_SHARE of the maximum (once per criterion). Returns how many."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         _require_hr(membership, user, "Вносить профессиональные дефициты")
         _require_changeable(runtime, membership)
@@ -272,7 +273,7 @@ def add_item(runtime: Runtime, session: Session, user: User, membership_id: int,
              data: ItemData, reason: str = "") -> PlanItem:
     """Add an item: to the draft before agreement; as a new version (with a reason) after,
     the item then planned at once with its deadline running."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id, expected_version)
         _require_plan_editor(runtime, membership, user)
         _validate(runtime, session, membership, data, None)
@@ -298,7 +299,7 @@ def _columns(data: ItemData) -> dict[str, Any]:
 def update_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
                 expected_version: int, data: ItemData, reason: str = "") -> None:
     """Change an item; after agreement a new version, and a moved due date moves its deadline."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id, expected_version)
         _require_plan_editor(runtime, membership, user)
         item = _item(membership, item_id)
@@ -321,7 +322,7 @@ def update_item(runtime: Runtime, session: Session, user: User, membership_id: i
 
 def remove_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
                 expected_version: int, reason: str = "") -> None:
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id, expected_version)
         _require_plan_editor(runtime, membership, user)
         item = _item(membership, item_id)
@@ -336,7 +337,7 @@ def confirm_plan(runtime: Runtime, session: Session, user: User, membership_id: 
     """The HR officer or the member confirms the plan's current version. The second
     confirmation agrees it: the draft's items are planned and the membership moves to
     plan_agreed; a later version agreed may complete the plan (ready)."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id, expected_version)
         version = plan_rules.current_version(membership)
         is_hr, is_member = membership.holds_role(user, "hr"), membership.holds_role(user, "owner")
@@ -427,7 +428,7 @@ def upload_evidence(runtime: Runtime, session: Session, user: User, membership_i
     except storage.UploadRejected as exc:
         raise PlanRefused(str(exc)) from None
     try:
-        with committing(session):
+        with unit_of_work(session):
             now = runtime.now()
             evidence = PlanEvidence(kind=kind, original_name=Path(filename).name[:300],
                                     content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -446,7 +447,7 @@ def upload_evidence(runtime: Runtime, session: Session, user: User, membership_i
 
 
 def submit_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int) -> None:
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         item = _item(membership, item_id)
         if membership.state == "excluded":
@@ -456,7 +457,7 @@ def submit_item(runtime: Runtime, session: Session, user: User, membership_id: i
 
 def review_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int, text: str) -> None:
     """The internship's mentor writes (or rewrites) the review before HR decides."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         item = _item(membership, item_id)
         if not item.holds_role(user, "mentor"):
@@ -477,7 +478,7 @@ def review_item(runtime: Runtime, session: Session, user: User, membership_id: i
 def accept_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
                 comment: str = "") -> None:
     """HR accepts an item; the last mandatory one makes the member ready, in this transaction."""
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         item = _item(membership, item_id)
         runtime.engine.fire(item, "accept", user, reason=comment)
@@ -486,7 +487,7 @@ def accept_item(runtime: Runtime, session: Session, user: User, membership_id: i
 
 def return_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
                 reason: str) -> None:
-    with committing(session):
+    with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         runtime.engine.fire(_item(membership, item_id), "return_item", user, reason=reason)
 
@@ -505,8 +506,8 @@ def open_evidence(runtime: Runtime, session: Session, user: User, membership_id:
     if not path.exists():
         raise ItemNotFound(evidence_id)
     if membership.user_id != user.id:
-        append_event(session, kind="personal_file_viewed", actor=user, subject_type=ITEM,
-                     subject_id=evidence.item_id, now=runtime.now(), data={"file": evidence.original_name})
-        session.commit()
+        with unit_of_work(session):
+            append_event(session, kind="personal_file_viewed", actor=user, subject_type=ITEM,
+                         subject_id=evidence.item_id, now=runtime.now(), data={"file": evidence.original_name})
     return evidence, path
 

@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session
 from reserve_flow.appointments.models import AppointmentOrder, Vacancy
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ENDED_STATES, ReserveMembership
 from reserve_flow.reserve.models.plan import PlanItem
 from reserve_flow.reserve.models.programme import ProgrammeEvent, ProgrammeTarget, ReserveProgramme
 from reserve_flow.reserve.programme_report import DirectLine, EventLine, IndicatorLine, ReportContent
-from reserve_flow.reserve.services.membership import committing
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -98,7 +98,7 @@ def _require_manager(user: User) -> None:
 
 def create(runtime: Runtime, session: Session, user: User, title: str, first_year: int | None,
            last_year: int | None, approved_by: str) -> ReserveProgramme:
-    with committing(session):
+    with unit_of_work(session):
         _require_manager(user)
         problems = []
         if not title.strip():
@@ -121,7 +121,7 @@ def create(runtime: Runtime, session: Session, user: User, title: str, first_yea
 def set_targets(runtime: Runtime, session: Session, user: User, programme_id: int,
                 values: dict[tuple[str, int], str]) -> None:
     """Save the targets given as text per (indicator, year); an empty text removes one."""
-    with committing(session):
+    with unit_of_work(session):
         _require_manager(user)
         programme = get(session, user, programme_id)
         existing = {(t.indicator, t.year): t for t in programme.targets}
@@ -166,7 +166,7 @@ def set_targets(runtime: Runtime, session: Session, user: User, programme_id: in
 
 def add_event(runtime: Runtime, session: Session, user: User, programme_id: int, year: int | None, title: str,
               planned_on: date | None, responsible: str) -> None:
-    with committing(session):
+    with unit_of_work(session):
         _require_manager(user)
         programme = get(session, user, programme_id)
         if not title.strip() or year not in programme.years:
@@ -183,7 +183,7 @@ def add_event(runtime: Runtime, session: Session, user: User, programme_id: int,
 
 def mark_held(runtime: Runtime, session: Session, user: User, programme_id: int, event_id: int,
               held_on: date | None, note: str) -> None:
-    with committing(session):
+    with unit_of_work(session):
         _require_manager(user)
         programme = get(session, user, programme_id)
         event = next((e for e in programme.events if e.id == event_id), None)
@@ -375,7 +375,7 @@ def report_content(runtime: Runtime, session: Session, programme: ReserveProgram
 def audit_report(runtime: Runtime, session: Session, user: User, programme: ReserveProgramme, year: int,
                  kind: str) -> None:
     """Log that the yearly report was generated (the figures are as of this moment)."""
-    append_event(session, kind="programme_report", actor=user, subject_type="programme", subject_id=programme.id,
-                 now=runtime.now(), data={"year": year, "format": kind})
-    session.commit()
+    with unit_of_work(session):
+        append_event(session, kind="programme_report", actor=user, subject_type="programme", subject_id=programme.id,
+                     now=runtime.now(), data={"year": year, "format": kind})
 

@@ -21,8 +21,8 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.workflow.diagram import DiagramUnavailable, case_graph, render
-from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve import plan_rules
 from reserve_flow.reserve.models.membership import EXCLUSION_REASONS, ReserveMembership
@@ -247,16 +247,10 @@ def act(membership_id: int, action: Callable[[], Any], failed: str, done: str | 
         return render_member(load_visible(membership_id), error=message, status=status,
                              form=request.form if status == 400 else None, failed=failed)
 
-    try:
-        result = action()
-    except (service.ReserveRefused, plan_service.PlanRefused) as exc:
-        return refused(str(exc), 400)
-    except TransitionDenied as exc:
-        return refused(exc.message(workflow_ui.language()), 400)
-    except ConcurrentChange as exc:
-        return refused(exc.message(workflow_ui.language()), 409)
-    except (plan_service.ItemNotFound, service.ReserveNotFound):
-        abort(404)
+    outcome = attempt(action)
+    if not outcome.ok:
+        return refused(outcome.error, outcome.status)
+    result = outcome.value
     flash(done(result) if callable(done) else done, "success")
     return redirect(url_for("reserve.show", membership_id=membership_id), code=303)
 

@@ -9,10 +9,10 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve.models.plan import ITEM_KINDS
-from reserve_flow.reserve.services import membership as reserve_service
 from reserve_flow.reserve.services import plan as service
 from reserve_flow.reserve.views.membership import act, form_version, load_visible, parse_date
 
@@ -158,9 +158,7 @@ def return_item(membership_id: int, item_id: int):
 @login_required
 def evidence(membership_id: int, evidence_id: int):
     """A stored evidence file, to whoever may see it (404 for anyone else)."""
-    try:
-        record, path = service.open_evidence(runtime(), db(), current_user, membership_id, evidence_id)
-    except (service.ItemNotFound, reserve_service.ReserveNotFound):
-        abort(404)
+    record, path = attempt(lambda: service.open_evidence(runtime(), db(), current_user, membership_id,
+                                                         evidence_id)).value
     return send_stored(path, mimetype=record.content_type, name=record.original_name)
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.actions import attempt
 from reserve_flow.reserve import charts, programme_report
 from reserve_flow.reserve.services import programme as service
 from reserve_flow.reserve.views.membership import parse_date
@@ -42,15 +43,13 @@ def index():
     error = None
     if request.method == "POST":
         form = request.form
-        try:
-            programme = service.create(runtime(), db(), current_user, form.get("title", ""),
-                                       _year(form.get("first_year")), _year(form.get("last_year")),
-                                       form.get("approved_by", ""))
-        except service.ProgrammeRefused as exc:
-            error = str(exc)
-        else:
+        outcome = attempt(lambda: service.create(runtime(), db(), current_user, form.get("title", ""),
+                                                 _year(form.get("first_year")), _year(form.get("last_year")),
+                                                 form.get("approved_by", "")))
+        if outcome.ok:
             flash("Программа создана: задайте целевые значения показателей.", "success")
-            return redirect(url_for("programme.show", programme_id=programme.id), code=303)
+            return redirect(url_for("programme.show", programme_id=outcome.value.id), code=303)
+        error = outcome.error
     return render_template("reserve/programme/index.html", programmes=service.programmes(db()), error=error,
                            may_manage=service.may_manage(current_user),
                            form=request.form if error else {}), 400 if error else 200
@@ -81,12 +80,9 @@ def show(programme_id: int):
 
 def _act(programme_id: int, action, done: str):
     programme = _load(programme_id)
-    try:
-        action()
-    except service.ProgrammeRefused as exc:
-        return _page(_load(programme.id), str(exc), 400)
-    except service.ProgrammeNotFound:
-        abort(404)
+    outcome = attempt(action)
+    if not outcome.ok:
+        return _page(_load(programme.id), outcome.error, outcome.status)
     flash(done, "success")
     return redirect(url_for("programme.show", programme_id=programme_id), code=303)
 

@@ -1,5 +1,7 @@
 """Fixtures: a migrated database per test (SQLite always; PostgreSQL when
-RESERVE_FLOW_TEST_DATABASE_URL is set), the app, a client, and a realistic district."""
+RESERVE_FLOW_TEST_DATABASE_URL is set), the app, a client, and a realistic district.
+The fixtures of the domains (a commission, a reserve, an appointment...) live in
+tests/fixtures/ and are registered here once; tests never import a fixture by name."""
 
 from __future__ import annotations
 
@@ -8,8 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,19 @@ from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import create_user
 from reserve_flow.runtime import Runtime
+from tests.helpers import NOW, PASSWORD, AuthActions, District
+
+pytest_plugins = [
+    "tests.fixtures.applicant",
+    "tests.fixtures.appointment",
+    "tests.fixtures.commission",
+    "tests.fixtures.history",
+    "tests.fixtures.monitoring",
+    "tests.fixtures.reserve",
+    "tests.fixtures.scheduler",
+]
 
 PG_URL = os.environ.get("RESERVE_FLOW_TEST_DATABASE_URL", "").strip()
-PASSWORD = "correct horse battery"
-# A fixed "now" inside the demo contest's acceptance window: Wednesday 2026-11-25, 10:00 Irkutsk.
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 
 def pytest_report_header(config):
@@ -200,16 +209,6 @@ def client(app):
     return app.test_client()
 
 
-@dataclass
-class District:
-    """Ids of what the district fixture built; load rows in your own session."""
-
-    users: dict[str, int] = field(default_factory=dict)
-    organizations: list[int] = field(default_factory=list)
-    contest_id: int = 0
-    application_id: int = 0  # the applicant's draft, with every mandatory document and consent
-
-
 @pytest.fixture
 def district(runtime) -> District:
     """A small district: organizations, one user per role, a contest announced and
@@ -276,34 +275,6 @@ def district(runtime) -> District:
         s.flush()
         built.application_id = application.id
     return built
-
-
-def load_user(session, district: District, key: str) -> User:
-    return session.get(User, district.users[key])
-
-
-class AuthActions:
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD):
-        page = self.client.get("/login")
-        token = _csrf_token(page.get_data(as_text=True))
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-    def logout(self):
-        page = self.client.get("/")
-        token = _csrf_token(page.get_data(as_text=True))
-        return self.client.post("/logout", data={"csrf_token": token})
-
-
-def _csrf_token(html: str) -> str:
-    import re
-
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 @pytest.fixture

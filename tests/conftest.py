@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from reserve_flow import create_app
+from reserve_flow.app import use_runtime
 from reserve_flow.config import load_settings
 from reserve_flow.contest.models.contests import (
     Application,
@@ -177,10 +178,10 @@ def runtime(settings):
 
 
 class _SharedTemplateCache(BytecodeCache):
-    """Compiled templates shared by the apps of one test session. Every test builds an
-    app of its own, and with it a Jinja environment that would compile each template it
-    renders again. Jinja checks each entry against its template's source, so an edited
-    template is compiled afresh."""
+    """Compiled templates shared by the apps of one test session (the shared one and those
+    of make_app), each with a Jinja environment that would compile each template it renders
+    again. Jinja checks each entry against its template's source, so an edited template is
+    compiled afresh."""
 
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
@@ -197,10 +198,39 @@ _TEMPLATE_CACHE = _SharedTemplateCache()
 
 
 @pytest.fixture
-def app(runtime):
-    app = create_app(runtime=runtime)
-    app.config.update(TESTING=True)
-    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+def make_app():
+    """Build an app of the test's own, for a test that needs one configured apart from the
+    shared app (anything create_app sets up beyond what use_runtime takes from the runtime)."""
+
+    def make(runtime: Runtime):
+        app = create_app(runtime=runtime)
+        app.config.update(TESTING=True)
+        app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+        return app
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def _shared_app() -> dict:
+    """The session's one app and its configuration as built, filled by the first test that
+    asks for the app: building one takes 0.2-0.3 s (Werkzeug compiles every URL rule)."""
+    return {}
+
+
+@pytest.fixture
+def app(runtime, make_app, _shared_app):
+    """The session's app pointed at this test's runtime, with the configuration it was built
+    with (whatever an earlier test changed in app.config is gone). Sessions and logins do not
+    carry over: each test gets a client of its own, and g lives for one request."""
+    if not _shared_app:
+        app = make_app(runtime)
+        _shared_app.update(app=app, config=dict(app.config))
+        return app
+    app = _shared_app["app"]
+    app.config.clear()
+    app.config.update(_shared_app["config"])
+    use_runtime(app, runtime)
     return app
 
 

@@ -31,24 +31,33 @@ def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
     if runtime is None:
         settings = config if isinstance(config, Settings) else load_settings(overrides=config)
         runtime = Runtime(settings)
-    settings = runtime.settings
     app = Flask(
         __name__,
-        instance_path=str(settings.instance_path),
+        instance_path=str(runtime.settings.instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(
-        SECRET_KEY=_secret_key(settings),
-        MAX_CONTENT_LENGTH=(settings["uploads"]["max_size_mb"] + 1) * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a form left open over lunch still submits; the token is per session
-        RESERVE_FLOW_LANGUAGE=settings["app"]["language"],
     )
-    app.extensions["reserve_flow"] = runtime
+    use_runtime(app, runtime)
 
     from reserve_flow.core import web
 
     web.init_app(app)
     return app
+
+
+def use_runtime(app: Flask, runtime: Runtime) -> None:
+    """Point the app at `runtime`: everything the app takes from the runtime and its settings
+    is set here and nowhere else, so the tests can build one app and give each test its own runtime."""
+    settings = runtime.settings
+    app.instance_path = str(settings.instance_path)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        MAX_CONTENT_LENGTH=(settings["uploads"]["max_size_mb"] + 1) * 1024 * 1024,
+        RESERVE_FLOW_LANGUAGE=settings["app"]["language"],
+    )
+    app.extensions["reserve_flow"] = runtime

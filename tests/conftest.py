@@ -1,5 +1,7 @@
 """Fixtures: a migrated database per test (SQLite always; PostgreSQL when
-RESERVE_FLOW_TEST_DATABASE_URL is set), the app, a client, and a realistic district."""
+RESERVE_FLOW_TEST_DATABASE_URL is set), the app, a client, and a realistic district.
+The fixtures of the domains (a commission, a reserve, an appointment...) live in
+tests/fixtures/ and are registered here once; tests never import a fixture by name."""
 
 from __future__ import annotations
 
@@ -8,8 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from reserve_flow import create_app
+from reserve_flow.app import use_runtime
 from reserve_flow.config import load_settings
 from reserve_flow.contest.models.contests import (
     Application,
@@ -33,11 +35,19 @@ from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import create_user
 from reserve_flow.runtime import Runtime
+from tests.helpers import NOW, PASSWORD, AuthActions, District
+
+pytest_plugins = [
+    "tests.fixtures.applicant",
+    "tests.fixtures.appointment",
+    "tests.fixtures.commission",
+    "tests.fixtures.history",
+    "tests.fixtures.monitoring",
+    "tests.fixtures.reserve",
+    "tests.fixtures.scheduler",
+]
 
 PG_URL = os.environ.get("RESERVE_FLOW_TEST_DATABASE_URL", "").strip()
-PASSWORD = "correct horse battery"
-# A fixed "now" inside the demo contest's acceptance window: Wednesday 2026-11-25, 10:00 Irkutsk.
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 
 def pytest_report_header(config):
@@ -168,10 +178,10 @@ def runtime(settings):
 
 
 class _SharedTemplateCache(BytecodeCache):
-    """Compiled templates shared by the apps of one test session. Every test builds an
-    app of its own, and with it a Jinja environment that would compile each template it
-    renders again. Jinja checks each entry against its template's source, so an edited
-    template is compiled afresh."""
+    """Compiled templates shared by the apps of one test session (the shared one and those
+    of make_app), each with a Jinja environment that would compile each template it renders
+    again. Jinja checks each entry against its template's source, so an edited template is
+    compiled afresh."""
 
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
@@ -188,26 +198,45 @@ _TEMPLATE_CACHE = _SharedTemplateCache()
 
 
 @pytest.fixture
-def app(runtime):
-    app = create_app(runtime=runtime)
-    app.config.update(TESTING=True)
-    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+def make_app():
+    """Build an app of the test's own, for a test that needs one configured apart from the
+    shared app (anything create_app sets up beyond what use_runtime takes from the runtime)."""
+
+    def make(runtime: Runtime):
+        app = create_app(runtime=runtime)
+        app.config.update(TESTING=True)
+        app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+        return app
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def _shared_app() -> dict:
+    """The session's one app and its configuration as built, filled by the first test that
+    asks for the app: building one takes 0.2-0.3 s (Werkzeug compiles every URL rule)."""
+    return {}
+
+
+@pytest.fixture
+def app(runtime, make_app, _shared_app):
+    """The session's app pointed at this test's runtime, with the configuration it was built
+    with (whatever an earlier test changed in app.config is gone). Sessions and logins do not
+    carry over: each test gets a client of its own, and g lives for one request."""
+    if not _shared_app:
+        app = make_app(runtime)
+        _shared_app.update(app=app, config=dict(app.config))
+        return app
+    app = _shared_app["app"]
+    app.config.clear()
+    app.config.update(_shared_app["config"])
+    use_runtime(app, runtime)
     return app
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@dataclass
-class District:
-    """Ids of what the district fixture built; load rows in your own session."""
-
-    users: dict[str, int] = field(default_factory=dict)
-    organizations: list[int] = field(default_factory=list)
-    contest_id: int = 0
-    application_id: int = 0  # the applicant's draft, with every mandatory document and consent
 
 
 @pytest.fixture
@@ -276,34 +305,6 @@ def district(runtime) -> District:
         s.flush()
         built.application_id = application.id
     return built
-
-
-def load_user(session, district: District, key: str) -> User:
-    return session.get(User, district.users[key])
-
-
-class AuthActions:
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD):
-        page = self.client.get("/login")
-        token = _csrf_token(page.get_data(as_text=True))
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-    def logout(self):
-        page = self.client.get("/")
-        token = _csrf_token(page.get_data(as_text=True))
-        return self.client.post("/logout", data={"csrf_token": token})
-
-
-def _csrf_token(html: str) -> str:
-    import re
-
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -1,0 +1,385 @@
+"""The appointment order: issued over HTTP from a drafted vacancy to downloaded DOCX and
+PDF with all its consequences; numbers consecutive under concurrent issues and never
+taken by a failed one; the administrator's replaceable template; who may download."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import date
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from reserve_flow.appointments.models import (
+    AppointmentOrder,
+    OrderCounter,
+    OrderTemplate,
+    Vacancy,
+    VacancyCandidate,
+)
+from reserve_flow.appointments.services import orders
+from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people.models import User
+from reserve_flow.reserve.models.membership import ReserveMembership
+from tests.fixtures.appointment import (
+    PLANNED_ON,
+    Appointment,
+    act,
+    attest,
+    choose,
+    draft,
+    shortlist,
+    vacancy_state,
+    vacancy_version,
+)
+from tests.fixtures.reserve import post
+from tests.helpers import load_user
+
+SCHOOL = "МБОУ «Нижнеангарская СОШ № 1»"
+SECOND = "Второв Сергей Павлович"  # applicant2, the reserve's second member
+
+
+def docx_text(content: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+def pdf_text(content: bytes) -> str:
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return " ".join(text.split())  # justified lines come back with doubled spaces
+
+
+def drafted(runtime, appointment: Appointment, membership_id: int) -> None:
+    """The member shortlisted, selected, attested and the order drafted."""
+    (candidate,) = shortlist(runtime, appointment, membership_id)
+    choose(runtime, appointment, candidate)
+    attest(runtime, appointment, attested=True)
+    draft(runtime, appointment)
+
+
+def issue_over_http(client, vacancy_id: int, version: int):
+    return post(client, f"/appointments/{vacancy_id}/order/issue", {"version": str(version)}, token_from="/orders")
+
+
+def order_of(runtime, vacancy_id: int) -> AppointmentOrder:
+    with runtime.sessions() as s:
+        order = s.scalar(select(AppointmentOrder).where(AppointmentOrder.vacancy_id == vacancy_id))
+        s.expunge(order)
+        return order
+
+
+def files_under(runtime, folder: str = "orders") -> list:
+    root = runtime.settings.uploads_folder / folder
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def second_vacancy(runtime, appointment: Appointment) -> Appointment:
+    """A vacancy at the district's kindergarten, besides the fixture's one at the school."""
+    vacancy = act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
+                  organization_id=appointment.district.organizations[1], reason="resignation", planned_on=PLANNED_ON)
+    return Appointment(appointment.reserve, vacancy.id)
+
+
+# --- (a) the issue's Done-when -------------------------------------------------------
+
+def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runtime, appointment, client, auth):
+    first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    choose(runtime, appointment, first)
+    attest(runtime, appointment, attested=False, conclusion="Не представлена программа развития организации")
+    assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
+    choose(runtime, appointment, second)
+    attest(runtime, appointment, attested=True)
+    draft(runtime, appointment, start_on=date(2027, 2, 1), contract_years=5)
+
+    auth.login("hr@example.ru")
+    preview = client.get(f"/appointments/{appointment.vacancy}/order/preview.docx")
+    assert preview.status_code == 200
+    text = docx_text(preview.data)
+    assert "№ ___" in text and SECOND in text and "-к" not in text
+    assert files_under(runtime) == []  # a preview writes nothing
+
+    stale = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy) - 1)
+    assert stale.status_code == 409 and "изменил" in stale.get_data(as_text=True).lower()
+    response = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    assert response.status_code == 303
+
+    order = order_of(runtime, appointment.vacancy)
+    assert order.title == "Приказ № 1-к от 25.11.2026"
+    docx = client.get(f"/orders/{order.id}.docx")
+    assert docx.status_code == 200 and "attachment" in docx.headers["Content-Disposition"]
+    text = docx_text(docx.data)
+    assert "№ 1-к от 25.11.2026" in text
+    assert f"Назначить {SECOND}" in text and SCHOOL in text and "руководитель общеобразовательной организации" in text
+    assert "с 01.02.2027" in text and "срочный трудовой договор на 5 лет" in text and "по 31.01.2032" in text
+    assert "Решение аттестационной комиссии от 25.11.2026: аттестован" in text
+    assert "Заявителева" not in text  # the candidate who failed is not named
+    pdf = client.get(f"/orders/{order.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "№ 1-к от 25.11.2026" in pdf_text(pdf.data) and SECOND in pdf_text(pdf.data)
+
+    with runtime.sessions() as s:
+        assert s.get(ReserveMembership, appointment.reserve.second).state == "appointed"
+        assert s.get(ReserveMembership, appointment.reserve.first).state != "appointed"
+        school = s.get(Organization, appointment.district.organizations[0])
+        assert (school.head_name, school.head_user_id) == (SECOND, appointment.user("applicant2"))
+        assert school.version == 2
+        appointee = s.get(User, appointment.user("applicant2"))
+        assert appointee.organization_id == school.id
+        assert appointee.position == "руководитель общеобразовательной организации"
+        assert s.get(VacancyCandidate, second).status == "appointed"
+        kinds = [e.kind for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert vacancy_state(runtime, appointment.vacancy) == "closed"
+    assert {"order_issued", "organization_head_changed"} <= set(kinds)
+
+    register = client.get("/orders").get_data(as_text=True)
+    assert "1-к" in register and SECOND in register
+    html = client.get(f"/public/appointments").get_data(as_text=True)
+    assert SECOND in html and "Приказ № 1-к от 25.11.2026" in html and SCHOOL in html
+    assert "applicant2@example.ru" not in html
+    assert "/public/appointments" in client.get("/public/").get_data(as_text=True)
+
+    auth.logout()
+    auth.login("applicant2@example.ru")  # the appointee downloads their own order
+    assert client.get(f"/orders/{order.id}.pdf").status_code == 200
+
+
+# --- (b) numbers under concurrent issues ----------------------------------------------
+
+def test_two_orders_issued_at_once_get_consecutive_numbers(runtime, appointment):
+    kindergarten = second_vacancy(runtime, appointment)
+    drafted(runtime, appointment, appointment.reserve.second)
+    drafted(runtime, kindergarten, appointment.reserve.first)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run(vacancy_id: int) -> None:
+        with runtime.sessions() as s:
+            hr = load_user(s, appointment.district, "hr")
+            version = s.get(Vacancy, vacancy_id).version
+            barrier.wait(timeout=10)
+            try:
+                outcomes.append(orders.issue(runtime, s, hr, vacancy_id, version).number)
+            except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+                outcomes.append(exc)
+
+    threads = [threading.Thread(target=run, args=(v,)) for v in (appointment.vacancy, kindergarten.vacancy)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == [1, 2], outcomes
+    with runtime.sessions() as s:
+        assert s.get(OrderCounter, (2026, "к")).last_number == 2
+        heads = s.scalars(select(Organization.head_user_id).where(
+            Organization.id.in_(appointment.district.organizations[:2])).order_by(Organization.id)).all()
+    assert heads == [appointment.user("applicant2"), appointment.user("applicant")]
+    assert {vacancy_state(runtime, appointment.vacancy), vacancy_state(runtime, kindergarten.vacancy)} == {"closed"}
+
+
+# --- (c) a failed issue takes no number ------------------------------------------------
+
+@pytest.mark.parametrize("where", ["rendering", "after the files are written"])
+def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment, monkeypatch, where):
+    kindergarten = second_vacancy(runtime, appointment)
+    drafted(runtime, appointment, appointment.reserve.second)
+    drafted(runtime, kindergarten, appointment.reserve.first)
+
+    def broken(*_args, **kwargs):
+        raise RuntimeError("disk full")
+
+    if where == "rendering":
+        monkeypatch.setattr(orders.document, "render_pdf", broken)
+    else:
+        original = orders.append_event
+
+        def failing(session, **kwargs):
+            if kwargs["kind"] == "organization_head_changed":
+                assert len(files_under(runtime)) == 2  # both files were written by now
+                broken()
+            return original(session, **kwargs)
+
+        monkeypatch.setattr(orders, "append_event", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy))
+    monkeypatch.undo()
+
+    assert files_under(runtime) == []
+    assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
+    failed = order_of(runtime, appointment.vacancy)
+    assert failed.number is None and failed.docx_path == ""
+    with runtime.sessions() as s:
+        assert s.get(ReserveMembership, appointment.reserve.second).state != "appointed"
+        assert s.get(Organization, appointment.district.organizations[0]).head_user_id is None
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "order_issued")) == 0
+
+    # The next issue gets the number the failed one would have had; then the failed one is retried.
+    later = act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
+                vacancy_version(runtime, kindergarten.vacancy))
+    assert later.number == 1
+    retried = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+                  vacancy_version(runtime, appointment.vacancy))
+    assert retried.number == 2 and len(files_under(runtime)) == 4
+
+
+# --- (d) the replaceable template ------------------------------------------------------
+
+def word_file(*paragraphs: str) -> bytes:
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def upload_template(client, content: bytes, name: str):
+    html = client.get("/admin/order-template").get_data(as_text=True)
+    from tests.helpers import _csrf_token
+    return client.post("/admin/order-template", data={"csrf_token": _csrf_token(html),
+                                                      "file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runtime, appointment, client, auth):
+    drafted(runtime, appointment, appointment.reserve.second)
+    auth.login("hr@example.ru")
+    assert client.get("/admin/order-template").status_code == 404  # the administrator's page
+    auth.logout()
+    auth.login("admin@example.ru")
+    page = client.get("/admin/order-template").get_data(as_text=True)
+    assert "встроенный шаблон" in page and "{{ full_name }}" in page and "полное наименование" in page
+    builtin = client.get("/admin/order-template/current.docx")
+    assert builtin.status_code == 200 and "{{ full_name }}" in docx_text(builtin.data)
+
+    stored_before = files_under(runtime, "")
+    refused = upload_template(client, word_file("ПРИКАЗ № {{ number }}", "Назначить {{ fio }}"), "мой шаблон.docx")
+    assert refused.status_code == 400
+    assert "неизвестное поле: «{{ fio }}»" in refused.get_data(as_text=True)
+    not_word = upload_template(client, b"%PDF-1.4\n% a template as PDF\n", "шаблон.pdf")
+    assert not_word.status_code == 400 and "DOCX" in not_word.get_data(as_text=True)
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(OrderTemplate)) == 0
+    assert files_under(runtime, "") == stored_before  # refused files are not kept
+
+    words = "Во исполнение решения конкурсной комиссии районное управление ПРИКАЗЫВАЕТ"
+    template = word_file("{{ issuer }}", "ПРИКАЗ № {{ number }} от {{ date }}", words,
+                         "Назначить {{ full_name }} ({{ organization_short }}) с {{ start_date }}.",
+                         "Основание: {{ grounds }}", "{{ signatory_position }} {{ signatory_name }}")
+    assert upload_template(client, template, "шаблон РУО.docx").status_code == 303
+    page = client.get("/admin/order-template").get_data(as_text=True)
+    assert "«шаблон РУО.docx»" in page and "Админов Алексей Николаевич" in page
+    assert len(files_under(runtime, "")) == len(stored_before) + 1
+    auth.logout()
+
+    auth.login("hr@example.ru")
+    assert issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy)).status_code == 303
+    order = order_of(runtime, appointment.vacancy)
+    text = docx_text(client.get(f"/orders/{order.id}.docx").data)
+    assert words in text and "ПРИКАЗ № 1-к от 25.11.2026" in text and f"Назначить {SECOND} (Нижнеангарская" in text
+    assert "О назначении на должность руководителя" not in text  # the built-in heading is gone
+    pdf = pdf_text(client.get(f"/orders/{order.id}.pdf").data)
+    assert words in pdf and "ПРИКАЗ № 1-к от 25.11.2026" in pdf
+    with runtime.sessions() as s:
+        uploaded = s.scalar(select(OrderTemplate))
+        assert order.template_id == uploaded.id
+        kinds = [e.kind for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "order_template"))]
+    assert kinds == ["order_template_uploaded"]
+    auth.logout()
+
+    auth.login("admin@example.ru")
+    journal = client.get("/admin/audit").get_data(as_text=True)
+    assert "Загружен шаблон приказа о назначении" in journal and "Сменился руководитель организации" in journal
+    response = post(client, "/admin/order-template/revert", token_from="/admin/order-template")
+    assert response.status_code == 303
+    assert "<strong>встроенный шаблон</strong>" in client.get("/admin/order-template").get_data(as_text=True)
+    with runtime.sessions() as s:
+        assert s.scalar(select(AuditEvent.kind).order_by(AuditEvent.id.desc()).limit(1)) == "order_template_reverted"
+
+
+def test_a_template_over_the_size_limit_is_refused_and_not_kept(app, runtime, appointment, client, auth):
+    runtime.settings["uploads"]["max_size_mb"] = 1
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    auth.login("admin@example.ru")
+    big = word_file("ПРИКАЗ № {{ number }}") + b"\0" * (1024 * 1024)  # a zip's trailing bytes: still a DOCX
+    over = upload_template(client, big, "большой шаблон.docx")
+    assert over.status_code == 400 and "больше 1 МБ" in over.get_data(as_text=True)
+    huge = upload_template(client, b"x" * (3 * 1024 * 1024), "огромный шаблон.docx")
+    assert huge.status_code == 413
+    assert '<a href="/admin/order-template">← Вернуться к шаблону приказа</a>' in huge.get_data(as_text=True)
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(OrderTemplate)) == 0
+
+
+# --- (e) who may download ---------------------------------------------------------------
+
+def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointment, client, auth):
+    drafted(runtime, appointment, appointment.reserve.second)
+    for key in ("member", "applicant"):
+        auth.login(f"{key}@example.ru")
+        assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 404
+        refused = post(client, f"/appointments/{appointment.vacancy}/order/issue",
+                       {"version": str(vacancy_version(runtime, appointment.vacancy))}, token_from="/")
+        assert refused.status_code == 404
+        auth.logout()
+    assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
+    draft_id = order_of(runtime, appointment.vacancy).id
+    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+                vacancy_version(runtime, appointment.vacancy))
+    assert order.id == draft_id
+
+    for key in ("member", "applicant", "secretary"):
+        auth.login(f"{key}@example.ru")
+        for kind in ("docx", "pdf"):
+            assert client.get(f"/orders/{order.id}.{kind}").status_code == 404
+        assert client.get("/orders").status_code == 404
+        auth.logout()
+    auth.login("admin@example.ru")
+    assert client.get(f"/orders/{order.id}.docx").status_code == 200
+    assert client.get(f"/orders/{order.id}.txt").status_code == 404
+    assert client.get(f"/orders/{order.id + 1}.pdf").status_code == 404
+
+    path = runtime.settings.uploads_folder / order.pdf_path
+    path.write_bytes(path.read_bytes() + b"%tampered")
+    altered = client.get(f"/orders/{order.id}.pdf")
+    assert altered.status_code == 409 and "повреждён или изменён" in altered.get_data(as_text=True)
+    assert client.get(f"/orders/{order.id}.docx").status_code == 200
+
+    # Issued orders have no draft to preview or issue again.
+    auth.logout()
+    auth.login("hr@example.ru")
+    assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 404
+    again = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    assert again.status_code == 400 and "подготовленному проекту" in again.get_data(as_text=True)
+
+
+# --- the vacancy page's order part --------------------------------------------------------
+
+def render_order_part(app, runtime, appointment: Appointment, key: str) -> str:
+    """templates/appointments/_order.html as the vacancy page includes it, for the user `key`."""
+    from flask import render_template
+    from flask_login import login_user
+
+    with app.test_request_context(), runtime.sessions() as s:
+        login_user(load_user(s, appointment.district, key))
+        return render_template("appointments/_order.html", vacancy=s.get(Vacancy, appointment.vacancy))
+
+
+def test_the_vacancy_page_shows_the_draft_with_its_issue_form_then_the_order(app, runtime, appointment):
+    drafted(runtime, appointment, appointment.reserve.second)
+    html = render_order_part(app, runtime, appointment, "hr")
+    assert "Проект приказа (без номера)" in html and SECOND in html and "на 5 лет" in html
+    assert f'action="/appointments/{appointment.vacancy}/order/issue"' in html
+    assert f'name="version" value="{vacancy_version(runtime, appointment.vacancy)}"' in html
+    assert f"/appointments/{appointment.vacancy}/order/preview.docx" in html
+    assert "Издать приказ" not in render_order_part(app, runtime, appointment, "admin")  # reads, does not issue
+
+    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
+                vacancy_version(runtime, appointment.vacancy))
+    html = render_order_part(app, runtime, appointment, "hr")
+    assert "Приказ № 1-к от 25.11.2026" in html and "Издать приказ" not in html
+    assert f"/orders/{order.id}.docx" in html and f"/orders/{order.id}.pdf" in html

@@ -1,11 +1,12 @@
 """Workflow diagrams: every state and action on the picture, terminal states, deadlines
-and their expiry transitions, a case's path from its audit chain, and the command line."""
+and their expiry transitions, a case's path from its audit chain, no system program
+needed, and the command line."""
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 
-import graphviz
 import pytest
 from click.testing import CliRunner
 
@@ -38,7 +39,7 @@ def group(root: ET.Element, element_id: str) -> ET.Element:
 
 
 def shapes(g: ET.Element) -> list[ET.Element]:
-    return [e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")]
+    return [e for e in g.iter() if e.tag in (f"{SVG}rect", f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")]
 
 
 def edge_ids(definition) -> list[tuple[str, str]]:
@@ -87,7 +88,7 @@ def test_a_deadline_over_the_whole_case_is_a_note_and_its_expiry_is_dashed_from_
     root = svg_tree(render(workflow_graph(DEFINITIONS["reserve"]), "svg"))
     assert {"Срок всего дела", "⏱ до: окончание срока пребывания в резерве"} <= svg_texts(root)
     note = group(root, "case-deadline")
-    assert "напоминание за 90, 30 кал. дн." in (note.find(f"{SVG}g/{SVG}a").get("{http://www.w3.org/1999/xlink}title"))
+    assert "напоминание за 90, 30 кал. дн." in note.findtext(f"{SVG}title")  # the tooltip
     for state in ("included", "plan_agreed", "developing", "ready"):
         assert "expiry" in _classes(root, f"t-{state}-expire_term")
         assert "expiry" not in _classes(root, f"t-{state}-exclude")
@@ -137,13 +138,15 @@ def test_case_path_reads_only_this_subjects_transitions(runtime, district):
     assert contest_path.steps == {("draft", "announce", "announced"), ("announced", "open_acceptance", "accepting")}
 
 
-def test_missing_graphviz_is_a_clear_error(monkeypatch):
-    def not_installed(*_args, **_kwargs):
-        raise graphviz.ExecutableNotFound(["dot"])
-
-    monkeypatch.setattr(diagram.graphviz, "pipe", not_installed)
-    with pytest.raises(diagram.DiagramUnavailable, match="Graphviz"):
-        render("digraph not_cached_anywhere { a -> b }", "svg")
+def test_drawn_with_no_system_program_and_cached(monkeypatch):
+    monkeypatch.setenv("PATH", "")  # no `dot`, nor anything else, to call
+    assert shutil.which("dot") is None
+    definition = DEFINITIONS["contest"]
+    graph = workflow_graph(definition, params=lambda name: 41)  # a picture not drawn by another test
+    content = render(graph, "svg")
+    assert "Приём заявлений" in svg_texts(svg_tree(content))
+    # Drawn once: the same rules give the same picture, from the cache.
+    assert render(workflow_graph(definition, params=lambda name: 41), "svg") is content
 
 
 # --- command line -------------------------------------------------------------

@@ -31,7 +31,7 @@ from reserve_flow.models import (
 from reserve_flow.services import plan as plan_service
 from reserve_flow.services import reserve as service
 from reserve_flow.web import db, runtime, workflow_ui
-from reserve_flow.workflow.diagram import DiagramUnavailable, case_graph, render
+from reserve_flow.workflow.diagram import case_graph, render
 from reserve_flow.workflow.errors import ConcurrentChange, TransitionDenied
 
 bp = Blueprint("reserve", __name__)
@@ -303,10 +303,6 @@ def extend(membership_id: int):
 def diagram_svg(membership_id: int):
     membership = load_visible(membership_id)
     definition = runtime().workflows.definition_for(membership)
-    try:
-        content = render(case_graph(db(), definition, membership), "svg")
-    except DiagramUnavailable as exc:
-        return Response(str(exc), status=503, mimetype="text/plain")
-    response = Response(content, mimetype="image/svg+xml")
+    response = Response(render(case_graph(db(), definition, membership), "svg"), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from reserve_flow.cli import main
 from reserve_flow.models import Application, Contest
 from reserve_flow.runtime import WORKFLOWS_DIR
-from reserve_flow.workflow import diagram
 from reserve_flow.workflow.diagram import CURRENT_FILL, case_graph, case_path, render, workflow_graph
 from reserve_flow.workflow.labels import roles_short
 from reserve_flow.workflow.registry import check_directory

@@ -249,13 +249,13 @@ def workflows_check(directory: str | None) -> None:
 @workflows.command("export")
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["bpmn", "dot", "svg"]), default="bpmn", show_default=True,
-              help="BPMN 2.0 XML for modelers, Graphviz DOT source, or an SVG picture.")
+              help="BPMN 2.0 XML for modelers, Graphviz DOT source (for those who have `dot`), or an SVG picture.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="File to write (default: standard output).")
 def workflows_export(name: str, fmt: str, output: str | None) -> None:
     """Export workflow NAME as BPMN 2.0 XML, DOT or SVG."""
     from reserve_flow.core.workflow.bpmn import export_bpmn
-    from reserve_flow.core.workflow.diagram import DiagramUnavailable, render, workflow_graph
+    from reserve_flow.core.workflow.diagram import render, workflow_graph
     from reserve_flow.core.workflow.registry import check_directory
     from reserve_flow.runtime import WORKFLOWS_DIR
 
@@ -265,15 +265,7 @@ def workflows_export(name: str, fmt: str, output: str | None) -> None:
     if name not in definitions:
         raise click.ClickException(f"no workflow {name!r} (known: {', '.join(sorted(definitions))})")
     definition = definitions[name]
-    try:
-        if fmt == "bpmn":
-            content = export_bpmn(definition)
-        elif fmt == "dot":
-            content = workflow_graph(definition).source.encode("utf-8")
-        else:
-            content = render(workflow_graph(definition), "svg")
-    except DiagramUnavailable as exc:
-        raise click.ClickException(f"{exc} / Graphviz 'dot' is not installed (Debian package graphviz)") from None
+    content = export_bpmn(definition) if fmt == "bpmn" else render(workflow_graph(definition), fmt)
     if output is None:
         click.echo(content, nl=False)
         return

@@ -1,11 +1,14 @@
 """Workflow diagrams: every state and action on the picture, terminal states, deadlines
-and their expiry transitions, a case's path from its audit chain, and the command line."""
+and their expiry transitions, a case's path from its audit chain, a legible layout
+(nothing drawn over anything else, every arrow on its state), no system program
+needed, and the command line."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import xml.etree.ElementTree as ET
 
-import graphviz
 import pytest
 from click.testing import CliRunner
 
@@ -16,6 +19,9 @@ from reserve_flow.core.workflow.diagram import CURRENT_FILL, case_graph, case_pa
 from reserve_flow.core.workflow.labels import roles_short
 from reserve_flow.core.workflow.registry import check_directory
 from reserve_flow.runtime import WORKFLOWS_DIR
+from reserve_flow.core.workflow.diagram import CURRENT_FILL, case_graph, case_path, render, workflow_graph
+from reserve_flow.core.workflow.labels import roles_short
+from reserve_flow.core.workflow.registry import check_directory
 from tests.helpers import load_user
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -38,7 +44,7 @@ def group(root: ET.Element, element_id: str) -> ET.Element:
 
 
 def shapes(g: ET.Element) -> list[ET.Element]:
-    return [e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")]
+    return [e for e in g.iter() if e.tag in (f"{SVG}rect", f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")]
 
 
 def edge_ids(definition) -> list[tuple[str, str]]:
@@ -87,7 +93,7 @@ def test_a_deadline_over_the_whole_case_is_a_note_and_its_expiry_is_dashed_from_
     root = svg_tree(render(workflow_graph(DEFINITIONS["reserve"]), "svg"))
     assert {"Срок всего дела", "⏱ до: окончание срока пребывания в резерве"} <= svg_texts(root)
     note = group(root, "case-deadline")
-    assert "напоминание за 90, 30 кал. дн." in (note.find(f"{SVG}g/{SVG}a").get("{http://www.w3.org/1999/xlink}title"))
+    assert "напоминание за 90, 30 кал. дн." in note.findtext(f"{SVG}title")  # the tooltip
     for state in ("included", "plan_agreed", "developing", "ready"):
         assert "expiry" in _classes(root, f"t-{state}-expire_term")
         assert "expiry" not in _classes(root, f"t-{state}-exclude")
@@ -137,13 +143,74 @@ def test_case_path_reads_only_this_subjects_transitions(runtime, district):
     assert contest_path.steps == {("draft", "announce", "announced"), ("announced", "open_acceptance", "accepting")}
 
 
-def test_missing_graphviz_is_a_clear_error(monkeypatch):
-    def not_installed(*_args, **_kwargs):
-        raise graphviz.ExecutableNotFound(["dot"])
+def test_drawn_with_no_system_program_and_cached(monkeypatch):
+    monkeypatch.setenv("PATH", "")  # no `dot`, nor anything else, to call
+    assert shutil.which("dot") is None
+    definition = DEFINITIONS["contest"]
+    graph = workflow_graph(definition, params=lambda name: 41)  # a picture not drawn by another test
+    content = render(graph, "svg")
+    assert "Приём заявлений" in svg_texts(svg_tree(content))
+    # Drawn once: the same rules give the same picture, from the cache.
+    assert render(workflow_graph(definition, params=lambda name: 41), "svg") is content
 
-    monkeypatch.setattr(diagram.graphviz, "pipe", not_installed)
-    with pytest.raises(diagram.DiagramUnavailable, match="Graphviz"):
-        render("digraph not_cached_anywhere { a -> b }", "svg")
+
+# --- what a person sees: nothing on top of anything else, arrows on their states ----
+
+def _rect(e: ET.Element) -> tuple[float, float, float, float]:
+    return tuple(float(e.get(k)) for k in ("x", "y", "width", "height"))
+
+
+def _overlap(a, b, slack=0.5) -> bool:
+    return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2]
+            and a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
+
+
+def _on_border(point, box, slack=1.5) -> bool:
+    x, y, w, h = box
+    inside = x - slack <= point[0] <= x + w + slack and y - slack <= point[1] <= y + h + slack
+    return inside and min(abs(point[0] - x), abs(point[0] - x - w), abs(point[1] - y), abs(point[1] - y - h)) <= slack
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_states_and_labels_do_not_overlap_and_every_arrow_points_at_its_state(name):
+    definition = DEFINITIONS[name]
+    root = svg_tree(render(workflow_graph(definition), "svg"))
+    boxes = {}
+    for state in definition.states.values():
+        boxes[state.name] = _rect(group(root, f"state-{state.name}").find(f"{SVG}rect"))  # the outer border
+    if definition.deadline:
+        points = [tuple(map(float, p.split(","))) for p in group(root, "case-deadline").find(f"{SVG}polygon").get("points").split()]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        boxes["case-deadline"] = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    labels = {}
+    for source, trigger in edge_ids(definition):
+        edge = group(root, f"t-{source}-{trigger}")
+        labels[(source, trigger)] = _rect(edge.find(f"{SVG}rect"))
+        t = definition.transition(trigger, source)
+        dest = source if t.dest == "=" else t.dest
+        tip = tuple(map(float, edge.find(f"{SVG}polygon").get("points").split()[0].split(",")))
+        assert _on_border(tip, boxes[dest]), (source, trigger, tip, boxes[dest])  # the arrow touches its state
+    things = list(boxes.items()) + list(labels.items())
+    for i, (a, box_a) in enumerate(things):
+        for b, box_b in things[i + 1:]:
+            assert not _overlap(box_a, box_b), (a, b)
+    for (source, trigger), label in labels.items():
+        text = [t for t in group(root, f"t-{source}-{trigger}").iter(f"{SVG}text")]
+        assert text and all(label[1] <= float(t.get("y")) <= label[1] + label[3] + 2 for t in text)
+    width, height = float(root.get("width")), float(root.get("height"))
+    for box in things:
+        x, y, w, h = box[1]
+        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height  # all of it on the picture
+
+
+def test_a_self_loop_leaves_and_enters_its_own_state():
+    root = svg_tree(render(workflow_graph(DEFINITIONS["contest"]), "svg"))
+    box = _rect(group(root, "state-accepting").find(f"{SVG}rect"))
+    loop = group(root, "t-accepting-extend_acceptance")
+    start = tuple(map(float, re.match(r"M([-\d.]+),([-\d.]+)", loop.find(f"{SVG}path").get("d")).groups()))
+    tip = tuple(map(float, loop.find(f"{SVG}polygon").get("points").split()[0].split(",")))
+    assert _on_border(start, box) and _on_border(tip, box)
+    assert " ".join(t.text for t in loop.iter(f"{SVG}text")) == "Продлить приём заявлений [секр.]"  # its label
 
 
 # --- command line -------------------------------------------------------------

@@ -12,17 +12,12 @@ from flask_login import current_user, login_required
 from reserve_flow.contest.services import applications as applications_service
 from reserve_flow.contest.services import contests as contests_service
 from reserve_flow.core.web import db, runtime
-from reserve_flow.core.workflow import diagram
 from reserve_flow.core.workflow.bpmn import export_bpmn
 from reserve_flow.core.workflow.definition import WorkflowDef
-from reserve_flow.core.workflow.diagram import DiagramUnavailable, case_graph, render, workflow_graph
+from reserve_flow.core.workflow.diagram import case_graph, render, workflow_graph
 
 bp = Blueprint("diagrams", __name__)
 
-
-@bp.app_context_processor
-def _diagrams_available() -> dict[str, bool]:
-    return {"diagrams_available": diagram.available()}
 
 SVG = "image/svg+xml"
 
@@ -34,10 +29,6 @@ def _definition(name: str) -> WorkflowDef:
     return definition
 
 
-def _unavailable(exc: DiagramUnavailable) -> Response:
-    return Response(str(exc), status=503, mimetype="text/plain")
-
-
 def _svg(content: bytes) -> Response:
     response = Response(content, mimetype=SVG)
     # A case's picture changes with its state: always revalidate, never share.
@@ -47,10 +38,7 @@ def _svg(content: bytes) -> Response:
 
 def _case_svg(subject: Any) -> Response:
     definition = runtime().workflows.definition_for(subject)
-    try:
-        return _svg(render(case_graph(db(), definition, subject), "svg"))
-    except DiagramUnavailable as exc:
-        return _unavailable(exc)
+    return _svg(render(case_graph(db(), definition, subject), "svg"))
 
 
 @bp.route("/workflows")
@@ -63,21 +51,14 @@ def index():
 @bp.route("/workflows/<name>.svg")
 @login_required
 def workflow_svg(name: str):
-    try:
-        return _svg(render(workflow_graph(_definition(name)), "svg"))
-    except DiagramUnavailable as exc:
-        return _unavailable(exc)
+    return _svg(render(workflow_graph(_definition(name)), "svg"))
 
 
 @bp.route("/workflows/<name>.bpmn")
 @login_required
 def workflow_bpmn(name: str):
     definition = _definition(name)
-    try:
-        content = export_bpmn(definition)
-    except DiagramUnavailable as exc:
-        return _unavailable(exc)
-    response = Response(content, mimetype="application/xml")
+    response = Response(export_bpmn(definition), mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{definition.name}.bpmn"'
     return response
 

@@ -8,19 +8,20 @@ roles and guards). A state with more than one way out decides through an exclusi
 gateway whose flows carry `action == trigger` conditions. A deadline is a boundary
 timer on its task: interrupting, with the expiry transition leaving through it, when
 the deadline moves the case; otherwise non-interrupting, leading to a notification.
-The layout is Graphviz's (`dot -Tjson0`), not a home-made one.
+The layout is the diagrams' own (diagram.layered_layout: grandalf's layered
+Sugiyama layout, left to right), so the shapes, waypoints and label places come from
+pure Python with no system program.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from reserve_flow.core.workflow import labels
 from reserve_flow.core.workflow.definition import StateDef, TransitionDef, WorkflowDef
-from reserve_flow.core.workflow.diagram import render
+from reserve_flow.core.workflow.diagram import Box, Link, Placement, layered_layout, text_width, wrap
 
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -33,8 +34,10 @@ EXPORTER = "reserve-flow"
 # Shape sizes as bpmn.io draws them (tasks a little wider for Russian labels).
 SIZES = {"startEvent": (36, 36), "endEvent": (36, 36), "userTask": (120, 80), "exclusiveGateway": (50, 50),
          "boundaryEvent": (36, 36)}
+SHAPES = {"startEvent": "ellipse", "endEvent": "ellipse", "userTask": "rect", "exclusiveGateway": "diamond"}
 MARGIN = 40
-POINTS_PER_INCH = 72
+LABEL_SIZE = 11  # bpmn.io's label font size, px
+LABEL_LINE = 14
 
 
 @dataclass
@@ -179,90 +182,50 @@ def _add_timer(p: _Process, definition: WorkflowDef, state: StateDef, task: _Nod
 
 # --- layout -----------------------------------------------------------------
 
-@dataclass
-class _Layout:
-    height: float
-    centres: dict[str, tuple[float, float]]
-    waypoints: dict[str, list[tuple[float, float]]]
-    label_centres: dict[str, tuple[float, float]]
+def _label_lines(name: str) -> list[str]:
+    return wrap(name, 22)
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _wrap(text: str, width: int = 22) -> list[str]:
+def _outside_label(name: str) -> tuple[list[str], float, float]:
+    """An event's label as bpmn.io sets it under the event: lines of about 100 px."""
     lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
+    for word in name.split():
+        if lines and text_width(lines[-1] + " " + word, LABEL_SIZE) <= 100:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return lines or [""]
+    width = max((text_width(line, LABEL_SIZE) for line in lines), default=0.0) + 4
+    return lines, width, LABEL_LINE * len(lines)
 
 
-def _layout_source(p: _Process) -> str:
-    """The process as DOT with BPMN's shape sizes; a flow leaving a boundary timer is laid
-    out from the bottom of the timer's task, where the timer sits."""
-    lines = ["digraph bpmn {", 'rankdir=LR; nodesep=0.5; ranksep=0.7; splines=polyline;',
-             'node [fixedsize=true label=""]; edge [fontname=Arial fontsize=11];']
-    shapes = {"startEvent": "circle", "endEvent": "circle", "userTask": "box", "exclusiveGateway": "diamond"}
+def _layout(p: _Process) -> Placement:
+    """Left to right, with BPMN's shape sizes. An event keeps room below it for its
+    label; a task with a timer keeps room below it for the timer on its border, the
+    timer's label under that, and the timer's flows, which leave between the two."""
+    timer_of = {timer.attached_to: timer for timer in p.timers.values()}
+    radius = SIZES["boundaryEvent"][1] / 2
+    boxes = {}
     for node in p.nodes.values():
         w, h = SIZES[node.kind]
-        lines.append(f"{_quote(node.id)} [shape={shapes[node.kind]} width={w / POINTS_PER_INCH:.4f} "
-                     f"height={h / POINTS_PER_INCH:.4f}];")
+        aside = 0.0
+        if node.id in timer_of:
+            aside = radius + 4 + _outside_label(timer_of[node.id].name)[2] + 4
+        elif node.kind in ("startEvent", "endEvent") and node.name:
+            aside = 4 + _outside_label(node.name)[2]
+        boxes[node.id] = Box(w, h, SHAPES[node.kind], aside)
+    links = []
     for flow in p.flows:
-        attrs = [f"id={_quote(flow.id)}"]
-        source = flow.source
+        source, tail_aside = flow.source, None
         if source in p.timers:
-            source = p.timers[source].attached_to
-            attrs.append("tailport=s")
+            source, tail_aside = p.timers[source].attached_to, radius
+        label = None
         if flow.name:
-            attrs.append(f"label={_quote(chr(10).join(_wrap(flow.name)))}")
-        lines.append(f"{_quote(source)} -> {_quote(flow.target)} [{' '.join(attrs)}];")
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def _point(text: str) -> tuple[float, float]:
-    x, y = text.split(",")[:2]
-    return float(x), float(y)
-
-
-def _spline(pos: str) -> list[tuple[float, float]]:
-    """A Graphviz edge `pos` (cubic Bézier control points, optional s/e end points) as a
-    polyline: each segment's ends and middle."""
-    start = end = None
-    points: list[tuple[float, float]] = []
-    for token in pos.split():
-        if token.startswith("s,"):
-            start = _point(token[2:])
-        elif token.startswith("e,"):
-            end = _point(token[2:])
-        else:
-            points.append(_point(token))
-    line = [points[0]]
-    for i in range(0, len(points) - 3, 3):
-        p0, p1, p2, p3 = points[i:i + 4]
-        mid = tuple((a + 3 * b + 3 * c + d) / 8 for a, b, c, d in zip(p0, p1, p2, p3))
-        line.extend([mid, p3])  # type: ignore[list-item]
-    if start:
-        line.insert(0, start)
-    if end:
-        line.append(end)
-    return line
-
-
-def _layout(p: _Process) -> _Layout:
-    data = json.loads(render(_layout_source(p), "json0"))
-    height = float(data["bb"].split(",")[3])
-    centres = {obj["name"]: _point(obj["pos"]) for obj in data.get("objects", [])}
-    waypoints, label_centres = {}, {}
-    for edge in data.get("edges", []):
-        waypoints[edge["id"]] = _spline(edge["pos"])
-        if "lp" in edge:
-            label_centres[edge["id"]] = _point(edge["lp"])
-    return _Layout(height, centres, waypoints, label_centres)
+            lines = _label_lines(flow.name)
+            label = (max(text_width(line, LABEL_SIZE) for line in lines) + 4, LABEL_LINE * len(lines))
+        links.append(Link(flow.id, source, flow.target, label, tail_aside))
+    start = next(node.id for node in p.nodes.values() if node.kind == "startEvent")
+    return layered_layout(boxes, links, first=start, direction="LR", node_gap=30, rank_gap=40,
+                          label_side=True, margin=MARGIN)
 
 
 # --- XML --------------------------------------------------------------------
@@ -318,48 +281,43 @@ def _bounds(parent: ET.Element, x: float, y: float, w: float, h: float) -> None:
     _el(parent, DC, "Bounds", {"x": f"{x:.0f}", "y": f"{y:.0f}", "width": f"{w:.0f}", "height": f"{h:.0f}"})
 
 
-def _diagram(definitions: ET.Element, definition: WorkflowDef, p: _Process, layout: _Layout) -> None:
-    def flip(point: tuple[float, float]) -> tuple[float, float]:
-        # Graphviz's y axis points up, BPMN DI's down.
-        return point[0] + MARGIN, layout.height - point[1] + MARGIN
-
+def _diagram(definitions: ET.Element, definition: WorkflowDef, p: _Process, layout: Placement) -> None:
     diagram = _el(definitions, BPMNDI, "BPMNDiagram", {"id": _id("BPMNDiagram", definition.name)})
     plane = _el(diagram, BPMNDI, "BPMNPlane", {"id": _id("BPMNPlane", definition.name),
                                                "bpmnElement": _id("Process", definition.name)})
-    boxes: dict[str, tuple[float, float, float, float]] = {}
     for node in p.nodes.values():
-        w, h = SIZES[node.kind]
-        cx, cy = flip(layout.centres[node.id])
-        boxes[node.id] = (cx - w / 2, cy - h / 2, w, h)
         attrib = {"id": f"{node.id}_di", "bpmnElement": node.id}
         if node.kind == "exclusiveGateway":
             attrib["isMarkerVisible"] = "true"
-        _bounds(_el(plane, BPMNDI, "BPMNShape", attrib), *boxes[node.id])
-    timer_bottoms = {}
+        shape = _el(plane, BPMNDI, "BPMNShape", attrib)
+        _bounds(shape, *layout.boxes[node.id])
+        if node.kind in ("startEvent", "endEvent") and node.name:
+            _label_under(shape, node.name, layout.boxes[node.id])
     for timer in p.timers.values():
-        x, y, w, h = boxes[timer.attached_to]
+        x, y, w, h = layout.boxes[timer.attached_to]
         tw, th = SIZES["boundaryEvent"]
         # On the middle of the task's lower border, where its flows were laid out from.
         tx, ty = x + w / 2 - tw / 2, y + h - th / 2
-        timer_bottoms[timer.id] = (tx + tw / 2, ty + th)
-        _bounds(_el(plane, BPMNDI, "BPMNShape", {"id": f"{timer.id}_di", "bpmnElement": timer.id}), tx, ty, tw, th)
+        shape = _el(plane, BPMNDI, "BPMNShape", {"id": f"{timer.id}_di", "bpmnElement": timer.id})
+        _bounds(shape, tx, ty, tw, th)
+        _label_under(shape, timer.name, (tx, ty, tw, th))
     for flow in p.flows:
         edge = _el(plane, BPMNDI, "BPMNEdge", {"id": f"{flow.id}_di", "bpmnElement": flow.id})
-        points = [flip(pt) for pt in layout.waypoints[flow.id]]
-        if flow.source in timer_bottoms:
-            points[0] = timer_bottoms[flow.source]
-        for x, y in points:
+        for x, y in layout.routes[flow.id]:
             _el(edge, DI, "waypoint", {"x": f"{x:.0f}", "y": f"{y:.0f}"})
-        if flow.name and flow.id in layout.label_centres:
-            lines = _wrap(flow.name)
-            w, h = max(len(line) for line in lines) * 6.5, 14 * len(lines)
-            cx, cy = flip(layout.label_centres[flow.id])
-            _bounds(_el(edge, BPMNDI, "BPMNLabel"), cx - w / 2, cy - h / 2, w, h)
+        if flow.id in layout.labels:
+            _bounds(_el(edge, BPMNDI, "BPMNLabel"), *layout.labels[flow.id])
+
+
+def _label_under(shape: ET.Element, name: str, box: tuple[float, float, float, float]) -> None:
+    """An event's label under it, in the room the layout kept there."""
+    x, y, w, h = box
+    _, width, height = _outside_label(name)
+    _bounds(_el(shape, BPMNDI, "BPMNLabel"), x + w / 2 - width / 2, y + h + 4, width, height)
 
 
 def export_bpmn(definition: WorkflowDef) -> bytes:
-    """The workflow as a BPMN 2.0 document (UTF-8 bytes with an XML declaration).
-    Raises diagram.DiagramUnavailable when Graphviz is not installed (the layout is its)."""
+    """The workflow as a BPMN 2.0 document (UTF-8 bytes with an XML declaration)."""
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
     p = _process(definition)

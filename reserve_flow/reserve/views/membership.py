@@ -22,7 +22,7 @@ from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.workflow.diagram import DiagramUnavailable, case_graph, render
+from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve import plan_rules
 from reserve_flow.reserve.models.membership import EXCLUSION_REASONS, ReserveMembership
@@ -293,10 +293,6 @@ def extend(membership_id: int):
 def diagram_svg(membership_id: int):
     membership = load_visible(membership_id)
     definition = runtime().workflows.definition_for(membership)
-    try:
-        content = render(case_graph(db(), definition, membership), "svg")
-    except DiagramUnavailable as exc:
-        return Response(str(exc), status=503, mimetype="text/plain")
-    response = Response(content, mimetype="image/svg+xml")
+    response = Response(render(case_graph(db(), definition, membership), "svg"), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-cache"
     return response

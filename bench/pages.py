@@ -35,8 +35,8 @@ from sqlalchemy import event
 from reserve_flow import create_app
 from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.demo.monitoring import seed_demo_monitoring
 from reserve_flow.organizations.models.organizations import Organization
-from reserve_flow.organizations.services.monitoring import seed_demo_monitoring
 from reserve_flow.people.models import User, UserRole
 from reserve_flow.people.services.users import create_user, hash_password
 from reserve_flow.reserve.models.membership import ReserveMembership

@@ -28,9 +28,9 @@ from reserve_flow.contest.models.contests import (
 from reserve_flow.contest.models.documents import ApplicationDocument
 from reserve_flow.contest.services.contests import STANDARD_DOCUMENT_KINDS
 from reserve_flow.demo.appointments import seed_appointments
+from reserve_flow.demo.monitoring import seed_demo_monitoring
 from reserve_flow.demo.reserve import seed_reserve, vote_to_include
 from reserve_flow.organizations.models.organizations import Organization
-from reserve_flow.organizations.services.monitoring import seed_demo_monitoring
 from reserve_flow.people.models import ROLES, User
 from reserve_flow.people.services.users import create_user
 from reserve_flow.reserve.services.membership import include

@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
+from reserve_flow.config import Settings, load_settings
+from reserve_flow.resources import resource_dir
 from reserve_flow.runtime import Runtime
 
 
@@ -35,8 +36,8 @@ def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
     app = Flask(
         __name__,
         instance_path=str(settings.instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     app.config.update(
         SECRET_KEY=_secret_key(settings),

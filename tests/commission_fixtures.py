@@ -83,7 +83,7 @@ def add_members(runtime, commission: Commission, *keys: str) -> None:
 def score(runtime, commission: Commission, key: str, application_id: int, values=(8, 6)) -> None:
     with runtime.sessions() as s:
         contest = s.get(Contest, commission.contest_id)
-        form = {c.id: (str(v), f"комментарий {key}") for c, v in zip(contest.criteria, values)}
+        form = {c.id: (str(v), f"комментарий {key}") for c, v in zip(contest.criteria, values, strict=True)}
         service.record_scores(runtime, s, load_user(s, commission.district, key), application_id, form)
 
 

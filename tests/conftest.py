@@ -9,7 +9,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ from reserve_flow.runtime import Runtime
 PG_URL = os.environ.get("RESERVE_FLOW_TEST_DATABASE_URL", "").strip()
 PASSWORD = "correct horse battery"
 # A fixed "now" inside the demo contest's acceptance window: Wednesday 2026-11-25, 10:00 Irkutsk.
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
 
 def pytest_report_header(config):

@@ -3,7 +3,7 @@ services up to the order's draft, and the order issued on a given day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from reserve_flow.appointments.services import orders
 from reserve_flow.appointments.services import vacancies as appointment_service
@@ -16,7 +16,7 @@ def issue_on(runtime, district, vacancy_id: int, issued_on: date) -> None:
     """Issue the drafted order through the orders service as the HR officer, on `issued_on`
     (10:00 in Irkutsk): it takes the next number of that year."""
     clock = runtime.engine.clock
-    runtime.engine.clock = lambda: datetime.combine(issued_on, time(2, 0), tzinfo=timezone.utc)
+    runtime.engine.clock = lambda: datetime.combine(issued_on, time(2, 0), tzinfo=UTC)
     try:
         act(runtime, district, "hr", orders.issue, vacancy_id, vacancy_version(runtime, vacancy_id))
     finally:

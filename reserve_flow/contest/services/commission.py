@@ -12,10 +12,11 @@ out of the applicant's case history.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError

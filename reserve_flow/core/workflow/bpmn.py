@@ -244,7 +244,7 @@ def _spline(pos: str) -> list[tuple[float, float]]:
     line = [points[0]]
     for i in range(0, len(points) - 3, 3):
         p0, p1, p2, p3 = points[i:i + 4]
-        mid = tuple((a + 3 * b + 3 * c + d) / 8 for a, b, c, d in zip(p0, p1, p2, p3))
+        mid = tuple((a + 3 * b + 3 * c + d) / 8 for a, b, c, d in zip(p0, p1, p2, p3, strict=True))
         line.extend([mid, p3])  # type: ignore[list-item]
     if start:
         line.insert(0, start)

@@ -16,9 +16,9 @@ A result under 50 % is flagged: the roadmap requires an anti-crisis programme th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -12,10 +12,11 @@ TransitionDenied or ConcurrentChange (from the engine), ReserveNotFound.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from common import arguments, bench_runtime, database, describe, scaled
 
@@ -26,7 +26,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def append(session, writer: int, n: int) -> None:
     append_event(session, kind="bench", actor=None, subject_type="bench", subject_id=n,
-                 now=datetime.now(timezone.utc), data={"writer": writer, "n": n, "note": "замер производительности"})
+                 now=datetime.now(UTC), data={"writer": writer, "n": n, "note": "замер производительности"})
 
 
 def writer_process(url: str, writer: int, count: int, barrier, results) -> None:
@@ -76,7 +76,7 @@ def extend_chain(url: str, total: int, batch: int = 2000) -> float:
             seq, prev_hash = head.last_seq, head.last_hash
             for n in range(done, min(total, done + batch)):
                 seq += 1
-                event = AuditEvent(seq=seq, occurred_at=datetime.now(timezone.utc), kind="bench", actor_id=None,
+                event = AuditEvent(seq=seq, occurred_at=datetime.now(UTC), kind="bench", actor_id=None,
                                    actor_name="система", subject_type="bench", subject_id=n,
                                    data=canonical_json({"writer": 0, "n": n}), prev_hash=prev_hash)
                 event.hash = prev_hash = event_hash(event)

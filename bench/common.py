@@ -10,11 +10,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 # Run this checkout's package, whichever copy pip installed (the scripts live in bench/).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,7 +38,7 @@ from reserve_flow.runtime import Runtime  # noqa: E402
 BENCH_URL_VARIABLE = "RESERVE_FLOW_BENCH_DATABASE_URL"
 PASSWORD = "correct horse battery"
 # The tests' fixed moment: Wednesday 2026-11-25, 10:00 Irkutsk, inside the contest's acceptance window.
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 KINDS = ("school", "kindergarten", "additional")
 _ORG_PREFIX = {"school": "МБОУ «Средняя общеобразовательная школа",
                "kindergarten": "МБДОУ «Детский сад", "additional": "МБУ ДО «Дом детского творчества"}

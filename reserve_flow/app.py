@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 
-from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
+from reserve_flow.config import Settings, load_settings
+from reserve_flow.resources import resource_dir
 from reserve_flow.runtime import Runtime
 
 
@@ -34,8 +36,8 @@ def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
     app = Flask(
         __name__,
         instance_path=str(runtime.settings.instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -108,7 +108,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         rows.append((role, account.full_name, account.email, seed.password))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if n == 0:
             click.echo("  ".join("-" * width for width in widths))
     states = rt.workflows.definitions["application"].states

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import tomllib
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "RESERVE_FLOW_"
 
 

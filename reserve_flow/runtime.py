@@ -6,19 +6,20 @@ at import time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from reserve_flow import domains  # noqa: F401  (every model and guard registered before workflows load)
-from reserve_flow.config import PROJECT_ROOT, Settings, load_settings
+from reserve_flow.config import Settings, load_settings
 from reserve_flow.core.db import make_engine, make_session_factory, unit_of_work
 from reserve_flow.core.workflow import Engine, Workflows
 from reserve_flow.core.workflow.engine import refuse_state_writes_outside_engine
+from reserve_flow.resources import resource_dir
 
-WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
+WORKFLOWS_DIR = resource_dir("workflows")
 
 
 class Runtime:

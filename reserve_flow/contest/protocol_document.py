@@ -157,11 +157,11 @@ def render_docx(content: ProtocolContent) -> bytes:
             _, header, rows, _widths = block
             table = document.add_table(rows=1, cols=len(header))
             table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, header):
+            for cell, text in zip(table.rows[0].cells, header, strict=True):
                 cell.text = ""
                 cell.paragraphs[0].add_run(text).bold = True
             for row in rows:
-                for cell, text in zip(table.add_row().cells, row):
+                for cell, text in zip(table.add_row().cells, row, strict=True):
                     cell.text = text
             document.add_paragraph()
         elif kind == "signature":

@@ -9,12 +9,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 
-from reserve_flow.config import PROJECT_ROOT
+from reserve_flow.resources import resource_dir
 
 
 def alembic_config() -> Config:
-    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    """Alembic's settings in code, the same as alembic.ini's [alembic] section: an installed
+    wheel has no alembic.ini (it stays at the repository's top level for the `alembic`
+    command), only the migrations bundled in the package."""
+    cfg = Config()
+    # ConfigParser interpolation: a percent sign in the path must be doubled.
+    cfg.set_main_option("script_location", str(resource_dir("migrations")).replace("%", "%%"))
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    cfg.set_main_option("path_separator", "os")
     return cfg
 
 

@@ -165,7 +165,7 @@ def _profile(user: User, n: int) -> ApplicantProfile:
 
 
 def _document_bytes(applicant: str, code: str) -> bytes:
-    return f"reserve-flow demo document\n{applicant}\n{code}\n".encode("utf-8")
+    return f"reserve-flow demo document\n{applicant}\n{code}\n".encode()
 
 
 def _score_by_commission(session, contest: Contest, application: Application, now) -> None:

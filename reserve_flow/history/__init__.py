@@ -1,1 +1,2 @@
-"""Timelines: each organization's heads, vacancies, orders and monitoring; each person's path from application to appointment."""
+"""Timelines: each organization's heads, vacancies, orders and monitoring; each person's path from
+application to appointment."""

@@ -1,1 +1,2 @@
-"""The organizations of the district (schools, kindergartens, additional education) and the yearly monitoring of head effectiveness."""
+"""The organizations of the district (schools, kindergartens, additional education) and the yearly
+monitoring of head effectiveness."""

@@ -7,7 +7,7 @@ in a clear refusal or conflict, never a 500 or a silent overwrite."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -154,7 +154,7 @@ def test_an_order_whose_start_date_passed_while_drafted_is_refused(runtime, appo
     choose(runtime, appointment, candidate)
     attest(runtime, appointment, attested=True)
     draft(runtime, appointment, start_on=date(2026, 11, 26))
-    runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)  # two days on
+    runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # two days on
     with pytest.raises(AppointmentRefused, match="26.11.2026 в проекте приказа уже прошла"):
         act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
             vacancy_version(runtime, appointment.vacancy))

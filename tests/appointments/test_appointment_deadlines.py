@@ -5,7 +5,7 @@ open, and a closed vacancy reminds nobody. The attestation stage has its own ter
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 

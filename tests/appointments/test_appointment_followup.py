@@ -5,7 +5,7 @@ reserve members whose term has ended. Each refusal leaves the case as it was."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select, update
@@ -132,7 +132,7 @@ def test_hr_withdraws_the_selected_candidate_from_the_vacancy_page(runtime, appo
 # --- a draft redone for the same candidate ---
 
 def two_days_on(runtime) -> None:
-    runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
+    runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
 
 def drafted_for_tomorrow(runtime, appointment: Appointment) -> int:
@@ -264,7 +264,7 @@ def test_an_outsider_appointed_elsewhere_after_being_listed_cannot_be_selected(r
     choose(runtime, kindergarten, there)
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
-    runtime.engine.clock = lambda: datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # an hour after the listing
+    runtime.engine.clock = lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # an hour after the listing
     act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
         vacancy_version(runtime, kindergarten.vacancy))
 

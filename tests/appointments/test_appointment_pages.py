@@ -297,7 +297,7 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
     with runtime.transaction() as s:
         second_application = s.get(ReserveMembership, reserve.second).application_id
         criteria = s.get(Application, second_application).contest.criteria
-        for criterion, value in zip(criteria, (5, 4)):
+        for criterion, value in zip(criteria, (5, 4), strict=True):
             s.execute(update(Score).where(Score.application_id == second_application,
                                           Score.criterion_id == criterion.id).values(value=value))
         s.add(ApplicantProfile(user_id=district.users["applicant"], teaching_years=15, management_years=6))

@@ -13,9 +13,7 @@ from reserve_flow.appointments.models import AppointmentOrder, AttestationSessio
 from reserve_flow.appointments.services import vacancies as appointment_service
 from reserve_flow.appointments.services.vacancies import AppointmentRefused
 from reserve_flow.core.workflow.errors import GuardFailed
-from reserve_flow.people.models import User
 from tests.fixtures.appointment import (
-    Appointment,
     act,
     attest,
     choose,

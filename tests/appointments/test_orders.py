@@ -137,7 +137,7 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
 
     register = client.get("/orders").get_data(as_text=True)
     assert "1-к" in register and SECOND in register
-    html = client.get(f"/public/appointments").get_data(as_text=True)
+    html = client.get("/public/appointments").get_data(as_text=True)
     assert SECOND in html and "Приказ № 1-к от 25.11.2026" in html and SCHOOL in html
     assert "applicant2@example.ru" not in html
     assert "/public/appointments" in client.get("/public/").get_data(as_text=True)

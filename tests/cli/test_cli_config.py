@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from reserve_flow.cli import main
-from reserve_flow.config import _SCHEMA, PROJECT_ROOT, load_settings
+from reserve_flow.config import _SCHEMA, load_settings
 
 # The commands that read the configuration, with arguments that would otherwise let them run.
 COMMANDS = {
@@ -132,7 +132,7 @@ def test_config_file_is_honoured_and_environment_wins(env, tmp_path):
     assert from_env.is_file()
 
 
-EXAMPLE = PROJECT_ROOT / "config.example.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
 
 def test_example_config_documents_every_key_with_its_default():

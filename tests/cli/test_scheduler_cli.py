@@ -11,21 +11,24 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from reserve_flow.cli import main
-from reserve_flow.config import PROJECT_ROOT, ConfigError, load_settings
+from reserve_flow.config import ConfigError, load_settings
 from reserve_flow.core.deadlines.scheduler import InProcess
 from tests.fixtures.scheduler import fire
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class Process:
     """A `python -m reserve_flow scheduler` child whose output lines are read as they come."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.popen = subprocess.Popen([sys.executable, "-m", "reserve_flow", "scheduler"], cwd=PROJECT_ROOT,
+        self.popen = subprocess.Popen([sys.executable, "-m", "reserve_flow", "scheduler"], cwd=REPOSITORY,
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []

@@ -44,7 +44,7 @@ def criteria(runtime, contest_id) -> list[ContestCriterion]:
 
 def score_form(runtime, contest_id, values, comments=None) -> dict:
     form = {}
-    for i, (criterion, value) in enumerate(zip(criteria(runtime, contest_id), values)):
+    for i, (criterion, value) in enumerate(zip(criteria(runtime, contest_id), values, strict=True)):
         form[f"score-{criterion.id}"] = str(value)
         form[f"comment-{criterion.id}"] = (comments or ["", ""])[i]
     return form

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import docx
 from sqlalchemy import select
@@ -80,7 +80,7 @@ def test_a_whole_contest(client, auth, district, runtime):
     assert [state(runtime, ids[k]) for k in ("included", "lapsed", "refused")] == ["admitted", "returned", "refused"]
 
     # --- the returned application lapses when its fix period ends (3 working days) ---
-    lapse_time = datetime(2026, 11, 30, 16, 1, tzinfo=timezone.utc)  # 1 Dec, 00:01 in Irkutsk
+    lapse_time = datetime(2026, 11, 30, 16, 1, tzinfo=UTC)  # 1 Dec, 00:01 in Irkutsk
     set_clock(runtime, lapse_time)
     scan_once(runtime, lapse_time)
     assert state(runtime, ids["lapsed"]) == "lapsed"
@@ -100,7 +100,7 @@ def test_a_whole_contest(client, auth, district, runtime):
         criteria = [c.id for c in s.get(Contest, contest_id).criteria]
     for email, values in (("chair@example.ru", (9, 8)), ("member@example.ru", (6, 7))):
         auth.login(email)
-        scores = {f"score-{c}": str(v) for c, v in zip(criteria, values)}
+        scores = {f"score-{c}": str(v) for c, v in zip(criteria, values, strict=True)}
         assert post(client, commission, f"{commission}/scores", **scores).status_code == 303
         auth.logout()
     assert state(runtime, ids["included"]) == "assessed"  # every non-recused member has scored
@@ -146,7 +146,7 @@ def test_a_whole_contest(client, auth, district, runtime):
     assert "Второв Сергей Павлович (срок пребывания в резерве — до" in text
 
     # --- acceptance closes, the contest is decided, the results are public ---
-    decided_at = datetime(2026, 12, 15, 16, 30, tzinfo=timezone.utc)  # 16 Dec, Irkutsk
+    decided_at = datetime(2026, 12, 15, 16, 30, tzinfo=UTC)  # 16 Dec, Irkutsk
     set_clock(runtime, decided_at)
     contest_url = f"/contests/{contest_id}"
     assert post(client, contest_url, f"{contest_url}/fire/close_acceptance").status_code == 303

@@ -4,7 +4,7 @@ extension, the freeze of its conditions, and the public pages."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -141,12 +141,12 @@ def test_acceptance_opens_on_its_date_and_closes_after_its_end(client, secretary
     fire(client, contest_id, "announce")
     response = fire(client, contest_id, "open_acceptance")
     assert response.status_code == 400 and "приём заявлений начинается 01.12.2026" in response.get_data(as_text=True)
-    runtime.engine.clock = lambda: datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Irkutsk
+    runtime.engine.clock = lambda: datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Irkutsk
     assert fire(client, contest_id, "open_acceptance").status_code == 303
     response = fire(client, contest_id, "close_acceptance")
     assert response.status_code == 400
     assert "приём заявлений продолжается до 20.12.2026 включительно" in response.get_data(as_text=True)
-    runtime.engine.clock = lambda: datetime(2026, 12, 20, 16, 0, tzinfo=timezone.utc)  # 21 Dec, 00:00 Irkutsk
+    runtime.engine.clock = lambda: datetime(2026, 12, 20, 16, 0, tzinfo=UTC)  # 21 Dec, 00:00 Irkutsk
     assert fire(client, contest_id, "close_acceptance").status_code == 303
     assert contest_row(runtime, contest_id).state == "assessing"
 

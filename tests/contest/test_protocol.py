@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
@@ -217,7 +217,7 @@ def test_numbers_run_on_within_a_year_and_restart_with_the_next(auth, client, ru
     auth.login("secretary@example.ru")
     for _ in range(3):
         assert generate(client, decided.contest_id).status_code == 303
-    runtime.engine.clock = lambda: datetime(2027, 1, 11, 2, 0, tzinfo=timezone.utc)
+    runtime.engine.clock = lambda: datetime(2027, 1, 11, 2, 0, tzinfo=UTC)
     assert generate(client, decided.contest_id).status_code == 303
     with runtime.sessions() as s:
         rows = s.execute(select(Protocol.year, Protocol.number, Protocol.docx_path).order_by(Protocol.id)).all()

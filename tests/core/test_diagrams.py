@@ -14,14 +14,10 @@ from click.testing import CliRunner
 
 from reserve_flow.cli import main
 from reserve_flow.contest.models.contests import Application, Contest
-from reserve_flow.core.workflow import diagram
 from reserve_flow.core.workflow.diagram import CURRENT_FILL, case_graph, case_path, render, workflow_graph
 from reserve_flow.core.workflow.labels import roles_short
 from reserve_flow.core.workflow.registry import check_directory
 from reserve_flow.runtime import WORKFLOWS_DIR
-from reserve_flow.core.workflow.diagram import CURRENT_FILL, case_graph, case_path, render, workflow_graph
-from reserve_flow.core.workflow.labels import roles_short
-from reserve_flow.core.workflow.registry import check_directory
 from tests.helpers import load_user
 
 SVG = "{http://www.w3.org/2000/svg}"

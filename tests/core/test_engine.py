@@ -3,7 +3,7 @@ optimistic locking, audit, deadlines and outbox, all in one transaction."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -157,14 +157,14 @@ def test_guard_refuses_without_consent(runtime, district):
 
 
 def test_guard_refuses_after_the_contest_closes(runtime, district):
-    runtime.engine.clock = lambda: datetime(2026, 12, 16, 3, 0, tzinfo=timezone.utc)  # 16 Dec, Irkutsk
+    runtime.engine.clock = lambda: datetime(2026, 12, 16, 3, 0, tzinfo=UTC)  # 16 Dec, Irkutsk
     assert_refused(runtime, district, "applicant", "submit", GuardFailed, "приём заявлений на конкурс закрыт")
 
 
 def test_guards_report_the_first_unmet_one(runtime, district):
     with runtime.transaction() as s:
         s.get(Application, district.application_id).consent_given_at = None
-    runtime.engine.clock = lambda: datetime(2026, 12, 16, 3, 0, tzinfo=timezone.utc)
+    runtime.engine.clock = lambda: datetime(2026, 12, 16, 3, 0, tzinfo=UTC)
     error = assert_refused(runtime, district, "applicant", "submit", GuardFailed, "закрыт")
     assert "согласия" not in str(error)
 

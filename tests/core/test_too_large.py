@@ -3,8 +3,6 @@ posted, with a link back to the form it came from, and nothing is stored."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from sqlalchemy import func, select
 

@@ -10,7 +10,7 @@ told the application does not exist, so that ids do not leak.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
@@ -182,7 +182,7 @@ def check_queue(session: Session, user: User,
         .where(Contest.secretary_id == user.id, Application.state.in_(states))
     ).unique())
     deadlines = open_deadlines(session, [a.id for a in applications])
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     applications.sort(key=lambda a: (deadlines[a.id].due_at if a.id in deadlines else far, a.id))
     return [(a, deadlines.get(a.id)) for a in applications]
 

@@ -32,8 +32,8 @@ from reserve_flow.contest.services.commission import (
 )
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.audit.chain import append_event
-from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.counters import take_next
+from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.files import generated
 from reserve_flow.core.i18n import MESSAGES
 from reserve_flow.people.models import User

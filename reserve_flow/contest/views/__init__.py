@@ -1,1 +1,2 @@
-"""The contest's pages: the secretary's contests, the applicant's side, the cases, the document check, the commission, the public pages."""
+"""The contest's pages: the secretary's contests, the applicant's side, the cases, the document
+check, the commission, the public pages."""

@@ -9,7 +9,7 @@ shows the page again with the reason (400), a conflicting one with a notice (409
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required

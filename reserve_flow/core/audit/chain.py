@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -28,7 +28,7 @@ def canonical_json(value: Any) -> str:
 
 
 def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -68,7 +68,7 @@ def append_event(
     seq, prev_hash = row
     event = AuditEvent(
         seq=seq,
-        occurred_at=now.astimezone(timezone.utc),
+        occurred_at=now.astimezone(UTC),
         kind=kind,
         actor_id=actor.id if actor else None,
         actor_name=actor.full_name if actor else "система",

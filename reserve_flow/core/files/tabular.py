@@ -14,9 +14,10 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from reserve_flow.core.errors import Refused
 

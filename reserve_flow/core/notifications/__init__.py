@@ -1,1 +1,2 @@
-"""The outbox: notifications queued in the transaction that causes them, sent after commit by e-mail (SMTP) and shown in-app; never lost, never twice."""
+"""The outbox: notifications queued in the transaction that causes them, sent after commit by
+e-mail (SMTP) and shown in-app; never lost, never twice."""

@@ -34,12 +34,12 @@ from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoe
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from reserve_flow.config import PROJECT_ROOT
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.people.models import User
+from reserve_flow.resources import resource_dir
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -65,7 +65,7 @@ class Rendered:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(str(PROJECT_ROOT / "templates")),
+        loader=FileSystemLoader(str(resource_dir("templates"))),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Collection
+from typing import Any
 
 from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
@@ -387,7 +388,7 @@ def _separate(sug: SugiyamaLayout, gap: float) -> None:
     grandalf's compaction is meant to leave none)."""
     for layer in sug.layers:
         ordered = sorted(layer, key=lambda v: v.view.xy[0])
-        for before, v in zip(ordered, ordered[1:]):
+        for before, v in zip(ordered, ordered[1:], strict=False):
             least = before.view.xy[0] + (before.view.w + v.view.w) / 2 + gap
             if v.view.xy[0] < least - 0.01:
                 v.view.xy = (least, v.view.xy[1])
@@ -443,7 +444,7 @@ def _attach(routes: dict[str, list[Point]], ends: dict[str, tuple[str, str]],
                 xs[-1] = high
                 for i in range(len(xs) - 2, -1, -1):
                     xs[i] = min(xs[i], xs[i + 1] - gap)
-        for x, (_, key, index) in zip(xs, ends_here):
+        for x, (_, key, index) in zip(xs, ends_here, strict=False):
             routes[key][index] = (x, cy + side * h / 2)
 
 
@@ -597,7 +598,7 @@ def layered_layout(boxes: dict[str, Box], links: list[Link], *, first: str | Non
         # leave the box from there go away from them.
         total = sum(s[1] for s in sizes) + 4 * (len(sizes) - 1)
         along = cy + f / 2 - total if total > f else cy - total / 2
-        for i, (link, (la, lf)) in enumerate(zip(own, sizes)):
+        for i, (link, (la, lf)) in enumerate(zip(own, sizes, strict=False)):
             r = loop_reach + 10 * i
             spread = min(f / 2 - 3, 7 + 3 * i)
             routes[link.id] = [(side, cy - spread), (side + r, cy - spread - 4), (side + r, cy + spread + 4),
@@ -772,7 +773,7 @@ def _free_corner(layout: Placement, w: float, h: float, room: float = 12.0) -> P
             continue
         zone = (x - room, y - room, w + 2 * room, h + 2 * room)
 
-        def inside(p: Point) -> bool:
+        def inside(p: Point, zone: tuple[float, float, float, float] = zone) -> bool:
             return zone[0] <= p[0] <= zone[0] + zone[2] and zone[1] <= p[1] <= zone[1] + zone[3]
 
         if any(r[0] < zone[0] + zone[2] and zone[0] < r[0] + r[2] and r[1] < zone[1] + zone[3]
@@ -780,7 +781,7 @@ def _free_corner(layout: Placement, w: float, h: float, room: float = 12.0) -> P
             continue
         crossed = False
         for route in layout.routes.values():
-            for (x0, y0), (x1, y1) in zip(route, route[1:]):
+            for (x0, y0), (x1, y1) in zip(route, route[1:], strict=False):
                 steps = max(1, int(math.hypot(x1 - x0, y1 - y0) / 4))
                 if any(inside((x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)) for i in range(steps + 1)):
                     crossed = True

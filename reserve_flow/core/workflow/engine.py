@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select, update
@@ -231,7 +232,7 @@ class Engine:
             state=subject.state,
             scope=scope,
             opened_at=now,
-            due_at=due.astimezone(timezone.utc),
+            due_at=due.astimezone(UTC),
             days=days,
             calendar=spec.calendar,
             actor_role=spec.actor,

@@ -7,9 +7,10 @@ the code "guard.<name>"; `{detail}` in the text is replaced by that detail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 

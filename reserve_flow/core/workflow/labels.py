@@ -3,7 +3,7 @@ Russian. Both read the same rule book, so they say the same things the same way.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from reserve_flow.core.i18n import MESSAGES
 from reserve_flow.core.workflow.definition import DeadlineDef, TransitionDef

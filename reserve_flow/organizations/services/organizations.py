@@ -108,8 +108,9 @@ def inn_problem(inn: str) -> str | None:
     """None for a valid ИНН of an organization (10 digits with the check digit), else why not."""
     if not re.fullmatch(r"\d{10}", inn):
         return f"ИНН «{inn}» должен состоять из 10 цифр"
+    # Nine weights for the first nine digits; the tenth is the check digit itself.
     weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-    check = sum(int(d) * w for d, w in zip(inn, weights)) % 11 % 10
+    check = sum(int(d) * w for d, w in zip(inn, weights, strict=False)) % 11 % 10
     if check != int(inn[9]):
         return f"ИНН «{inn}» с ошибкой: не сходится контрольная цифра"
     return None

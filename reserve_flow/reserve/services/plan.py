@@ -123,7 +123,8 @@ def deficits_from_scores(runtime: Runtime, session: Session, user: User, members
                    None)
         known = {d.criterion_id for d in membership.deficits if d.criterion_id is not None}
         added = 0
-        for criterion, mean in zip(membership.contest.criteria, row.means if row else []):
+        # Not ranked (no row): no means, so nothing to add.
+        for criterion, mean in zip(membership.contest.criteria, row.means if row else [], strict=False):
             if mean is None or criterion.id in known or mean >= LOW_SCORE_SHARE * criterion.max_score:
                 continue
             text = (f"«{criterion.name}»: средний балл комиссии {mean:.1f} из {criterion.max_score}"

@@ -8,15 +8,8 @@ from sqlalchemy import func, select
 
 from reserve_flow.appointments.models import Vacancy
 from reserve_flow.reserve.models.programme import ProgrammeEvent, ReserveProgramme
-from tests.reserve_fixtures import (  # noqa: F401  (fixtures)
-    commission,
-    course,
-    membership_version,
-    post,
-    reserve,
-    snapshot,
-)
-from tests.test_reserve_plan import form_of
+from tests.fixtures.reserve import course, membership_version, post, snapshot
+from tests.reserve.test_reserve_plan import form_of
 
 
 def test_a_bad_order_date_is_refused_naming_the_field_and_keeps_the_input(runtime, reserve, client, auth):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.file import FileField, FileRequired
 
 from reserve_flow.appointments import order_document as order_document
 from reserve_flow.appointments.services import orders as service
@@ -17,6 +18,7 @@ from reserve_flow.core.files import storage
 from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes, send_stored
+from reserve_flow.core.web.forms import RussianForm, VersionForm, error_text
 from reserve_flow.people.views.admin import label_event_kinds
 
 bp = Blueprint("orders", __name__)
@@ -29,6 +31,11 @@ EVENT_LABELS = {
     "order_template_reverted": "Восстановлен встроенный шаблон приказа о назначении",
 }
 label_event_kinds(EVENT_LABELS)
+
+
+class TemplateForm(RussianForm):
+    # The service checks that it is a DOCX that renders; the form, that one was chosen.
+    file = FileField(validators=[FileRequired("Выберите файл шаблона (DOCX).")])
 
 
 @too_large_back_link(bp)
@@ -57,11 +64,10 @@ def _refused(message: str, status: int, back: str):
 @login_required
 def issue(vacancy_id: int):
     back = vacancy_url(vacancy_id)
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
+    form = VersionForm()
+    if not form.validate_on_submit():
         return _refused("Форма устарела: обновите страницу вакансии и повторите.", 400, back)
-    outcome = attempt(lambda: service.issue(runtime(), db(), current_user, vacancy_id, version))
+    outcome = attempt(lambda: service.issue(runtime(), db(), current_user, vacancy_id, form.version.data))
     if not outcome.ok:
         return _refused(outcome.error, outcome.status, back)
     order = outcome.value
@@ -124,9 +130,10 @@ def template():
     _require_admin()
     if request.method == "GET":
         return _template_page()
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _template_page("Выберите файл шаблона (DOCX).", 400)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        return _template_page(error_text(form), 400)
+    upload = form.file.data
     outcome = attempt(lambda: service.upload_template(runtime(), db(), current_user, upload.stream, upload.filename))
     if not outcome.ok:
         return _template_page(outcome.error, outcome.status)

@@ -14,9 +14,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import select
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from reserve_flow.appointments.models import CONTRACT_YEARS, OPEN_STATES, VACANCY_REASONS, Vacancy
 from reserve_flow.appointments.services import candidates as candidate_facts
@@ -26,6 +30,7 @@ from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
+from reserve_flow.core.web.forms import RussianForm, VersionForm, error_text, kept, stale
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.views import admin
@@ -62,25 +67,50 @@ def _load(vacancy_id: int) -> Vacancy:
         abort(404)
 
 
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.form.get(name, "").strip())
-    except ValueError:
-        return None
+# The service checks what is chosen and what is missing and names it in its refusal; the
+# forms catch what cannot be read at all (a bad date or number).
+
+class OpenForm(RussianForm):
+    organization_id = IntegerField("Организация", validators=[Optional()])
+    position = StringField("Должность")
+    reason = StringField("Причина открытия вакансии")
+    planned_on = DateField("Планируемая дата назначения", validators=[Optional()])
+    reason_note = TextAreaField("Пояснение")
 
 
-def _version() -> int:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
+class MemberForm(RussianForm):
+    membership_id = IntegerField("Член резерва", validators=[Optional()])
 
 
-def _int(name: str) -> int:
-    try:
-        return int(request.form.get(name, ""))
-    except ValueError:
-        return 0
+class DirectForm(RussianForm):
+    user_id = IntegerField("Кандидат", validators=[Optional()])
+    justification = TextAreaField("Обоснование")
+
+
+class WithdrawForm(RussianForm):
+    reason = TextAreaField("Причина")
+
+
+class ReasonForm(VersionForm):
+    reason = TextAreaField("Причина")
+
+
+class SelectForm(VersionForm):
+    candidate_id = IntegerField("Кандидат", validators=[Optional()])
+
+
+class AttestationForm(VersionForm):
+    held_on = DateField("Дата заседания", validators=[Optional()])
+    members = TextAreaField("Состав комиссии")
+    attested = StringField("Результат")
+    conclusion = TextAreaField("Заключение")
+    document = FileField("Подписанный документ")
+
+
+class DraftForm(VersionForm):
+    start_on = DateField("Дата назначения", validators=[Optional()])
+    contract_years = IntegerField("Срок трудового договора, лет", validators=[Optional()])
+    grounds = TextAreaField("Основания")
 
 
 def planned_left(vacancy: Vacancy) -> str:
@@ -93,7 +123,7 @@ def planned_left(vacancy: Vacancy) -> str:
 
 # --- the list ---
 
-def render_index(*, error: str | None = None, status: int = 200):
+def render_index(*, error: str | None = None, status: int = 200, form: dict | None = None):
     rt = runtime()
     session = db()
     rows = service.vacancies(session, current_user)
@@ -104,7 +134,7 @@ def render_index(*, error: str | None = None, status: int = 200):
         "appointments/index.html", vacancies=rows, left={v.id: planned_left(v) for v in rows},
         state_label=lambda v: workflow_ui.state_label(rt, v), may_manage=service.may_manage(current_user),
         organizations=organizations, reasons=VACANCY_REASONS, head_positions=HEAD_POSITIONS,
-        form=request.form if error else {}, error=error), status
+        form=form or {}, error=error), status
 
 
 @bp.route("/appointments")
@@ -118,15 +148,20 @@ def index():
 @login_required
 def open_vacancy():
     _require_viewer()
-    form = request.form
-    planned_on = _date("planned_on")
-    if planned_on is None:
-        return render_index(error="Укажите планируемую дату назначения.", status=400)
+    form = OpenForm()
+    if not form.validate_on_submit():
+        if stale(form):
+            abort(400)
+        return render_index(error=error_text(form), status=400, form=kept(form))
+    if form.planned_on.data is None:
+        return render_index(error="Укажите планируемую дату назначения.", status=400, form=kept(form))
     outcome = attempt(lambda: service.open_vacancy(
-        runtime(), db(), current_user, organization_id=_int("organization_id"), reason=form.get("reason", ""),
-        planned_on=planned_on, reason_note=form.get("reason_note", ""), position=form.get("position", "")))
+        runtime(), db(), current_user, organization_id=form.organization_id.data or 0,
+        reason=form.reason.data or "", planned_on=form.planned_on.data, reason_note=form.reason_note.data or "",
+        position=form.position.data or ""))
     if not outcome.ok:
-        return render_index(error=outcome.error, status=outcome.status)
+        return render_index(error=outcome.error, status=outcome.status,
+                            form=kept(form) if outcome.status == 400 else None)
     flash(f"Открыта вакансия № {outcome.value.id}.", "success")
     return redirect(url_for("appointments.show", vacancy_id=outcome.value.id), code=303)
 
@@ -155,7 +190,8 @@ def _direct_choices(vacancy: Vacancy) -> list[User]:
             if u.id not in in_reserve and u.id not in listed]
 
 
-def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 200, failed: str | None = None):
+def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 200, failed: str | None = None,
+                   form: dict | None = None):
     rt = runtime()
     session = db()
     manage = service.may_manage(current_user)
@@ -184,7 +220,7 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
         history=workflow_ui.history(rt, session, vacancy),
         is_admin=current_user.has_role("admin"),
-        error=error, failed=failed, form=request.form if status == 400 else {},
+        error=error, failed=failed, form=form or {},
     ), status
 
 
@@ -194,89 +230,99 @@ def show(vacancy_id: int):
     return render_vacancy(_load(vacancy_id))
 
 
-def act(vacancy_id: int, failed: str, action: Callable[[], Any], done: str):
-    """Run a service action: on a refusal the page again with the reason and the form
-    kept (400), on a conflict with a notice (409), else back to the page with `done`."""
-    _load(vacancy_id)
+def act(vacancy_id: int, failed: str, form: FlaskForm, action: Callable[[], Any], done: str | Callable[[], str]):
+    """Validate the form, then run a service action: on a bad field or a refusal the page
+    again with the reason and the form kept (400), on a conflict with a notice (409), else
+    back to the page with `done`. A form the page could not have sent is answered 400."""
+    vacancy = _load(vacancy_id)
+    if not form.validate_on_submit():
+        if stale(form):
+            abort(400)
+        return render_vacancy(vacancy, error=error_text(form), status=400, failed=failed, form=kept(form))
     outcome = attempt(action)
     if outcome.ok:
-        flash(done, "success")
+        flash(done() if callable(done) else done, "success")
         return redirect(url_for("appointments.show", vacancy_id=vacancy_id), code=303)
-    return render_vacancy(_load(vacancy_id), error=outcome.error, status=outcome.status, failed=failed)
+    return render_vacancy(_load(vacancy_id), error=outcome.error, status=outcome.status, failed=failed,
+                          form=kept(form) if outcome.status == 400 else None)
 
 
 @bp.route("/appointments/<int:vacancy_id>/members", methods=["POST"])
 @login_required
 def add_member(vacancy_id: int):
-    return act(vacancy_id, "add_member", lambda: service.add_member(
-        runtime(), db(), current_user, vacancy_id, _int("membership_id")), "Член резерва включён в список кандидатов.")
+    form = MemberForm()
+    return act(vacancy_id, "add_member", form, lambda: service.add_member(
+        runtime(), db(), current_user, vacancy_id, form.membership_id.data or 0),
+        "Член резерва включён в список кандидатов.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/direct", methods=["POST"])
 @login_required
 def add_direct(vacancy_id: int):
-    return act(vacancy_id, "add_direct", lambda: service.add_direct(
-        runtime(), db(), current_user, vacancy_id, _int("user_id"), request.form.get("justification", "")),
+    form = DirectForm()
+    return act(vacancy_id, "add_direct", form, lambda: service.add_direct(
+        runtime(), db(), current_user, vacancy_id, form.user_id.data or 0, form.justification.data or ""),
         "Кандидат вне резерва включён в список; обоснование сохранено.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/candidates/<int:candidate_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(vacancy_id: int, candidate_id: int):
-    return act(vacancy_id, f"withdraw-{candidate_id}", lambda: service.withdraw_candidate(
-        runtime(), db(), current_user, vacancy_id, candidate_id, request.form.get("reason", "")),
+    form = WithdrawForm()
+    return act(vacancy_id, f"withdraw-{candidate_id}", form, lambda: service.withdraw_candidate(
+        runtime(), db(), current_user, vacancy_id, candidate_id, form.reason.data or ""),
         "Кандидат исключён из списка.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/confirm", methods=["POST"])
 @login_required
 def confirm(vacancy_id: int):
-    version = _version()
-    return act(vacancy_id, "confirm", lambda: service.confirm_shortlist(
-        runtime(), db(), current_user, vacancy_id, version), "Список кандидатов утверждён.")
+    form = VersionForm()
+    return act(vacancy_id, "confirm", form, lambda: service.confirm_shortlist(
+        runtime(), db(), current_user, vacancy_id, form.version.data), "Список кандидатов утверждён.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/select", methods=["POST"])
 @login_required
 def select_candidate(vacancy_id: int):
-    version = _version()
-    return act(vacancy_id, "select", lambda: service.select_candidate(
-        runtime(), db(), current_user, vacancy_id, version, _int("candidate_id")),
+    form = SelectForm()
+    return act(vacancy_id, "select", form, lambda: service.select_candidate(
+        runtime(), db(), current_user, vacancy_id, form.version.data, form.candidate_id.data or 0),
         "Кандидат выбран и направлен на аттестацию.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/attestation", methods=["POST"])
 @login_required
 def attestation(vacancy_id: int):
-    version = _version()
-    form = request.form
+    form = AttestationForm()
 
     def record():
-        held_on = _date("held_on")
-        if held_on is None:
+        if form.held_on.data is None:
             raise service.AppointmentRefused("Укажите дату заседания аттестационной комиссии.")
-        if form.get("attested") not in ("yes", "no"):
+        if form.attested.data not in ("yes", "no"):
             raise service.AppointmentRefused("Укажите результат: аттестован или не аттестован.")
-        upload = request.files.get("document")
-        if upload is None or not upload.filename:
+        upload = form.document.data
+        if upload is None:
             raise service.AppointmentRefused("Приложите подписанный документ аттестационной комиссии "
                                              "(PDF, JPEG, PNG или DOCX).")
         return service.record_attestation(
-            runtime(), db(), current_user, vacancy_id, version, held_on=held_on, members=form.get("members", ""),
-            attested=form["attested"] == "yes", conclusion=form.get("conclusion", ""),
-            stream=upload.stream, filename=upload.filename)
+            runtime(), db(), current_user, vacancy_id, form.version.data, held_on=form.held_on.data,
+            members=form.members.data or "", attested=form.attested.data == "yes",
+            conclusion=form.conclusion.data or "", stream=upload.stream, filename=upload.filename)
 
-    done = ("Результаты аттестации внесены: кандидат аттестован." if form.get("attested") == "yes" else
-            "Результаты аттестации внесены: кандидат не аттестован, вакансия возвращена к списку кандидатов.")
-    return act(vacancy_id, "attestation", record, done)
+    def done() -> str:
+        return ("Результаты аттестации внесены: кандидат аттестован." if form.attested.data == "yes" else
+                "Результаты аттестации внесены: кандидат не аттестован, вакансия возвращена к списку кандидатов.")
+
+    return act(vacancy_id, "attestation", form, record, done)
 
 
 @bp.route("/appointments/<int:vacancy_id>/selected/withdraw", methods=["POST"])
 @login_required
 def withdraw_selected(vacancy_id: int):
-    version = _version()
-    return act(vacancy_id, "withdraw_selected", lambda: service.withdraw_selected(
-        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+    form = ReasonForm()
+    return act(vacancy_id, "withdraw_selected", form, lambda: service.withdraw_selected(
+        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
         "Выбранный кандидат исключён; вакансия возвращена к списку кандидатов.")
 
 
@@ -292,42 +338,42 @@ def attestation_document(vacancy_id: int, session_id: int):
 @bp.route("/appointments/<int:vacancy_id>/draft", methods=["POST"])
 @login_required
 def draft(vacancy_id: int):
-    version = _version()
+    form = DraftForm()
 
     def make():
-        start_on = _date("start_on")
-        if start_on is None:
+        if form.start_on.data is None:
             raise service.AppointmentRefused("Укажите дату назначения.")
-        return service.draft_order(runtime(), db(), current_user, vacancy_id, version, start_on=start_on,
-                                   contract_years=_int("contract_years"), grounds=request.form.get("grounds", ""))
+        return service.draft_order(runtime(), db(), current_user, vacancy_id, form.version.data,
+                                   start_on=form.start_on.data, contract_years=form.contract_years.data or 0,
+                                   grounds=form.grounds.data or "")
 
-    return act(vacancy_id, "draft", make, "Проект приказа подготовлен.")
+    return act(vacancy_id, "draft", form, make, "Проект приказа подготовлен.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/revise", methods=["POST"])
 @login_required
 def revise_draft(vacancy_id: int):
-    version = _version()
-    return act(vacancy_id, "revise", lambda: service.revise_draft(
-        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+    form = ReasonForm()
+    return act(vacancy_id, "revise", form, lambda: service.revise_draft(
+        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
         "Проект приказа отозван для переделки: подготовьте новый проект для того же кандидата.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/return", methods=["POST"])
 @login_required
 def return_to_shortlist(vacancy_id: int):
-    version = _version()
-    return act(vacancy_id, "return", lambda: service.return_to_shortlist(
-        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")),
+    form = ReasonForm()
+    return act(vacancy_id, "return", form, lambda: service.return_to_shortlist(
+        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
         "Проект приказа отозван; вакансия возвращена к списку кандидатов.")
 
 
 @bp.route("/appointments/<int:vacancy_id>/cancel", methods=["POST"])
 @login_required
 def cancel(vacancy_id: int):
-    version = _version()
-    return act(vacancy_id, "cancel", lambda: service.cancel(
-        runtime(), db(), current_user, vacancy_id, version, request.form.get("reason", "")), "Вакансия отменена.")
+    form = ReasonForm()
+    return act(vacancy_id, "cancel", form, lambda: service.cancel(
+        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""), "Вакансия отменена.")
 
 
 # --- comparing the shortlisted ---

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
 from wtforms import (
@@ -26,7 +25,6 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from reserve_flow.contest.models.applicants import EDUCATION_LEVELS
@@ -37,6 +35,7 @@ from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.forms import RussianForm, strip_text
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
@@ -45,21 +44,6 @@ bp = Blueprint("applicant", __name__)
 
 # The transitions an applicant fires from their page.
 APPLICANT_TRIGGERS = ("submit", "resubmit", "withdraw")
-
-
-class RussianForm(FlaskForm):
-    """A form whose built-in validation messages (a bad date, a bad number) are Russian:
-    WTForms ships the translations; Flask-WTF would look for Flask-Babel instead."""
-
-    class Meta:
-        locales = ("ru",)
-
-        def get_translations(self, form):
-            return DefaultMeta.get_translations(self, form)
-
-
-def strip_text(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class RegistrationForm(RussianForm):

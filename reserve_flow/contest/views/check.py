@@ -19,11 +19,11 @@ from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applicants as applicants_service
 from reserve_flow.contest.services import applications as service
 from reserve_flow.contest.services import documents as documents_service
-from reserve_flow.contest.views.applicant import RussianForm, strip_text
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.files.storage import ALLOWED_TYPES
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.forms import RussianForm, strip_text
 
 bp = Blueprint("check", __name__, url_prefix="/check")
 

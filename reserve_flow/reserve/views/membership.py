@@ -16,6 +16,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.models import AuditEvent
@@ -23,6 +26,7 @@ from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.forms import VersionForm, error_text, kept, stale
 from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve import plan_rules
@@ -57,11 +61,20 @@ def load_visible(membership_id: int) -> ReserveMembership:
         abort(404)
 
 
-def form_version() -> int:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
+class FireForm(VersionForm):
+    reason = TextAreaField("Причина")
+
+
+class ExcludeForm(VersionForm):
+    # Checked against the list by the service, which names the reasons in its refusal.
+    reason_code = StringField("Основание")
+    note = TextAreaField("Пояснение")
+
+
+class ExtendForm(VersionForm):
+    order_number = StringField("Номер приказа")
+    order_date = DateField("Дата приказа", validators=[Optional()])
+    new_term_end = DateField("Новый срок — до", validators=[Optional()])
 
 
 # --- the list ---
@@ -235,19 +248,24 @@ def item(item_id: int):
     return redirect(url_for("reserve.show", membership_id=found.membership_id, _anchor=f"item-{item_id}"))
 
 
-def act(membership_id: int, action: Callable[[], Any], failed: str, done: str | Callable[[Any], str],
-        on_refusal: Callable[[str, int], Any] | None = None):
-    """Run a service action; on refusal the page again with the reason and the form
-    kept (400), on a conflict with a notice (409); on success back to the member's
-    page with a message (`done`, or done(result))."""
+def act(membership_id: int, form: FlaskForm, action: Callable[[], Any], failed: str,
+        done: str | Callable[[Any], str], on_refusal: Callable[[str, int], Any] | None = None):
+    """Validate the posted form, then run a service action; on a bad field or a refusal
+    the page again with the reason and the form kept (400), on a conflict with a notice
+    (409); on success back to the member's page with a message (`done`, or done(result)).
+    A form the page could not have sent (no token, no version) is answered 400."""
     load_visible(membership_id)
 
     def refused(message: str, status: int):
         if on_refusal is not None:
             return on_refusal(message, status)
         return render_member(load_visible(membership_id), error=message, status=status,
-                             form=request.form if status == 400 else None, failed=failed)
+                             form=kept(form) if status == 400 else None, failed=failed)
 
+    if not form.validate_on_submit():
+        if stale(form):
+            abort(400)
+        return refused(error_text(form), 400)
     outcome = attempt(action)
     if not outcome.ok:
         return refused(outcome.error, outcome.status)
@@ -260,32 +278,31 @@ def act(membership_id: int, action: Callable[[], Any], failed: str, done: str | 
 @login_required
 def fire(membership_id: int, trigger: str):
     rt = runtime()
-    version = form_version()
+    form = FireForm()
     membership = load_visible(membership_id)
     label = workflow_ui.action_label(rt, membership, trigger)
-    return act(membership_id, lambda: service.fire(rt, db(), current_user, membership_id, trigger,
-                                                   request.form.get("reason", ""), version),
+    return act(membership_id, form, lambda: service.fire(rt, db(), current_user, membership_id, trigger,
+                                                         form.reason.data or "", form.version.data),
                trigger, f"Выполнено: {label}.")
 
 
 @bp.route("/reserve/<int:membership_id>/exclude", methods=["POST"])
 @login_required
 def exclude(membership_id: int):
-    version = form_version()
-    return act(membership_id, lambda: service.exclude(runtime(), db(), current_user, membership_id, version,
-                                                      request.form.get("reason_code", ""),
-                                                      request.form.get("note", "")),
+    form = ExcludeForm()
+    return act(membership_id, form, lambda: service.exclude(runtime(), db(), current_user, membership_id,
+                                                            form.version.data, form.reason_code.data or "",
+                                                            form.note.data or ""),
                "exclude", "Резервист исключён из резерва; ему направлено уведомление.")
 
 
 @bp.route("/reserve/<int:membership_id>/extend", methods=["POST"])
 @login_required
 def extend(membership_id: int):
-    version = form_version()
-    form = request.form
-    return act(membership_id, lambda: service.extend_term(
-        runtime(), db(), current_user, membership_id, version, form.get("order_number", ""),
-        parse_date(form.get("order_date")), parse_date(form.get("new_term_end"))),
+    form = ExtendForm()
+    return act(membership_id, form, lambda: service.extend_term(
+        runtime(), db(), current_user, membership_id, form.version.data, form.order_number.data or "",
+        form.order_date.data, form.new_term_end.data),
         "extend", "Срок пребывания в резерве продлён.")
 
 

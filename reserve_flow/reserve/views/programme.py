@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.forms import RussianForm, error_text, kept, stale
 from reserve_flow.reserve import charts, programme_report
 from reserve_flow.reserve.services import programme as service
-from reserve_flow.reserve.views.membership import parse_date
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -21,11 +24,46 @@ def _num(value):
     return programme_report.format_number(value)
 
 
-def _year(value: str | None) -> int | None:
-    try:
-        return int(value or "")
-    except ValueError:
-        return None
+class ProgrammeForm(RussianForm):
+    # The service checks the title and the period and says what is wrong with them.
+    title = StringField("Название")
+    first_year = IntegerField("Первый год", validators=[Optional()])
+    last_year = IntegerField("Последний год", validators=[Optional()])
+    approved_by = StringField("Чем утверждена")
+
+
+class EventForm(RussianForm):
+    year = IntegerField("Год", validators=[Optional()])
+    title = StringField("Мероприятие")
+    planned_on = DateField("Планируемая дата", validators=[Optional()])
+    responsible = StringField("Ответственный")
+
+
+class HeldForm(RussianForm):
+    held_on = DateField("Дата проведения", validators=[Optional()])
+    note = TextAreaField("Примечание")
+
+
+def targets_form(programme) -> FlaskForm:
+    """One text field per indicator and year of the programme, posted as t:<code>:<year>;
+    the service reads the numbers and says which of them are not."""
+
+    class TargetsForm(RussianForm):
+        pass
+
+    for code in service.INDICATORS:
+        for year in programme.years:
+            setattr(TargetsForm, f"t_{code}_{year}", StringField(name=f"t:{code}:{year}"))
+    return TargetsForm()
+
+
+def _target_values(form: FlaskForm) -> dict[tuple[str, int], str]:
+    values = {}
+    for field in form:
+        if field.name.startswith("t:") and field.raw_data:
+            _, code, year = field.name.split(":", 2)
+            values[(code, int(year))] = field.data or ""
+    return values
 
 
 def _load(programme_id: int):
@@ -41,21 +79,26 @@ def index():
     if not service.may_view(current_user):
         abort(404)
     error = None
+    form = ProgrammeForm()
     if request.method == "POST":
-        form = request.form
-        outcome = attempt(lambda: service.create(runtime(), db(), current_user, form.get("title", ""),
-                                                 _year(form.get("first_year")), _year(form.get("last_year")),
-                                                 form.get("approved_by", "")))
-        if outcome.ok:
-            flash("Программа создана: задайте целевые значения показателей.", "success")
-            return redirect(url_for("programme.show", programme_id=outcome.value.id), code=303)
-        error = outcome.error
+        if not form.validate_on_submit():
+            if stale(form):
+                abort(400)
+            error = error_text(form)
+        else:
+            outcome = attempt(lambda: service.create(runtime(), db(), current_user, form.title.data or "",
+                                                     form.first_year.data, form.last_year.data,
+                                                     form.approved_by.data or ""))
+            if outcome.ok:
+                flash("Программа создана: задайте целевые значения показателей.", "success")
+                return redirect(url_for("programme.show", programme_id=outcome.value.id), code=303)
+            error = outcome.error
     return render_template("reserve/programme/index.html", programmes=service.programmes(db()), error=error,
                            may_manage=service.may_manage(current_user),
-                           form=request.form if error else {}), 400 if error else 200
+                           form=kept(form) if error else {}), 400 if error else 200
 
 
-def _page(programme, error: str | None = None, status: int = 200):
+def _page(programme, error: str | None = None, status: int = 200, form: dict | None = None):
     rt = runtime()
     today = rt.now().astimezone(rt.tz).date()
     by_year = service.table(rt, db(), programme, today)
@@ -68,7 +111,7 @@ def _page(programme, error: str | None = None, status: int = 200):
     return render_template(
         "reserve/programme/show.html", programme=programme, by_year=by_year, charts=chart_rows, targets=targets,
         indicators=service.INDICATORS, today=today, may_manage=service.may_manage(current_user), error=error,
-        form=request.form if error else {},
+        form=form or {},
     ), status
 
 
@@ -78,11 +121,18 @@ def show(programme_id: int):
     return _page(_load(programme_id))
 
 
-def _act(programme_id: int, action, done: str):
+def _act(programme_id: int, form: FlaskForm, action, done: str):
+    """Validate the form, then run the action: a bad field or a refusal shows the page
+    again with the reason and the input kept (400); success comes back with `done`."""
     programme = _load(programme_id)
+    if not form.validate_on_submit():
+        if stale(form):
+            abort(400)
+        return _page(programme, error_text(form), 400, kept(form))
     outcome = attempt(action)
     if not outcome.ok:
-        return _page(_load(programme.id), outcome.error, outcome.status)
+        return _page(_load(programme.id), outcome.error, outcome.status,
+                     kept(form) if outcome.status == 400 else None)
     flash(done, "success")
     return redirect(url_for("programme.show", programme_id=programme_id), code=303)
 
@@ -90,31 +140,27 @@ def _act(programme_id: int, action, done: str):
 @bp.route("/<int:programme_id>/targets", methods=["POST"])
 @login_required
 def targets(programme_id: int):
-    values = {}
-    for key, text in request.form.items():
-        if key.startswith("t:"):
-            _, code, year = key.split(":", 2)
-            if (number := _year(year)) is not None:
-                values[(code, number)] = text
-    return _act(programme_id, lambda: service.set_targets(runtime(), db(), current_user, programme_id, values),
+    form = targets_form(_load(programme_id))
+    return _act(programme_id, form, lambda: service.set_targets(runtime(), db(), current_user, programme_id,
+                                                                _target_values(form)),
                 "Целевые значения сохранены.")
 
 
 @bp.route("/<int:programme_id>/events", methods=["POST"])
 @login_required
 def add_event(programme_id: int):
-    form = request.form
-    return _act(programme_id, lambda: service.add_event(
-        runtime(), db(), current_user, programme_id, _year(form.get("year")), form.get("title", ""),
-        parse_date(form.get("planned_on")), form.get("responsible", "")), "Мероприятие добавлено.")
+    form = EventForm()
+    return _act(programme_id, form, lambda: service.add_event(
+        runtime(), db(), current_user, programme_id, form.year.data, form.title.data or "",
+        form.planned_on.data, form.responsible.data or ""), "Мероприятие добавлено.")
 
 
 @bp.route("/<int:programme_id>/events/<int:event_id>/held", methods=["POST"])
 @login_required
 def event_held(programme_id: int, event_id: int):
-    form = request.form
-    return _act(programme_id, lambda: service.mark_held(runtime(), db(), current_user, programme_id, event_id,
-                                                        parse_date(form.get("held_on")), form.get("note", "")),
+    form = HeldForm()
+    return _act(programme_id, form, lambda: service.mark_held(runtime(), db(), current_user, programme_id,
+                                                              event_id, form.held_on.data, form.note.data or ""),
                 "Отмечено проведение мероприятия.")
 
 

@@ -27,7 +27,7 @@ from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
-from reserve_flow.people.views import admin
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
 
 bp = Blueprint("appointments", __name__)
@@ -38,7 +38,7 @@ _KINDS = {
     "candidate_withdrawn": "Кандидат исключён из списка",
     "attestation_recorded": "Внесены результаты аттестации",
 }
-admin.label_event_kinds(_KINDS)
+label_event_kinds(_KINDS)
 
 
 @too_large_back_link(bp)

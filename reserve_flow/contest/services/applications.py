@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.contest.models.contests import Application, CommissionSeat, Contest
 from reserve_flow.contest.services.applicants import requirements
+from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
@@ -281,3 +282,7 @@ def last_reason(session: Session, application: Application) -> AuditEvent | None
         .order_by(AuditEvent.seq.desc()).limit(1)
     )
     return event if event is not None and event.reason else None
+
+
+# The deadlines' overview links an application's deadline to its page for those who may open it.
+case_viewer("application")(can_view)

@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session
 
 from reserve_flow.core import workdays
+from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
 from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
@@ -43,12 +44,11 @@ from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.engine import role_label
 from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.core.workflow.registry import subject_types
-from reserve_flow.people.models import User, UserRole
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
-    from reserve_flow.runtime import Runtime
+    from reserve_flow.core.context import Context as Runtime
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def _context(runtime: Runtime, deadline: Deadline, subject: Any, **extra: Any) -
     }
 
 
-def _queue(session: Session, notice: DeadlineNotice, users: Iterable[User], template: str,
+def _queue(session: Session, notice: DeadlineNotice, users: Iterable[Actor], template: str,
            context: dict[str, Any], now: datetime) -> None:
     unique = {user.id: user for user in users if user.active}
     body = json.dumps(context, ensure_ascii=False)
@@ -269,8 +269,8 @@ def _expire(runtime: Runtime, due: Due, now: datetime) -> str | None:
     return "refused"
 
 
-def _administrators(session: Session) -> list[User]:
-    return list(session.scalars(select(User).join(UserRole).where(UserRole.role == "admin").order_by(User.id)))
+def _administrators(session: Session) -> list[Actor]:
+    return list(directory().holding(session, "admin"))
 
 
 # --- only one scheduler acts ------------------------------------------------------

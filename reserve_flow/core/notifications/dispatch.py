@@ -39,10 +39,10 @@ from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.notifications.models import OutboxMessage
-from reserve_flow.people.models import User
+from reserve_flow.core.actors import Actor, directory
 
 if TYPE_CHECKING:
-    from reserve_flow.runtime import Runtime
+    from reserve_flow.core.context import Context as Runtime
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def link_path(context: dict[str, Any]) -> str | None:
     return pattern.format(id=context["subject_id"]) if pattern and context.get("subject_id") else None
 
 
-def render(message: OutboxMessage, recipient: User, base_url: str) -> Rendered:
+def render(message: OutboxMessage, recipient: Actor, base_url: str) -> Rendered:
     """Subject, summary, plain text and HTML of a message, in Russian, from
     templates/email/<template>.txt and .html (the generic transition templates when
     there are none). The .txt template sets `subject` and `summary`."""
@@ -109,7 +109,7 @@ def render(message: OutboxMessage, recipient: User, base_url: str) -> Rendered:
 _EMAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-def build_email(message: OutboxMessage, recipient: User, rendered: Rendered, sender: str,
+def build_email(message: OutboxMessage, recipient: Actor, rendered: Rendered, sender: str,
                 now: datetime) -> EmailMessage:
     email = EmailMessage(policy=_EMAIL_POLICY)
     email["Subject"] = rendered.subject
@@ -268,7 +268,7 @@ def _send_one(runtime: Runtime, mailer: SmtpMailer, message_id: int, now: dateti
     settings = runtime.settings
     with runtime.sessions() as session:
         message = session.get(OutboxMessage, message_id)
-        recipient = session.get(User, message.recipient_id) if message else None
+        recipient = directory().get(session, message.recipient_id) if message else None
         if message is None or recipient is None:
             return
         rendered = render(message, recipient, settings["app"]["base_url"])
@@ -301,7 +301,7 @@ def _record_failure(runtime: Runtime, message_id: int, now: datetime, error: str
 
 # --- the inbox and the administrator's view ----------------------------------------
 
-def inbox(session: Session, user: User, limit: int = 100) -> list[OutboxMessage]:
+def inbox(session: Session, user: Actor, limit: int = 100) -> list[OutboxMessage]:
     """The user's in-app notifications, newest first (queued ones included: they
     are committed, delivery only stamps them)."""
     return list(session.scalars(
@@ -312,7 +312,7 @@ def inbox(session: Session, user: User, limit: int = 100) -> list[OutboxMessage]
     ))
 
 
-def unread_count(session: Session, user: User) -> int:
+def unread_count(session: Session, user: Actor) -> int:
     return session.scalar(
         select(func.count()).select_from(OutboxMessage)
         .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp",
@@ -320,7 +320,7 @@ def unread_count(session: Session, user: User) -> int:
     ) or 0
 
 
-def mark_read(session: Session, user: User, message_id: int | None, now: datetime) -> int:
+def mark_read(session: Session, user: Actor, message_id: int | None, now: datetime) -> int:
     """Mark one of the user's notifications (or, with None, all of them) read.
     Returns how many changed, committed; another user's notification is never touched."""
     query = (
@@ -351,7 +351,7 @@ class NotRetryable(NotFound):
     """No such failed message (it does not exist, or it is not failed)."""
 
 
-def retry(session: Session, message_id: int, actor: User, now: datetime) -> OutboxMessage:
+def retry(session: Session, message_id: int, actor: Actor, now: datetime) -> OutboxMessage:
     """Put a failed message back in the queue with a fresh count of tries, and record
     who did it in the audit log; committed. Raises NotRetryable."""
     with unit_of_work(session):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services.commission import add_years
+from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
@@ -311,3 +312,8 @@ def bump_version(session: Session, membership: ReserveMembership) -> None:
     if result.rowcount != 1:
         raise ConcurrentChange(subject_id=membership.id)
     session.expire(membership, ["version"])
+
+
+# The deadlines' overview links a membership's or a plan item's deadline to its page for those who may open it.
+case_viewer("reserve")(can_view)
+case_viewer("plan_item")(lambda user, item: can_view(user, item.membership))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.contest.models.commission import Recusal
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
-from reserve_flow.core.workflow.subjects import register_owner_label, register_subject
+from reserve_flow.core.workflow.subjects import register_case_page, register_owner_label, register_subject
 from reserve_flow.people.models import User
 
 
@@ -211,3 +211,4 @@ class Application(Base):
 
 
 register_owner_label("application", full="Заявитель (владелец дела)", short="заявитель")
+register_case_page("application", "/applications/{id}")

@@ -48,7 +48,7 @@ from reserve_flow.core.workflow.registry import subject_types
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
-    from reserve_flow.core.context import Context as Runtime
+    from reserve_flow.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def due_actions(deadline: Deadline, done: set[tuple[str, int]], now: datetime, t
     return [Due(deadline.id, "reminder", latest, tuple(o for o in fallen_due if o != latest))]
 
 
-def _horizon(runtime: Runtime) -> timedelta:
+def _horizon(runtime: Context) -> timedelta:
     """How far ahead of its end a deadline can have a reminder due: k working days
     before the end is at most 2k calendar days plus the longest run of days off in
     the Russian calendar (the New Year holidays with their weekends, under 12 days).
@@ -124,7 +124,7 @@ class ScanResult:
         return any((self.reminders, self.escalations, self.expiries, self.refused))
 
 
-def scan_once(runtime: Runtime, now: datetime) -> ScanResult:
+def scan_once(runtime: Context, now: datetime) -> ScanResult:
     """Handle every reminder, escalation and expiry due at `now`, each in its own
     transaction. Safe to run from several processes at once (see the module doc);
     an action that fails for a database reason is logged and tried on the next scan."""
@@ -182,7 +182,7 @@ def _record(session: Session, deadline: Deadline, kind: str, offset: int, outcom
     return notice
 
 
-def _context(runtime: Runtime, deadline: Deadline, subject: Any, **extra: Any) -> dict[str, Any]:
+def _context(runtime: Context, deadline: Deadline, subject: Any, **extra: Any) -> dict[str, Any]:
     state = runtime.workflows.definitions[deadline.workflow].states.get(deadline.state)
     return {
         "workflow": deadline.workflow,
@@ -209,7 +209,7 @@ def _queue(session: Session, notice: DeadlineNotice, users: Iterable[Actor], tem
     session.flush()
 
 
-def _remind(runtime: Runtime, due: Due, now: datetime) -> str | None:
+def _remind(runtime: Context, due: Due, now: datetime) -> str | None:
     with runtime.transaction() as session:
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None:
@@ -224,7 +224,7 @@ def _remind(runtime: Runtime, due: Due, now: datetime) -> str | None:
     return "reminders"
 
 
-def _escalate(runtime: Runtime, due: Due, now: datetime) -> str | None:
+def _escalate(runtime: Context, due: Due, now: datetime) -> str | None:
     with runtime.transaction() as session:
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None or not deadline.escalate_to:
@@ -237,7 +237,7 @@ def _escalate(runtime: Runtime, due: Due, now: datetime) -> str | None:
     return "escalations"
 
 
-def _expire(runtime: Runtime, due: Due, now: datetime) -> str | None:
+def _expire(runtime: Context, due: Due, now: datetime) -> str | None:
     """Fire the deadline's expiry transition as the system. If the workflow refuses it,
     record why and tell the escalation role (administrators when the state names
     none) instead, in one transaction of its own."""
@@ -291,7 +291,7 @@ class LeaseLeader:
 
     kind = "lease"
 
-    def __init__(self, runtime: Runtime, holder: str, name: str = "scheduler") -> None:
+    def __init__(self, runtime: Context, holder: str, name: str = "scheduler") -> None:
         self.runtime, self.holder, self.name = runtime, holder, name
         self.lease = timedelta(seconds=runtime.settings["scheduler"]["lease_seconds"])
 
@@ -335,7 +335,7 @@ class AdvisoryLockLeader:
 
     kind = "advisory lock"
 
-    def __init__(self, runtime: Runtime, holder: str) -> None:
+    def __init__(self, runtime: Context, holder: str) -> None:
         self.runtime, self.holder = runtime, holder
         self._connection = None
 
@@ -387,7 +387,7 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def make_leader(runtime: Runtime, holder: str | None = None) -> Leader:
+def make_leader(runtime: Context, holder: str | None = None) -> Leader:
     """The advisory lock on PostgreSQL, the lease row elsewhere (SQLite)."""
     holder = holder or holder_name()
     if runtime.db.dialect.name == "postgresql":
@@ -400,7 +400,7 @@ def make_leader(runtime: Runtime, holder: str | None = None) -> Leader:
 class Ticker:
     """One scheduler's periodic work: act when leader, stay idle otherwise."""
 
-    def __init__(self, runtime: Runtime, leader: Leader) -> None:
+    def __init__(self, runtime: Context, leader: Leader) -> None:
         self.runtime, self.leader = runtime, leader
         self.acting: bool | None = None
 
@@ -432,7 +432,7 @@ class Ticker:
         return scan, dispatch
 
 
-def build(runtime: Runtime, ticker: Ticker, blocking: bool) -> BaseScheduler:
+def build(runtime: Context, ticker: Ticker, blocking: bool) -> BaseScheduler:
     """An APScheduler 3 scheduler running `ticker` now and every scan interval."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -447,7 +447,7 @@ def build(runtime: Runtime, ticker: Ticker, blocking: bool) -> BaseScheduler:
 class InProcess:
     """The scheduler inside `reserve-flow demo`: a background thread."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Context) -> None:
         self.leader = make_leader(runtime)
         self.scheduler = build(runtime, Ticker(runtime, self.leader), blocking=False)
 
@@ -465,7 +465,7 @@ def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def run_forever(runtime: Runtime) -> None:
+def run_forever(runtime: Context) -> None:
     """`reserve-flow scheduler`: tick until SIGTERM or Ctrl+C, then finish the tick
     under way, give the lock up and return."""
     leader = make_leader(runtime)

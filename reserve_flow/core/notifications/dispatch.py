@@ -39,15 +39,14 @@ from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.core.workflow.subjects import CASE_PAGES
 from reserve_flow.core.actors import Actor, directory
 
 if TYPE_CHECKING:
-    from reserve_flow.core.context import Context as Runtime
+    from reserve_flow.core.context import Context
 
 log = logging.getLogger(__name__)
 
-# Where a notification's link points, by workflow subject.
-_LINKS = {"application": "/applications/{id}", "reserve": "/reserve/{id}", "plan_item": "/reserve/items/{id}"}
 # The generic templates used when a transition has none of its own.
 _FALLBACK = "_transition"
 
@@ -73,8 +72,8 @@ def _environment() -> Environment:
 
 
 def link_path(context: dict[str, Any]) -> str | None:
-    """The site path of the case a notification is about, when it has a page."""
-    pattern = _LINKS.get(str(context.get("workflow", "")))
+    """The site path of the case a notification is about, when its domain registered a page."""
+    pattern = CASE_PAGES.get(str(context.get("workflow", "")))
     return pattern.format(id=context["subject_id"]) if pattern and context.get("subject_id") else None
 
 
@@ -204,7 +203,7 @@ def _claim_hold(smtp: dict[str, Any]) -> timedelta:
     return timedelta(seconds=max(300, 4 * smtp["timeout_seconds"]))
 
 
-def dispatch_once(runtime: Runtime, now: datetime, limit: int = 200) -> DispatchResult:
+def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> DispatchResult:
     """Send what is due at `now`: in-app notifications are marked delivered, up to
     `limit` e-mails are claimed one by one and sent over one SMTP session. When the
     server cannot be reached the pass stops sending e-mail (the rest wait untouched)."""
@@ -250,7 +249,7 @@ def dispatch_once(runtime: Runtime, now: datetime, limit: int = 200) -> Dispatch
     return result
 
 
-def _claim(runtime: Runtime, message_id: int, now: datetime, hold: timedelta) -> bool:
+def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) -> bool:
     """Take the message for this dispatcher until now + hold, counting a try.
     The WHERE clause is re-checked under the row lock: only one claimant matches."""
     with runtime.transaction() as session:
@@ -264,7 +263,7 @@ def _claim(runtime: Runtime, message_id: int, now: datetime, hold: timedelta) ->
     return claimed == 1
 
 
-def _send_one(runtime: Runtime, mailer: SmtpMailer, message_id: int, now: datetime) -> None:
+def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: datetime) -> None:
     settings = runtime.settings
     with runtime.sessions() as session:
         message = session.get(OutboxMessage, message_id)
@@ -282,7 +281,7 @@ def _send_one(runtime: Runtime, mailer: SmtpMailer, message_id: int, now: dateti
         )
 
 
-def _record_failure(runtime: Runtime, message_id: int, now: datetime, error: str, *, permanent: bool,
+def _record_failure(runtime: Context, message_id: int, now: datetime, error: str, *, permanent: bool,
                     result: DispatchResult) -> None:
     smtp = runtime.settings["smtp"]
     with runtime.transaction() as session:

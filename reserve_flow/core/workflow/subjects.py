@@ -88,6 +88,15 @@ def owner_label(workflow: str | None) -> OwnerLabel:
     return OWNER_LABELS.get(workflow or "", DEFAULT_OWNER)
 
 
+# Workflow name -> the site path of a case's page, "{id}" standing for the subject's id
+# (the notifications and deadlines link there).
+CASE_PAGES: dict[str, str] = {}
+
+
+def register_case_page(workflow: str, path: str) -> None:
+    CASE_PAGES[workflow] = path
+
+
 # Workflow name -> whether a viewer may open the case page of a subject (a deadline links there).
 Viewer = Callable[[Actor, Any], bool]
 VIEWERS: dict[str, Viewer] = {}

@@ -15,7 +15,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
-from reserve_flow.core.workflow.subjects import after_transition, register_owner_label, register_subject
+from reserve_flow.core.workflow.subjects import after_transition, register_case_page, register_owner_label, register_subject
 from reserve_flow.people.models import User, UserRole
 
 if TYPE_CHECKING:
@@ -169,3 +169,4 @@ def cancel_open_plan_items(engine: Any, membership: ReserveMembership, event: An
 
 
 register_owner_label("reserve", full="Резервист (владелец дела)", short="резервист")
+register_case_page("reserve", "/reserve/{id}")

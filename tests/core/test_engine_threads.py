@@ -12,7 +12,7 @@ from reserve_flow.contest.models.contests import Application
 from reserve_flow.core.workflow.engine import Engine
 from reserve_flow.core.workflow.guards import GUARDS, guard
 from reserve_flow.core.workflow.registry import Workflows
-from tests.conftest import NOW, load_user
+from tests.helpers import NOW, load_user
 
 SLOW = "test_slow_guard"
 intervals: dict[int, tuple[float, float]] = {}

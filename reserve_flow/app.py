@@ -47,8 +47,11 @@ def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
     use_runtime(app, runtime)
 
     from reserve_flow.core import web
+    from reserve_flow.domains import DOMAINS
 
     web.init_app(app)
+    for domain in DOMAINS:
+        domain.init_app(app)
     return app
 
 

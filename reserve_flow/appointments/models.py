@@ -19,6 +19,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.workflow.subjects import register_owner_label, register_subject
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership, role_holders
@@ -52,6 +53,7 @@ CONTRACT_YEARS = range(1, 6)
 _ONE_OPEN = text("state IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")")
 
 
+@register_subject
 class Vacancy(Base):
     __tablename__ = "vacancies"
     __workflow__ = "appointment"
@@ -268,3 +270,6 @@ class AppointmentOrder(Base):
         if self.number is None or self.issued_on is None:
             return "Проект приказа (без номера)"
         return f"Приказ № {self.number_label} от {self.issued_on.strftime('%d.%m.%Y')}"
+
+
+register_owner_label("appointment", full="Выбранный кандидат (владелец дела)", short="кандидат")

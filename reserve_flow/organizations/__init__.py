@@ -1,2 +1,18 @@
 """The organizations of the district (schools, kindergartens, additional education) and the yearly
 monitoring of head effectiveness."""
+
+
+# Who reads the registry and the monitoring that feed appointments.
+APPOINTING = frozenset({"hr", "admin", "secretary", "chair"})
+
+
+def init_app(app) -> None:
+    """The registry and monitoring pages, with their links in the appointments group."""
+    from reserve_flow.core.web.menu import Link, add_links
+    from reserve_flow.organizations.views import monitoring, organizations
+
+    for blueprint in (organizations.bp, monitoring.bp):
+        app.register_blueprint(blueprint)
+    add_links(app, "Назначения",
+              Link("Организации", "organizations.index", APPOINTING),
+              Link("Мониторинг эффективности", "monitoring.index", APPOINTING), position=350)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from reserve_flow.core import actors
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
 
 # Kept importable from here: the registry moved to its own module.
@@ -80,3 +81,22 @@ class LoginThrottle(Base):
     email: Mapped[str] = mapped_column(String(320))
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PeopleDirectory:
+    """How the core finds users (core.actors.Directory)."""
+
+    def get(self, session: Session, user_id: int) -> User | None:
+        return session.get(User, user_id)
+
+    def holding(self, session: Session, role: str) -> list[User]:
+        return list(session.scalars(select(User).join(UserRole)
+                                    .where(UserRole.role == role, User.active.is_(True)).order_by(User.id)))
+
+    def by_feed_token(self, session: Session, token: str) -> User | None:
+        return session.scalars(select(User).where(User.ics_token == token)).first()
+
+
+for _code, _names in ROLES.items():
+    actors.register_role(_code, **_names)
+actors.register_directory(PeopleDirectory())

@@ -55,7 +55,13 @@ def test_dot_names_every_state_and_action_with_its_roles(name):
         assert state.label("ru") in source
     for t in definition.transitions:
         assert t.label("ru") in source
-    assert f"[{roles_short(definition.transitions[0])}]" in source  # roles in short form under the action
+    assert f"[{roles_short(definition.transitions[0], name)}]" in source  # roles in short form under the action
+
+
+def test_each_workflow_names_its_own_case_owner():
+    reserve = workflow_graph(DEFINITIONS["reserve"]).source
+    assert "Резервист (владелец дела)" in reserve and "Заявитель" not in reserve
+    assert "Заявитель (владелец дела)" in workflow_graph(DEFINITIONS["application"]).source
 
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))

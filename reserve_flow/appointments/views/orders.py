@@ -14,12 +14,12 @@ from flask_wtf.file import FileField, FileRequired
 
 from reserve_flow.appointments import order_document as order_document
 from reserve_flow.appointments.services import orders as service
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.files import storage
 from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes, send_stored
 from reserve_flow.core.web.forms import RussianForm, VersionForm, error_text
-from reserve_flow.people.views.admin import label_event_kinds
 
 bp = Blueprint("orders", __name__)
 

@@ -26,6 +26,7 @@ from reserve_flow.appointments.models import CONTRACT_YEARS, OPEN_STATES, VACANC
 from reserve_flow.appointments.services import candidates as candidate_facts
 from reserve_flow.appointments.services import vacancies as service
 from reserve_flow.core import workdays
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.actions import attempt
@@ -33,7 +34,6 @@ from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import RussianForm, VersionForm, error_text, kept, stale
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
-from reserve_flow.people.views import admin
 from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
 
 bp = Blueprint("appointments", __name__)
@@ -44,7 +44,7 @@ _KINDS = {
     "candidate_withdrawn": "Кандидат исключён из списка",
     "attestation_recorded": "Внесены результаты аттестации",
 }
-admin.label_event_kinds(_KINDS)
+label_event_kinds(_KINDS)
 
 
 @too_large_back_link(bp)

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.contest.models.commission import Recusal
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
+from reserve_flow.core.workflow.subjects import register_case_page, register_owner_label, register_subject
 from reserve_flow.people.models import User
 
 
+@register_subject
 class Contest(Base):
     """A municipal contest for the reserve; a subject of workflows/contest.toml."""
 
@@ -144,6 +146,7 @@ class ContestDocumentKind(Base):
     contest: Mapped[Contest] = relationship(back_populates="document_kinds")
 
 
+@register_subject
 class Application(Base):
     """One applicant's application to one contest; a subject of workflows/application.toml."""
 
@@ -205,3 +208,7 @@ class Application(Base):
     def workflow_param(self, name: str) -> int:
         """Numbers a workflow file may name for a deadline's length."""
         return int(getattr(self.contest, name))
+
+
+register_owner_label("application", full="Заявитель (владелец дела)", short="заявитель")
+register_case_page("application", "/applications/{id}")

@@ -25,6 +25,7 @@ from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.people.models import User
 
 if TYPE_CHECKING:
@@ -281,3 +282,7 @@ def last_reason(session: Session, application: Application) -> AuditEvent | None
         .order_by(AuditEvent.seq.desc()).limit(1)
     )
     return event if event is not None and event.reason else None
+
+
+# The deadlines' overview links an application's deadline to its page for those who may open it.
+case_viewer("application")(can_view)

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.actors import Actor
 from reserve_flow.core.audit.models import AuditChainHead, AuditEvent
-from reserve_flow.people.models import User
 
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = (
@@ -41,7 +41,7 @@ def append_event(
     session: Session,
     *,
     kind: str,
-    actor: User | None,
+    actor: Actor | None,
     subject_type: str,
     subject_id: int | None,
     now: datetime,

@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session
 
 from reserve_flow.core import workdays
+from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
 from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
@@ -44,12 +45,11 @@ from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.engine import role_label
 from reserve_flow.core.workflow.errors import ConcurrentChange, TransitionDenied
 from reserve_flow.core.workflow.registry import subject_types
-from reserve_flow.people.models import User, UserRole
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
-    from reserve_flow.runtime import Runtime
+    from reserve_flow.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def due_actions(deadline: Deadline, done: set[tuple[str, int]], now: datetime, t
     return [Due(deadline.id, "reminder", latest, tuple(o for o in fallen_due if o != latest))]
 
 
-def _horizon(runtime: Runtime) -> timedelta:
+def _horizon(runtime: Context) -> timedelta:
     """How far ahead of its end a deadline can have a reminder due: k working days
     before the end is at most 2k calendar days plus the longest run of days off in
     the Russian calendar (the New Year holidays with their weekends, under 12 days).
@@ -125,7 +125,7 @@ class ScanResult:
         return any((self.reminders, self.escalations, self.expiries, self.refused))
 
 
-def scan_once(runtime: Runtime, now: datetime) -> ScanResult:
+def scan_once(runtime: Context, now: datetime) -> ScanResult:
     """Handle every reminder, escalation and expiry due at `now`, each in its own
     transaction. Safe to run from several processes at once (see the module doc);
     an action that fails for a database reason is logged and tried on the next scan."""
@@ -183,7 +183,7 @@ def _record(session: Session, deadline: Deadline, kind: str, offset: int, outcom
     return notice
 
 
-def _context(runtime: Runtime, deadline: Deadline, subject: Any, **extra: Any) -> dict[str, Any]:
+def _context(runtime: Context, deadline: Deadline, subject: Any, **extra: Any) -> dict[str, Any]:
     state = runtime.workflows.definitions[deadline.workflow].states.get(deadline.state)
     return {
         "workflow": deadline.workflow,
@@ -196,7 +196,7 @@ def _context(runtime: Runtime, deadline: Deadline, subject: Any, **extra: Any) -
     }
 
 
-def _queue(session: Session, notice: DeadlineNotice, users: Iterable[User], template: str,
+def _queue(session: Session, notice: DeadlineNotice, users: Iterable[Actor], template: str,
            context: dict[str, Any], now: datetime) -> None:
     unique = {user.id: user for user in users if user.active}
     body = json.dumps(context, ensure_ascii=False)
@@ -210,7 +210,7 @@ def _queue(session: Session, notice: DeadlineNotice, users: Iterable[User], temp
     session.flush()
 
 
-def _remind(runtime: Runtime, due: Due, now: datetime) -> str | None:
+def _remind(runtime: Context, due: Due, now: datetime) -> str | None:
     with runtime.transaction() as session:
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None:
@@ -225,7 +225,7 @@ def _remind(runtime: Runtime, due: Due, now: datetime) -> str | None:
     return "reminders"
 
 
-def _escalate(runtime: Runtime, due: Due, now: datetime) -> str | None:
+def _escalate(runtime: Context, due: Due, now: datetime) -> str | None:
     with runtime.transaction() as session:
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None or not deadline.escalate_to:
@@ -238,7 +238,7 @@ def _escalate(runtime: Runtime, due: Due, now: datetime) -> str | None:
     return "escalations"
 
 
-def _expire(runtime: Runtime, due: Due, now: datetime) -> str | None:
+def _expire(runtime: Context, due: Due, now: datetime) -> str | None:
     """Fire the deadline's expiry transition as the system. If the workflow refuses it,
     record why and tell the escalation role (administrators when the state names
     none) instead, in one transaction of its own."""
@@ -270,8 +270,8 @@ def _expire(runtime: Runtime, due: Due, now: datetime) -> str | None:
     return "refused"
 
 
-def _administrators(session: Session) -> list[User]:
-    return list(session.scalars(select(User).join(UserRole).where(UserRole.role == "admin").order_by(User.id)))
+def _administrators(session: Session) -> list[Actor]:
+    return list(directory().holding(session, "admin"))
 
 
 # --- only one scheduler acts ------------------------------------------------------
@@ -292,7 +292,7 @@ class LeaseLeader:
 
     kind = "lease"
 
-    def __init__(self, runtime: Runtime, holder: str, name: str = "scheduler") -> None:
+    def __init__(self, runtime: Context, holder: str, name: str = "scheduler") -> None:
         self.runtime, self.holder, self.name = runtime, holder, name
         self.lease = timedelta(seconds=runtime.settings["scheduler"]["lease_seconds"])
 
@@ -336,7 +336,7 @@ class AdvisoryLockLeader:
 
     kind = "advisory lock"
 
-    def __init__(self, runtime: Runtime, holder: str) -> None:
+    def __init__(self, runtime: Context, holder: str) -> None:
         self.runtime, self.holder = runtime, holder
         self._connection = None
 
@@ -388,7 +388,7 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def make_leader(runtime: Runtime, holder: str | None = None) -> Leader:
+def make_leader(runtime: Context, holder: str | None = None) -> Leader:
     """The advisory lock on PostgreSQL, the lease row elsewhere (SQLite)."""
     holder = holder or holder_name()
     if runtime.db.dialect.name == "postgresql":
@@ -401,7 +401,7 @@ def make_leader(runtime: Runtime, holder: str | None = None) -> Leader:
 class Ticker:
     """One scheduler's periodic work: act when leader, stay idle otherwise."""
 
-    def __init__(self, runtime: Runtime, leader: Leader) -> None:
+    def __init__(self, runtime: Context, leader: Leader) -> None:
         self.runtime, self.leader = runtime, leader
         self.acting: bool | None = None
 
@@ -433,7 +433,7 @@ class Ticker:
         return scan, dispatch
 
 
-def build(runtime: Runtime, ticker: Ticker, blocking: bool) -> BaseScheduler:
+def build(runtime: Context, ticker: Ticker, blocking: bool) -> BaseScheduler:
     """An APScheduler 3 scheduler running `ticker` now and every scan interval."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -448,7 +448,7 @@ def build(runtime: Runtime, ticker: Ticker, blocking: bool) -> BaseScheduler:
 class InProcess:
     """The scheduler inside `reserve-flow demo`: a background thread."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Context) -> None:
         self.leader = make_leader(runtime)
         self.scheduler = build(runtime, Ticker(runtime, self.leader), blocking=False)
 
@@ -466,7 +466,7 @@ def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def run_forever(runtime: Runtime) -> None:
+def run_forever(runtime: Context) -> None:
     """`reserve-flow scheduler`: tick until SIGTERM or Ctrl+C, then finish the tick
     under way, give the lock up and return."""
     leader = make_leader(runtime)

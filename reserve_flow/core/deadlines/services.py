@@ -20,19 +20,17 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reserve_flow.contest.services.applications import can_view
 from reserve_flow.core import workdays
+from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice
 from reserve_flow.core.notifications.dispatch import link_path
 from reserve_flow.core.workflow.engine import role_label
-from reserve_flow.core.workflow.registry import subject_types
-from reserve_flow.people.models import User
-from reserve_flow.reserve.services.membership import can_view as reserve_can_view
+from reserve_flow.core.workflow.subjects import may_view, subject_types
 
 if TYPE_CHECKING:
-    from reserve_flow.runtime import Runtime
+    from reserve_flow.core.context import Context
 
 OVERVIEW_ROLES = ("secretary", "hr")
 
@@ -70,7 +68,7 @@ def _open_with_subjects(session: Session) -> list[tuple[Deadline, Any]]:
             if (d.subject_type, d.subject_id) in subjects]
 
 
-def _rows(session: Session, runtime: Runtime, viewer: User, pairs: list[tuple[Deadline, Any]],
+def _rows(session: Session, runtime: Context, viewer: Actor, pairs: list[tuple[Deadline, Any]],
           now: datetime) -> list[DeadlineRow]:
     notices: dict[int, list[DeadlineNotice]] = defaultdict(list)
     if pairs:
@@ -102,20 +100,16 @@ def _rows(session: Session, runtime: Runtime, viewer: User, pairs: list[tuple[De
     return rows
 
 
-def _may_open(viewer: User, workflow: str, subject: Any) -> bool:
-    """Whether the viewer may open the case page a deadline links to."""
-    if workflow == "application":
-        return can_view(viewer, subject)
-    if workflow in ("reserve", "plan_item"):
-        return reserve_can_view(viewer, subject if workflow == "reserve" else subject.membership)
-    return False
+def _may_open(viewer: Actor, workflow: str, subject: Any) -> bool:
+    """Whether the viewer may open the case page a deadline links to (the rule its domain registered)."""
+    return may_view(viewer, workflow, subject)
 
 
-def may_see_overview(user: User) -> bool:
+def may_see_overview(user: Actor) -> bool:
     return any(user.has_role(role) for role in OVERVIEW_ROLES)
 
 
-def overview(session: Session, runtime: Runtime, user: User, now: datetime) -> list[DeadlineRow]:
+def overview(session: Session, runtime: Context, user: Actor, now: datetime) -> list[DeadlineRow]:
     """Open deadlines the secretary or HR officer `user` may see (see the module doc)."""
     pairs = _open_with_subjects(session)
     if not user.has_role("hr"):
@@ -123,7 +117,7 @@ def overview(session: Session, runtime: Runtime, user: User, now: datetime) -> l
     return _rows(session, runtime, user, pairs, now)
 
 
-def own_deadlines(session: Session, runtime: Runtime, user: User, now: datetime) -> list[DeadlineRow]:
+def own_deadlines(session: Session, runtime: Context, user: Actor, now: datetime) -> list[DeadlineRow]:
     """Open deadlines on which `user` is the one who must act."""
     pairs = [(d, s) for d, s in _open_with_subjects(session) if s.holds_role(user, d.actor_role)]
     return _rows(session, runtime, user, pairs, now)
@@ -131,27 +125,27 @@ def own_deadlines(session: Session, runtime: Runtime, user: User, now: datetime)
 
 # --- the private calendar feed ---------------------------------------------------
 
-def new_feed_token(session: Session, user: User) -> str:
+def new_feed_token(session: Session, user: Actor) -> str:
     """Give `user` a new feed URL secret, committed; the previous URL stops working."""
     with unit_of_work(session):
         user.ics_token = secrets.token_urlsafe(32)
         return user.ics_token
 
 
-def revoke_feed_token(session: Session, user: User) -> None:
+def revoke_feed_token(session: Session, user: Actor) -> None:
     """Switch the user's feed URL off, committed."""
     with unit_of_work(session):
         user.ics_token = None
 
 
-def user_by_feed_token(session: Session, token: str) -> User | None:
+def user_by_feed_token(session: Session, token: str) -> Actor | None:
     if not token or len(token) > 64:
         return None
-    user = session.scalars(select(User).where(User.ics_token == token)).first()
+    user = directory().by_feed_token(session, token)
     return user if user is not None and user.active else None
 
 
-def calendar_feed(runtime: Runtime, rows: list[DeadlineRow], now: datetime) -> bytes:
+def calendar_feed(runtime: Context, rows: list[DeadlineRow], now: datetime) -> bytes:
     """An iCalendar (RFC 5545) document: one all-day event on the last day of each deadline."""
     base_url = runtime.settings["app"]["base_url"].rstrip("/")
     host = urlsplit(base_url).hostname or "reserve-flow"

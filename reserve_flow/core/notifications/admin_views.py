@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from reserve_flow.core.actors import directory
 from reserve_flow.core.notifications import dispatch as notify
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import admin_required
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.people.models import User
-from reserve_flow.people.views.admin import admin_required
 
 bp = Blueprint("admin_outbox", __name__, url_prefix="/admin/outbox")
 
@@ -23,7 +23,7 @@ def index():
     session = db()
     rows = []
     for message in notify.undelivered(session):
-        recipient = session.get(User, message.recipient_id)
+        recipient = directory().get(session, message.recipient_id)
         rows.append({
             "message": message,
             "recipient": recipient,

@@ -34,20 +34,19 @@ from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoe
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.notifications.models import OutboxMessage
-from reserve_flow.people.models import User
+from reserve_flow.core.workflow.subjects import CASE_PAGES
 from reserve_flow.resources import resource_dir
 
 if TYPE_CHECKING:
-    from reserve_flow.runtime import Runtime
+    from reserve_flow.core.context import Context
 
 log = logging.getLogger(__name__)
 
-# Where a notification's link points, by workflow subject.
-_LINKS = {"application": "/applications/{id}", "reserve": "/reserve/{id}", "plan_item": "/reserve/items/{id}"}
 # The generic templates used when a transition has none of its own.
 _FALLBACK = "_transition"
 
@@ -73,12 +72,12 @@ def _environment() -> Environment:
 
 
 def link_path(context: dict[str, Any]) -> str | None:
-    """The site path of the case a notification is about, when it has a page."""
-    pattern = _LINKS.get(str(context.get("workflow", "")))
+    """The site path of the case a notification is about, when its domain registered a page."""
+    pattern = CASE_PAGES.get(str(context.get("workflow", "")))
     return pattern.format(id=context["subject_id"]) if pattern and context.get("subject_id") else None
 
 
-def render(message: OutboxMessage, recipient: User, base_url: str) -> Rendered:
+def render(message: OutboxMessage, recipient: Actor, base_url: str) -> Rendered:
     """Subject, summary, plain text and HTML of a message, in Russian, from
     templates/email/<template>.txt and .html (the generic transition templates when
     there are none). The .txt template sets `subject` and `summary`."""
@@ -109,7 +108,7 @@ def render(message: OutboxMessage, recipient: User, base_url: str) -> Rendered:
 _EMAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-def build_email(message: OutboxMessage, recipient: User, rendered: Rendered, sender: str,
+def build_email(message: OutboxMessage, recipient: Actor, rendered: Rendered, sender: str,
                 now: datetime) -> EmailMessage:
     email = EmailMessage(policy=_EMAIL_POLICY)
     email["Subject"] = rendered.subject
@@ -204,7 +203,7 @@ def _claim_hold(smtp: dict[str, Any]) -> timedelta:
     return timedelta(seconds=max(300, 4 * smtp["timeout_seconds"]))
 
 
-def dispatch_once(runtime: Runtime, now: datetime, limit: int = 200) -> DispatchResult:
+def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> DispatchResult:
     """Send what is due at `now`: in-app notifications are marked delivered, up to
     `limit` e-mails are claimed one by one and sent over one SMTP session. When the
     server cannot be reached the pass stops sending e-mail (the rest wait untouched)."""
@@ -250,7 +249,7 @@ def dispatch_once(runtime: Runtime, now: datetime, limit: int = 200) -> Dispatch
     return result
 
 
-def _claim(runtime: Runtime, message_id: int, now: datetime, hold: timedelta) -> bool:
+def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) -> bool:
     """Take the message for this dispatcher until now + hold, counting a try.
     The WHERE clause is re-checked under the row lock: only one claimant matches."""
     with runtime.transaction() as session:
@@ -264,11 +263,11 @@ def _claim(runtime: Runtime, message_id: int, now: datetime, hold: timedelta) ->
     return claimed == 1
 
 
-def _send_one(runtime: Runtime, mailer: SmtpMailer, message_id: int, now: datetime) -> None:
+def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: datetime) -> None:
     settings = runtime.settings
     with runtime.sessions() as session:
         message = session.get(OutboxMessage, message_id)
-        recipient = session.get(User, message.recipient_id) if message else None
+        recipient = directory().get(session, message.recipient_id) if message else None
         if message is None or recipient is None:
             return
         rendered = render(message, recipient, settings["app"]["base_url"])
@@ -282,7 +281,7 @@ def _send_one(runtime: Runtime, mailer: SmtpMailer, message_id: int, now: dateti
         )
 
 
-def _record_failure(runtime: Runtime, message_id: int, now: datetime, error: str, *, permanent: bool,
+def _record_failure(runtime: Context, message_id: int, now: datetime, error: str, *, permanent: bool,
                     result: DispatchResult) -> None:
     smtp = runtime.settings["smtp"]
     with runtime.transaction() as session:
@@ -301,7 +300,7 @@ def _record_failure(runtime: Runtime, message_id: int, now: datetime, error: str
 
 # --- the inbox and the administrator's view ----------------------------------------
 
-def inbox(session: Session, user: User, limit: int = 100) -> list[OutboxMessage]:
+def inbox(session: Session, user: Actor, limit: int = 100) -> list[OutboxMessage]:
     """The user's in-app notifications, newest first (queued ones included: they
     are committed, delivery only stamps them)."""
     return list(session.scalars(
@@ -312,7 +311,7 @@ def inbox(session: Session, user: User, limit: int = 100) -> list[OutboxMessage]
     ))
 
 
-def unread_count(session: Session, user: User) -> int:
+def unread_count(session: Session, user: Actor) -> int:
     return session.scalar(
         select(func.count()).select_from(OutboxMessage)
         .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp",
@@ -320,7 +319,7 @@ def unread_count(session: Session, user: User) -> int:
     ) or 0
 
 
-def mark_read(session: Session, user: User, message_id: int | None, now: datetime) -> int:
+def mark_read(session: Session, user: Actor, message_id: int | None, now: datetime) -> int:
     """Mark one of the user's notifications (or, with None, all of them) read.
     Returns how many changed, committed; another user's notification is never touched."""
     query = (
@@ -351,7 +350,7 @@ class NotRetryable(NotFound):
     """No such failed message (it does not exist, or it is not failed)."""
 
 
-def retry(session: Session, message_id: int, actor: User, now: datetime) -> OutboxMessage:
+def retry(session: Session, message_id: int, actor: Actor, now: datetime) -> OutboxMessage:
     """Put a failed message back in the queue with a fresh count of tries, and record
     who did it in the audit log; committed. Raises NotRetryable."""
     with unit_of_work(session):

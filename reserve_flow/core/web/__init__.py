@@ -11,14 +11,14 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from reserve_flow.people.models import User
-from reserve_flow.runtime import Runtime
+from reserve_flow.core.actors import Actor, directory
+from reserve_flow.core.context import Context
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
-def runtime() -> Runtime:
+def runtime() -> Context:
     return current_app.extensions["reserve_flow"]
 
 
@@ -37,9 +37,10 @@ def _close_db(_exc: BaseException | None) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(user_id: str) -> Actor | None:
+    """The signed-in user, found through the people directory (core.actors)."""
     try:
-        user = db().get(User, int(user_id))
+        user = directory().get(db(), int(user_id))
     except ValueError:
         return None
     return user if user is not None and user.active else None
@@ -97,7 +98,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
-    login_manager.login_view = "auth.login"
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
@@ -109,30 +109,12 @@ def init_app(app: Flask) -> None:
     formatting.init_app(app)
     menu.init_app(app)
 
-    from reserve_flow.contest.views import applications, contests, public
+    from reserve_flow.core.audit import views as audit
     from reserve_flow.core.deadlines import views as deadlines
     from reserve_flow.core.notifications import admin_views as admin_outbox
     from reserve_flow.core.notifications import views as notifications
     from reserve_flow.core.web import diagrams
     from reserve_flow.core.web import home as main
-    from reserve_flow.organizations.views import monitoring, organizations
-    from reserve_flow.people.views import admin, auth
 
-    for blueprint in (auth.bp, main.bp, public.bp, applications.bp, contests.bp, admin.bp, diagrams.bp,
-                      notifications.bp, deadlines.bp, admin_outbox.bp, organizations.bp, monitoring.bp):
+    for blueprint in (main.bp, diagrams.bp, notifications.bp, deadlines.bp, admin_outbox.bp, audit.bp):
         app.register_blueprint(blueprint)
-    from reserve_flow.contest.views import applicant, check
-    for blueprint in (applicant.bp, check.bp):
-        app.register_blueprint(blueprint)
-    from reserve_flow.contest.views import commission
-    app.register_blueprint(commission.bp)
-    from reserve_flow.reserve.views import membership as reserve
-    from reserve_flow.reserve.views import plan, programme
-    for blueprint in (reserve.bp, plan.bp, programme.bp):
-        app.register_blueprint(blueprint)
-    from reserve_flow.appointments.views import vacancies as appointments
-    app.register_blueprint(appointments.bp)
-    from reserve_flow.appointments.views import orders
-    app.register_blueprint(orders.bp)
-    from reserve_flow.history import views as history
-    app.register_blueprint(history.bp)

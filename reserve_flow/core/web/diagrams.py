@@ -1,20 +1,18 @@
 """Workflow diagrams on the site: the rules of each workflow (SVG and BPMN 2.0 for
 modelers) for every logged-in user, and the diagram of one case with its path, under
-the same object checks as the case page (404 for a case the user may not see)."""
+the same object checks as the case page (404 for a case the user may not see): each
+domain routes its cases' diagrams to case_svg after its own check."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, abort, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from reserve_flow.contest.services import applications as applications_service
-from reserve_flow.contest.services import contests as contests_service
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.workflow.bpmn import export_bpmn
 from reserve_flow.core.workflow.definition import WorkflowDef
 from reserve_flow.core.workflow.diagram import case_graph, render, workflow_graph
+from reserve_flow.core.workflow.subjects import WorkflowSubject
 
 bp = Blueprint("diagrams", __name__)
 
@@ -36,7 +34,8 @@ def _svg(content: bytes) -> Response:
     return response
 
 
-def _case_svg(subject: Any) -> Response:
+def case_svg(subject: WorkflowSubject) -> Response:
+    """The picture of one case with its path; the caller has checked the viewer may see it."""
     definition = runtime().workflows.definition_for(subject)
     return _svg(render(case_graph(db(), definition, subject), "svg"))
 
@@ -61,23 +60,3 @@ def workflow_bpmn(name: str):
     response = Response(export_bpmn(definition), mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{definition.name}.bpmn"'
     return response
-
-
-@bp.route("/applications/<int:application_id>/diagram.svg")
-@login_required
-def application_svg(application_id: int):
-    try:
-        application = applications_service.get_visible(db(), current_user, application_id)
-    except applications_service.ApplicationNotFound:
-        abort(404)
-    return _case_svg(application)
-
-
-@bp.route("/contests/<int:contest_id>/diagram.svg")
-@login_required
-def contest_svg(contest_id: int):
-    try:
-        contest = contests_service.get_visible(db(), current_user, contest_id)
-    except contests_service.ContestNotFound:
-        abort(404)
-    return _case_svg(contest)

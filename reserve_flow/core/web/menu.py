@@ -1,6 +1,7 @@
 """The site's menu: links grouped by area (contest, reserve, appointments, administration),
-each shown to the roles that may open its page. A link to a blueprint that is not
-registered (an area still being built) stays out of the menu until it is."""
+each shown to the roles that may open its page. Each domain adds its own links when the
+app is built (its init_app calls add_links); the core names no domain's page. A link to a
+blueprint that is not registered (an area still being built) stays out of the menu until it is."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
-
-COMMISSION = frozenset({"secretary", "chair", "member"})
-# Who appoints heads and reads the registry and the monitoring that feed appointments.
-APPOINTING = frozenset({"hr", "admin", "secretary", "chair"})
-RESERVE_STAFF = frozenset({"hr", "admin", "mentor"})
 
 
 @dataclass(frozen=True)
@@ -29,34 +25,21 @@ class Group:
     links: tuple[Link, ...]
 
 
-MENU: tuple[Group, ...] = (
-    Group("Конкурс", (
-        Link("Мои заявления", "applicant.index", frozenset({"applicant"})),
-        Link("Профиль заявителя", "applicant.profile", frozenset({"applicant"})),
-        Link("Конкурсы комиссии", "contests.index", COMMISSION | {"admin"}),
-        Link("Заявления", "applications.index", COMMISSION | {"admin"}),
-        Link("Проверка документов", "check.queue", frozenset({"secretary"})),
-        Link("Оценка и голосование", "commission.index", COMMISSION),
-    )),
-    Group("Резерв", (
-        Link("Резервисты", "reserve.index", RESERVE_STAFF),
-        Link("Мой резерв", "reserve.index", frozenset({"applicant"}), unless=RESERVE_STAFF),
-        Link("Программа формирования резерва", "programme.index", frozenset({"hr", "admin"})),
-    )),
-    Group("Назначения", (
-        # HR officers run vacancies; administrators read them.
-        Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
-        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
-        Link("Организации", "organizations.index", APPOINTING),
-        Link("Мониторинг эффективности", "monitoring.index", APPOINTING),
-    )),
-    Group("Администрирование", (
-        Link("Пользователи", "admin.users", frozenset({"admin"})),
-        Link("Журнал аудита", "admin.audit", frozenset({"admin"})),
-        Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})),
-        Link("Шаблон приказа о назначении", "orders.template", frozenset({"admin"})),
-    )),
-)
+_KEY = "reserve_flow.menu"
+
+
+def add_links(app: Flask, title: str, *links: Link, position: int) -> None:
+    """Add `links` to the group `title` of `app`'s menu. `position` places them: groups
+    stand in the order of their first link's position, links within a group by theirs
+    (equal ones in the order added), so the areas may add theirs in any order."""
+    entries = app.extensions.setdefault(_KEY, [])
+    entries.extend((position, len(entries), title, link) for link in links)
+
+
+def menu_groups(app: Flask) -> tuple[Group, ...]:
+    entries = sorted(app.extensions.get(_KEY, []), key=lambda e: (e[0], e[1]))
+    titles = list(dict.fromkeys(e[2] for e in entries))
+    return tuple(Group(t, tuple(e[3] for e in entries if e[2] == t)) for t in titles)
 
 
 @dataclass(frozen=True)
@@ -80,7 +63,7 @@ def menu_for(roles: frozenset[str], endpoints, current_endpoint: str | None) -> 
     """The groups with at least one link for a user holding `roles`; only links to `endpoints`
     (the registered ones)."""
     groups = []
-    for group in MENU:
+    for group in menu_groups(current_app):
         links = [MenuLink(link.label, url_for(link.endpoint), link.endpoint == current_endpoint)
                  for link in group.links
                  if link.endpoint in endpoints and roles & link.roles and not roles & link.unless]
@@ -97,3 +80,6 @@ def _menu() -> dict:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_menu)
+    add_links(app, "Администрирование",
+              Link("Журнал аудита", "audit.journal", frozenset({"admin"})),
+              Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})), position=410)

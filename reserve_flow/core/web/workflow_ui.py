@@ -11,9 +11,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.actors import Actor
 from reserve_flow.core.audit.models import AuditEvent
-from reserve_flow.people.models import User
-from reserve_flow.runtime import Runtime
+from reserve_flow.core.context import Context
+from reserve_flow.core.workflow.subjects import WorkflowSubject
 
 # Audit kinds that are not workflow steps, with how the history names them.
 EVENT_KIND_LABELS = {
@@ -48,7 +49,7 @@ class Action:
     blocked: str | None = None  # why it cannot be done now (an unmet guard)
 
 
-def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
+def history(rt: Context, session: Session, subject: WorkflowSubject) -> list[HistoryRow]:
     """The subject's steps, oldest first, labelled in the user's language."""
     definition = rt.workflows.definition_for(subject)
     events = session.scalars(
@@ -85,7 +86,7 @@ def history(rt: Runtime, session: Session, subject: Any) -> list[HistoryRow]:
     return rows
 
 
-def actions(rt: Runtime, subject: Any, user: User, exclude: tuple[str, ...] = ()) -> list[Action]:
+def actions(rt: Context, subject: WorkflowSubject, user: Actor, exclude: tuple[str, ...] = ()) -> list[Action]:
     """Buttons for the transitions the user's roles allow on this subject, each with
     the reason it is blocked now, if a guard is unmet."""
     lang = language()
@@ -93,12 +94,12 @@ def actions(rt: Runtime, subject: Any, user: User, exclude: tuple[str, ...] = ()
             for t in rt.engine.available(subject, user) if t.trigger not in exclude]
 
 
-def state_label(rt: Runtime, subject: Any) -> str:
+def state_label(rt: Context, subject: WorkflowSubject) -> str:
     state = rt.workflows.definition_for(subject).states.get(subject.state)
     return state.label(language()) if state else subject.state
 
 
-def action_label(rt: Runtime, subject: Any, trigger: str) -> str:
+def action_label(rt: Context, subject: WorkflowSubject, trigger: str) -> str:
     definition = rt.workflows.definition_for(subject)
     transition = next((t for t in definition.transitions if t.trigger == trigger), None)
     return transition.label(language()) if transition else trigger

@@ -99,11 +99,11 @@ def _task_documentation(definition: WorkflowDef, state: StateDef, ways_out: list
     actors: list[str] = []
     for t in ways_out:
         actors.extend(r for r in t.roles if r != "system" and r not in actors)
-    lines = [f"Кто действует: {labels.roles_long(actors)}." if actors else "Действует система."]
-    lines.append("Действия: " + "; ".join(f"«{t.label('ru')}» ({labels.roles_long(t.roles)})" for t in ways_out) + ".")
+    lines = [f"Кто действует: {labels.roles_long(actors, definition.name)}." if actors else "Действует система."]
+    lines.append("Действия: " + "; ".join(f"«{t.label('ru')}» ({labels.roles_long(t.roles, definition.name)})" for t in ways_out) + ".")
     if state.deadline:
         expiry = definition.transition(state.deadline.on_expiry or "", state.name)
-        lines.append(labels.deadline_long(state.deadline, expiry))
+        lines.append(labels.deadline_long(state.deadline, expiry, definition.name))
     return "\n".join(lines)
 
 
@@ -153,7 +153,7 @@ def _process(definition: WorkflowDef) -> _Process:
         for t in ways_out:
             dest = state if t.dest == "=" else definition.states[t.dest]
             p.add_flow(_Flow(_id("Flow", state.name, t.trigger), decision, _state_node(dest), name=t.label("ru"),
-                             documentation=labels.transition_doc(t),
+                             documentation=labels.transition_doc(t, definition.name),
                              condition=_condition(t) if decision != task.id else None))
     p.add_flow(_Flow(_id("Link", "start"), start.id, _state_node(definition.states[definition.initial])))
     return p
@@ -165,15 +165,15 @@ def _add_timer(p: _Process, definition: WorkflowDef, state: StateDef, task: _Nod
     expiry = definition.transition(deadline.on_expiry or "", state.name)
     timer = _Timer(_id("Timer", state.name), task.id, name=labels.deadline_short(deadline).removeprefix("⏱ "),
                    duration=_timer_duration(state), date=_timer_date(state), interrupting=expiry is not None,
-                   documentation=f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, expiry)}")
+                   documentation=f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, expiry, definition.name)}")
     p.timers[timer.id] = timer
     if expiry is not None:
         dest = state if expiry.dest == "=" else definition.states[expiry.dest]
         p.add_flow(_Flow(_id("Flow", state.name, expiry.trigger), timer.id, _state_node(dest),
-                         name=expiry.label("ru"), documentation=labels.transition_doc(expiry)))
+                         name=expiry.label("ru"), documentation=labels.transition_doc(expiry, definition.name)))
     elif deadline.escalate_to:
         notice = _Node(_id("Escalation", state.name), "endEvent", event="message",
-                       name=f"Срок истёк: уведомление — {labels.roles_long([deadline.escalate_to]).lower()}",
+                       name=f"Срок истёк: уведомление — {labels.roles_long([deadline.escalate_to], definition.name).lower()}",
                        documentation="Дело остаётся в прежнем состоянии; напоминание и уведомление "
                                      "отправляет планировщик сроков.")
         p.nodes[notice.id] = notice

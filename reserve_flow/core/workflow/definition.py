@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reserve_flow.core.actors import ROLES
 from reserve_flow.core.workflow.guards import GUARDS
-from reserve_flow.people.models import ROLES
 
 # Roles a transition may name beyond the user roles: the case's owner and the
 # scheduler acting on a deadline.

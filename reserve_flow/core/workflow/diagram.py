@@ -144,7 +144,7 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
         if state.deadline:
             note = labels.deadline_short(state.deadline, params)
             expiry = definition.transition(state.deadline.on_expiry or "", name)
-            tooltip += ". " + labels.deadline_long(state.deadline, expiry)
+            tooltip += ". " + labels.deadline_long(state.deadline, expiry, definition.name)
         classes = ["state"]
         if case and name == case.current:
             classes.append("current")
@@ -160,7 +160,7 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
         expiry = next((t for t in definition.transitions if t.trigger == definition.deadline.on_expiry), None)
         case_note = DiagramNode("case_deadline", "case-deadline", "Срок всего дела",
                                 labels.deadline_short(definition.deadline, params),
-                                labels.deadline_long(definition.deadline, expiry), ("note",))
+                                labels.deadline_long(definition.deadline, expiry, definition.name), ("note",))
 
     expiry_steps = _expiry(definition)
     edges = []
@@ -170,8 +170,8 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
             classes.append("expiry")
         if case and (source, t.trigger, dest) in case.steps:
             classes.append("taken")
-        edges.append(DiagramEdge(source, dest, f"t-{source}-{t.trigger}", t.label("ru"), labels.roles_short(t),
-                                 labels.transition_doc(t), tuple(classes)))
+        edges.append(DiagramEdge(source, dest, f"t-{source}-{t.trigger}", t.label("ru"), labels.roles_short(t, definition.name),
+                                 labels.transition_doc(t, definition.name), tuple(classes)))
     return Diagram(definition.name, definition.label("ru"), definition.initial, tuple(states), tuple(edges),
                    case_note, highlighted=case is not None)
 

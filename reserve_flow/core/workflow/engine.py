@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.core import workdays
+from reserve_flow.core.actors import ROLES, Actor
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import utcnow
@@ -31,7 +32,7 @@ from reserve_flow.core.workflow.errors import (
 )
 from reserve_flow.core.workflow.guards import GUARDS, GuardContext
 from reserve_flow.core.workflow.registry import Carrier, Workflows
-from reserve_flow.people.models import ROLES, User
+from reserve_flow.core.workflow.subjects import WorkflowSubject
 
 _MOVES_KEY = "reserve_flow.engine_moves"
 
@@ -58,18 +59,18 @@ class Engine:
     tz: ZoneInfo
     clock: Callable[[], datetime] = utcnow
 
-    def may_act(self, subject: Any, transition: TransitionDef, actor: User | None) -> bool:
+    def may_act(self, subject: WorkflowSubject, transition: TransitionDef, actor: Actor | None) -> bool:
         """Whether `actor` holds one of the transition's roles on this very subject."""
         if actor is None:
             return "system" in transition.roles
         return any(role != "system" and subject.holds_role(actor, role) for role in transition.roles)
 
-    def available(self, subject: Any, actor: User | None) -> list[TransitionDef]:
+    def available(self, subject: WorkflowSubject, actor: Actor | None) -> list[TransitionDef]:
         """Transitions from the subject's state that the actor's roles allow (guards not yet checked)."""
         definition = self.workflows.definition_for(subject)
         return [t for t in definition.transitions_from(subject.state) if self.may_act(subject, t, actor)]
 
-    def blocked_by(self, subject: Any, transition: TransitionDef, actor: User | None) -> str | None:
+    def blocked_by(self, subject: WorkflowSubject, transition: TransitionDef, actor: Actor | None) -> str | None:
         """The Russian message of the first unmet guard of `transition` now, or None.
         Read-only: for showing why a button is disabled; fire() checks again."""
         session = object_session(subject)
@@ -82,9 +83,9 @@ class Engine:
 
     def fire(
         self,
-        subject: Any,
+        subject: WorkflowSubject,
         trigger: str,
-        actor: User | None,
+        actor: Actor | None,
         reason: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> AuditEvent:
@@ -105,20 +106,31 @@ class Engine:
         data = dict(data or {})
         reason = reason.strip() if reason and reason.strip() else None
 
-        carrier = Carrier(subject.state, GuardContext(session, subject, actor, now, self.tz, reason, data))
-        machine = self.workflows.machine_for(subject)
-        machine.add_model(carrier, initial=subject.state)
-        try:
-            moved = carrier.trigger(trigger)
-        finally:
-            machine.remove_model(carrier)
+        context = GuardContext(session, subject, actor, now, self.tz, reason, data)
+
+        def record(carrier: Carrier) -> AuditEvent:
+            return self._record(definition, transition, carrier, trigger)
+
+        carrier = Carrier(subject.state, context, self, record)
+        # The machine resolves the destination, checks the guards (its conditions) and runs
+        # its after-callbacks: the record of the step, then the domain's follow-ups.
+        moved = self.workflows.machine_for(subject).events[trigger].trigger(carrier)
         if not moved:
             name, detail = carrier.unmet_guard or ("unknown", "")
             raise GuardFailed(
                 action=transition.label_ru,
                 guard=lambda lang: translate(f"guard.{name}", lang, detail=detail),
             )
+        assert carrier.event is not None
+        session.flush()
+        return carrier.event
 
+    def _record(self, definition: WorkflowDef, transition: TransitionDef, carrier: Carrier,
+                trigger: str) -> AuditEvent:
+        """The machine has moved the carrier: write the state (the version bump decides a
+        race), the audit event, the deadlines and the outbox rows."""
+        context = carrier.context
+        session, subject, now = context.session, carrier.subject, context.now
         from_state, subject_id = subject.state, subject.id
         subject.state = carrier.state
         moves = session.info.setdefault(_MOVES_KEY, set())
@@ -133,27 +145,21 @@ class Engine:
         event = append_event(
             session,
             kind="transition",
-            actor=actor,
+            actor=context.actor,
             subject_type=definition.subject,
             subject_id=subject.id,
             now=now,
             trigger=trigger,
             from_state=from_state,
             to_state=subject.state,
-            reason=reason,
-            data=data,
+            reason=context.reason,
+            data=context.data,
         )
         self._move_deadlines(session, definition, subject, event, now)
         self._queue_notifications(session, definition, transition, subject, event)
-        # Consequences of the step that belong in the same transaction, kept with the
-        # subject's class (a reserve membership that ends cancels its open plan items).
-        follow_up = getattr(subject, "after_transition", None)
-        if follow_up is not None:
-            follow_up(self, event)
-        session.flush()
         return event
 
-    def _check(self, definition: WorkflowDef, subject: Any, trigger: str, actor: User | None,
+    def _check(self, definition: WorkflowDef, subject: WorkflowSubject, trigger: str, actor: Actor | None,
                reason: str | None) -> TransitionDef:
         if not definition.has_trigger(trigger):
             raise UnknownTrigger(trigger=trigger, workflow=definition.label_ru)
@@ -171,7 +177,7 @@ class Engine:
             raise ReasonRequired(action=transition.label_ru)
         return transition
 
-    def start(self, subject: Any, actor: User | None, reason: str | None = None,
+    def start(self, subject: WorkflowSubject, actor: Actor | None, reason: str | None = None,
               data: dict[str, Any] | None = None) -> AuditEvent:
         """Begin a new case: `subject` (added to a session in a transaction, not yet
         flushed or at least without history) enters its workflow's initial state. The
@@ -191,7 +197,7 @@ class Engine:
         session.flush()
         return event
 
-    def _move_deadlines(self, session: Session, definition: WorkflowDef, subject: Any,
+    def _move_deadlines(self, session: Session, definition: WorkflowDef, subject: WorkflowSubject,
                         event: AuditEvent, now: datetime) -> None:
         """Close the deadline of the state left and open the one of the state entered;
         keep the workflow's own deadline open until a terminal state, following its date."""
@@ -217,7 +223,7 @@ class Engine:
             session.execute(closing.where(Deadline.id == current.id))
         session.add(wanted)
 
-    def _deadline(self, definition: WorkflowDef, subject: Any, spec: DeadlineDef, scope: str,
+    def _deadline(self, definition: WorkflowDef, subject: WorkflowSubject, spec: DeadlineDef, scope: str,
                   event: AuditEvent, now: datetime) -> Deadline:
         if spec.until is not None:
             due = workdays.end_of(getattr(subject, spec.until), self.tz)
@@ -243,8 +249,8 @@ class Engine:
         )
 
     def _queue_notifications(self, session: Session, definition: WorkflowDef, transition: TransitionDef,
-                             subject: Any, event: AuditEvent) -> None:
-        recipients: dict[int, User] = {}
+                             subject: WorkflowSubject, event: AuditEvent) -> None:
+        recipients: dict[int, Actor] = {}
         for role in transition.notify:
             for user in subject.recipients(role):
                 recipients.setdefault(user.id, user)

@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.actors import Actor
 from reserve_flow.core.i18n import MESSAGES
-from reserve_flow.people.models import User
+from reserve_flow.core.workflow.subjects import WorkflowSubject
 
 
 @dataclass
 class GuardContext:
     session: Session
-    subject: Any
-    actor: User | None
+    subject: WorkflowSubject
+    actor: Actor | None
     now: datetime
     tz: Any
     reason: str | None

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reserve_flow.core.actors import ROLES
 from reserve_flow.core.i18n import MESSAGES
 from reserve_flow.core.workflow.definition import DeadlineDef, TransitionDef
-from reserve_flow.people.models import ROLES
+from reserve_flow.core.workflow.subjects import owner_label
 
-# Full names, for documentation; the pseudo-roles of definition.PSEUDO_ROLES included.
-ROLE_NAMES = {role: names["ru"] for role, names in ROLES.items()} | {
-    "owner": "Заявитель (владелец дела)",
-    "system": "Система (по истечении срока)",
-}
-# Short forms, for edge labels where space is tight.
+SYSTEM_NAME = "Система (по истечении срока)"
+# Short forms, for edge labels where space is tight (the owner's is registered per workflow).
 ROLE_SHORT = {
-    "owner": "заявитель",
     "applicant": "заявитель",
     "secretary": "секр.",
     "chair": "пред.",
@@ -43,12 +39,23 @@ UNITS_LONG = {"working": "рабочие дни", "calendar": "календар�
 ParamLookup = Callable[[str], int]
 
 
-def roles_short(transition: TransitionDef) -> str:
-    return ", ".join(ROLE_SHORT.get(r, r) for r in transition.roles)
+def role_name(role: str, workflow: str | None = None) -> str:
+    """A role's full name, for documentation; the pseudo-roles of definition.PSEUDO_ROLES
+    included (the owner named as `workflow`'s domain registered it)."""
+    if role == "owner":
+        return owner_label(workflow).full
+    if role == "system":
+        return SYSTEM_NAME
+    return ROLES[role]["ru"] if role in ROLES else role
 
 
-def roles_long(roles: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(ROLE_NAMES.get(r, r) for r in roles)
+def roles_short(transition: TransitionDef, workflow: str | None = None) -> str:
+    return ", ".join(owner_label(workflow).short if r == "owner" else ROLE_SHORT.get(r, r)
+                     for r in transition.roles)
+
+
+def roles_long(roles: tuple[str, ...] | list[str], workflow: str | None = None) -> str:
+    return ", ".join(role_name(r, workflow) for r in roles)
 
 
 def guard_text(name: str) -> str:
@@ -78,7 +85,7 @@ def deadline_short(deadline: DeadlineDef, params: ParamLookup | None = None) -> 
     return f"⏱ {days} {unit}"
 
 
-def deadline_long(deadline: DeadlineDef, on_expiry: TransitionDef | None) -> str:
+def deadline_long(deadline: DeadlineDef, on_expiry: TransitionDef | None, workflow: str | None = None) -> str:
     """The whole deadline rule in words, for documentation."""
     unit = UNITS_LONG.get(deadline.calendar, deadline.calendar)
     if deadline.until:
@@ -89,20 +96,20 @@ def deadline_long(deadline: DeadlineDef, on_expiry: TransitionDef | None) -> str
     else:
         name = PARAM_NAMES.get(deadline.days, "параметр дела")
         start = f"Срок: {name} ({unit}; параметр {deadline.days}), считается от входа в состояние"
-    parts = [start, f"исполнитель: {roles_long([deadline.actor])}"]
+    parts = [start, f"исполнитель: {roles_long([deadline.actor], workflow)}"]
     if deadline.remind_before:
         days = ", ".join(str(d) for d in deadline.remind_before)
         parts.append(f"напоминание за {days} {UNITS_SHORT.get(deadline.calendar, '')} до срока")
     if deadline.escalate_to:
-        parts.append(f"по истечении срока — уведомление: {roles_long([deadline.escalate_to])}")
+        parts.append(f"по истечении срока — уведомление: {roles_long([deadline.escalate_to], workflow)}")
     if on_expiry is not None:
         parts.append(f"по истечении срока — автоматически: «{on_expiry.label('ru')}»")
     return "; ".join(parts) + "."
 
 
-def transition_doc(transition: TransitionDef) -> str:
+def transition_doc(transition: TransitionDef, workflow: str | None = None) -> str:
     """Who may fire the transition and what must hold, for documentation and tooltips."""
-    parts = [f"Кто: {roles_long(transition.roles)}"]
+    parts = [f"Кто: {roles_long(transition.roles, workflow)}"]
     if transition.guards:
         parts.append("условия (guards): " + "; ".join(guard_text(g) for g in transition.guards))
     if transition.reason_required:

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from transitions.extensions import LockedMachine
+from transitions import Machine
 
 from reserve_flow.core.workflow.definition import WorkflowDef, load_definition
 from reserve_flow.core.workflow.errors import DefinitionError
 from reserve_flow.core.workflow.guards import GUARDS, GuardContext
+from reserve_flow.core.workflow.subjects import FOLLOW_UPS, FollowUp, WorkflowSubject, subject_types
+
+if TYPE_CHECKING:
+    from reserve_flow.core.audit.models import AuditEvent
+    from reserve_flow.core.workflow.engine import Engine
 
 
 class Carrier:
-    """What the shared machine moves: the subject's state and the guard context.
-    The ORM row itself is never bound to the machine (no trigger methods on rows,
-    nothing kept in machine.models after a transition)."""
+    """What the shared machine moves for one fire(): the subject's state, the guard
+    context, and what the engine does once the machine has moved (`record`: write the
+    state, the audit event, the deadlines, the notifications). The ORM row itself is
+    never bound to the machine, and the carrier is never added to machine.models: the
+    machine's Event runs for it directly, so fires share no mutable state and take no lock."""
 
-    def __init__(self, state: str, context: GuardContext) -> None:
+    def __init__(self, state: str, context: GuardContext, engine: Engine,
+                 record: Callable[[Carrier], AuditEvent]) -> None:
         self.state = state
         self.context = context
+        self.engine = engine
+        self.record = record
         self.unmet_guard: tuple[str, str] | None = None
+        self.event: AuditEvent | None = None
+
+    @property
+    def subject(self) -> WorkflowSubject:
+        return self.context.subject
 
 
 def _condition(name: str):
@@ -38,9 +54,26 @@ def _condition(name: str):
     return condition
 
 
-def build_machine(definition: WorkflowDef) -> LockedMachine:
-    """One machine for every subject of the workflow (model=None; carriers are
-    attached per transition). Locked, because web threads and the scheduler share it."""
+def _record(event: Any) -> None:
+    carrier: Carrier = event.model
+    carrier.event = carrier.record(carrier)
+
+
+def _follow_up(hook: FollowUp):
+    def callback(event: Any) -> None:
+        carrier: Carrier = event.model
+        hook(carrier.engine, carrier.subject, carrier.event)
+
+    callback.__name__ = f"follow_up_{getattr(hook, '__name__', 'hook')}"
+    return callback
+
+
+def build_machine(definition: WorkflowDef) -> Machine:
+    """One machine for every subject of the workflow (model=None). It resolves the
+    trigger from the carrier's state, its conditions are the guards, and its
+    after-state-change callbacks record the step and then run the follow-ups the
+    subject's domain registered. Nothing in it changes after the build, so threads share
+    it without a lock."""
     transitions = [
         {
             "trigger": t.trigger,
@@ -50,25 +83,16 @@ def build_machine(definition: WorkflowDef) -> LockedMachine:
         }
         for t in definition.transitions
     ]
-    return LockedMachine(
+    return Machine(
         model=None,
         states=list(definition.states),
         transitions=transitions,
         initial=definition.initial,
         auto_transitions=False,
         send_event=True,
+        after_state_change=[_record] + [_follow_up(h) for h in FOLLOW_UPS.get(definition.name, [])],
         name=f"{definition.name}: ",
     )
-
-
-def subject_types() -> dict[str, type]:
-    """Workflow subject name -> ORM class. Subjects declare `__workflow__`."""
-    from reserve_flow.appointments.models import Vacancy
-    from reserve_flow.contest.models.contests import Application, Contest
-    from reserve_flow.reserve.models.membership import ReserveMembership
-    from reserve_flow.reserve.models.plan import PlanItem
-
-    return {cls.__workflow__: cls for cls in (Application, Contest, ReserveMembership, PlanItem, Vacancy)}
 
 
 def check_directory(directory: Path) -> tuple[dict[str, WorkflowDef], list[str]]:
@@ -104,8 +128,8 @@ class Workflows:
             raise DefinitionError(problems)
         return cls(definitions)
 
-    def definition_for(self, subject: Any) -> WorkflowDef:
+    def definition_for(self, subject: WorkflowSubject) -> WorkflowDef:
         return self.definitions[subject.__workflow__]
 
-    def machine_for(self, subject: Any) -> LockedMachine:
+    def machine_for(self, subject: WorkflowSubject) -> Machine:
         return self.machines[subject.__workflow__]

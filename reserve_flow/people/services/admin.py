@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reserve_flow.core.audit.chain import append_event
-from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.people.models import ROLES, User, UserRole
 from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH, UserError, create_user, hash_password
@@ -74,17 +73,3 @@ def _update_user(rt: Runtime, session: Session, admin: User, user: User, *, full
     if changes:
         append_event(session, kind="user_changed", actor=admin, subject_type="user", subject_id=user.id,
                      now=rt.now(), data=changes)
-
-
-def recent_events(session: Session, *, kind: str = "", subject_type: str = "", limit: int = 200,
-                  before_seq: int | None = None, event_id: int | None = None) -> list[AuditEvent]:
-    statement = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
-    if event_id is not None:
-        statement = statement.where(AuditEvent.id == event_id)
-    if kind:
-        statement = statement.where(AuditEvent.kind == kind)
-    if subject_type:
-        statement = statement.where(AuditEvent.subject_type == subject_type)
-    if before_seq:
-        statement = statement.where(AuditEvent.seq < before_seq)
-    return list(session.scalars(statement))

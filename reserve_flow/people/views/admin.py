@@ -1,70 +1,20 @@
-"""Administrator pages: people and their roles, and the audit log with its check."""
+"""Administrator pages: people and their roles (the audit journal is the core's, core/audit/views.py)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Optional
 
-from reserve_flow.core.audit.chain import verify_chain
-from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import admin_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.people.models import ROLES, User
 from reserve_flow.people.services import admin as service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-EVENT_KINDS = {
-    "transition": "Шаг процесса",
-    "personal_file_viewed": "Просмотр личного дела",
-    "user_created": "Создан пользователь",
-    "user_changed": "Изменён пользователь",
-    "outbox_retried": "Письмо снова поставлено в очередь",
-    "organization_created": "Добавлена организация",
-    "organization_updated": "Изменена организация",
-    "organization_deactivated": "Организация закрыта",
-    "organization_activated": "Организация возвращена в реестр",
-    "organizations_imported": "Загружен реестр организаций",
-    "monitoring_year_created": "Заведён год мониторинга",
-    "monitoring_criteria_changed": "Изменены критерии мониторинга",
-    "monitoring_imported": "Загружены результаты мониторинга",
-    "monitoring_cleared": "Удалены результаты мониторинга",
-    "deficit_added": "Внесён профессиональный дефицит резервиста",
-    "plan_changed": "Изменён план развития резервиста",
-    "plan_confirmed": "Подтверждён план развития резервиста",
-    "evidence_uploaded": "Загружен документ по плану развития",
-    "mentor_review": "Отзыв наставника о стажировке",
-    "programme_created": "Создана программа формирования резерва",
-    "programme_targets": "Изменены целевые значения программы",
-    "programme_event": "Добавлено мероприятие программы",
-    "programme_event_held": "Отмечено проведение мероприятия программы",
-    "programme_report": "Сформирован отчёт о реализации программы",
-}
-
-
-
-def label_event_kinds(labels: dict[str, str]) -> None:
-    """Name an area's own audit event kinds once, for the journal's filter and for the
-    case histories (web/workflow_ui.py) alike."""
-    EVENT_KINDS.update(labels)
-    workflow_ui.EVENT_KIND_LABELS.update(labels)
-
-def admin_required(view):
-    """Administrators only; everyone else is told the page does not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.has_role("admin"):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
-
 
 class RolesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
@@ -134,26 +84,3 @@ def edit_user(user_id: int):
     elif request.method == "POST":
         status = 400
     return render_template("people/admin/user_form.html", form=form, user=user), status
-
-
-@bp.route("/audit")
-@admin_required
-def audit():
-    kind = request.args.get("kind", "")
-    subject_type = request.args.get("subject", "")
-    before = request.args.get("before", type=int)
-    event_id = request.args.get("event", type=int)  # one event, as history pages link to it
-    events = service.recent_events(db(), kind=kind, subject_type=subject_type, before_seq=before, event_id=event_id)
-    return render_template("core/audit/journal.html", events=events, kinds=EVENT_KINDS, kind=kind, subject_type=subject_type,
-                           event_id=event_id)
-
-
-@bp.route("/audit/verify", methods=["POST"])
-@admin_required
-def audit_verify():
-    result = verify_chain(db())
-    if result.ok:
-        flash(f"Цепочка журнала цела: проверено событий — {result.checked}.", "success")
-    else:
-        flash(f"Цепочка журнала НАРУШЕНА после {result.checked} целых событий: {result.problem}.", "error")
-    return redirect(url_for("admin.audit"), code=303)

@@ -15,6 +15,12 @@ from sqlalchemy import Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.workflow.subjects import (
+    after_transition,
+    register_case_page,
+    register_owner_label,
+    register_subject,
+)
 from reserve_flow.people.models import User, UserRole
 
 if TYPE_CHECKING:
@@ -36,6 +42,7 @@ ENDED_STATES = ("appointed", "excluded")
 ACTIVE_STATES = ("included", "plan_agreed", "developing", "ready")
 
 
+@register_subject
 class ReserveMembership(Base):
     __tablename__ = "reserve_memberships"
     __workflow__ = "reserve"
@@ -102,17 +109,6 @@ class ReserveMembership(Base):
     def workflow_param(self, name: str) -> int:
         return int(getattr(self, name))
 
-    def after_transition(self, engine: Any, event: Any) -> None:
-        """The engine calls this after each step, in the same transaction. A membership
-        that ends (appointed, excluded by HR or by the term's expiry) cancels its open
-        plan items, so that their deadlines close and nobody is reminded of them."""
-        if event.to_state not in ENDED_STATES or event.from_state == event.to_state:
-            return
-        label = engine.workflows.definitions["reserve"].states[event.to_state].label_ru
-        for item in self.items:
-            if item.state not in ("accepted", "cancelled"):
-                engine.fire(item, "cancel", None, reason=f"Членство в резерве прекращено: {label.lower()}")
-
 
 def role_holders(session: Any, role: str) -> list[User]:
     """Active users holding `role`, by name."""
@@ -162,3 +158,20 @@ class TermExtension(Base):
     @property
     def order_title(self) -> str:
         return f"приказ № {self.order_number} от {self.order_date.strftime('%d.%m.%Y')}"
+
+
+@after_transition("reserve")
+def cancel_open_plan_items(engine: Any, membership: ReserveMembership, event: Any) -> None:
+    """After each step of a membership, in the same transaction: a membership that ends
+    (appointed, excluded by HR or by the term's expiry) cancels its open plan items, so
+    that their deadlines close and nobody is reminded of them."""
+    if event.to_state not in ENDED_STATES or event.from_state == event.to_state:
+        return
+    label = engine.workflows.definitions["reserve"].states[event.to_state].label_ru
+    for item in membership.items:
+        if item.state not in ("accepted", "cancelled"):
+            engine.fire(item, "cancel", None, reason=f"Членство в резерве прекращено: {label.lower()}")
+
+
+register_owner_label("reserve", full="Резервист (владелец дела)", short="резервист")
+register_case_page("reserve", "/reserve/{id}")

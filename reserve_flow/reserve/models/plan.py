@@ -16,6 +16,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.workflow.subjects import register_case_page, register_owner_label, register_subject
 from reserve_flow.people.models import Organization, User
 from reserve_flow.reserve.models.membership import ReserveMembership
 
@@ -60,6 +61,7 @@ class PlanVersion(Base):
         return self.hr_agreed_at is not None and self.member_agreed_at is not None
 
 
+@register_subject
 class PlanItem(Base):
     __tablename__ = "plan_items"
     __workflow__ = "plan_item"
@@ -143,3 +145,7 @@ class PlanEvidence(Base):
     @property
     def kind_label(self) -> str:
         return EVIDENCE_KINDS.get(self.kind, self.kind)
+
+
+register_owner_label("plan_item", full="Резервист (владелец дела)", short="резервист")
+register_case_page("plan_item", "/reserve/items/{id}")

@@ -26,6 +26,7 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
 from reserve_flow.people.models import User
 from reserve_flow.reserve import plan_rules
@@ -311,3 +312,8 @@ def bump_version(session: Session, membership: ReserveMembership) -> None:
     if result.rowcount != 1:
         raise ConcurrentChange(subject_id=membership.id)
     session.expire(membership, ["version"])
+
+
+# The deadlines' overview links a membership's or a plan item's deadline to its page for those who may open it.
+case_viewer("reserve")(can_view)
+case_viewer("plan_item")(lambda user, item: can_view(user, item.membership))

@@ -1,0 +1,86 @@
+"""The administrator's audit journal: the events, newest first, with filters, and the
+check of the hash chain. Each area names its own event kinds (label_event_kinds)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reserve_flow.core.audit.chain import verify_chain
+from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.web import db, workflow_ui
+from reserve_flow.core.web.access import admin_required
+
+bp = Blueprint("audit", __name__, url_prefix="/admin")
+
+EVENT_KINDS = {
+    "transition": "Шаг процесса",
+    "personal_file_viewed": "Просмотр личного дела",
+    "user_created": "Создан пользователь",
+    "user_changed": "Изменён пользователь",
+    "outbox_retried": "Письмо снова поставлено в очередь",
+    "organization_created": "Добавлена организация",
+    "organization_updated": "Изменена организация",
+    "organization_deactivated": "Организация закрыта",
+    "organization_activated": "Организация возвращена в реестр",
+    "organizations_imported": "Загружен реестр организаций",
+    "monitoring_year_created": "Заведён год мониторинга",
+    "monitoring_criteria_changed": "Изменены критерии мониторинга",
+    "monitoring_imported": "Загружены результаты мониторинга",
+    "monitoring_cleared": "Удалены результаты мониторинга",
+    "deficit_added": "Внесён профессиональный дефицит резервиста",
+    "plan_changed": "Изменён план развития резервиста",
+    "plan_confirmed": "Подтверждён план развития резервиста",
+    "evidence_uploaded": "Загружен документ по плану развития",
+    "mentor_review": "Отзыв наставника о стажировке",
+    "programme_created": "Создана программа формирования резерва",
+    "programme_targets": "Изменены целевые значения программы",
+    "programme_event": "Добавлено мероприятие программы",
+    "programme_event_held": "Отмечено проведение мероприятия программы",
+    "programme_report": "Сформирован отчёт о реализации программы",
+}
+
+
+def label_event_kinds(labels: dict[str, str]) -> None:
+    """Name an area's own audit event kinds once, for the journal's filter and for the
+    case histories (core/web/workflow_ui.py) alike."""
+    EVENT_KINDS.update(labels)
+    workflow_ui.EVENT_KIND_LABELS.update(labels)
+
+
+def recent_events(session: Session, *, kind: str = "", subject_type: str = "", limit: int = 200,
+                  before_seq: int | None = None, event_id: int | None = None) -> list[AuditEvent]:
+    statement = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if event_id is not None:
+        statement = statement.where(AuditEvent.id == event_id)
+    if kind:
+        statement = statement.where(AuditEvent.kind == kind)
+    if subject_type:
+        statement = statement.where(AuditEvent.subject_type == subject_type)
+    if before_seq:
+        statement = statement.where(AuditEvent.seq < before_seq)
+    return list(session.scalars(statement))
+
+
+@bp.route("/audit")
+@admin_required
+def journal():
+    kind = request.args.get("kind", "")
+    subject_type = request.args.get("subject", "")
+    before = request.args.get("before", type=int)
+    event_id = request.args.get("event", type=int)  # one event, as history pages link to it
+    events = recent_events(db(), kind=kind, subject_type=subject_type, before_seq=before, event_id=event_id)
+    return render_template("core/audit/journal.html", events=events, kinds=EVENT_KINDS, kind=kind,
+                           subject_type=subject_type, event_id=event_id)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@admin_required
+def verify():
+    result = verify_chain(db())
+    if result.ok:
+        flash(f"Цепочка журнала цела: проверено событий — {result.checked}.", "success")
+    else:
+        flash(f"Цепочка журнала НАРУШЕНА после {result.checked} целых событий: {result.problem}.", "error")
+    return redirect(url_for("audit.journal"), code=303)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from reserve_flow.contest.models.contests import Application
@@ -299,19 +299,6 @@ def extend_term(runtime: Runtime, session: Session, user: User, membership_id: i
                    f"до {new_term_end.strftime('%d.%m.%Y')}",
             data={"order_number": extension.order_number, "order_date": order_date.isoformat(),
                   "previous_term_end": previous.isoformat(), "new_term_end": new_term_end.isoformat()})
-
-
-def bump_version(session: Session, membership: ReserveMembership) -> None:
-    """Mark the membership changed (optimistic lock) when its plan changed: a form
-    shown before the change then fails as a conflict instead of agreeing to an unseen plan."""
-    result = session.execute(
-        update(ReserveMembership)
-        .where(ReserveMembership.id == membership.id, ReserveMembership.version == membership.version)
-        .values(version=ReserveMembership.version + 1)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise ConcurrentChange(subject_id=membership.id)
-    session.expire(membership, ["version"])
 
 
 # The deadlines' overview links a membership's or a plan item's deadline to its page for those who may open it.

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.audit.chain import append_event, canonical_json
 from reserve_flow.core.audit.models import AuditEvent
-from reserve_flow.core.db import unit_of_work
+from reserve_flow.core.db import bump_version, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files import storage
 from reserve_flow.core.notifications.models import OutboxMessage
@@ -36,7 +36,7 @@ from reserve_flow.people.models import User
 from reserve_flow.reserve import plan_rules
 from reserve_flow.reserve.models.membership import ProfessionalDeficit, ReserveMembership, role_holders
 from reserve_flow.reserve.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanEvidence, PlanItem, PlanVersion
-from reserve_flow.reserve.services.membership import bump_version, get_visible
+from reserve_flow.reserve.services.membership import get_visible
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime

@@ -25,8 +25,15 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def append(session, writer: int, n: int) -> None:
-    append_event(session, kind="bench", actor=None, subject_type="bench", subject_id=n,
-                 now=datetime.now(UTC), data={"writer": writer, "n": n, "note": "замер производительности"})
+    append_event(
+        session,
+        kind="bench",
+        actor=None,
+        subject_type="bench",
+        subject_id=n,
+        now=datetime.now(UTC),
+        data={"writer": writer, "n": n, "note": "замер производительности"},
+    )
 
 
 def writer_process(url: str, writer: int, count: int, barrier, results) -> None:
@@ -49,8 +56,9 @@ def concurrent_appends(url: str, writers: int, per_writer: int) -> float:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(writers)
     results = context.Queue()
-    processes = [context.Process(target=writer_process, args=(url, w, per_writer, barrier, results))
-                 for w in range(writers)]
+    processes = [
+        context.Process(target=writer_process, args=(url, w, per_writer, barrier, results)) for w in range(writers)
+    ]
     for p in processes:
         p.start()
     spans = [results.get() for _ in processes]
@@ -76,9 +84,17 @@ def extend_chain(url: str, total: int, batch: int = 2000) -> float:
             seq, prev_hash = head.last_seq, head.last_hash
             for n in range(done, min(total, done + batch)):
                 seq += 1
-                event = AuditEvent(seq=seq, occurred_at=datetime.now(UTC), kind="bench", actor_id=None,
-                                   actor_name="система", subject_type="bench", subject_id=n,
-                                   data=canonical_json({"writer": 0, "n": n}), prev_hash=prev_hash)
+                event = AuditEvent(
+                    seq=seq,
+                    occurred_at=datetime.now(UTC),
+                    kind="bench",
+                    actor_id=None,
+                    actor_name="система",
+                    subject_type="bench",
+                    subject_id=n,
+                    data=canonical_json({"writer": 0, "n": n}),
+                    prev_hash=prev_hash,
+                )
                 event.hash = prev_hash = event_hash(event)
                 s.add(event)
             head.last_seq, head.last_hash = seq, prev_hash
@@ -89,12 +105,21 @@ def extend_chain(url: str, total: int, batch: int = 2000) -> float:
 
 
 def cli_verify(url: str, instance: str) -> tuple[float, str]:
-    env = {**os.environ, "RESERVE_FLOW_DATABASE_URL": url, "RESERVE_FLOW_APP_INSTANCE_PATH": instance,
-           "PYTHONPATH": PROJECT_ROOT}
+    env = {
+        **os.environ,
+        "RESERVE_FLOW_DATABASE_URL": url,
+        "RESERVE_FLOW_APP_INSTANCE_PATH": instance,
+        "PYTHONPATH": PROJECT_ROOT,
+    }
     env.pop("RESERVE_FLOW_CONFIG", None)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "reserve_flow", "audit", "verify"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "reserve_flow", "audit", "verify"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode:
         sys.exit(f"audit verify failed: {done.stdout}{done.stderr}")
@@ -126,8 +151,10 @@ def main() -> None:
                 tracemalloc.stop()
             if not result.ok:
                 sys.exit(f"chain broken: {result.problem}")
-            print(f"  verify_chain over {result.checked} events (in process): {elapsed:6.2f} s, "
-                  f"{result.checked / elapsed:8.0f} events/s, peak traced memory {peak / 2**20:.1f} MiB")
+            print(
+                f"  verify_chain over {result.checked} events (in process): {elapsed:6.2f} s, "
+                f"{result.checked / elapsed:8.0f} events/s, peak traced memory {peak / 2**20:.1f} MiB"
+            )
             cli_seconds, said = cli_verify(url, str(runtime.settings.instance_path))
         print(f"  `reserve-flow audit verify` (new process, imports included): {cli_seconds:6.2f} s: {said}")
 

@@ -40,14 +40,18 @@ PASSWORD = "correct horse battery"
 # The tests' fixed moment: Wednesday 2026-11-25, 10:00 Irkutsk, inside the contest's acceptance window.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 KINDS = ("school", "kindergarten", "additional")
-_ORG_PREFIX = {"school": "МБОУ «Средняя общеобразовательная школа",
-               "kindergarten": "МБДОУ «Детский сад", "additional": "МБУ ДО «Дом детского творчества"}
+_ORG_PREFIX = {
+    "school": "МБОУ «Средняя общеобразовательная школа",
+    "kindergarten": "МБДОУ «Детский сад",
+    "additional": "МБУ ДО «Дом детского творчества",
+}
 
 
 def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply the amounts of work and data (default 1: under a minute)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the amounts of work and data (default 1: under a minute)"
+    )
     return parser.parse_args()
 
 
@@ -83,10 +87,13 @@ def database() -> Iterator[str]:
 def bench_runtime(url: str, instance: Path | None = None) -> Iterator[Runtime]:
     """A runtime whose clock stands at NOW, like the tests'."""
     folder = instance or Path(tempfile.mkdtemp(prefix="reserve-flow-bench-instance-"))
-    settings = load_settings(env={}, overrides={
-        "database": {"url": url},
-        "app": {"secret_key": "bench-secret", "instance_path": str(folder)},
-    })
+    settings = load_settings(
+        env={},
+        overrides={
+            "database": {"url": url},
+            "app": {"secret_key": "bench-secret", "instance_path": str(folder)},
+        },
+    )
     runtime = Runtime(settings)
     runtime.engine.clock = lambda: NOW
     try:
@@ -114,9 +121,15 @@ def build_district(runtime: Runtime, organizations: int = 3) -> District:
     accepting applications, with its commission, two criteria and two mandatory documents."""
     built = District()
     with runtime.transaction() as s:
-        orgs = [Organization(kind=KINDS[i % 3], full_name=f"{_ORG_PREFIX[KINDS[i % 3]]} № {i + 1}»",
-                             short_name=f"ОО № {i + 1}", head_name=f"Руководителев Иван № {i + 1}")
-                for i in range(organizations)]
+        orgs = [
+            Organization(
+                kind=KINDS[i % 3],
+                full_name=f"{_ORG_PREFIX[KINDS[i % 3]]} № {i + 1}»",
+                short_name=f"ОО № {i + 1}",
+                head_name=f"Руководителев Иван № {i + 1}",
+            )
+            for i in range(organizations)
+        ]
         s.add_all(orgs)
         s.flush()
         built.organizations = [o.id for o in orgs]
@@ -129,15 +142,20 @@ def build_district(runtime: Runtime, organizations: int = 3) -> District:
             "admin": ("Админов Алексей Николаевич", ["admin"]),
         }
         for key, (name, roles) in people.items():
-            built.users[key] = create_user(s, email=f"{key}@example.ru", full_name=name, password=PASSWORD,
-                                           roles=roles).id
+            built.users[key] = create_user(
+                s, email=f"{key}@example.ru", full_name=name, password=PASSWORD, roles=roles
+            ).id
         contest = Contest(
             title="Конкурс на включение в резерв руководителей ОО, 2026",
             announcement="Приглашаем педагогов с опытом управленческой работы.",
             organization_kinds="school,kindergarten,additional",
-            accept_from=date(2026, 11, 1), accept_to=date(2026, 12, 15),
-            check_period_days=5, fix_period_days=3, vote_period_days=5,
-            chair_id=built.users["chair"], secretary_id=built.users["secretary"],
+            accept_from=date(2026, 11, 1),
+            accept_to=date(2026, 12, 15),
+            check_period_days=5,
+            fix_period_days=3,
+            vote_period_days=5,
+            chair_id=built.users["chair"],
+            secretary_id=built.users["secretary"],
         )
         contest.seats = [CommissionSeat(user_id=built.users[k]) for k in ("chair", "member", "member2", "secretary")]
         contest.criteria = [
@@ -155,7 +173,6 @@ def build_district(runtime: Runtime, organizations: int = 3) -> District:
         runtime.engine.fire(contest, "announce", secretary)
         runtime.engine.fire(contest, "open_acceptance", secretary)
     return built
-
 
 
 def person(n: int) -> str:

@@ -39,18 +39,39 @@ def applications(runtime, district, count: int) -> list[tuple[int, int]]:
     made = []
     with runtime.transaction() as s:
         contest = s.get(Contest, district.contest_id)
-        s.add_all(MeetingAttendance(contest_id=contest.id, member_id=seat.user_id, present=True, marked_at=NOW,
-                                    marked_by_id=district.users["secretary"]) for seat in contest.seats)
+        s.add_all(
+            MeetingAttendance(
+                contest_id=contest.id,
+                member_id=seat.user_id,
+                present=True,
+                marked_at=NOW,
+                marked_by_id=district.users["secretary"],
+            )
+            for seat in contest.seats
+        )
         for n in range(count):
-            applicant = User(email=f"applicant{n}@example.ru", full_name=person(n), password_hash=password_hash,
-                             organization_id=district.organizations[n % len(district.organizations)],
-                             position="Заместитель директора по УВР")
+            applicant = User(
+                email=f"applicant{n}@example.ru",
+                full_name=person(n),
+                password_hash=password_hash,
+                organization_id=district.organizations[n % len(district.organizations)],
+                position="Заместитель директора по УВР",
+            )
             applicant.role_rows = [UserRole(role="applicant")]
-            application = Application(contest=contest, applicant=applicant, consent_given_at=NOW - timedelta(hours=1),
-                                      consent_text_version="2026-1")
+            application = Application(
+                contest=contest,
+                applicant=applicant,
+                consent_given_at=NOW - timedelta(hours=1),
+                consent_text_version="2026-1",
+            )
             application.documents = [
-                ApplicationDocument(kind_code=code, original_name=f"{code}.pdf", content_type="application/pdf",
-                                    size=1000, sha256="0" * 64)
+                ApplicationDocument(
+                    kind_code=code,
+                    original_name=f"{code}.pdf",
+                    content_type="application/pdf",
+                    size=1000,
+                    sha256="0" * 64,
+                )
                 for code in ("application", "passport")
             ]
             s.add(application)
@@ -68,8 +89,15 @@ def before(runtime, trigger: str, application_id: int) -> None:
         if trigger == "assess":
             for offset, member in enumerate(voters(application.contest)):
                 for criterion in application.contest.criteria:
-                    s.add(Score(application_id=application.id, member_id=member.id, criterion_id=criterion.id,
-                                value=criterion.max_score - 1 - offset, scored_at=NOW))
+                    s.add(
+                        Score(
+                            application_id=application.id,
+                            member_id=member.id,
+                            criterion_id=criterion.id,
+                            value=criterion.max_score - 1 - offset,
+                            scored_at=NOW,
+                        )
+                    )
         else:
             vote_to_include(s, application, NOW)
 
@@ -78,8 +106,10 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     count = scaled(150, args.scale)
     with database() as url, bench_runtime(url) as runtime:
-        print(f"engine benchmark on {describe(url)}, scale {args.scale}: {count} applications, "
-              f"{len(PATH)} transitions each")
+        print(
+            f"engine benchmark on {describe(url)}, scale {args.scale}: {count} applications, "
+            f"{len(PATH)} transitions each"
+        )
         district = build_district(runtime)
         made = applications(runtime, district, count)
         total_seconds = total_fire = 0.0
@@ -98,12 +128,16 @@ def main() -> None:
                 seconds += time.perf_counter() - start
             total_seconds += seconds
             total_fire += in_fire
-            print(f"  {trigger:15} {count / seconds:7.0f} transitions/s "
-                  f"({seconds / count * 1000:5.1f} ms each, of which fire() {in_fire / count * 1000:5.1f} ms)")
+            print(
+                f"  {trigger:15} {count / seconds:7.0f} transitions/s "
+                f"({seconds / count * 1000:5.1f} ms each, of which fire() {in_fire / count * 1000:5.1f} ms)"
+            )
         transitions = count * len(PATH)
-        print(f"  all {transitions} transitions: {transitions / total_seconds:7.0f} transitions/s "
-              f"({total_seconds / transitions * 1000:.1f} ms each, of which fire() "
-              f"{total_fire / transitions * 1000:.1f} ms; the rest loads the rows and commits)")
+        print(
+            f"  all {transitions} transitions: {transitions / total_seconds:7.0f} transitions/s "
+            f"({total_seconds / transitions * 1000:.1f} ms each, of which fire() "
+            f"{total_fire / transitions * 1000:.1f} ms; the rest loads the rows and commits)"
+        )
         with runtime.sessions() as s:
             states = {s.get(Application, a).state for a, _ in made}
         print(f"  applications now: {', '.join(sorted(states))}")

@@ -47,8 +47,13 @@ YEARS = 5
 RENDERS = 7
 # Share of members by reserve state, and what their plans hold (course, internship).
 STATES = (("included", 2), ("plan_agreed", 2), ("developing", 3), ("ready", 2), ("excluded", 1))
-ITEM_STATES = {"included": None, "plan_agreed": ("planned", "planned"), "developing": ("accepted", "submitted"),
-               "ready": ("accepted", "accepted"), "excluded": ("cancelled", "cancelled")}
+ITEM_STATES = {
+    "included": None,
+    "plan_agreed": ("planned", "planned"),
+    "developing": ("accepted", "submitted"),
+    "ready": ("accepted", "accepted"),
+    "excluded": ("cancelled", "cancelled"),
+}
 
 
 def seed(runtime, organizations: int, members: int) -> None:
@@ -59,40 +64,98 @@ def seed(runtime, organizations: int, members: int) -> None:
         contest = s.get(Contest, district.contest_id)
         hr = s.get(User, district.users["hr"])
         orgs = [s.get(Organization, i) for i in district.organizations]
-        mentors = [create_user(s, email=f"mentor{n}@example.ru", full_name=f"Наставников Павел № {n}",
-                               password=PASSWORD, roles=["mentor"], position="Директор",
-                               organization_id=orgs[n].id) for n in range(min(10, organizations))]
+        mentors = [
+            create_user(
+                s,
+                email=f"mentor{n}@example.ru",
+                full_name=f"Наставников Павел № {n}",
+                password=PASSWORD,
+                roles=["mentor"],
+                position="Директор",
+                organization_id=orgs[n].id,
+            )
+            for n in range(min(10, organizations))
+        ]
         for n in range(members):
             state = cycle[n % len(cycle)]
             org = orgs[n % organizations]
-            user = User(email=f"reservist{n}@example.ru", full_name=person(n), password_hash=password_hash,
-                        organization_id=org.id, position="Заместитель директора по УВР")
+            user = User(
+                email=f"reservist{n}@example.ru",
+                full_name=person(n),
+                password_hash=password_hash,
+                organization_id=org.id,
+                position="Заместитель директора по УВР",
+            )
             user.role_rows = [UserRole(role="applicant")]
-            application = Application(contest=contest, applicant=user, consent_given_at=NOW - timedelta(days=60),
-                                      consent_text_version="2026-1", state="included")
+            application = Application(
+                contest=contest,
+                applicant=user,
+                consent_given_at=NOW - timedelta(days=60),
+                consent_text_version="2026-1",
+                state="included",
+            )
             included_on = NOW.date() - timedelta(days=30 + n % 400)
-            membership = ReserveMembership(user=user, contest=contest, application=application,
-                                           included_on=included_on, term_end=included_on + timedelta(days=3 * 365),
-                                           position_kind=org.kind, state=state, created_at=NOW)
+            membership = ReserveMembership(
+                user=user,
+                contest=contest,
+                application=application,
+                included_on=included_on,
+                term_end=included_on + timedelta(days=3 * 365),
+                position_kind=org.kind,
+                state=state,
+                created_at=NOW,
+            )
             items = ITEM_STATES[state]
             if items:
-                membership.plan_versions = [PlanVersion(number=1, created_at=NOW, created_by_id=hr.id,
-                                                        hr_agreed_at=NOW, hr_agreed_by_id=hr.id,
-                                                        member_agreed_at=NOW)]
+                membership.plan_versions = [
+                    PlanVersion(
+                        number=1,
+                        created_at=NOW,
+                        created_by_id=hr.id,
+                        hr_agreed_at=NOW,
+                        hr_agreed_by_id=hr.id,
+                        member_agreed_at=NOW,
+                    )
+                ]
                 membership.items = [
-                    PlanItem(kind="course", title="Управление образовательной организацией", due_date=later(120),
-                             provider="ГАУ ДПО «БРИОП»", programme="Менеджмент в образовании", hours=72,
-                             state=items[0], position=1, created_at=NOW),
-                    PlanItem(kind="internship", title="Стажировка у директора школы", due_date=later(180),
-                             host_organization_id=orgs[(n + 1) % organizations].id,
-                             mentor_id=mentors[n % len(mentors)].id, state=items[1], position=2, created_at=NOW),
+                    PlanItem(
+                        kind="course",
+                        title="Управление образовательной организацией",
+                        due_date=later(120),
+                        provider="ГАУ ДПО «БРИОП»",
+                        programme="Менеджмент в образовании",
+                        hours=72,
+                        state=items[0],
+                        position=1,
+                        created_at=NOW,
+                    ),
+                    PlanItem(
+                        kind="internship",
+                        title="Стажировка у директора школы",
+                        due_date=later(180),
+                        host_organization_id=orgs[(n + 1) % organizations].id,
+                        mentor_id=mentors[n % len(mentors)].id,
+                        state=items[1],
+                        position=2,
+                        created_at=NOW,
+                    ),
                 ]
             s.add(membership)
             s.flush()
             if state == "excluded":  # the list names the reason, from the audit event that ended it
-                append_event(s, kind="transition", actor=hr, subject_type=SUBJECT_TYPE, subject_id=membership.id,
-                             now=NOW, trigger="exclude", from_state="developing", to_state="excluded",
-                             reason="по собственному желанию", data={"reason_code": "own_request", "note": ""})
+                append_event(
+                    s,
+                    kind="transition",
+                    actor=hr,
+                    subject_type=SUBJECT_TYPE,
+                    subject_id=membership.id,
+                    now=NOW,
+                    trigger="exclude",
+                    from_state="developing",
+                    to_state="excluded",
+                    reason="по собственному желанию",
+                    data={"reason_code": "own_request", "note": ""},
+                )
         admin = s.get(User, district.users["admin"])
         first = NOW.year - YEARS + 1
         for year in range(first, NOW.year + 1):
@@ -133,8 +196,10 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     organizations, members = scaled(60, args.scale), scaled(300, args.scale)
     with database() as url, bench_runtime(url) as runtime:
-        print(f"page benchmark on {describe(url)}, scale {args.scale}: {organizations} organizations, "
-              f"{members} reserve members, {YEARS} monitoring years; {RENDERS} renders each")
+        print(
+            f"page benchmark on {describe(url)}, scale {args.scale}: {organizations} organizations, "
+            f"{members} reserve members, {YEARS} monitoring years; {RENDERS} renders each"
+        )
         start = time.perf_counter()
         seed(runtime, organizations, members)
         print(f"  seeded in {time.perf_counter() - start:.1f} s")
@@ -154,8 +219,10 @@ def main() -> None:
             if email:
                 login(client, email)
             durations, peak, statements, size = measure(client, runtime.db, url_path)
-            print(f"  {label:40} {url_path:28} {milliseconds(durations)}, peak {peak / 2**20:5.1f} MiB, "
-                  f"{statements:4d} SQL statements, {size / 1024:5.0f} KiB")
+            print(
+                f"  {label:40} {url_path:28} {milliseconds(durations)}, peak {peak / 2**20:5.1f} MiB, "
+                f"{statements:4d} SQL statements, {size / 1024:5.0f} KiB"
+            )
 
 
 if __name__ == "__main__":

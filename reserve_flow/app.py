@@ -26,8 +26,9 @@ def _secret_key(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def create_app(config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
-               runtime: Runtime | None = None) -> Flask:
+def create_app(
+    config: Settings | Mapping[str, Mapping[str, Any]] | None = None, runtime: Runtime | None = None
+) -> Flask:
     """Build the app: settings (a Settings, or overrides on top of the file and
     environment), the runtime, extensions, blueprints. Nothing runs at import time."""
     if runtime is None:

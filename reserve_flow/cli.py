@@ -37,8 +37,13 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (otherwise RESERVE_FLOW_CONFIG).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (otherwise RESERVE_FLOW_CONFIG).",
+)
 def main(config_path: str | None) -> None:
     """reserve-flow: the personnel reserve of heads of educational organizations."""
     if config_path:
@@ -46,6 +51,7 @@ def main(config_path: str | None) -> None:
 
 
 # --- db ---------------------------------------------------------------------
+
 
 @main.group()
 def db() -> None:
@@ -70,6 +76,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 # --- demo -------------------------------------------------------------------
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
@@ -144,6 +151,7 @@ def _log_to_stderr() -> None:
 
 # --- scheduler --------------------------------------------------------------
 
+
 @main.command()
 def scheduler() -> None:
     """Run the deadline scans and the outbox dispatch until stopped (SIGTERM or Ctrl+C).
@@ -161,8 +169,10 @@ def scheduler() -> None:
     if migrate.current_revisions(rt.db) != migrate.head_revisions():
         raise click.ClickException("the database is not at the latest revision: run `reserve-flow db upgrade`")
     _log_to_stderr()
-    click.echo(f"scheduler: database {rt.db.url.render_as_string(hide_password=True)}, "
-               f"every {rt.settings['scheduler']['scan_interval_seconds']} s; SIGTERM or Ctrl+C stops it")
+    click.echo(
+        f"scheduler: database {rt.db.url.render_as_string(hide_password=True)}, "
+        f"every {rt.settings['scheduler']['scan_interval_seconds']} s; SIGTERM or Ctrl+C stops it"
+    )
     try:
         run_forever(rt)
     finally:
@@ -172,6 +182,7 @@ def scheduler() -> None:
 
 # --- users ------------------------------------------------------------------
 
+
 @main.group()
 def users() -> None:
     """People and their roles."""
@@ -180,8 +191,9 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True, help="Full name, as it appears in documents.")
-@click.option("--role", "roles", multiple=True, required=True,
-              help="applicant, secretary, member, chair, hr, admin (repeatable).")
+@click.option(
+    "--role", "roles", multiple=True, required=True, help="applicant, secretary, member, chair, hr, admin (repeatable)."
+)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a user with one or more roles."""
@@ -197,6 +209,7 @@ def users_create(email: str, full_name: str, roles: tuple[str, ...], password: s
 
 
 # --- audit ------------------------------------------------------------------
+
 
 @main.group()
 def audit() -> None:
@@ -214,12 +227,15 @@ def audit_verify() -> None:
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} events checked")
         return
-    click.echo(f"audit chain BROKEN after {result.checked} intact events: {result.problem} "
-               f"(row id {result.broken_id})", err=True)
+    click.echo(
+        f"audit chain BROKEN after {result.checked} intact events: {result.problem} (row id {result.broken_id})",
+        err=True,
+    )
     sys.exit(1)
 
 
 # --- workflows --------------------------------------------------------------
+
 
 @main.group()
 def workflows() -> None:
@@ -227,8 +243,13 @@ def workflows() -> None:
 
 
 @workflows.command("check")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder of workflow files (default: the project's workflows/).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder of workflow files (default: the project's workflows/).",
+)
 def workflows_check(directory: str | None) -> None:
     """Validate every workflow file; print each problem; exit 1 if there is one."""
     from reserve_flow.core.workflow.registry import check_directory
@@ -242,16 +263,29 @@ def workflows_check(directory: str | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
         sys.exit(1)
     for d in definitions.values():
-        click.echo(f"{d.path.name if d.path else d.name}: {d.name}: "
-                   f"{len(d.states)} states, {len(d.transitions)} transitions: ok")
+        click.echo(
+            f"{d.path.name if d.path else d.name}: {d.name}: "
+            f"{len(d.states)} states, {len(d.transitions)} transitions: ok"
+        )
 
 
 @workflows.command("export")
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["bpmn", "dot", "svg"]), default="bpmn", show_default=True,
-              help="BPMN 2.0 XML for modelers, Graphviz DOT source (for those who have `dot`), or an SVG picture.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bpmn", "dot", "svg"]),
+    default="bpmn",
+    show_default=True,
+    help="BPMN 2.0 XML for modelers, Graphviz DOT source (for those who have `dot`), or an SVG picture.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="File to write (default: standard output).",
+)
 def workflows_export(name: str, fmt: str, output: str | None) -> None:
     """Export workflow NAME as BPMN 2.0 XML, DOT or SVG."""
     from reserve_flow.core.workflow.bpmn import export_bpmn

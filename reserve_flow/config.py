@@ -185,26 +185,40 @@ def load_settings(
     try:
         zoneinfo.ZoneInfo(values["app"]["timezone"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"app.timezone: expected an IANA time zone such as Asia/Irkutsk, got {values['app']['timezone']!r}") from None
-    for section, key in (("app", "login_throttle_after"), ("uploads", "max_size_mb"), ("smtp", "max_attempts"),
-                         ("scheduler", "scan_interval_seconds"), ("scheduler", "lease_seconds"),
-                         ("smtp", "retry_base_seconds"), ("smtp", "retry_max_seconds")):
+        raise ConfigError(
+            f"app.timezone: expected an IANA time zone such as Asia/Irkutsk, got {values['app']['timezone']!r}"
+        ) from None
+    for section, key in (
+        ("app", "login_throttle_after"),
+        ("uploads", "max_size_mb"),
+        ("smtp", "max_attempts"),
+        ("scheduler", "scan_interval_seconds"),
+        ("scheduler", "lease_seconds"),
+        ("smtp", "retry_base_seconds"),
+        ("smtp", "retry_max_seconds"),
+    ):
         if values[section][key] < 1:
             raise ConfigError(f"{section}.{key}: expected a positive number, got {values[section][key]}")
     if not 0 <= values["scheduler"]["reminder_hour"] <= 23:
-        raise ConfigError(f"scheduler.reminder_hour: expected an hour from 0 to 23, got {values['scheduler']['reminder_hour']}")
+        raise ConfigError(
+            f"scheduler.reminder_hour: expected an hour from 0 to 23, got {values['scheduler']['reminder_hour']}"
+        )
     # The holder renews its lease on every scan; a lease shorter than the interval
     # would lapse between two scans and let a second scheduler act as well.
     if values["scheduler"]["lease_seconds"] <= values["scheduler"]["scan_interval_seconds"]:
-        raise ConfigError(f"scheduler.lease_seconds: must be longer than scheduler.scan_interval_seconds "
-                          f"({values['scheduler']['scan_interval_seconds']}), got {values['scheduler']['lease_seconds']}")
+        raise ConfigError(
+            f"scheduler.lease_seconds: must be longer than scheduler.scan_interval_seconds "
+            f"({values['scheduler']['scan_interval_seconds']}), got {values['scheduler']['lease_seconds']}"
+        )
 
     instance = Path(values["app"]["instance_path"] or _default_instance()).resolve()
     values["app"]["instance_path"] = str(instance)
     if not values["database"]["url"]:
         values["database"]["url"] = f"sqlite:///{instance / 'reserve-flow.sqlite3'}"
     if not values["database"]["url"].startswith(("sqlite", "postgresql")):
-        raise ConfigError(f"database.url: expected a sqlite:/// or postgresql+psycopg:// URL, got {values['database']['url']!r}")
+        raise ConfigError(
+            f"database.url: expected a sqlite:/// or postgresql+psycopg:// URL, got {values['database']['url']!r}"
+        )
     if not values["uploads"]["folder"]:
         values["uploads"]["folder"] = str(instance / "uploads")
     return Settings(values=values, source=source, instance_path=instance)

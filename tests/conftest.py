@@ -82,8 +82,7 @@ class PostgresDatabases:
         self.prefix = self.url.database[:50]  # room for the suffixes in 63 characters
         self.template = f"{self.prefix}_tpl"
         self._numbers = itertools.count(1)
-        self._admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                                    poolclass=NullPool)
+        self._admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._conn = self._admin.connect()
         self._quote = self._conn.dialect.identifier_preparer.quote
 
@@ -248,7 +247,9 @@ def district(runtime) -> District:
     with runtime.transaction() as s:
         orgs = [
             Organization(kind="school", full_name="МБОУ «Нижнеангарская СОШ № 1»", short_name="Нижнеангарская СОШ № 1"),
-            Organization(kind="kindergarten", full_name="МБДОУ детский сад «Северяночка»", short_name="д/с «Северяночка»"),
+            Organization(
+                kind="kindergarten", full_name="МБДОУ детский сад «Северяночка»", short_name="д/с «Северяночка»"
+            ),
             Organization(kind="additional", full_name="МБУ ДО «Северо-Байкальский ДДТ»", short_name="ДДТ"),
         ]
         s.add_all(orgs)
@@ -294,11 +295,16 @@ def district(runtime) -> District:
         secretary = s.get(User, built.users["secretary"])
         runtime.engine.fire(contest, "announce", secretary)
         runtime.engine.fire(contest, "open_acceptance", secretary)
-        application = Application(contest_id=contest.id, applicant_id=built.users["applicant"],
-                                  consent_given_at=NOW - timedelta(hours=1), consent_text_version="2026-1")
+        application = Application(
+            contest_id=contest.id,
+            applicant_id=built.users["applicant"],
+            consent_given_at=NOW - timedelta(hours=1),
+            consent_text_version="2026-1",
+        )
         application.documents = [
-            ApplicationDocument(kind_code=code, original_name=f"{code}.pdf", content_type="application/pdf",
-                                size=1000, sha256="0" * 64)
+            ApplicationDocument(
+                kind_code=code, original_name=f"{code}.pdf", content_type="application/pdf", size=1000, sha256="0" * 64
+            )
             for code in ("application", "passport")
         ]
         s.add(application)

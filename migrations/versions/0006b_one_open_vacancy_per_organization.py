@@ -20,8 +20,14 @@ ONE_OPEN = sa.text("state IN ('open', 'shortlisted', 'attestation', 'order_draft
 
 
 def upgrade() -> None:
-    op.create_index("uq_vacancies_one_open_per_organization", "vacancies", ["organization_id"], unique=True,
-                    sqlite_where=ONE_OPEN, postgresql_where=ONE_OPEN)
+    op.create_index(
+        "uq_vacancies_one_open_per_organization",
+        "vacancies",
+        ["organization_id"],
+        unique=True,
+        sqlite_where=ONE_OPEN,
+        postgresql_where=ONE_OPEN,
+    )
 
 
 def downgrade() -> None:

@@ -10,8 +10,16 @@ def init_app(app) -> None:
     for blueprint in (vacancies.bp, orders.bp):
         app.register_blueprint(blueprint)
     # HR officers run vacancies; administrators read them.
-    add_links(app, "Назначения",
-              Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
-              Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})), position=300)
-    add_links(app, "Администрирование",
-              Link("Шаблон приказа о назначении", "orders.template", frozenset({"admin"})), position=430)
+    add_links(
+        app,
+        "Назначения",
+        Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
+        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
+        position=300,
+    )
+    add_links(
+        app,
+        "Администрирование",
+        Link("Шаблон приказа о назначении", "orders.template", frozenset({"admin"})),
+        position=430,
+    )

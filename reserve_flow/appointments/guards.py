@@ -34,8 +34,11 @@ def _candidate_selected(ctx: GuardContext) -> str | None:
     return ": выберите одного кандидата из списка" if not selected else ": выбрано несколько кандидатов"
 
 
-@guard("attestation_failed", ru="нет решения аттестационной комиссии о неаттестации{detail}.",
-       en="there is no record of a failed attestation{detail}.")
+@guard(
+    "attestation_failed",
+    ru="нет решения аттестационной комиссии о неаттестации{detail}.",
+    en="there is no record of a failed attestation{detail}.",
+)
 def _attestation_failed(ctx: GuardContext) -> str | None:
     session = _latest_attestation(ctx)
     if session is None:
@@ -51,7 +54,9 @@ def _attestation_passed(ctx: GuardContext) -> str | None:
     return None if session.attested else ": аттестационная комиссия не аттестовала кандидата"
 
 
-@guard("order_draft_complete", ru="проект приказа не заполнен: {detail}.", en="the order draft is incomplete: {detail}.")
+@guard(
+    "order_draft_complete", ru="проект приказа не заполнен: {detail}.", en="the order draft is incomplete: {detail}."
+)
 def _order_draft_complete(ctx: GuardContext) -> str | None:
     order = ctx.subject.order
     if order is None:

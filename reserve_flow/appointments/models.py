@@ -57,8 +57,15 @@ _ONE_OPEN = text("state IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES)
 class Vacancy(Base):
     __tablename__ = "vacancies"
     __workflow__ = "appointment"
-    __table_args__ = (Index("uq_vacancies_one_open_per_organization", "organization_id", unique=True,
-                            sqlite_where=_ONE_OPEN, postgresql_where=_ONE_OPEN),)
+    __table_args__ = (
+        Index(
+            "uq_vacancies_one_open_per_organization",
+            "organization_id",
+            unique=True,
+            sqlite_where=_ONE_OPEN,
+            postgresql_where=_ONE_OPEN,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -74,10 +81,10 @@ class Vacancy(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     organization: Mapped[Organization] = relationship(lazy="joined")
-    candidates: Mapped[list[VacancyCandidate]] = relationship(back_populates="vacancy",
-                                                              order_by="VacancyCandidate.id")
-    attestations: Mapped[list[AttestationSession]] = relationship(back_populates="vacancy",
-                                                                  order_by="AttestationSession.id")
+    candidates: Mapped[list[VacancyCandidate]] = relationship(back_populates="vacancy", order_by="VacancyCandidate.id")
+    attestations: Mapped[list[AttestationSession]] = relationship(
+        back_populates="vacancy", order_by="AttestationSession.id"
+    )
     order: Mapped[AppointmentOrder | None] = relationship(back_populates="vacancy", uselist=False)
 
     __mapper_args__ = {"version_id_col": version}
@@ -262,7 +269,7 @@ class AppointmentOrder(Base):
 
     @property
     def number_label(self) -> str:
-        """"45-к", or "—" for a draft."""
+        """ "45-к", or "—" for a draft."""
         return f"{self.number}-{self.register}" if self.number is not None else "—"
 
     @property

@@ -97,8 +97,9 @@ def default_template() -> bytes:
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(13)
 
-    def paragraph(text: str, *, center: bool = False, bold: bool = False, size: int | None = None,
-                  justify: bool = False) -> None:
+    def paragraph(
+        text: str, *, center: bool = False, bold: bool = False, size: int | None = None, justify: bool = False
+    ) -> None:
         p = document.add_paragraph()
         if center:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -117,8 +118,10 @@ def default_template() -> bytes:
     paragraph("")
     paragraph("О назначении на должность руководителя", center=True, bold=True)
     paragraph("")
-    paragraph("1. Назначить {{ full_name }} на должность «{{ position }}» {{ organization }} "
-              "с {{ start_date }}.", justify=True)
+    paragraph(
+        "1. Назначить {{ full_name }} на должность «{{ position }}» {{ organization }} с {{ start_date }}.",
+        justify=True,
+    )
     paragraph("2. Заключить {{ contract }}: с {{ start_date }} по {{ contract_end }}.", justify=True)
     paragraph("3. Контроль за исполнением приказа оставляю за собой.", justify=True)
     paragraph("")
@@ -141,11 +144,14 @@ def render_docx(template: bytes, context: dict[str, object]) -> bytes:
         document = DocxTemplate(io.BytesIO(template))
         document.render(context, jinja_env=_environment(), autoescape=True)
     except jinja2.UndefinedError as exc:
-        raise TemplateInvalid(f"В шаблоне неизвестное поле: {_undefined_name(exc)}. "
-                              f"Допустимые поля: {', '.join(PLACEHOLDERS)}.") from None
+        raise TemplateInvalid(
+            f"В шаблоне неизвестное поле: {_undefined_name(exc)}. Допустимые поля: {', '.join(PLACEHOLDERS)}."
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateInvalid(f"В шаблоне ошибка в разметке полей (строка {exc.lineno}): {exc.message}. "
-                              "Поле записывается так: {{ full_name }}.") from None
+        raise TemplateInvalid(
+            f"В шаблоне ошибка в разметке полей (строка {exc.lineno}): {exc.message}. "
+            "Поле записывается так: {{ full_name }}."
+        ) from None
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -165,14 +171,18 @@ def check_template(template: bytes) -> None:
         document = DocxTemplate(io.BytesIO(template))
         unknown = sorted(document.get_undeclared_template_variables(_environment()) - set(PLACEHOLDERS))
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateInvalid(f"В шаблоне ошибка в разметке полей (строка {exc.lineno}): {exc.message}. "
-                              "Поле записывается так: {{ full_name }}.") from None
+        raise TemplateInvalid(
+            f"В шаблоне ошибка в разметке полей (строка {exc.lineno}): {exc.message}. "
+            "Поле записывается так: {{ full_name }}."
+        ) from None
     except Exception:  # noqa: BLE001 - any parse failure of a foreign file is the same refusal
         raise TemplateInvalid("Файл не открывается как документ Word (DOCX).") from None
     if unknown:
         names = ", ".join(f"«{{{{ {name} }}}}»" for name in unknown)
-        raise TemplateInvalid(f"В шаблоне {'неизвестные поля' if len(unknown) > 1 else 'неизвестное поле'}: "
-                              f"{names}. Допустимые поля: {', '.join(PLACEHOLDERS)}.")
+        raise TemplateInvalid(
+            f"В шаблоне {'неизвестные поля' if len(unknown) > 1 else 'неизвестное поле'}: "
+            f"{names}. Допустимые поля: {', '.join(PLACEHOLDERS)}."
+        )
     render_docx(template, SAMPLE_CONTEXT)
 
 
@@ -209,8 +219,12 @@ def _paragraph(p: Paragraph) -> PdfParagraph:
         return bool(style is not None and style.font.bold)
 
     sizes = [r.font.size.pt for r in runs if r.font.size is not None]
-    return PdfParagraph(text=p.text.replace("\t", "    "), align=_ALIGN.get(alignment, "L"),
-                        bold=bool(runs) and all(bold(r) for r in runs), size=max(sizes) if sizes else 12)
+    return PdfParagraph(
+        text=p.text.replace("\t", "    "),
+        align=_ALIGN.get(alignment, "L"),
+        bold=bool(runs) and all(bold(r) for r in runs),
+        size=max(sizes) if sizes else 12,
+    )
 
 
 def _blocks(document) -> list[PdfParagraph | list[list[str]]]:

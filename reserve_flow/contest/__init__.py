@@ -2,7 +2,6 @@
 applications and their documents, the document check, the commission's recusals, scores and
 votes, the protocol, the public announcement and results."""
 
-
 COMMISSION = frozenset({"secretary", "chair", "member"})
 
 
@@ -13,10 +12,14 @@ def init_app(app) -> None:
 
     for blueprint in (public.bp, applications.bp, contests.bp, applicant.bp, check.bp, commission.bp, diagrams.bp):
         app.register_blueprint(blueprint)
-    add_links(app, "Конкурс",
-              Link("Мои заявления", "applicant.index", frozenset({"applicant"})),
-              Link("Профиль заявителя", "applicant.profile", frozenset({"applicant"})),
-              Link("Конкурсы комиссии", "contests.index", COMMISSION | {"admin"}),
-              Link("Заявления", "applications.index", COMMISSION | {"admin"}),
-              Link("Проверка документов", "check.queue", frozenset({"secretary"})),
-              Link("Оценка и голосование", "commission.index", COMMISSION), position=100)
+    add_links(
+        app,
+        "Конкурс",
+        Link("Мои заявления", "applicant.index", frozenset({"applicant"})),
+        Link("Профиль заявителя", "applicant.profile", frozenset({"applicant"})),
+        Link("Конкурсы комиссии", "contests.index", COMMISSION | {"admin"}),
+        Link("Заявления", "applications.index", COMMISSION | {"admin"}),
+        Link("Проверка документов", "check.queue", frozenset({"secretary"})),
+        Link("Оценка и голосование", "commission.index", COMMISSION),
+        position=100,
+    )

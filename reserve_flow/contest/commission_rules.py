@@ -50,8 +50,13 @@ def recused_ids(session: Session, application_id: int) -> set[int]:
 
 
 def present_ids(session: Session, contest_id: int) -> set[int]:
-    return set(session.scalars(select(MeetingAttendance.member_id).where(
-        MeetingAttendance.contest_id == contest_id, MeetingAttendance.present.is_(True))))
+    return set(
+        session.scalars(
+            select(MeetingAttendance.member_id).where(
+                MeetingAttendance.contest_id == contest_id, MeetingAttendance.present.is_(True)
+            )
+        )
+    )
 
 
 def application_quorum(contest: Contest, recused: set[int]) -> int:
@@ -84,14 +89,15 @@ def assessment_progress(session: Session, application: Application) -> Assessmen
     criteria = {c.id for c in contest.criteria}
     scored: dict[int, set[int]] = {}
     for member_id, criterion_id in session.execute(
-            select(Score.member_id, Score.criterion_id).where(Score.application_id == application.id)):
+        select(Score.member_id, Score.criterion_id).where(Score.application_id == application.id)
+    ):
         scored.setdefault(member_id, set()).add(criterion_id)
     done = {u.id for u in scorers if criteria and criteria <= scored.get(u.id, set())}
     return AssessmentProgress(quorum=application_quorum(contest, recused), scorers=scorers, done=done)
 
 
 def _members(n: int) -> str:
-    """"1 член комиссии", "3 члена комиссии", "5 членов комиссии"."""
+    """ "1 член комиссии", "3 члена комиссии", "5 членов комиссии"."""
     if n % 10 == 1 and n % 100 != 11:
         return f"{n} член комиссии"
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
@@ -126,8 +132,10 @@ class Tally:
 
     def quorum_shortfall(self) -> str:
         """Why there is no quorum, in Russian (for the refusal messages)."""
-        return (f"проголосовали {_members(len(self.votes))} из присутствующих и не заявивших самоотвод, "
-                f"а для кворума нужно не менее {self.quorum}")
+        return (
+            f"проголосовали {_members(len(self.votes))} из присутствующих и не заявивших самоотвод, "
+            f"а для кворума нужно не менее {self.quorum}"
+        )
 
     @property
     def is_tie(self) -> bool:
@@ -147,27 +155,44 @@ class Tally:
         if self.is_tie:
             if self.chair_id in self.votes:
                 include = self.votes[self.chair_id]
-                return Decision(INCLUDE if include else NOT_INCLUDE,
-                                "голоса разделились поровну, решающий голос председателя — "
-                                + ("«за»" if include else "«против»"))
+                return Decision(
+                    INCLUDE if include else NOT_INCLUDE,
+                    "голоса разделились поровну, решающий голос председателя — " + ("«за»" if include else "«против»"),
+                )
             if self.chair_can_cast:
                 if casting_vote is None:
                     return Decision(None, "голоса разделились поровну: нужен решающий голос председателя")
-                return Decision(INCLUDE if casting_vote else NOT_INCLUDE,
-                                "голоса разделились поровну, решающий голос председателя при закрытии "
-                                "голосования — " + ("«за»" if casting_vote else "«против»"))
-            return Decision(NOT_INCLUDE, "голоса разделились поровну, председатель не голосовал "
-                                         "(самоотвод или отсутствие): большинства за включение нет")
+                return Decision(
+                    INCLUDE if casting_vote else NOT_INCLUDE,
+                    "голоса разделились поровну, решающий голос председателя при закрытии "
+                    "голосования — " + ("«за»" if casting_vote else "«против»"),
+                )
+            return Decision(
+                NOT_INCLUDE,
+                "голоса разделились поровну, председатель не голосовал "
+                "(самоотвод или отсутствие): большинства за включение нет",
+            )
         if 2 * self.votes_for > len(self.eligible):
-            return Decision(INCLUDE, f"«за» — {self.votes_for} из {len(self.eligible)} присутствующих "
-                                     "и не заявивших самоотвод членов комиссии")
-        return Decision(NOT_INCLUDE, f"«за» — {self.votes_for} из {len(self.eligible)} присутствующих "
-                                     "и не заявивших самоотвод членов комиссии: большинства нет")
+            return Decision(
+                INCLUDE,
+                f"«за» — {self.votes_for} из {len(self.eligible)} присутствующих "
+                "и не заявивших самоотвод членов комиссии",
+            )
+        return Decision(
+            NOT_INCLUDE,
+            f"«за» — {self.votes_for} из {len(self.eligible)} присутствующих "
+            "и не заявивших самоотвод членов комиссии: большинства нет",
+        )
 
     def as_data(self, casting_vote: bool | None) -> dict[str, object]:
         """What the audit event of the decision records."""
-        return {"quorum": self.quorum, "eligible": sorted(self.eligible), "votes_for": self.votes_for,
-                "votes_against": self.votes_against, "casting_vote": casting_vote}
+        return {
+            "quorum": self.quorum,
+            "eligible": sorted(self.eligible),
+            "votes_for": self.votes_for,
+            "votes_against": self.votes_against,
+            "casting_vote": casting_vote,
+        }
 
 
 def tally(session: Session, application: Application) -> Tally:
@@ -175,7 +200,11 @@ def tally(session: Session, application: Application) -> Tally:
     recused = recused_ids(session, application.id)
     present = present_ids(session, contest.id)
     eligible = frozenset(u.id for u in voters(contest) if u.id in present and u.id not in recused)
-    votes = {member_id: include for member_id, include in session.execute(
-        select(Vote.member_id, Vote.include).where(Vote.application_id == application.id)) if member_id in eligible}
-    return Tally(quorum=application_quorum(contest, recused), eligible=eligible, votes=votes,
-                 chair_id=contest.chair_id)
+    votes = {
+        member_id: include
+        for member_id, include in session.execute(
+            select(Vote.member_id, Vote.include).where(Vote.application_id == application.id)
+        )
+        if member_id in eligible
+    }
+    return Tally(quorum=application_quorum(contest, recused), eligible=eligible, votes=votes, chair_id=contest.chair_id)

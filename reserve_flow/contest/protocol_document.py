@@ -87,42 +87,63 @@ def blocks(c: ProtocolContent) -> list[Block]:
     absent = [a for a in c.attendees if not a.present]
     out: list[Block] = [
         ("title", f"ПРОТОКОЛ № {c.number}"),
-        ("center", "заседания конкурсной комиссии по формированию кадрового резерва "
-                   "руководителей образовательных организаций"),
+        (
+            "center",
+            "заседания конкурсной комиссии по формированию кадрового резерва руководителей образовательных организаций",
+        ),
         ("center", f"от {_day(c.issued_on)}"),
         ("para", f"Конкурс: «{c.contest_title}»."),
         ("para", f"Дата заседания: {_day(c.meeting_date)}."),
-        ("para", f"Состав комиссии: {c.commission_size} чел.; кворум — {c.quorum} чел. "
-                 f"Присутствуют {len(present)} чел."),
+        (
+            "para",
+            f"Состав комиссии: {c.commission_size} чел.; кворум — {c.quorum} чел. Присутствуют {len(present)} чел.",
+        ),
         ("heading", f"Присутствовали ({len(present)}):"),
         ("list", [f"{a.name} — {a.role}" for a in present] or ["нет"]),
         ("heading", f"Отсутствовали ({len(absent)}):"),
         ("list", [f"{a.name} — {a.role}" for a in absent] or ["нет"]),
         ("heading", "Заявления о конфликте интересов (самоотводы):"),
-        ("list", [f"{r.member} — по кандидатуре {r.applicant}: {r.comment}" for r in c.recusals]
-         or ["не заявлялись"]),
+        ("list", [f"{r.member} — по кандидатуре {r.applicant}: {r.comment}" for r in c.recusals] or ["не заявлялись"]),
         ("heading", "1. Результаты оценки кандидатов"),
-        ("para", "Балл по критерию — средний балл членов комиссии, не заявивших самоотвод; итоговый "
-                 "балл — сумма средних баллов, умноженных на вес критерия."),
-        ("table",
-         ["№", "Кандидат"] + [f"{name} (макс. {top}, вес {_number(weight)})" for name, top, weight in c.criteria]
-         + ["Итоговый балл"],
-         [[str(i), a.applicant, *a.means, a.total] for i, a in enumerate(c.applications, start=1)],
-         [1, 4] + [3] * len(c.criteria) + [2]),
+        (
+            "para",
+            "Балл по критерию — средний балл членов комиссии, не заявивших самоотвод; итоговый "
+            "балл — сумма средних баллов, умноженных на вес критерия.",
+        ),
+        (
+            "table",
+            ["№", "Кандидат"]
+            + [f"{name} (макс. {top}, вес {_number(weight)})" for name, top, weight in c.criteria]
+            + ["Итоговый балл"],
+            [[str(i), a.applicant, *a.means, a.total] for i, a in enumerate(c.applications, start=1)],
+            [1, 4] + [3] * len(c.criteria) + [2],
+        ),
         ("heading", "2. Результаты голосования"),
-        ("table", ["Кандидат", "«За»", "«Против»", "Решающий голос председателя", "Решение"],
-         [[a.applicant, str(len(a.votes_for)), str(len(a.votes_against)), a.casting_vote or "—", a.decision]
-          for a in c.applications],
-         [4, 1, 1, 2, 3]),
+        (
+            "table",
+            ["Кандидат", "«За»", "«Против»", "Решающий голос председателя", "Решение"],
+            [
+                [a.applicant, str(len(a.votes_for)), str(len(a.votes_against)), a.casting_vote or "—", a.decision]
+                for a in c.applications
+            ],
+            [4, 1, 1, 2, 3],
+        ),
     ]
     for a in c.applications:
-        out.append(("para", f"{a.applicant}: «за» — {', '.join(a.votes_for) or 'нет'}; "
-                            f"«против» — {', '.join(a.votes_against) or 'нет'}. {a.why[:1].upper()}{a.why[1:]}."))
+        out.append(
+            (
+                "para",
+                f"{a.applicant}: «за» — {', '.join(a.votes_for) or 'нет'}; "
+                f"«против» — {', '.join(a.votes_against) or 'нет'}. {a.why[:1].upper()}{a.why[1:]}.",
+            )
+        )
     out += [
         ("heading", "3. Решение комиссии"),
         ("para", "Включить в кадровый резерв руководителей образовательных организаций:"),
-        ("list", [f"{name} (срок пребывания в резерве — до {_day(term_end)})" for name, term_end in c.included]
-         or ["нет"]),
+        (
+            "list",
+            [f"{name} (срок пребывания в резерве — до {_day(term_end)})" for name, term_end in c.included] or ["нет"],
+        ),
         ("para", "Не включать в кадровый резерв:"),
         ("list", c.not_included or ["нет"]),
         ("signature", "Председатель комиссии", c.chair),

@@ -17,8 +17,12 @@ def take_next(session: Session, counter: type[Any], **key: Any) -> int:
     first of a key inserts the row under a savepoint, and a racing first caller falls
     back to the update."""
     table = counter.__table__
-    bump = (table.update().where(*(table.c[name] == value for name, value in key.items()))
-            .values(last_number=table.c.last_number + 1).returning(table.c.last_number))
+    bump = (
+        table.update()
+        .where(*(table.c[name] == value for name, value in key.items()))
+        .values(last_number=table.c.last_number + 1)
+        .returning(table.c.last_number)
+    )
     number = session.execute(bump).scalar()
     if number is not None:
         return number

@@ -132,8 +132,11 @@ def bump_version(session: Session, obj: object) -> None:
         raise TypeError(f"{type(obj).__name__} has no version column")
     # Marking any plain column modified makes the flush issue "UPDATE ... WHERE version = :read"
     # with the version incremented; the state column is the engine's alone, so not that one.
-    key = next(prop.key for prop in mapper.column_attrs
-               if prop.columns[0] is not version and not prop.columns[0].primary_key and prop.key != "state")
+    key = next(
+        prop.key
+        for prop in mapper.column_attrs
+        if prop.columns[0] is not version and not prop.columns[0].primary_key and prop.key != "state"
+    )
     flag_modified(obj, key)
     ident = inspect(obj).identity
     try:

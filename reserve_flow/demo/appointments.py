@@ -22,12 +22,16 @@ if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
 
 PDF = b"%PDF-1.4\n% reserve-flow demo attestation\n"
-MEMBERS = ("Лукьянова Галина Петровна, заместитель начальника РУО, председатель\n"
-           "Сафронова Елена Игоревна, специалист по кадрам РУО\n"
-           "Цыбикова Туяна Баировна, методист РУО")
-DIRECT_JUSTIFICATION = ("В кадровом резерве нет кандидатов на должность руководителя дошкольной организации "
-                        "в с. Кичера; кандидат 12 лет работает старшим воспитателем, "
-                        "руководит методическим объединением воспитателей района.")
+MEMBERS = (
+    "Лукьянова Галина Петровна, заместитель начальника РУО, председатель\n"
+    "Сафронова Елена Игоревна, специалист по кадрам РУО\n"
+    "Цыбикова Туяна Баировна, методист РУО"
+)
+DIRECT_JUSTIFICATION = (
+    "В кадровом резерве нет кандидатов на должность руководителя дошкольной организации "
+    "в с. Кичера; кандидат 12 лет работает старшим воспитателем, "
+    "руководит методическим объединением воспитателей района."
+)
 
 
 def seed_appointments(runtime: Runtime) -> None:
@@ -50,33 +54,57 @@ def seed_appointments(runtime: Runtime) -> None:
             return {c.user_id: c.id for c in s.get(Vacancy, vacancy_id).candidates}
 
     def attest(vacancy_id: int, attested: bool, conclusion: str = "") -> None:
-        hr(appointments.record_attestation, vacancy_id, version(vacancy_id), held_on=today, members=MEMBERS,
-           attested=attested, conclusion=conclusion, stream=io.BytesIO(PDF + str(vacancy_id).encode()),
-           filename="Протокол аттестационной комиссии.pdf")
+        hr(
+            appointments.record_attestation,
+            vacancy_id,
+            version(vacancy_id),
+            held_on=today,
+            members=MEMBERS,
+            attested=attested,
+            conclusion=conclusion,
+            stream=io.BytesIO(PDF + str(vacancy_id).encode()),
+            filename="Протокол аттестационной комиссии.pdf",
+        )
 
     # 1. Closed: the first choice was not attested, the second was and is appointed by order.
-    closed = hr(appointments.open_vacancy, organization_id=organizations["Верхнезаимская СОШ"],
-                reason="retirement", planned_on=today + timedelta(days=30),
-                reason_note="Ковалёв И. С. уходит на пенсию по старости").id
+    closed = hr(
+        appointments.open_vacancy,
+        organization_id=organizations["Верхнезаимская СОШ"],
+        reason="retirement",
+        planned_on=today + timedelta(days=30),
+        reason_note="Ковалёв И. С. уходит на пенсию по старости",
+    ).id
     for key in ("applicant6", "applicant11"):
         hr(appointments.add_member, closed, members[key])
     hr(appointments.confirm_shortlist, closed, version(closed))
     hr(appointments.select_candidate, closed, version(closed), candidates(closed)[by_key["applicant6"]])
-    attest(closed, False, "Программа развития школы не представлена; рекомендовано пройти курсы "
-                          "«Менеджмент в образовании» и повторить аттестацию через год.")
+    attest(
+        closed,
+        False,
+        "Программа развития школы не представлена; рекомендовано пройти курсы "
+        "«Менеджмент в образовании» и повторить аттестацию через год.",
+    )
     hr(appointments.select_candidate, closed, version(closed), candidates(closed)[by_key["applicant11"]])
     attest(closed, True)
     hr(appointments.draft_order, closed, version(closed), start_on=today + timedelta(days=30), contract_years=5)
     hr(orders.issue, closed, version(closed))
 
     # 2. In attestation: a reserve member selected, a direct candidate on the list.
-    waiting = hr(appointments.open_vacancy, organization_id=organizations["д/с «Брусничка»"],
-                 reason="resignation", planned_on=today + timedelta(days=45)).id
+    waiting = hr(
+        appointments.open_vacancy,
+        organization_id=organizations["д/с «Брусничка»"],
+        reason="resignation",
+        planned_on=today + timedelta(days=45),
+    ).id
     hr(appointments.add_member, waiting, members["applicant8"])
     hr(appointments.add_direct, waiting, by_key["applicant3"], DIRECT_JUSTIFICATION)
     hr(appointments.confirm_shortlist, waiting, version(waiting))
     hr(appointments.select_candidate, waiting, version(waiting), candidates(waiting)[by_key["applicant8"]])
 
     # 3. Just opened.
-    hr(appointments.open_vacancy, organization_id=organizations["Куморская СОШ"], reason="contract_end",
-       planned_on=today + timedelta(days=60))
+    hr(
+        appointments.open_vacancy,
+        organization_id=organizations["Куморская СОШ"],
+        reason="contract_end",
+        planned_on=today + timedelta(days=60),
+    )

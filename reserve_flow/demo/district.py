@@ -46,32 +46,79 @@ _AREA = "Республика Бурятия, Северо-Байкальски�
 
 # kind, full name, short name, address (within the district), head
 ORGANIZATIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("school", "МБОУ «Нижнеангарская СОШ № 1»", "Нижнеангарская СОШ № 1",
-     "пгт Нижнеангарск, ул. Победы, 41", "Пантелеев Андрей Николаевич"),
-    ("school", "МБОУ «Нижнеангарская СОШ № 2»", "Нижнеангарская СОШ № 2",
-     "пгт Нижнеангарск, ул. Рабочая, 12", "Широкова Людмила Анатольевна"),
-    ("school", "МБОУ «Новоуоянская СОШ»", "Новоуоянская СОШ",
-     "пгт Новый Уоян, ул. Подбельского, 7", "Ершов Виктор Павлович"),
-    ("school", "МБОУ «Кичерская СОШ»", "Кичерская СОШ",
-     "с. Кичера, ул. Школьная, 2", "Аюшеева Дарима Цыреновна"),
-    ("school", "МБОУ «Ангоянская СОШ»", "Ангоянская СОШ",
-     "пос. Ангоя, ул. Мира, 5", "Родионова Светлана Михайловна"),
-    ("school", "МБОУ «Уоянская СОШ»", "Уоянская СОШ",
-     "с. Уоян, ул. Школьная, 1", "Юмов Баир Доржиевич"),
-    ("school", "МБОУ «Куморская СОШ»", "Куморская СОШ",
-     "с. Кумора, ул. Центральная, 18", "Голубева Татьяна Алексеевна"),
-    ("school", "МБОУ «Верхнезаимская СОШ»", "Верхнезаимская СОШ",
-     "с. Верхняя Заимка, ул. Школьная, 9", "Ковалёв Игорь Семёнович"),
-    ("school", "МБОУ «Холоднинская СОШ»", "Холоднинская СОШ",
-     "с. Холодное, ул. Трактовая, 3", "Намсараева Ольга Бадмаевна"),
-    ("kindergarten", "МБДОУ детский сад «Северяночка»", "д/с «Северяночка»",
-     "пгт Нижнеангарск, ул. Козлова, 20", "Морозова Елена Викторовна"),
-    ("kindergarten", "МБДОУ детский сад «Солнышко»", "д/с «Солнышко»",
-     "пгт Новый Уоян, ул. Ленина, 14", "Данилова Марина Сергеевна"),
-    ("kindergarten", "МБДОУ детский сад «Брусничка»", "д/с «Брусничка»",
-     "с. Кичера, ул. Лесная, 6", "Очирова Валентина Жаргаловна"),
-    ("additional", "МБУ ДО «Северо-Байкальский Дом детского творчества»", "ДДТ",
-     "пгт Нижнеангарск, ул. Ленина, 43", "Зайцева Надежда Петровна"),
+    (
+        "school",
+        "МБОУ «Нижнеангарская СОШ № 1»",
+        "Нижнеангарская СОШ № 1",
+        "пгт Нижнеангарск, ул. Победы, 41",
+        "Пантелеев Андрей Николаевич",
+    ),
+    (
+        "school",
+        "МБОУ «Нижнеангарская СОШ № 2»",
+        "Нижнеангарская СОШ № 2",
+        "пгт Нижнеангарск, ул. Рабочая, 12",
+        "Широкова Людмила Анатольевна",
+    ),
+    (
+        "school",
+        "МБОУ «Новоуоянская СОШ»",
+        "Новоуоянская СОШ",
+        "пгт Новый Уоян, ул. Подбельского, 7",
+        "Ершов Виктор Павлович",
+    ),
+    ("school", "МБОУ «Кичерская СОШ»", "Кичерская СОШ", "с. Кичера, ул. Школьная, 2", "Аюшеева Дарима Цыреновна"),
+    ("school", "МБОУ «Ангоянская СОШ»", "Ангоянская СОШ", "пос. Ангоя, ул. Мира, 5", "Родионова Светлана Михайловна"),
+    ("school", "МБОУ «Уоянская СОШ»", "Уоянская СОШ", "с. Уоян, ул. Школьная, 1", "Юмов Баир Доржиевич"),
+    (
+        "school",
+        "МБОУ «Куморская СОШ»",
+        "Куморская СОШ",
+        "с. Кумора, ул. Центральная, 18",
+        "Голубева Татьяна Алексеевна",
+    ),
+    (
+        "school",
+        "МБОУ «Верхнезаимская СОШ»",
+        "Верхнезаимская СОШ",
+        "с. Верхняя Заимка, ул. Школьная, 9",
+        "Ковалёв Игорь Семёнович",
+    ),
+    (
+        "school",
+        "МБОУ «Холоднинская СОШ»",
+        "Холоднинская СОШ",
+        "с. Холодное, ул. Трактовая, 3",
+        "Намсараева Ольга Бадмаевна",
+    ),
+    (
+        "kindergarten",
+        "МБДОУ детский сад «Северяночка»",
+        "д/с «Северяночка»",
+        "пгт Нижнеангарск, ул. Козлова, 20",
+        "Морозова Елена Викторовна",
+    ),
+    (
+        "kindergarten",
+        "МБДОУ детский сад «Солнышко»",
+        "д/с «Солнышко»",
+        "пгт Новый Уоян, ул. Ленина, 14",
+        "Данилова Марина Сергеевна",
+    ),
+    (
+        "kindergarten",
+        "МБДОУ детский сад «Брусничка»",
+        "д/с «Брусничка»",
+        "с. Кичера, ул. Лесная, 6",
+        "Очирова Валентина Жаргаловна",
+    ),
+    (
+        "additional",
+        "МБУ ДО «Северо-Байкальский Дом детского творчества»",
+        "ДДТ",
+        "пгт Нижнеангарск, ул. Ленина, 43",
+        "Зайцева Надежда Петровна",
+    ),
 )
 
 # key (the e-mail's local part), full name, roles, position, organization short name.
@@ -107,8 +154,7 @@ CRITERIA: tuple[tuple[str, int, float], ...] = (
     ("Собеседование", 10, 1.0),
 )
 
-RETURN_REASON = ("Справка об отсутствии судимости выдана более трёх месяцев назад; "
-                 "приложите действующую справку.")
+RETURN_REASON = "Справка об отсутствии судимости выдана более трёх месяцев назад; приложите действующую справку."
 
 # The triggers, and who fires them, that bring a new application to each seeded state.
 _PATHS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
@@ -116,10 +162,19 @@ _PATHS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "submitted": (("submit", "owner", None),),
     "returned": (("submit", "owner", None), ("return_for_fix", "secretary", RETURN_REASON)),
     "admitted": (("submit", "owner", None), ("admit", "secretary", None)),
-    "voting": (("submit", "owner", None), ("admit", "secretary", None),
-               ("assess", "secretary", None), ("open_vote", "chair", None)),
-    "included": (("submit", "owner", None), ("admit", "secretary", None),
-                 ("assess", "secretary", None), ("open_vote", "chair", None), ("include", "chair", None)),
+    "voting": (
+        ("submit", "owner", None),
+        ("admit", "secretary", None),
+        ("assess", "secretary", None),
+        ("open_vote", "chair", None),
+    ),
+    "included": (
+        ("submit", "owner", None),
+        ("admit", "secretary", None),
+        ("assess", "secretary", None),
+        ("open_vote", "chair", None),
+        ("include", "chair", None),
+    ),
 }
 
 
@@ -147,10 +202,13 @@ class DemoSeed:
 
 def demo_accounts() -> tuple[DemoAccount, ...]:
     """Every demo account, staff first; the same on every call."""
-    staff = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", roles, position, org)
-             for k, name, roles, position, org in _STAFF]
-    applicants = [DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", ("applicant",), position, org, state)
-                  for k, name, position, org, state in _APPLICANTS]
+    staff = [
+        DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", roles, position, org) for k, name, roles, position, org in _STAFF
+    ]
+    applicants = [
+        DemoAccount(k, name, f"{k}@{DEMO_DOMAIN}", ("applicant",), position, org, state)
+        for k, name, position, org, state in _APPLICANTS
+    ]
     return tuple(staff + applicants)
 
 
@@ -158,10 +216,14 @@ def _profile(user: User, n: int) -> ApplicantProfile:
     """A filled-in applicant's profile; experience varies from one applicant to the next,
     so that the HR officer's comparison of candidates has something to compare."""
     return ApplicantProfile(
-        user_id=user.id, birth_date=date(1975 + n % 15, 1 + n % 12, 1 + n % 27), phone=f"+7 924 000-{n:02d}-{n:02d}",
+        user_id=user.id,
+        birth_date=date(1975 + n % 15, 1 + n % 12, 1 + n % 27),
+        phone=f"+7 924 000-{n:02d}-{n:02d}",
         education_level="higher",
         education="ФГБОУ ВО «Бурятский государственный университет», педагогическое образование",
-        teaching_years=8 + (n * 7) % 17, management_years=(n * 5) % 9)
+        teaching_years=8 + (n * 7) % 17,
+        management_years=(n * 5) % 9,
+    )
 
 
 def _document_bytes(applicant: str, code: str) -> bytes:
@@ -174,8 +236,15 @@ def _score_by_commission(session, contest: Contest, application: Application, no
     for offset, member in enumerate(voters(contest)):
         for position, criterion in enumerate(contest.criteria):
             value = criterion.max_score - 1 - offset - (application.applicant_id + position) % 4
-            session.add(Score(application_id=application.id, member_id=member.id, criterion_id=criterion.id,
-                              value=max(0, value), scored_at=now))
+            session.add(
+                Score(
+                    application_id=application.id,
+                    member_id=member.id,
+                    criterion_id=criterion.id,
+                    value=max(0, value),
+                    scored_at=now,
+                )
+            )
     session.flush()
 
 
@@ -196,8 +265,9 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
 
         organizations = {}
         for kind, full_name, short_name, address, head in ORGANIZATIONS:
-            org = Organization(kind=kind, full_name=full_name, short_name=short_name,
-                               address=f"{_AREA}, {address}", head_name=head)
+            org = Organization(
+                kind=kind, full_name=full_name, short_name=short_name, address=f"{_AREA}, {address}", head_name=head
+            )
             session.add(org)
             organizations[short_name] = org
         session.flush()
@@ -206,15 +276,20 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
         for account in accounts:
             org = organizations.get(account.organization)
             users[account.key] = create_user(
-                session, email=account.email, full_name=account.full_name, password=DEMO_PASSWORD,
-                roles=account.roles, position=account.position, organization_id=org.id if org else None,
+                session,
+                email=account.email,
+                full_name=account.full_name,
+                password=DEMO_PASSWORD,
+                roles=account.roles,
+                position=account.position,
+                organization_id=org.id if org else None,
             )
             if account.application_state is not None:
                 session.add(_profile(users[account.key], len(users)))
 
         contest = Contest(
             title="Конкурс на включение в кадровый резерв руководителей образовательных "
-                  f"организаций Северо-Байкальского района, {today.year}",
+            f"организаций Северо-Байкальского района, {today.year}",
             announcement=(
                 "Районное управление образования приглашает педагогов и заместителей руководителей "
                 "с высшим образованием и стажем педагогической работы не менее пяти лет принять "
@@ -249,8 +324,16 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
         runtime.engine.fire(contest, "open_acceptance", users["secretary"])
 
         # The whole commission is at the meeting, so the demo's open vote can be cast and closed.
-        session.add_all(MeetingAttendance(contest_id=contest.id, member_id=seat.user_id, present=True, marked_at=now,
-                                          marked_by_id=users["secretary"].id) for seat in contest.seats)
+        session.add_all(
+            MeetingAttendance(
+                contest_id=contest.id,
+                member_id=seat.user_id,
+                present=True,
+                marked_at=now,
+                marked_by_id=users["secretary"].id,
+            )
+            for seat in contest.seats
+        )
         mandatory = [(code, title) for code, title, required in STANDARD_DOCUMENT_KINDS if required]
         for account in accounts:
             if account.application_state is None:
@@ -260,16 +343,23 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             # A draft is half done: some documents uploaded, no consent yet.
             kinds = mandatory[:3] if state == "draft" else mandatory
             application = Application(
-                contest=contest, applicant=applicant,
+                contest=contest,
+                applicant=applicant,
                 consent_given_at=None if state == "draft" else now,
                 consent_text_version=None if state == "draft" else CONSENT_TEXT_VERSION,
             )
             for code, title in kinds:
                 content = _document_bytes(account.email, code)
-                application.documents.append(ApplicationDocument(
-                    kind_code=code, original_name=f"{title}.pdf", content_type="application/pdf",
-                    size=len(content), sha256=hashlib.sha256(content).hexdigest(), uploaded_at=now,
-                ))
+                application.documents.append(
+                    ApplicationDocument(
+                        kind_code=code,
+                        original_name=f"{title}.pdf",
+                        content_type="application/pdf",
+                        size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        uploaded_at=now,
+                    )
+                )
             session.add(application)
             session.flush()
             actors = {"owner": applicant, "secretary": users["secretary"], "chair": users["chair"]}
@@ -282,8 +372,9 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             if state == "included":
                 include(runtime, session, application, users["chair"])
         for year in (today.year - 1, today.year):
-            seed_demo_monitoring(session, list(organizations.values()), year, actor=users["admin"], now=now,
-                                 newest=year == today.year)
+            seed_demo_monitoring(
+                session, list(organizations.values()), year, actor=users["admin"], now=now, newest=year == today.year
+            )
     seed_reserve(runtime)
     seed_appointments(runtime)
     return DemoSeed(created=True, password=DEMO_PASSWORD, accounts=accounts)

@@ -38,8 +38,15 @@ DEMO_CRITERIA = (
 _DEMO_TOTALS = (92.5, 86.0, 71.5, 83.0, 64.0, 88.5, 79.0, 90.0, 46.5, 84.5, 81.0, 68.0, 87.0)
 
 
-def seed_demo_monitoring(session: Session, organizations: Sequence[Organization], year: int, *,
-                         actor: User, now: datetime, newest: bool = True) -> ImportSummary:
+def seed_demo_monitoring(
+    session: Session,
+    organizations: Sequence[Organization],
+    year: int,
+    *,
+    actor: User,
+    now: datetime,
+    newest: bool = True,
+) -> ImportSummary:
     """A demo year: its criteria and results for the organizations, imported through the
     real CSV path (so the audit chain holds a "monitoring_imported" event with its hash)."""
     monitoring_year = create_year(session, actor, year, DEMO_CRITERIA, now)
@@ -50,10 +57,20 @@ def seed_demo_monitoring(session: Session, organizations: Sequence[Organization]
         if not newest:  # the year before: a little different, the critical school was still acceptable
             total = min(100.0, max(ACCEPTABLE_FROM, total + (3.5 if position % 2 else -4.0)))
         points = [round(c.max_points * total / 100, 1) for c in criteria]
-        rows.append([organization.full_name, organization.head_name, total,
-                     MONITORING_LEVELS[expected_level(total)]["ru"]] + points)
-    content = write_csv([ORGANIZATION_COLUMN, HEAD_COLUMN, TOTAL_COLUMN, LEVEL_COLUMN]
-                        + [criterion_header(c) for c in criteria], rows)
+        rows.append(
+            [organization.full_name, organization.head_name, total, MONITORING_LEVELS[expected_level(total)]["ru"]]
+            + points
+        )
+    content = write_csv(
+        [ORGANIZATION_COLUMN, HEAD_COLUMN, TOTAL_COLUMN, LEVEL_COLUMN] + [criterion_header(c) for c in criteria], rows
+    )
     table = read_table(content, f"monitoring-{year}.csv")
-    return import_results(session, actor, monitoring_year, table, now=now, sha256=hashlib.sha256(content).hexdigest(),
-                          filename=f"monitoring-{year}.csv")
+    return import_results(
+        session,
+        actor,
+        monitoring_year,
+        table,
+        now=now,
+        sha256=hashlib.sha256(content).hexdigest(),
+        filename=f"monitoring-{year}.csv",
+    )

@@ -50,9 +50,19 @@ def vote_to_include(session: Session, application: Application, now) -> None:
         session.add(Vote(application_id=application.id, member_id=member.id, include=True, cast_at=now))
     session.flush()
     result = tally(session, application)
-    session.add(VoteResult(application_id=application.id, eligible=len(result.eligible), quorum=result.quorum,
-                           votes_for=result.votes_for, votes_against=result.votes_against, casting_vote=None,
-                           decision="include", closed_at=now, closed_by_id=contest.chair_id))
+    session.add(
+        VoteResult(
+            application_id=application.id,
+            eligible=len(result.eligible),
+            quorum=result.quorum,
+            votes_for=result.votes_for,
+            votes_against=result.votes_against,
+            casting_vote=None,
+            decision="include",
+            closed_at=now,
+            closed_by_id=contest.chair_id,
+        )
+    )
     session.flush()
 
 
@@ -83,48 +93,127 @@ def seed_reserve(runtime: Runtime) -> None:
         as_(hr, plan.add_deficit, m, "Недостаточный опыт планирования финансово-хозяйственной деятельности")
         if state == "included":
             continue
-        course = as_(hr, plan.add_item, m, version(m), plan.ItemData(
-            kind="course", title="Менеджмент в образовании", mandatory=True, due_date=_in(75, today),
-            starts_on=_in(20, today), ends_on=_in(60, today),
-            provider="ГАУ ДПО «Бурятский республиканский институт образовательной политики»",
-            programme="Управление образовательной организацией: право, финансы, персонал", hours=72))
-        internship = as_(hr, plan.add_item, m, version(m), plan.ItemData(
-            kind="internship", title="Стажировка у директора школы", mandatory=True, due_date=_in(120, today),
-            starts_on=_in(80, today), ends_on=_in(110, today), programme="Планирование работы школы, педсовет, "
-            "отчётность перед учредителем", host_organization_id=host,
-            mentor_id=mentor.id))
-        as_(hr, plan.add_item, m, version(m), plan.ItemData(
-            kind="seminar", title="Районный семинар «Школа молодого руководителя»", mandatory=False,
-            due_date=_in(45, today), provider="РУО"))
+        course = as_(
+            hr,
+            plan.add_item,
+            m,
+            version(m),
+            plan.ItemData(
+                kind="course",
+                title="Менеджмент в образовании",
+                mandatory=True,
+                due_date=_in(75, today),
+                starts_on=_in(20, today),
+                ends_on=_in(60, today),
+                provider="ГАУ ДПО «Бурятский республиканский институт образовательной политики»",
+                programme="Управление образовательной организацией: право, финансы, персонал",
+                hours=72,
+            ),
+        )
+        internship = as_(
+            hr,
+            plan.add_item,
+            m,
+            version(m),
+            plan.ItemData(
+                kind="internship",
+                title="Стажировка у директора школы",
+                mandatory=True,
+                due_date=_in(120, today),
+                starts_on=_in(80, today),
+                ends_on=_in(110, today),
+                programme="Планирование работы школы, педсовет, отчётность перед учредителем",
+                host_organization_id=host,
+                mentor_id=mentor.id,
+            ),
+        )
+        as_(
+            hr,
+            plan.add_item,
+            m,
+            version(m),
+            plan.ItemData(
+                kind="seminar",
+                title="Районный семинар «Школа молодого руководителя»",
+                mandatory=False,
+                due_date=_in(45, today),
+                provider="РУО",
+            ),
+        )
         as_(hr, plan.confirm_plan, m, version(m))
         as_(member, plan.confirm_plan, m, version(m))
         if state == "plan_agreed":
             continue
-        as_(member, plan.upload_evidence, m, course.id, "certificate", io.BytesIO(PDF + key.encode()),
-            "Удостоверение о повышении квалификации.pdf")
+        as_(
+            member,
+            plan.upload_evidence,
+            m,
+            course.id,
+            "certificate",
+            io.BytesIO(PDF + key.encode()),
+            "Удостоверение о повышении квалификации.pdf",
+        )
         as_(member, plan.submit_item, m, course.id)
         if state == "developing":
-            as_(hr, plan.return_item, m, course.id, "В удостоверении нет регистрационного номера: "
-                                                    "приложите скан с номером и печатью.")
+            as_(
+                hr,
+                plan.return_item,
+                m,
+                course.id,
+                "В удостоверении нет регистрационного номера: приложите скан с номером и печатью.",
+            )
             continue
         as_(hr, plan.accept_item, m, course.id, "")
         if state == "excluded":
             as_(hr, reserve_service.exclude, m, version(m), "own_request", "Заявление резервиста")
             continue
-        as_(member, plan.upload_evidence, m, internship.id, "report", io.BytesIO(PDF + b"report " + key.encode()),
-            "Отчёт о стажировке.pdf")
+        as_(
+            member,
+            plan.upload_evidence,
+            m,
+            internship.id,
+            "report",
+            io.BytesIO(PDF + b"report " + key.encode()),
+            "Отчёт о стажировке.pdf",
+        )
         as_(member, plan.submit_item, m, internship.id)
-        as_(mentor, plan.review_item, m, internship.id, "Стажировку прошла полностью: подготовила план работы "
-                                                       "школы на четверть, провела педагогический совет.")
+        as_(
+            mentor,
+            plan.review_item,
+            m,
+            internship.id,
+            "Стажировку прошла полностью: подготовила план работы школы на четверть, провела педагогический совет.",
+        )
         as_(hr, plan.accept_item, m, internship.id, "")
 
-    created = as_(hr, programme.create, "Программа формирования кадрового резерва руководителей образовательных "
-                                        "организаций Северо-Байкальского района", today.year, today.year + 2,
-                  "постановление администрации МО «Северо-Байкальский район» (демо)")
-    as_(hr, programme.set_targets, created.id, {
-        ("members_school", today.year): "5", ("members_kindergarten", today.year): "2",
-        ("members_additional", today.year): "1", ("plan_on_time", today.year + 1): "80",
-        ("internships", today.year + 1): "4", ("appointed", today.year + 1): "2",
-        ("vacancies_filled", today.year + 1): "50"})
-    as_(hr, programme.add_event, created.id, today.year + 1, "Семинар для резервистов «Школа молодого руководителя»",
-        None, "РУО, специалист по кадрам")
+    created = as_(
+        hr,
+        programme.create,
+        "Программа формирования кадрового резерва руководителей образовательных организаций Северо-Байкальского района",
+        today.year,
+        today.year + 2,
+        "постановление администрации МО «Северо-Байкальский район» (демо)",
+    )
+    as_(
+        hr,
+        programme.set_targets,
+        created.id,
+        {
+            ("members_school", today.year): "5",
+            ("members_kindergarten", today.year): "2",
+            ("members_additional", today.year): "1",
+            ("plan_on_time", today.year + 1): "80",
+            ("internships", today.year + 1): "4",
+            ("appointed", today.year + 1): "2",
+            ("vacancies_filled", today.year + 1): "50",
+        },
+    )
+    as_(
+        hr,
+        programme.add_event,
+        created.id,
+        today.year + 1,
+        "Семинар для резервистов «Школа молодого руководителя»",
+        None,
+        "РУО, специалист по кадрам",
+    )

@@ -78,10 +78,15 @@ def _issue_events(session: Session, vacancy_ids: list[int]) -> dict[int, AuditEv
     """vacancy id -> its issue_order step."""
     if not vacancy_ids:
         return {}
-    events = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "appointment",
-                                                      AuditEvent.subject_id.in_(vacancy_ids),
-                                                      AuditEvent.trigger == "issue_order")
-                             .order_by(AuditEvent.seq))
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "appointment",
+            AuditEvent.subject_id.in_(vacancy_ids),
+            AuditEvent.trigger == "issue_order",
+        )
+        .order_by(AuditEvent.seq)
+    )
     return {e.subject_id: e for e in events}
 
 
@@ -99,20 +104,34 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
     monitoring results: newest first."""
     entries: list[Entry] = []
     states = runtime.workflows.definitions["appointment"].states
-    vacancies = list(session.scalars(select(Vacancy).where(Vacancy.organization_id == organization.id)
-                                     .order_by(Vacancy.id)))
+    vacancies = list(
+        session.scalars(select(Vacancy).where(Vacancy.organization_id == organization.id).order_by(Vacancy.id))
+    )
     issued = _issue_events(session, [v.id for v in vacancies])
-    starts = {e.subject_id: e.id for e in session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_type == "appointment",
-                                 AuditEvent.subject_id.in_([v.id for v in vacancies] or [0]),
-                                 AuditEvent.trigger == "start"))}
+    starts = {
+        e.subject_id: e.id
+        for e in session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject_type == "appointment",
+                AuditEvent.subject_id.in_([v.id for v in vacancies] or [0]),
+                AuditEvent.trigger == "start",
+            )
+        )
+    }
     for vacancy in vacancies:
         state = states.get(vacancy.state)
-        entries.append(Entry("vacancy", _day(vacancy.created_at, runtime),
-                             f"Вакансия № {vacancy.id}: {vacancy.position} ({vacancy.reason_label}); "
-                             f"планируемая дата назначения {_fmt(vacancy.planned_on)}; "
-                             f"{state.label_ru.lower() if state else vacancy.state}",
-                             link=f"/appointments/{vacancy.id}", event_id=starts.get(vacancy.id), staff_link=True))
+        entries.append(
+            Entry(
+                "vacancy",
+                _day(vacancy.created_at, runtime),
+                f"Вакансия № {vacancy.id}: {vacancy.position} ({vacancy.reason_label}); "
+                f"планируемая дата назначения {_fmt(vacancy.planned_on)}; "
+                f"{state.label_ru.lower() if state else vacancy.state}",
+                link=f"/appointments/{vacancy.id}",
+                event_id=starts.get(vacancy.id),
+                staff_link=True,
+            )
+        )
         order = vacancy.order
         if order is None or not order.issued:
             continue
@@ -120,18 +139,37 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
         person = order.candidate.user
         how = "из кадрового резерва" if order.candidate.membership_id else "вне кадрового резерва, по обоснованию"
         assert order.issued_on is not None
-        entries.append(Entry("order", order.issued_on,
-                             f"{order.title}: о назначении {person.full_name} на должность «{vacancy.position}» "
-                             f"с {_fmt(order.start_on)}",
-                             link=order_link(order), event_id=event.id if event else None, staff_link=True))
-        entries.append(Entry("head", order.start_on,
-                             f"Руководитель: {person.full_name} ({how}), назначен приказом № {order.number_label}",
-                             link=path_link(person.id), event_id=event.id if event else None, staff_link=True))
+        entries.append(
+            Entry(
+                "order",
+                order.issued_on,
+                f"{order.title}: о назначении {person.full_name} на должность «{vacancy.position}» "
+                f"с {_fmt(order.start_on)}",
+                link=order_link(order),
+                event_id=event.id if event else None,
+                staff_link=True,
+            )
+        )
+        entries.append(
+            Entry(
+                "head",
+                order.start_on,
+                f"Руководитель: {person.full_name} ({how}), назначен приказом № {order.number_label}",
+                link=path_link(person.id),
+                event_id=event.id if event else None,
+                staff_link=True,
+            )
+        )
 
-    for event in session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "organization",
-                                                          AuditEvent.subject_id == organization.id,
-                                                          AuditEvent.kind == "organization_updated")
-                                 .order_by(AuditEvent.seq)):
+    for event in session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "organization",
+            AuditEvent.subject_id == organization.id,
+            AuditEvent.kind == "organization_updated",
+        )
+        .order_by(AuditEvent.seq)
+    ):
         change = _data(event).get("changed", {}).get("head_name")
         if not change:
             continue
@@ -146,21 +184,31 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
         result = item.result
         day = date(item.year, 12, 31)
         if result.head_name and result.head_name != previous_head:
-            entries.append(Entry("head", day, f"По данным мониторинга {item.year} года руководитель: "
-                                              f"{result.head_name}", year_only=True))
+            entries.append(
+                Entry(
+                    "head",
+                    day,
+                    f"По данным мониторинга {item.year} года руководитель: {result.head_name}",
+                    year_only=True,
+                )
+            )
         previous_head = result.head_name
         total = f"{result.total_percent:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-        text = (f"Мониторинг эффективности руководителя за {item.year} год: {total} %, "
-                f"уровень {result.level_label}; место {item.rank} из {item.of}")
+        text = (
+            f"Мониторинг эффективности руководителя за {item.year} год: {total} %, "
+            f"уровень {result.level_label}; место {item.rank} из {item.of}"
+        )
         if item.flagged:
             text += "; ниже 50 % — антикризисная программа"
-        entries.append(Entry("monitoring", day, text, link=f"/monitoring/{item.year}", flagged=item.flagged,
-                             year_only=True))
+        entries.append(
+            Entry("monitoring", day, text, link=f"/monitoring/{item.year}", flagged=item.flagged, year_only=True)
+        )
     order_of_kinds = list(ENTRY_KINDS)
     return sorted(entries, key=lambda e: (e.date, -order_of_kinds.index(e.kind), e.event_id or 0), reverse=True)
 
 
 # --- a person's path ---
+
 
 @dataclass(frozen=True)
 class Step:
@@ -191,17 +239,31 @@ def record_view(runtime: Runtime, session: Session, person: User, user: User) ->
     if person.id == user.id:
         return
     with unit_of_work(session):
-        append_event(session, kind="personal_file_viewed", actor=user, subject_type=PATH_SUBJECT, subject_id=person.id,
-                     now=runtime.now(), data={"page": "path"})
+        append_event(
+            session,
+            kind="personal_file_viewed",
+            actor=user,
+            subject_type=PATH_SUBJECT,
+            subject_id=person.id,
+            now=runtime.now(),
+            data={"page": "path"},
+        )
 
 
 def _events(session: Session, subject_type: str, ids: list[int]) -> list[AuditEvent]:
     if not ids:
         return []
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.subject_type == subject_type,
-                                                         AuditEvent.subject_id.in_(ids),
-                                                         AuditEvent.kind.not_in(ACCESS_KINDS))
-                                .order_by(AuditEvent.seq)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.subject_type == subject_type,
+                AuditEvent.subject_id.in_(ids),
+                AuditEvent.kind.not_in(ACCESS_KINDS),
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )
 
 
 def _label(runtime: Runtime, workflow: str, trigger: str | None) -> str:
@@ -232,8 +294,9 @@ def person_path(runtime: Runtime, session: Session, person: User) -> list[Step]:
             text += f" → {state.label_ru.lower()}"
         add(event, "Заявление", text + (f". {event.reason}" if event.reason else ""))
 
-    memberships = {m.id: m for m in session.scalars(select(ReserveMembership)
-                                                    .where(ReserveMembership.user_id == person.id))}
+    memberships = {
+        m.id: m for m in session.scalars(select(ReserveMembership).where(ReserveMembership.user_id == person.id))
+    }
     for event in _events(session, "reserve", list(memberships)):
         if event.kind != "transition":
             continue
@@ -244,21 +307,27 @@ def person_path(runtime: Runtime, session: Session, person: User) -> list[Step]:
             text = _label(runtime, "reserve", event.trigger)
         add(event, "Резерв", text + (f". {event.reason}" if event.reason else ""), f"/reserve/{membership.id}")
 
-    items = {i.id: i for i in session.scalars(select(PlanItem).where(PlanItem.membership_id.in_(list(memberships)
-                                                                                              or [0])))}
+    items = {
+        i.id: i for i in session.scalars(select(PlanItem).where(PlanItem.membership_id.in_(list(memberships) or [0])))
+    }
     for event in _events(session, "plan_item", list(items)):
         if event.trigger == "accept":
             item = items[event.subject_id]
-            add(event, "План развития", f"Выполнение пункта плана принято: {item.title}",
-                f"/reserve/{item.membership_id}")
+            add(
+                event,
+                "План развития",
+                f"Выполнение пункта плана принято: {item.title}",
+                f"/reserve/{item.membership_id}",
+            )
 
     steps.extend(_candidacy_steps(runtime, session, person))
     return sorted(steps, key=lambda s: s.event_id)
 
 
 def _candidacy_steps(runtime: Runtime, session: Session, person: User) -> list[Step]:
-    candidates = {c.id: c for c in session.scalars(select(VacancyCandidate)
-                                                   .where(VacancyCandidate.user_id == person.id))}
+    candidates = {
+        c.id: c for c in session.scalars(select(VacancyCandidate).where(VacancyCandidate.user_id == person.id))
+    }
     vacancy_ids = sorted({c.vacancy_id for c in candidates.values()})
     vacancies = {v.id: v for v in session.scalars(select(Vacancy).where(Vacancy.id.in_(vacancy_ids or [0])))}
     steps = []
@@ -271,14 +340,19 @@ def _candidacy_steps(runtime: Runtime, session: Session, person: User) -> list[S
         place = f"вакансия № {vacancy.id}, {vacancy.organization.short_name}"
         area, text, link = "Вакансия", None, f"/appointments/{vacancy.id}"
         if event.kind in ("candidate_added", "direct_candidate_added") and mine:
-            text = (f"Включён(а) в список кандидатов: {place}" if event.kind == "candidate_added" else
-                    f"Включён(а) в список кандидатов вне кадрового резерва: {place}. "
-                    f"Обоснование: {data.get('justification', '')}")
+            text = (
+                f"Включён(а) в список кандидатов: {place}"
+                if event.kind == "candidate_added"
+                else f"Включён(а) в список кандидатов вне кадрового резерва: {place}. "
+                f"Обоснование: {data.get('justification', '')}"
+            )
         elif event.kind == "candidate_withdrawn" and mine:
             text = f"Исключён(а) из списка кандидатов: {place}. {data.get('reason', '')}".rstrip(". ")
         elif event.kind == "attestation_recorded" and mine:
-            text = (f"Аттестация на должность руководителя ({place}): "
-                    f"{'аттестован(а)' if data.get('attested') else 'не аттестован(а)'}")
+            text = (
+                f"Аттестация на должность руководителя ({place}): "
+                f"{'аттестован(а)' if data.get('attested') else 'не аттестован(а)'}"
+            )
         elif event.kind == "transition" and event.trigger == "send_to_attestation" and mine:
             text = f"Выбран(а) и направлен(а) на аттестацию: {place}"
         elif event.kind == "transition" and event.trigger == "fail_attestation" and mine:
@@ -290,13 +364,16 @@ def _candidacy_steps(runtime: Runtime, session: Session, person: User) -> list[S
         elif event.kind == "transition" and event.trigger == "issue_order" and named:
             assert order is not None
             area, link = "Приказ", order_link(order)
-            text = (f"{order.title}: назначен(а) на должность «{vacancy.position}» "
-                    f"({vacancy.organization.short_name}) с {_fmt(order.start_on)}")
+            text = (
+                f"{order.title}: назначен(а) на должность «{vacancy.position}» "
+                f"({vacancy.organization.short_name}) с {_fmt(order.start_on)}"
+            )
         elif event.kind == "transition" and event.trigger == "close" and named:
             text = f"Назначен(а) руководителем, вакансия закрыта: {place}"
         elif event.kind == "transition" and event.trigger == "cancel":
             text = f"Вакансия отменена: {place}. {event.reason or ''}".rstrip(". ")
         if text is not None:
-            steps.append(Step(event.occurred_at, area, text, event.actor_name, event.id, link,
-                              staff_link=area == "Вакансия"))
+            steps.append(
+                Step(event.occurred_at, area, text, event.actor_name, event.id, link, staff_link=area == "Вакансия")
+            )
     return steps

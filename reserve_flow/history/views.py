@@ -30,6 +30,11 @@ def person_path(user_id: int):
         abort(404)
     rt = runtime()
     service.record_view(rt, session, person, current_user)
-    return render_template("history/path.html", person=person, steps=service.person_path(rt, session, person),
-                           own=person.id == current_user.id, may_follow=may_follow_staff_links(),
-                           show_audit=current_user.has_role("admin"))
+    return render_template(
+        "history/path.html",
+        person=person,
+        steps=service.person_path(rt, session, person),
+        own=person.id == current_user.id,
+        may_follow=may_follow_staff_links(),
+        show_audit=current_user.has_role("admin"),
+    )

@@ -1,7 +1,6 @@
 """The organizations of the district (schools, kindergartens, additional education) and the yearly
 monitoring of head effectiveness."""
 
-
 # Who reads the registry and the monitoring that feed appointments.
 APPOINTING = frozenset({"hr", "admin", "secretary", "chair"})
 
@@ -13,6 +12,10 @@ def init_app(app) -> None:
 
     for blueprint in (organizations.bp, monitoring.bp):
         app.register_blueprint(blueprint)
-    add_links(app, "Назначения",
-              Link("Организации", "organizations.index", APPOINTING),
-              Link("Мониторинг эффективности", "monitoring.index", APPOINTING), position=350)
+    add_links(
+        app,
+        "Назначения",
+        Link("Организации", "organizations.index", APPOINTING),
+        Link("Мониторинг эффективности", "monitoring.index", APPOINTING),
+        position=350,
+    )

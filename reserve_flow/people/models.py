@@ -26,6 +26,7 @@ ROLES: dict[str, dict[str, str]] = {
     "admin": {"ru": "Администратор", "en": "Administrator"},
 }
 
+
 class UserRole(Base):
     __tablename__ = "user_roles"
 
@@ -90,8 +91,11 @@ class PeopleDirectory:
         return session.get(User, user_id)
 
     def holding(self, session: Session, role: str) -> list[User]:
-        return list(session.scalars(select(User).join(UserRole)
-                                    .where(UserRole.role == role, User.active.is_(True)).order_by(User.id)))
+        return list(
+            session.scalars(
+                select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True)).order_by(User.id)
+            )
+        )
 
     def by_feed_token(self, session: Session, token: str) -> User | None:
         return session.scalars(select(User).where(User.ics_token == token)).first()

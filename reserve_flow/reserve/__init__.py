@@ -1,7 +1,6 @@
 """The reserve of heads (roadmap items 9 and 11): membership and its term, individual development
 plans with courses and internships, the programme that forms the reserve."""
 
-
 RESERVE_STAFF = frozenset({"hr", "admin", "mentor"})
 
 
@@ -12,7 +11,11 @@ def init_app(app) -> None:
 
     for blueprint in (membership.bp, plan.bp, programme.bp):
         app.register_blueprint(blueprint)
-    add_links(app, "Резерв",
-              Link("Резервисты", "reserve.index", RESERVE_STAFF),
-              Link("Мой резерв", "reserve.index", frozenset({"applicant"}), unless=RESERVE_STAFF),
-              Link("Программа формирования резерва", "programme.index", frozenset({"hr", "admin"})), position=200)
+    add_links(
+        app,
+        "Резерв",
+        Link("Резервисты", "reserve.index", RESERVE_STAFF),
+        Link("Мой резерв", "reserve.index", frozenset({"applicant"}), unless=RESERVE_STAFF),
+        Link("Программа формирования резерва", "programme.index", frozenset({"hr", "admin"})),
+        position=200,
+    )

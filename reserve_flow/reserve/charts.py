@@ -19,10 +19,12 @@ def bars(title: str, unit: str, series: list[tuple[int, float | None, float | No
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(series), 1)
     bar = min(28.0, slot / 3)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" height="{HEIGHT}" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
-             f'<title>{escape(title)}, {escape(unit)}</title>',
-             f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="#999"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}, {escape(unit)}</title>",
+        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="#999"/>',
+    ]
     for index, (year, target, actual) in enumerate(series):
         x0 = LEFT + index * slot + (slot - 2 * bar - 4) / 2
         for offset, value, fill, kind in ((0, target, TARGET_FILL, "цель"), (bar + 4, actual, ACTUAL_FILL, "факт")):
@@ -30,11 +32,16 @@ def bars(title: str, unit: str, series: list[tuple[int, float | None, float | No
                 continue
             h = plot_height * value / top
             y = HEIGHT - BOTTOM - h
-            parts.append(f'<rect x="{x0 + offset:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{fill}">'
-                         f'<title>{year}, {kind}: {format_number(value)} {escape(unit)}</title></rect>')
-            parts.append(f'<text x="{x0 + offset + bar / 2:.1f}" y="{y - 3:.1f}" font-size="10" '
-                         f'text-anchor="middle">{format_number(value)}</text>')
-        parts.append(f'<text x="{x0 + bar + 2:.1f}" y="{HEIGHT - BOTTOM + 14}" font-size="11" '
-                     f'text-anchor="middle">{year}</text>')
+            parts.append(
+                f'<rect x="{x0 + offset:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{fill}">'
+                f"<title>{year}, {kind}: {format_number(value)} {escape(unit)}</title></rect>"
+            )
+            parts.append(
+                f'<text x="{x0 + offset + bar / 2:.1f}" y="{y - 3:.1f}" font-size="10" '
+                f'text-anchor="middle">{format_number(value)}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + bar + 2:.1f}" y="{HEIGHT - BOTTOM + 14}" font-size="11" text-anchor="middle">{year}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

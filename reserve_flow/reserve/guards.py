@@ -21,8 +21,9 @@ def _plan_agreed_by_both(ctx: GuardContext) -> str | None:
     return plan_rules.agreement_missing(ctx.subject)
 
 
-@guard("plan_fulfilled", ru="план развития не выполнен: {detail}.",
-       en="the development plan is not fulfilled: {detail}.")
+@guard(
+    "plan_fulfilled", ru="план развития не выполнен: {detail}.", en="the development plan is not fulfilled: {detail}."
+)
 def _plan_fulfilled(ctx: GuardContext) -> str | None:
     return plan_rules.fulfilment_missing(ctx.subject)
 
@@ -33,13 +34,18 @@ def _appointment_allowed(ctx: GuardContext) -> str | None:
     if _today(ctx) > term_end:
         return f"срок пребывания в резерве истёк {term_end.strftime('%d.%m.%Y')}"
     issued = ctx.session.scalar(
-        select(AppointmentOrder.id).join(VacancyCandidate, VacancyCandidate.id == AppointmentOrder.candidate_id)
-        .where(VacancyCandidate.membership_id == ctx.subject.id, AppointmentOrder.number.is_not(None)))
+        select(AppointmentOrder.id)
+        .join(VacancyCandidate, VacancyCandidate.id == AppointmentOrder.candidate_id)
+        .where(VacancyCandidate.membership_id == ctx.subject.id, AppointmentOrder.number.is_not(None))
+    )
     return None if issued is not None else "нет изданного приказа о назначении этого члена резерва"
 
 
-@guard("exclusion_reason_listed", ru="укажите основание исключения из перечня{detail}.",
-       en="give a ground for exclusion from the list{detail}.")
+@guard(
+    "exclusion_reason_listed",
+    ru="укажите основание исключения из перечня{detail}.",
+    en="give a ground for exclusion from the list{detail}.",
+)
 def _exclusion_reason_listed(ctx: GuardContext) -> str | None:
     code = ctx.data.get("reason_code")
     if code not in EXCLUSION_REASONS:
@@ -49,15 +55,21 @@ def _exclusion_reason_listed(ctx: GuardContext) -> str | None:
     return None
 
 
-@guard("term_ended", ru="срок пребывания в резерве ещё не истёк (до {detail} включительно).",
-       en="the term in the reserve has not ended (it runs until {detail}).")
+@guard(
+    "term_ended",
+    ru="срок пребывания в резерве ещё не истёк (до {detail} включительно).",
+    en="the term in the reserve has not ended (it runs until {detail}).",
+)
 def _term_ended(ctx: GuardContext) -> str | None:
     term_end = ctx.subject.term_end
     return None if _today(ctx) > term_end else term_end.strftime("%d.%m.%Y")
 
 
-@guard("term_extension_ordered", ru="продление не оформлено приказом: {detail}.",
-       en="the extension has no order: {detail}.")
+@guard(
+    "term_extension_ordered",
+    ru="продление не оформлено приказом: {detail}.",
+    en="the extension has no order: {detail}.",
+)
 def _term_extension_ordered(ctx: GuardContext) -> str | None:
     extensions: list[TermExtension] = ctx.subject.extensions
     if not extensions or extensions[-1].new_term_end != ctx.subject.term_end:
@@ -65,27 +77,37 @@ def _term_extension_ordered(ctx: GuardContext) -> str | None:
     return None
 
 
-@guard("new_evidence_uploaded", ru="не загружен подтверждающий документ{detail}.",
-       en="no supporting document uploaded{detail}.")
+@guard(
+    "new_evidence_uploaded",
+    ru="не загружен подтверждающий документ{detail}.",
+    en="no supporting document uploaded{detail}.",
+)
 def _new_evidence_uploaded(ctx: GuardContext) -> str | None:
     if plan_rules.has_new_evidence(ctx.session, ctx.subject):
         return None
     return " после возврата на доработку" if plan_rules.was_returned(ctx.session, ctx.subject) else ""
 
 
-_INACTIVE = {"included": "план ещё не согласован", "excluded": "резервист исключён из резерва",
-             "appointed": "резервист уже назначен на должность"}
+_INACTIVE = {
+    "included": "план ещё не согласован",
+    "excluded": "резервист исключён из резерва",
+    "appointed": "резервист уже назначен на должность",
+}
 
 
-@guard("membership_active", ru="выполнение плана не принимается: {detail}.",
-       en="plan work is not accepted now: {detail}.")
+@guard(
+    "membership_active", ru="выполнение плана не принимается: {detail}.", en="plan work is not accepted now: {detail}."
+)
 def _membership_active(ctx: GuardContext) -> str | None:
     state = ctx.subject.membership.state
     return _INACTIVE.get(state, state) if state not in ("plan_agreed", "developing", "ready") else None
 
 
-@guard("internship_reviewed", ru="нет отзыва наставника о стажировке{detail}.",
-       en="the mentor has not reviewed the internship{detail}.")
+@guard(
+    "internship_reviewed",
+    ru="нет отзыва наставника о стажировке{detail}.",
+    en="the mentor has not reviewed the internship{detail}.",
+)
 def _internship_reviewed(ctx: GuardContext) -> str | None:
     item = ctx.subject
     if item.kind != "internship" or (item.mentor_review or "").strip():

@@ -51,8 +51,11 @@ class Progress:
 def progress(membership: ReserveMembership) -> Progress:
     items = live_items(membership)
     mandatory = [i for i in items if i.mandatory]
-    return Progress(mandatory=len(mandatory), accepted=sum(1 for i in mandatory if i.state == "accepted"),
-                    optional_accepted=sum(1 for i in items if not i.mandatory and i.state == "accepted"))
+    return Progress(
+        mandatory=len(mandatory),
+        accepted=sum(1 for i in mandatory if i.state == "accepted"),
+        optional_accepted=sum(1 for i in items if not i.mandatory and i.state == "accepted"),
+    )
 
 
 def agreement_missing(membership: ReserveMembership) -> str | None:
@@ -86,9 +89,13 @@ def fulfilment_missing(membership: ReserveMembership) -> str | None:
 
 
 def _last_seq(session: Session, item: PlanItem, **match: str) -> int | None:
-    return session.scalar(select(func.max(AuditEvent.seq)).where(
-        AuditEvent.subject_type == "plan_item", AuditEvent.subject_id == item.id,
-        *(getattr(AuditEvent, name) == value for name, value in match.items())))
+    return session.scalar(
+        select(func.max(AuditEvent.seq)).where(
+            AuditEvent.subject_type == "plan_item",
+            AuditEvent.subject_id == item.id,
+            *(getattr(AuditEvent, name) == value for name, value in match.items()),
+        )
+    )
 
 
 def was_returned(session: Session, item: PlanItem) -> bool:

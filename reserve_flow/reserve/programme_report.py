@@ -74,8 +74,7 @@ def _day(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else "—"
 
 
-INDICATOR_HEADER = ["Показатель", "Ед. изм.", "Целевое значение", "Фактическое значение", "Выполнение, %",
-                    "Примечание"]
+INDICATOR_HEADER = ["Показатель", "Ед. изм.", "Целевое значение", "Фактическое значение", "Выполнение, %", "Примечание"]
 EVENT_HEADER = ["Мероприятие", "Срок", "Ответственный", "Проведено", "Примечание"]
 DIRECT_HEADER = ["Организация", "Должность", "Приказ", "Дата назначения"]
 
@@ -88,8 +87,11 @@ def _intro(c: ReportContent) -> list[str]:
     lines = [f"Программа: «{c.programme}» ({c.period})."]
     if c.approved_by:
         lines.append(f"Утверждена: {c.approved_by}.")
-    lines.append(f"Фактические значения — на {_day(c.as_of)}, по данным системы кадрового резерва."
-                 if c.as_of else "Год ещё не наступил: фактических значений нет.")
+    lines.append(
+        f"Фактические значения — на {_day(c.as_of)}, по данным системы кадрового резерва."
+        if c.as_of
+        else "Год ещё не наступил: фактических значений нет."
+    )
     return lines
 
 
@@ -97,16 +99,34 @@ def render_xlsx(c: ReportContent) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     caption = f"{c.title}. {' '.join(_intro(c))}"
-    add_sheet(workbook, "Показатели", INDICATOR_HEADER,
-              [[i.name, i.unit, i.target, i.actual, i.fulfilment, i.note] for i in c.indicators], caption)
-    add_sheet(workbook, "Мероприятия", EVENT_HEADER,
-              [[e.title, e.planned_on, e.responsible, e.held_on, e.note] for e in c.events],
-              f"Мероприятия программы на {c.year} год")
-    add_sheet(workbook, "Состав резерва", ["Состояние", "Резервистов"], [[s, n] for s, n in c.composition],
-              f"Состав резерва на {c.generated_at:%d.%m.%Y}")
-    add_sheet(workbook, "Назначения вне резерва", DIRECT_HEADER,
-              [[d.organization, d.position, d.order, d.start_on] for d in c.direct],
-              _direct_caption(c))
+    add_sheet(
+        workbook,
+        "Показатели",
+        INDICATOR_HEADER,
+        [[i.name, i.unit, i.target, i.actual, i.fulfilment, i.note] for i in c.indicators],
+        caption,
+    )
+    add_sheet(
+        workbook,
+        "Мероприятия",
+        EVENT_HEADER,
+        [[e.title, e.planned_on, e.responsible, e.held_on, e.note] for e in c.events],
+        f"Мероприятия программы на {c.year} год",
+    )
+    add_sheet(
+        workbook,
+        "Состав резерва",
+        ["Состояние", "Резервистов"],
+        [[s, n] for s, n in c.composition],
+        f"Состав резерва на {c.generated_at:%d.%m.%Y}",
+    )
+    add_sheet(
+        workbook,
+        "Назначения вне резерва",
+        DIRECT_HEADER,
+        [[d.organization, d.position, d.order, d.start_on] for d in c.direct],
+        _direct_caption(c),
+    )
     return save(workbook)
 
 
@@ -122,8 +142,9 @@ def render_pdf(c: ReportContent) -> bytes:
     pdf.set_font("PTSans", "B", 14)
     pdf.multi_cell(0, 7, c.title.upper(), align="C", **line)
     pdf.set_font("PTSans", "", 11)
-    pdf.multi_cell(0, 5.5, "по формированию кадрового резерва руководителей образовательных организаций",
-                   align="C", **line)
+    pdf.multi_cell(
+        0, 5.5, "по формированию кадрового резерва руководителей образовательных организаций", align="C", **line
+    )
     pdf.ln(2)
     for text in _intro(c):
         pdf.multi_cell(0, 5.5, text, align="L", **line)
@@ -142,14 +163,21 @@ def render_pdf(c: ReportContent) -> bytes:
                     row.cell(text)
 
     heading("1. Показатели программы")
-    table(INDICATOR_HEADER,
-          [[i.name, i.unit, format_number(i.target), format_number(i.actual), format_number(i.fulfilment), i.note]
-           for i in c.indicators],
-          [6, 1, 2, 2, 2, 4])
+    table(
+        INDICATOR_HEADER,
+        [
+            [i.name, i.unit, format_number(i.target), format_number(i.actual), format_number(i.fulfilment), i.note]
+            for i in c.indicators
+        ],
+        [6, 1, 2, 2, 2, 4],
+    )
     heading("2. Мероприятия программы")
     if c.events:
-        table(EVENT_HEADER, [[e.title, _day(e.planned_on), e.responsible, _day(e.held_on), e.note] for e in c.events],
-              [6, 2, 3, 2, 3])
+        table(
+            EVENT_HEADER,
+            [[e.title, _day(e.planned_on), e.responsible, _day(e.held_on), e.note] for e in c.events],
+            [6, 2, 3, 2, 3],
+        )
     else:
         pdf.set_font("PTSans", "", 11)
         pdf.multi_cell(0, 5.5, "Мероприятия на этот год не запланированы.", align="L", **line)
@@ -159,8 +187,7 @@ def render_pdf(c: ReportContent) -> bytes:
         pdf.multi_cell(0, 5.5, f"– {state}: {count}", align="L", **line)
     heading(f"4. {_direct_caption(c)}")
     if c.direct:
-        table(DIRECT_HEADER, [[d.organization, d.position, d.order, _day(d.start_on)]
-                              for d in c.direct], [4, 4, 3, 2])
+        table(DIRECT_HEADER, [[d.organization, d.position, d.order, _day(d.start_on)] for d in c.direct], [4, 4, 3, 2])
     pdf.ln(4)
     pdf.set_font("PTSans", "", 9)
     pdf.multi_cell(0, 4.5, f"Сформировано {c.generated_at:%d.%m.%Y %H:%M}.", align="L", **line)

@@ -54,8 +54,14 @@ def stale_vacancy(runtime, appointment: Appointment):
 def test_the_same_member_added_twice_at_once_is_a_conflict_not_a_500(runtime, appointment):
     s, hr, _held = stale_vacancy(runtime, appointment)
     with s:
-        act(runtime, appointment.district, "hr", appointment_service.add_member, appointment.vacancy,
-            appointment.reserve.first)
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            appointment_service.add_member,
+            appointment.vacancy,
+            appointment.reserve.first,
+        )
         with pytest.raises(ConcurrentChange, match="другой пользователь"):
             appointment_service.add_member(runtime, s, hr, appointment.vacancy, appointment.reserve.first)
     with runtime.sessions() as check:
@@ -67,8 +73,15 @@ def test_a_withdrawal_makes_a_concurrent_selection_of_that_candidate_a_conflict(
     version = vacancy_version(runtime, appointment.vacancy)
     s, hr, _held = stale_vacancy(runtime, appointment)
     with s:
-        act(runtime, appointment.district, "hr", appointment_service.withdraw_candidate, appointment.vacancy, first,
-            "Отказался от назначения")
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            appointment_service.withdraw_candidate,
+            appointment.vacancy,
+            first,
+            "Отказался от назначения",
+        )
         with pytest.raises(ConcurrentChange):
             appointment_service.select_candidate(runtime, s, hr, appointment.vacancy, version, first)
     assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
@@ -79,8 +92,14 @@ def test_a_withdrawal_makes_a_concurrent_selection_of_that_candidate_a_conflict(
 def test_a_shortlist_edit_makes_an_open_selection_form_stale(runtime, appointment, client, auth):
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)
     version = vacancy_version(runtime, appointment.vacancy)  # the form the other officer has open
-    act(runtime, appointment.district, "hr", appointment_service.add_member, appointment.vacancy,
-        appointment.reserve.second)
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.add_member,
+        appointment.vacancy,
+        appointment.reserve.second,
+    )
     auth.login("hr@example.ru")
     page = f"/appointments/{appointment.vacancy}"
     stale = post(client, f"{page}/select", {"version": str(version), "candidate_id": str(first)}, token_from=page)
@@ -92,8 +111,14 @@ def test_a_member_appointed_elsewhere_cannot_be_selected_and_the_page_says_so(ru
     kindergarten = second_vacancy(runtime, appointment)
     first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
     drafted(runtime, kindergarten, appointment.reserve.first)
-    act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy))
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy),
+    )
     with pytest.raises(AppointmentRefused, match=f"{FIRST}.*не состоит в кадровом резерве"):
         choose(runtime, appointment, first)
     assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
@@ -111,8 +136,16 @@ def test_a_member_excluded_while_shortlisted_cannot_be_selected(runtime, appoint
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)
     with runtime.sessions() as s:
         version = s.get(ReserveMembership, appointment.reserve.first).version
-    act(runtime, appointment.district, "hr", reserve_service.exclude, appointment.reserve.first, version,
-        "own_request", "")
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        reserve_service.exclude,
+        appointment.reserve.first,
+        version,
+        "own_request",
+        "",
+    )
     with pytest.raises(AppointmentRefused, match="не состоит в кадровом резерве"):
         choose(runtime, appointment, first)
     assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
@@ -131,8 +164,9 @@ def test_issuing_when_the_organization_was_edited_meanwhile_is_a_conflict(runtim
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     with runtime.sessions() as check:
         assert check.scalar(select(AppointmentOrder.number)) is None
-        assert check.get(Organization, appointment.district.organizations[0]).head_user_id != \
-            appointment.user("applicant2")
+        assert check.get(Organization, appointment.district.organizations[0]).head_user_id != appointment.user(
+            "applicant2"
+        )
     assert files_under(runtime) == []
 
 
@@ -141,8 +175,14 @@ def test_an_order_for_an_organization_closed_meanwhile_is_refused(runtime, appoi
     with runtime.transaction() as s:
         s.get(Organization, appointment.district.organizations[0]).active = False
     with pytest.raises(AppointmentRefused, match="закрыт"):
-        act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy))
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            orders.issue,
+            appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy),
+        )
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     with runtime.sessions() as check:
         assert check.scalar(select(AppointmentOrder.number)) is None
@@ -156,8 +196,14 @@ def test_an_order_whose_start_date_passed_while_drafted_is_refused(runtime, appo
     draft(runtime, appointment, start_on=date(2026, 11, 26))
     runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # two days on
     with pytest.raises(AppointmentRefused, match="26.11.2026 в проекте приказа уже прошла"):
-        act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy))
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            orders.issue,
+            appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy),
+        )
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     with runtime.sessions() as check:
         assert check.scalar(select(AppointmentOrder.number)) is None
@@ -173,8 +219,9 @@ def test_a_draft_made_twice_at_once_is_a_conflict_not_a_500(runtime, appointment
     with s:
         draft(runtime, appointment)
         with pytest.raises(ConcurrentChange):
-            appointment_service.draft_order(runtime, s, hr, appointment.vacancy, version,
-                                            start_on=date(2027, 2, 1), contract_years=5)
+            appointment_service.draft_order(
+                runtime, s, hr, appointment.vacancy, version, start_on=date(2027, 2, 1), contract_years=5
+            )
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(AppointmentOrder)) == 1
 
@@ -185,18 +232,36 @@ def test_an_attestation_form_submitted_twice_records_one_session(runtime, appoin
     version = vacancy_version(runtime, appointment.vacancy)
     attest(runtime, appointment, attested=True)
     with pytest.raises(ConcurrentChange):
-        act(runtime, appointment.district, "hr", appointment_service.record_attestation, appointment.vacancy, version,
-            held_on=date(2026, 11, 25), members=MEMBERS, attested=True, conclusion="", stream=io.BytesIO(PDF),
-            filename="протокол аттестации.pdf")
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            appointment_service.record_attestation,
+            appointment.vacancy,
+            version,
+            held_on=date(2026, 11, 25),
+            members=MEMBERS,
+            attested=True,
+            conclusion="",
+            stream=io.BytesIO(PDF),
+            filename="протокол аттестации.pdf",
+        )
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(AttestationSession)) == 1
 
 
 def test_a_position_longer_than_its_column_is_refused_in_russian(runtime, appointment):
     with pytest.raises(AppointmentRefused, match="не длиннее 300 символов"):
-        act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
-            organization_id=appointment.district.organizations[1], reason="resignation",
-            planned_on=date(2027, 2, 1), position="заведующий " * 40)
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            appointment_service.open_vacancy,
+            organization_id=appointment.district.organizations[1],
+            reason="resignation",
+            planned_on=date(2027, 2, 1),
+            position="заведующий " * 40,
+        )
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(Vacancy)) == 1  # the fixture's only
 
@@ -208,14 +273,34 @@ def test_two_vacancies_opened_for_one_organization_at_once_leave_one(runtime, ap
     with runtime.sessions() as s:
         events_before = s.scalar(select(func.count()).select_from(AuditEvent))
     with pytest.raises(AppointmentRefused, match="только что открыта другая вакансия"):
-        act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
-            organization_id=appointment.district.organizations[0], reason="resignation",
-            planned_on=date(2027, 3, 1))
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            appointment_service.open_vacancy,
+            organization_id=appointment.district.organizations[0],
+            reason="resignation",
+            planned_on=date(2027, 3, 1),
+        )
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Vacancy)) == 1
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == events_before
     # A cancelled vacancy no longer counts: the organization may get a new one.
-    act(runtime, appointment.district, "hr", appointment_service.cancel, appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy), "Штатное расписание изменено")
-    act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
-        organization_id=appointment.district.organizations[0], reason="resignation", planned_on=date(2027, 3, 1))
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.cancel,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+        "Штатное расписание изменено",
+    )
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.open_vacancy,
+        organization_id=appointment.district.organizations[0],
+        reason="resignation",
+        planned_on=date(2027, 3, 1),
+    )

@@ -29,27 +29,35 @@ def scan_daily(runtime, first: date, last: date) -> None:
 
 def notices(runtime, vacancy_id: int, scope: str) -> list[tuple[str, int, str]]:
     with runtime.sessions() as s:
-        rows = s.execute(select(DeadlineNotice.kind, DeadlineNotice.offset_days, DeadlineNotice.outcome)
-                         .join(Deadline, Deadline.id == DeadlineNotice.deadline_id)
-                         .where(Deadline.subject_type == "appointment", Deadline.subject_id == vacancy_id,
-                                Deadline.scope == scope)
-                         .order_by(DeadlineNotice.id))
+        rows = s.execute(
+            select(DeadlineNotice.kind, DeadlineNotice.offset_days, DeadlineNotice.outcome)
+            .join(Deadline, Deadline.id == DeadlineNotice.deadline_id)
+            .where(Deadline.subject_type == "appointment", Deadline.subject_id == vacancy_id, Deadline.scope == scope)
+            .order_by(DeadlineNotice.id)
+        )
         return [tuple(r) for r in rows]
 
 
 def messages(runtime, template: str) -> list[tuple[int, dict]]:
     with runtime.sessions() as s:
-        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.template == template,
-                                                     OutboxMessage.channel == "email").order_by(OutboxMessage.id))
-        return [(r.recipient_id, json.loads(r.context)) for r in rows if json.loads(r.context)["workflow"] ==
-                "appointment"]
+        rows = s.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.template == template, OutboxMessage.channel == "email")
+            .order_by(OutboxMessage.id)
+        )
+        return [
+            (r.recipient_id, json.loads(r.context)) for r in rows if json.loads(r.context)["workflow"] == "appointment"
+        ]
 
 
 def test_hr_is_reminded_before_the_planned_date_and_the_administrator_told_after_it(runtime, appointment):
     # The fixture's vacancy is planned for Monday 1 February 2027.
     scan_daily(runtime, date(2026, 11, 26), date(2027, 2, 3))
     assert notices(runtime, appointment.vacancy, "workflow") == [
-        ("reminder", 10, "sent"), ("reminder", 3, "sent"), ("escalation", 0, "sent")]
+        ("reminder", 10, "sent"),
+        ("reminder", 3, "sent"),
+        ("escalation", 0, "sent"),
+    ]
     reminders = messages(runtime, "deadline.reminder")
     assert {who for who, _ in reminders} == {appointment.user("hr")}
     assert [c["last_day"] for _, c in reminders] == ["01.02.2027", "01.02.2027"]
@@ -64,13 +72,24 @@ def test_the_attestation_stage_has_a_term_and_a_cancelled_vacancy_reminds_nobody
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)
     choose(runtime, appointment, first)
     with runtime.sessions() as s:
-        stage = s.scalars(select(Deadline).where(Deadline.subject_type == "appointment",
-                                                 Deadline.subject_id == appointment.vacancy,
-                                                 Deadline.state == "attestation")).one()
+        stage = s.scalars(
+            select(Deadline).where(
+                Deadline.subject_type == "appointment",
+                Deadline.subject_id == appointment.vacancy,
+                Deadline.state == "attestation",
+            )
+        ).one()
         # 20 working days from Wednesday 25.11.2026: the last day is Wednesday 23.12.2026.
         assert stage.due_at == irkutsk(2026, 12, 24)
-    act(runtime, appointment.district, "hr", appointment_service.cancel, appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy), "Организация реорганизуется")
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.cancel,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+        "Организация реорганизуется",
+    )
     scan_daily(runtime, date(2026, 12, 14), date(2027, 2, 3))
     assert notices(runtime, appointment.vacancy, "workflow") == []
     assert notices(runtime, appointment.vacancy, "state") == []

@@ -44,8 +44,11 @@ def eligible_ids(runtime, appointment: Appointment) -> list[int]:
 
 def test_members_whose_term_has_ended_are_not_offered(runtime, appointment, client, auth):
     with runtime.transaction() as s:  # the term ended yesterday; the nightly job has not excluded them yet
-        s.execute(update(ReserveMembership).where(ReserveMembership.id == appointment.reserve.first)
-                  .values(term_end=date(2026, 11, 24)))
+        s.execute(
+            update(ReserveMembership)
+            .where(ReserveMembership.id == appointment.reserve.first)
+            .values(term_end=date(2026, 11, 24))
+        )
     assert eligible_ids(runtime, appointment) == [appointment.reserve.second]
 
     auth.login("hr@example.ru")
@@ -61,11 +64,13 @@ def case(runtime, vacancy_id: int) -> dict:
         return {
             "state": vacancy_state(runtime, vacancy_id),
             "version": vacancy_version(runtime, vacancy_id),
-            "candidates": sorted(s.execute(select(VacancyCandidate.id, VacancyCandidate.status,
-                                                  VacancyCandidate.status_note)).all()),
+            "candidates": sorted(
+                s.execute(select(VacancyCandidate.id, VacancyCandidate.status, VacancyCandidate.status_note)).all()
+            ),
             "sessions": s.scalar(select(func.count()).select_from(AttestationSession)),
-            "orders": sorted(s.execute(select(AppointmentOrder.id, AppointmentOrder.start_on,
-                                              AppointmentOrder.number)).all()),
+            "orders": sorted(
+                s.execute(select(AppointmentOrder.id, AppointmentOrder.start_on, AppointmentOrder.number)).all()
+            ),
             "audit": s.scalar(select(func.count()).select_from(AuditEvent)),
         }
 
@@ -77,11 +82,19 @@ def candidate_row(runtime, candidate_id: int) -> tuple[str, str]:
 
 
 def withdraw_selected(runtime, appointment: Appointment, reason: str) -> None:
-    act(runtime, appointment.district, "hr", appointment_service.withdraw_selected, appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy), reason)
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.withdraw_selected,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+        reason,
+    )
 
 
 # --- the selected candidate withdrawn during attestation ---
+
 
 @pytest.mark.parametrize("attested", [False, True], ids=["before the session", "after passing it"])
 def test_a_selected_candidate_who_declines_is_withdrawn_and_another_can_be_chosen(runtime, appointment, attested):
@@ -98,11 +111,13 @@ def test_a_selected_candidate_who_declines_is_withdrawn_and_another_can_be_chose
     assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
     assert candidate_row(runtime, first) == ("withdrawn", "Отказалась от назначения: переезжает в другой район")
     with runtime.sessions() as s:
-        event = s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "appointment")
-                          .order_by(AuditEvent.id.desc())).first()
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.subject_type == "appointment").order_by(AuditEvent.id.desc())
+        ).first()
         assert event.reason == "Отказалась от назначения: переезжает в другой район"
-        told = s.scalars(select(OutboxMessage.recipient_id)
-                         .where(OutboxMessage.template == "appointment.withdraw_selected")).all()
+        told = s.scalars(
+            select(OutboxMessage.recipient_id).where(OutboxMessage.template == "appointment.withdraw_selected")
+        ).all()
         assert set(told) == {appointment.user("applicant")}
     choose(runtime, appointment, second)
     assert vacancy_state(runtime, appointment.vacancy) == "attestation"
@@ -131,6 +146,7 @@ def test_hr_withdraws_the_selected_candidate_from_the_vacancy_page(runtime, appo
 
 # --- a draft redone for the same candidate ---
 
+
 def two_days_on(runtime) -> None:
     runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
@@ -149,20 +165,40 @@ def test_a_draft_whose_date_passed_is_redone_for_the_same_candidate_and_issued(r
     two_days_on(runtime)
     before = case(runtime, appointment.vacancy)
     with pytest.raises(ReasonRequired):
-        act(runtime, appointment.district, "hr", appointment_service.revise_draft, appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy), "")
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            appointment_service.revise_draft,
+            appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy),
+            "",
+        )
     assert case(runtime, appointment.vacancy) == before
 
-    act(runtime, appointment.district, "hr", appointment_service.revise_draft, appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy), "Дата назначения прошла, пока проект согласовывали")
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.revise_draft,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+        "Дата назначения прошла, пока проект согласовывали",
+    )
     assert vacancy_state(runtime, appointment.vacancy) == "attestation"
     assert candidate_row(runtime, candidate) == ("selected", "")
     after = case(runtime, appointment.vacancy)
     assert after["orders"] == [] and after["sessions"] == before["sessions"]
 
     draft(runtime, appointment, start_on=date(2026, 12, 1))  # the passed attestation still counts
-    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-                vacancy_version(runtime, appointment.vacancy))
+    order = act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+    )
     assert order.title == "Приказ № 1-к от 27.11.2026" and order.start_on == date(2026, 12, 1)
     assert vacancy_state(runtime, appointment.vacancy) == "closed"
     assert candidate_row(runtime, candidate)[0] == "appointed"
@@ -180,14 +216,20 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
     refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/revise", {"reason": " "})
     assert refused.status_code == 400 and "причин" in refused.get_data(as_text=True).lower()
     assert case(runtime, vacancy_id) == before
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/revise",
-                {"reason": "Дата назначения прошла"}).status_code == 303
+    assert (
+        post(client, vacancy_id, f"/appointments/{vacancy_id}/revise", {"reason": "Дата назначения прошла"}).status_code
+        == 303
+    )
 
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert 'id="draft"' in page and SECOND in page.split('id="draft"')[1].split("</section>")[0]
     assert "Дата назначения прошла" in page  # in the history
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft",
-                {"start_on": "2026-12-01", "contract_years": "5"}).status_code == 303
+    assert (
+        post(
+            client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"start_on": "2026-12-01", "contract_years": "5"}
+        ).status_code
+        == 303
+    )
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Издать приказ<" in page
     assert "уже прошла" not in page
@@ -202,15 +244,18 @@ def row_of(html: str, candidate_id: int) -> str:
     return html.split(f'id="candidate-{candidate_id}"')[1].split("</tr>")[0]
 
 
-def test_a_person_selected_on_another_vacancy_cannot_be_selected_until_withdrawn_there(runtime, appointment,
-                                                                                       client, auth):
+def test_a_person_selected_on_another_vacancy_cannot_be_selected_until_withdrawn_there(
+    runtime, appointment, client, auth
+):
     kindergarten = second_vacancy(runtime, appointment)
     first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
     (there,) = shortlist(runtime, kindergarten, appointment.reserve.first)
     choose(runtime, kindergarten, there)
     before = case(runtime, appointment.vacancy)
-    with pytest.raises(AppointmentRefused, match=f"{FIRST} выбрать нельзя: уже выбран\\(а\\) по вакансии "
-                                                 f"№ {kindergarten.vacancy} \\(д/с «Северяночка»\\)"):
+    with pytest.raises(
+        AppointmentRefused,
+        match=f"{FIRST} выбрать нельзя: уже выбран\\(а\\) по вакансии № {kindergarten.vacancy} \\(д/с «Северяночка»\\)",
+    ):
         choose(runtime, appointment, first)
     assert case(runtime, appointment.vacancy) == before
 
@@ -237,8 +282,10 @@ def test_one_person_selected_on_two_vacancies_at_the_same_moment_is_selected_onc
     def selecting(vacancy: Appointment, candidate_id: int):
         def job(session):
             hr, version = load_user(session, appointment.district, "hr"), vacancy_version(runtime, vacancy.vacancy)
-            return lambda: appointment_service.select_candidate(runtime, session, hr, vacancy.vacancy, version,
-                                                                candidate_id)
+            return lambda: appointment_service.select_candidate(
+                runtime, session, hr, vacancy.vacancy, version, candidate_id
+            )
+
         return job
 
     outcomes = race(runtime, [selecting(appointment, here), selecting(kindergarten, there)])
@@ -246,31 +293,68 @@ def test_one_person_selected_on_two_vacancies_at_the_same_moment_is_selected_onc
     (refused,) = [o for o in outcomes if o != "ok"]
     assert isinstance(refused, AppointmentRefused) and "уже выбран(а) по вакансии" in str(refused)
     with runtime.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(VacancyCandidate)
-                        .where(VacancyCandidate.status == "selected")) == 1
+        assert (
+            s.scalar(select(func.count()).select_from(VacancyCandidate).where(VacancyCandidate.status == "selected"))
+            == 1
+        )
 
 
 def test_an_outsider_appointed_elsewhere_after_being_listed_cannot_be_selected(runtime, appointment, client, auth):
     kindergarten = second_vacancy(runtime, appointment)
     outsider = appointment.user("member2")
-    here = act(runtime, appointment.district, "hr", appointment_service.add_direct, appointment.vacancy, outsider,
-               JUSTIFICATION).id
-    act(runtime, appointment.district, "hr", appointment_service.confirm_shortlist, appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy))
-    there = act(runtime, appointment.district, "hr", appointment_service.add_direct, kindergarten.vacancy, outsider,
-                JUSTIFICATION).id
-    act(runtime, appointment.district, "hr", appointment_service.confirm_shortlist, kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy))
+    here = act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.add_direct,
+        appointment.vacancy,
+        outsider,
+        JUSTIFICATION,
+    ).id
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.confirm_shortlist,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+    )
+    there = act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.add_direct,
+        kindergarten.vacancy,
+        outsider,
+        JUSTIFICATION,
+    ).id
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.confirm_shortlist,
+        kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy),
+    )
     choose(runtime, kindergarten, there)
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
     runtime.engine.clock = lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # an hour after the listing
-    act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy))
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy),
+    )
 
     before = case(runtime, appointment.vacancy)
-    with pytest.raises(AppointmentRefused, match=f"назначен\\(а\\) по вакансии № {kindergarten.vacancy} "
-                                                 "\\(д/с «Северяночка»\\), Приказ № 1-к от 25.11.2026"):
+    with pytest.raises(
+        AppointmentRefused,
+        match=f"назначен\\(а\\) по вакансии № {kindergarten.vacancy} "
+        "\\(д/с «Северяночка»\\), Приказ № 1-к от 25.11.2026",
+    ):
         choose(runtime, appointment, here)
     assert case(runtime, appointment.vacancy) == before
 
@@ -289,8 +373,14 @@ def test_the_compare_page_marks_members_who_left_the_reserve(runtime, appointmen
     choose(runtime, kindergarten, there)
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
-    act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy))
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy),
+    )
     auth.login("hr@example.ru")
     compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
     assert compare.count("выбыл(а) из кадрового резерва: назначен руководителем") == 1

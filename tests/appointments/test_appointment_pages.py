@@ -49,8 +49,13 @@ def post(client, vacancy_id: int | None, url: str, data: dict | None = None, **k
 
 
 def attestation_form(attested: str, conclusion: str = "", name: str = "протокол.pdf", content: bytes = PDF) -> dict:
-    return {"held_on": "2026-11-25", "members": MEMBERS, "attested": attested, "conclusion": conclusion,
-            "document": (io.BytesIO(content), name)}
+    return {
+        "held_on": "2026-11-25",
+        "members": MEMBERS,
+        "attested": attested,
+        "conclusion": conclusion,
+        "document": (io.BytesIO(content), name),
+    }
 
 
 def count(runtime, model, *where) -> int:
@@ -77,9 +82,17 @@ def test_hr_runs_a_vacancy_from_opening_to_the_draft_with_a_failed_attestation(r
     district = reserve.district
     auth.login("hr@example.ru")
     assert "Открыть вакансию" in client.get("/appointments").get_data(as_text=True)
-    response = post(client, None, "/appointments/open", {
-        "organization_id": district.organizations[0], "reason": "retirement", "planned_on": "2027-02-01",
-        "reason_note": "Директор уходит на пенсию 31 января"})
+    response = post(
+        client,
+        None,
+        "/appointments/open",
+        {
+            "organization_id": district.organizations[0],
+            "reason": "retirement",
+            "planned_on": "2027-02-01",
+            "reason_note": "Директор уходит на пенсию 31 января",
+        },
+    )
     assert response.status_code == 303
     vacancy_id = int(response.headers["Location"].rsplit("/", 1)[-1])
     listing = client.get("/appointments").get_data(as_text=True)
@@ -93,18 +106,33 @@ def test_hr_runs_a_vacancy_from_opening_to_the_draft_with_a_failed_attestation(r
     assert refused.status_code == 400 and "в списке нет кандидатов" in refused.get_data(as_text=True)
     assert vacancy_state(runtime, vacancy_id) == "open"
     for membership_id in (reserve.first, reserve.second):
-        assert post(client, vacancy_id, f"/appointments/{vacancy_id}/members",
-                    {"membership_id": membership_id}).status_code == 303
+        assert (
+            post(
+                client, vacancy_id, f"/appointments/{vacancy_id}/members", {"membership_id": membership_id}
+            ).status_code
+            == 303
+        )
 
     outsider = district.users["member2"]
     before = audit_count(runtime)
-    refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/direct",
-                   {"user_id": outsider, "justification": "Хороший человек"})
+    refused = post(
+        client,
+        vacancy_id,
+        f"/appointments/{vacancy_id}/direct",
+        {"user_id": outsider, "justification": "Хороший человек"},
+    )
     assert refused.status_code == 400
     assert "только с письменным обоснованием" in refused.get_data(as_text=True)
     assert count(runtime, VacancyCandidate) == 2 and audit_count(runtime) == before
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/direct",
-                {"user_id": outsider, "justification": JUSTIFICATION}).status_code == 303
+    assert (
+        post(
+            client,
+            vacancy_id,
+            f"/appointments/{vacancy_id}/direct",
+            {"user_id": outsider, "justification": JUSTIFICATION},
+        ).status_code
+        == 303
+    )
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert "вне резерва" in page and JUSTIFICATION in page
 
@@ -113,33 +141,52 @@ def test_hr_runs_a_vacancy_from_opening_to_the_draft_with_a_failed_attestation(r
 
     compare = client.get(f"/appointments/{vacancy_id}/compare").get_data(as_text=True)
     # Both members were scored 8 and 6 by three members: 8 x 2 + 6 x 1 = 22, sharing the first place.
-    assert compare.count("22,00 <span class=\"muted\">(1-е место из 2)</span>") == 2
+    assert compare.count('22,00 <span class="muted">(1-е место из 2)</span>') == 2
     assert FIRST in compare and SECOND in compare and "Оценщиков Пётр Ильич" in compare
 
     ids = candidate_ids(runtime, vacancy_id)
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/select",
-                {"candidate_id": ids[FIRST]}).status_code == 303
+    assert (
+        post(client, vacancy_id, f"/appointments/{vacancy_id}/select", {"candidate_id": ids[FIRST]}).status_code == 303
+    )
     assert vacancy_state(runtime, vacancy_id) == "attestation"
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert "Срок этапа «Аттестация кандидата»" in page and "осталось 20 рабочих дней" in page
     conclusion = "Не представлена программа развития организации"
-    response = post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation",
-                    attestation_form("no", conclusion), content_type="multipart/form-data")
+    response = post(
+        client,
+        vacancy_id,
+        f"/appointments/{vacancy_id}/attestation",
+        attestation_form("no", conclusion),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     assert vacancy_state(runtime, vacancy_id) == "shortlisted"
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    row = page[page.index(f'id="candidate-{ids[FIRST]}"'):page.index(f'id="candidate-{ids[SECOND]}"')]
+    row = page[page.index(f'id="candidate-{ids[FIRST]}"') : page.index(f'id="candidate-{ids[SECOND]}"')]
     assert "не прошёл аттестацию" in row and conclusion in row
     assert "протокол.pdf" in page and "не аттестован" in page
 
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/select",
-                {"candidate_id": ids[SECOND]}).status_code == 303
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation", attestation_form("yes"),
-                content_type="multipart/form-data").status_code == 303
+    assert (
+        post(client, vacancy_id, f"/appointments/{vacancy_id}/select", {"candidate_id": ids[SECOND]}).status_code == 303
+    )
+    assert (
+        post(
+            client,
+            vacancy_id,
+            f"/appointments/{vacancy_id}/attestation",
+            attestation_form("yes"),
+            content_type="multipart/form-data",
+        ).status_code
+        == 303
+    )
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert "Подготовить проект приказа" in page and "аттестован" in page
-    response = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", {
-        "start_on": "2027-02-01", "contract_years": "3", "grounds": "Протокол конкурсной комиссии; аттестация"})
+    response = post(
+        client,
+        vacancy_id,
+        f"/appointments/{vacancy_id}/draft",
+        {"start_on": "2027-02-01", "contract_years": "3", "grounds": "Протокол конкурсной комиссии; аттестация"},
+    )
     assert response.status_code == 303
     assert vacancy_state(runtime, vacancy_id) == "order_drafted"
     with runtime.sessions() as s:
@@ -152,8 +199,12 @@ def test_only_hr_acts_administrators_read_and_others_see_nothing(runtime, appoin
     choose(runtime, appointment, first)
     session_id = attest(runtime, appointment, attested=False, conclusion="Не аттестован").id
     vacancy_id = appointment.vacancy
-    pages = ["/appointments", f"/appointments/{vacancy_id}", f"/appointments/{vacancy_id}/compare",
-             f"/appointments/{vacancy_id}/attestations/{session_id}/document"]
+    pages = [
+        "/appointments",
+        f"/appointments/{vacancy_id}",
+        f"/appointments/{vacancy_id}/compare",
+        f"/appointments/{vacancy_id}/attestations/{session_id}/document",
+    ]
     for email in ("applicant@example.ru", "member@example.ru", "secretary@example.ru"):
         auth.login(email)
         for url in pages:
@@ -173,8 +224,10 @@ def test_only_hr_acts_administrators_read_and_others_see_nothing(runtime, appoin
     version = vacancy_version(runtime, vacancy_id)
     before = audit_count(runtime)
     token = _csrf_token(page)
-    response = client.post(f"/appointments/{vacancy_id}/cancel",
-                           data={"csrf_token": token, "version": version, "reason": "Должность сокращена"})
+    response = client.post(
+        f"/appointments/{vacancy_id}/cancel",
+        data={"csrf_token": token, "version": version, "reason": "Должность сокращена"},
+    )
     assert response.status_code == 400 and "специалист по кадрам" in response.get_data(as_text=True)
     assert vacancy_state(runtime, vacancy_id) == "shortlisted" and audit_count(runtime) == before
 
@@ -188,30 +241,52 @@ def test_withdrawing_returning_and_cancelling_need_a_reason(runtime, appointment
     assert refused.status_code == 400 and "почему кандидат исключается" in refused.get_data(as_text=True)
     assert post(client, vacancy_id, url, {"reason": "Переезжает в другой район"}).status_code == 303
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    row = page[page.index(f'id="candidate-{first}"'):page.index(f'id="candidate-{second}"')]
+    row = page[page.index(f'id="candidate-{first}"') : page.index(f'id="candidate-{second}"')]
     assert "исключён из списка" in row and "Переезжает в другой район" in row
     choose(runtime, appointment, second)
     attest(runtime, appointment, attested=True)
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft",
-                {"start_on": "2027-02-01", "contract_years": "5"}).status_code == 303
+    assert (
+        post(
+            client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"start_on": "2027-02-01", "contract_years": "5"}
+        ).status_code
+        == 303
+    )
     before = audit_count(runtime)
     for url in ("return", "cancel"):
         response = post(client, vacancy_id, f"/appointments/{vacancy_id}/{url}", {"reason": "  "})
         assert response.status_code == 400 and "причин" in response.get_data(as_text=True).lower()
     assert vacancy_state(runtime, vacancy_id) == "order_drafted" and audit_count(runtime) == before
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/return",
-                {"reason": "Кандидат отказался от назначения"}).status_code == 303
+    assert (
+        post(
+            client, vacancy_id, f"/appointments/{vacancy_id}/return", {"reason": "Кандидат отказался от назначения"}
+        ).status_code
+        == 303
+    )
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert vacancy_state(runtime, vacancy_id) == "shortlisted" and "Кандидат отказался от назначения" in page
     with runtime.sessions() as s:
         assert s.get(Vacancy, vacancy_id).order is None
-    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/cancel",
-                {"reason": "Организация реорганизуется"}).status_code == 303
+    assert (
+        post(
+            client, vacancy_id, f"/appointments/{vacancy_id}/cancel", {"reason": "Организация реорганизуется"}
+        ).status_code
+        == 303
+    )
     assert vacancy_state(runtime, vacancy_id) == "cancelled"
     # A new vacancy at another organization is listed before the cancelled one.
-    assert post(client, None, "/appointments/open", {
-        "organization_id": appointment.district.organizations[1], "reason": "resignation",
-        "planned_on": "2027-03-01"}).status_code == 303
+    assert (
+        post(
+            client,
+            None,
+            "/appointments/open",
+            {
+                "organization_id": appointment.district.organizations[1],
+                "reason": "resignation",
+                "planned_on": "2027-03-01",
+            },
+        ).status_code
+        == 303
+    )
     listing = client.get("/appointments").get_data(as_text=True)
     assert listing.index("д/с «Северяночка»") < listing.index("Вакансия отменена")
 
@@ -225,8 +300,10 @@ def test_a_stale_form_answers_409_and_changes_nothing(runtime, appointment: Appo
     ids = candidate_ids(runtime, vacancy_id)
     choose(runtime, appointment, ids[SECOND])  # someone else acted meanwhile
     before = audit_count(runtime)
-    response = client.post(f"/appointments/{vacancy_id}/cancel",
-                           data={"csrf_token": _csrf_token(page), "version": stale, "reason": "Отменяем"})
+    response = client.post(
+        f"/appointments/{vacancy_id}/cancel",
+        data={"csrf_token": _csrf_token(page), "version": stale, "reason": "Отменяем"},
+    )
     assert response.status_code == 409
     assert "изменил" in response.get_data(as_text=True).lower()
     assert vacancy_state(runtime, vacancy_id) == "attestation" and audit_count(runtime) == before
@@ -239,8 +316,13 @@ def test_a_forged_upload_is_refused_and_nothing_is_stored(runtime, appointment: 
     auth.login("hr@example.ru")
     before = (audit_count(runtime), vacancy_version(runtime, vacancy_id))
     forged = b"<!doctype html><html><script>alert(1)</script></html>"
-    response = post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation",
-                    attestation_form("yes", name="протокол.pdf", content=forged), content_type="multipart/form-data")
+    response = post(
+        client,
+        vacancy_id,
+        f"/appointments/{vacancy_id}/attestation",
+        attestation_form("yes", name="протокол.pdf", content=forged),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "PDF" in response.get_data(as_text=True)
     assert count(runtime, AttestationSession) == 0 and stored_files(runtime) == []
     assert (audit_count(runtime), vacancy_version(runtime, vacancy_id)) == before
@@ -255,12 +337,22 @@ def test_a_too_large_document_is_refused_in_russian(runtime, app, appointment: A
     vacancy_id = appointment.vacancy
     auth.login("hr@example.ru")
     big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)  # over the upload limit, under the request's
-    response = post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation",
-                    attestation_form("yes", content=big), content_type="multipart/form-data")
+    response = post(
+        client,
+        vacancy_id,
+        f"/appointments/{vacancy_id}/attestation",
+        attestation_form("yes", content=big),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "больше 1 МБ" in response.get_data(as_text=True)
     huge = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024)  # over the request limit: the app-wide 413 page
-    response = post(client, vacancy_id, f"/appointments/{vacancy_id}/attestation",
-                    attestation_form("yes", content=huge), content_type="multipart/form-data")
+    response = post(
+        client,
+        vacancy_id,
+        f"/appointments/{vacancy_id}/attestation",
+        attestation_form("yes", content=huge),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "Файл слишком большой" in html and "не более 1 МБ" in html
@@ -280,9 +372,15 @@ def test_each_view_of_the_attestation_document_is_audited(runtime, appointment: 
         assert response.status_code == 200 and response.data == PDF
         assert response.headers["Content-Type"] == "application/pdf"
     with runtime.sessions() as s:
-        views = list(s.scalars(select(AuditEvent).where(AuditEvent.kind == "personal_file_viewed",
-                                                        AuditEvent.subject_type == "appointment",
-                                                        AuditEvent.subject_id == appointment.vacancy)))
+        views = list(
+            s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.kind == "personal_file_viewed",
+                    AuditEvent.subject_type == "appointment",
+                    AuditEvent.subject_id == appointment.vacancy,
+                )
+            )
+        )
         assert len(views) == 2 and {v.actor_name for v in views} == {"Кадрова Мария Ивановна"}
         assert "протокол аттестации.pdf" in views[0].data
     history = client.get(f"/appointments/{appointment.vacancy}").get_data(as_text=True)
@@ -291,6 +389,7 @@ def test_each_view_of_the_attestation_document_is_audited(runtime, appointment: 
 
 # --- services/candidates.py ---------------------------------------------------------
 
+
 def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, reserve, client, auth):
     district = reserve.district
     # The second member scored lower: 5 and 4 from each member, 5 x 2 + 4 x 1 = 14.
@@ -298,8 +397,11 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
         second_application = s.get(ReserveMembership, reserve.second).application_id
         criteria = s.get(Application, second_application).contest.criteria
         for criterion, value in zip(criteria, (5, 4), strict=True):
-            s.execute(update(Score).where(Score.application_id == second_application,
-                                          Score.criterion_id == criterion.id).values(value=value))
+            s.execute(
+                update(Score)
+                .where(Score.application_id == second_application, Score.criterion_id == criterion.id)
+                .values(value=value)
+            )
         s.add(ApplicantProfile(user_id=district.users["applicant"], teaching_years=15, management_years=6))
         school, kindergarten, ddt = (s.get(Organization, i) for i in district.organizations)
         # The registry names her the school's head, as "Заявителева Е. А.".
@@ -309,17 +411,39 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
             years[year] = MonitoringYear(year=year)
             s.add(years[year])
         s.flush()
-        s.add_all([
-            MonitoringResult(year_id=years[2024].id, organization_id=school.id, head_name="Пантелеев А. Н.",
-                             total_percent=71.0, level="acceptable"),
-            MonitoringResult(year_id=years[2025].id, organization_id=school.id, head_name="Заявителева  е. а.",
-                             total_percent=88.5, level="optimal"),
-            # By name only: the second member headed the kindergarten in 2024.
-            MonitoringResult(year_id=years[2024].id, organization_id=kindergarten.id,
-                             head_name="  второв  Сергей Павлович", total_percent=42.5, level="critical"),
-            MonitoringResult(year_id=years[2025].id, organization_id=ddt.id, head_name="Зайцева Надежда Петровна",
-                             total_percent=30.0, level="critical"),
-        ])
+        s.add_all(
+            [
+                MonitoringResult(
+                    year_id=years[2024].id,
+                    organization_id=school.id,
+                    head_name="Пантелеев А. Н.",
+                    total_percent=71.0,
+                    level="acceptable",
+                ),
+                MonitoringResult(
+                    year_id=years[2025].id,
+                    organization_id=school.id,
+                    head_name="Заявителева  е. а.",
+                    total_percent=88.5,
+                    level="optimal",
+                ),
+                # By name only: the second member headed the kindergarten in 2024.
+                MonitoringResult(
+                    year_id=years[2024].id,
+                    organization_id=kindergarten.id,
+                    head_name="  второв  Сергей Павлович",
+                    total_percent=42.5,
+                    level="critical",
+                ),
+                MonitoringResult(
+                    year_id=years[2025].id,
+                    organization_id=ddt.id,
+                    head_name="Зайцева Надежда Петровна",
+                    total_percent=30.0,
+                    level="critical",
+                ),
+            ]
+        )
     course_id, _ = agreed_plan(runtime, reserve, reserve.first)
     upload(runtime, reserve, "applicant", reserve.first, course_id)
     as_user(runtime, reserve, "applicant", plan_service.submit_item, reserve.first, course_id)
@@ -338,17 +462,26 @@ def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, rese
         assert (second.teaching_years, second.management_years) == (None, None)
         assert first.reserve_state == "developing" and first.term_end is not None
         assert [(m.year, m.organization, m.total_percent, m.flagged, m.by_registry) for m in first.monitoring] == [
-            (2025, "Нижнеангарская СОШ № 1", 88.5, False, True)]  # 2024 was her predecessor's
+            (2025, "Нижнеангарская СОШ № 1", 88.5, False, True)
+        ]  # 2024 was her predecessor's
         assert [(m.year, m.organization, m.level_label, m.flagged, m.by_registry) for m in second.monitoring] == [
-            (2024, "д/с «Северяночка»", "критический", True, False)]
+            (2024, "д/с «Северяночка»", "критический", True, False)
+        ]
         assert second.flagged_years == [2024] and first.flagged_years == []
 
     # The same facts in the "add from the reserve" table of a vacancy's page.
-    vacancy = act(runtime, district, "hr", appointment_service.open_vacancy, organization_id=district.organizations[2],
-                  reason="new_organization", planned_on=PLANNED_ON)
+    vacancy = act(
+        runtime,
+        district,
+        "hr",
+        appointment_service.open_vacancy,
+        organization_id=district.organizations[2],
+        reason="new_organization",
+        planned_on=PLANNED_ON,
+    )
     auth.login("hr@example.ru")
     page = client.get(f"/appointments/{vacancy.id}").get_data(as_text=True)
-    table = page[page.index('id="add-member"'):page.index('id="add-direct"')]
+    table = page[page.index('id="add-member"') : page.index('id="add-direct"')]
     assert "22,00" in table and "14,00" in table and "2-е место из 2" in table
     assert "1 из 2 обязательных пунктов (50 %)" in table and "педагогический: 15, руководящий: 6" in table
     assert "2024: д/с «Северяночка» — 42,5 %, критический" in table and "менее 50 %" in table

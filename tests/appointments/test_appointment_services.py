@@ -51,7 +51,8 @@ def test_failed_attestation_returns_to_the_shortlist_and_marks_the_candidate(run
         "Решение конкурсной комиссии («Конкурс на включение в резерв руководителей ОО, 2026»): "
         "включение в кадровый резерв 25.11.2026",
         "Решение аттестационной комиссии от 25.11.2026: аттестован",
-        "Заявление кандидата о согласии на назначение"]
+        "Заявление кандидата о согласии на назначение",
+    ]
     kinds = [e.kind for e in events(runtime, appointment.vacancy)]
     assert kinds.count("attestation_recorded") == 2 and "candidate_added" in kinds
 
@@ -61,14 +62,22 @@ def test_direct_candidate_without_justification_is_refused_and_nothing_is_writte
     before = len(events(runtime, appointment.vacancy))
     for text in ("", "Хороший человек"):
         with pytest.raises(AppointmentRefused, match="только с письменным обоснованием"):
-            act(runtime, appointment.district, "hr", appointment_service.add_direct, appointment.vacancy,
-                outsider, text)
+            act(
+                runtime, appointment.district, "hr", appointment_service.add_direct, appointment.vacancy, outsider, text
+            )
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(VacancyCandidate)) == 0
     assert len(events(runtime, appointment.vacancy)) == before
     justification = "Единственный кандидат с опытом руководства сельской школой; в резерве нет кандидатов этого вида."
-    added = act(runtime, appointment.district, "hr", appointment_service.add_direct, appointment.vacancy,
-                outsider, justification)
+    added = act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.add_direct,
+        appointment.vacancy,
+        outsider,
+        justification,
+    )
     assert added.direct
     last = events(runtime, appointment.vacancy)[-1]
     assert last.kind == "direct_candidate_added" and json.loads(last.data)["justification"] == justification

@@ -79,12 +79,20 @@ def files_under(runtime, folder: str = "orders") -> list:
 
 def second_vacancy(runtime, appointment: Appointment) -> Appointment:
     """A vacancy at the district's kindergarten, besides the fixture's one at the school."""
-    vacancy = act(runtime, appointment.district, "hr", appointment_service.open_vacancy,
-                  organization_id=appointment.district.organizations[1], reason="resignation", planned_on=PLANNED_ON)
+    vacancy = act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.open_vacancy,
+        organization_id=appointment.district.organizations[1],
+        reason="resignation",
+        planned_on=PLANNED_ON,
+    )
     return Appointment(appointment.reserve, vacancy.id)
 
 
 # --- (a) the issue's Done-when -------------------------------------------------------
+
 
 def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runtime, appointment, client, auth):
     first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
@@ -149,6 +157,7 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
 
 # --- (b) numbers under concurrent issues ----------------------------------------------
 
+
 def test_two_orders_issued_at_once_get_consecutive_numbers(runtime, appointment):
     kindergarten = second_vacancy(runtime, appointment)
     drafted(runtime, appointment, appointment.reserve.second)
@@ -174,13 +183,17 @@ def test_two_orders_issued_at_once_get_consecutive_numbers(runtime, appointment)
     assert sorted(outcomes) == [1, 2], outcomes
     with runtime.sessions() as s:
         assert s.get(OrderCounter, (2026, "к")).last_number == 2
-        heads = s.scalars(select(Organization.head_user_id).where(
-            Organization.id.in_(appointment.district.organizations[:2])).order_by(Organization.id)).all()
+        heads = s.scalars(
+            select(Organization.head_user_id)
+            .where(Organization.id.in_(appointment.district.organizations[:2]))
+            .order_by(Organization.id)
+        ).all()
     assert heads == [appointment.user("applicant2"), appointment.user("applicant")]
     assert {vacancy_state(runtime, appointment.vacancy), vacancy_state(runtime, kindergarten.vacancy)} == {"closed"}
 
 
 # --- (c) a failed issue takes no number ------------------------------------------------
+
 
 @pytest.mark.parametrize("where", ["rendering", "after the files are written"])
 def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment, monkeypatch, where):
@@ -204,8 +217,14 @@ def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment
 
         monkeypatch.setattr(orders, "append_event", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy))
+        act(
+            runtime,
+            appointment.district,
+            "hr",
+            orders.issue,
+            appointment.vacancy,
+            vacancy_version(runtime, appointment.vacancy),
+        )
     monkeypatch.undo()
 
     assert files_under(runtime) == []
@@ -218,15 +237,28 @@ def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "order_issued")) == 0
 
     # The next issue gets the number the failed one would have had; then the failed one is retried.
-    later = act(runtime, appointment.district, "hr", orders.issue, kindergarten.vacancy,
-                vacancy_version(runtime, kindergarten.vacancy))
+    later = act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        kindergarten.vacancy,
+        vacancy_version(runtime, kindergarten.vacancy),
+    )
     assert later.number == 1
-    retried = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-                  vacancy_version(runtime, appointment.vacancy))
+    retried = act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+    )
     assert retried.number == 2 and len(files_under(runtime)) == 4
 
 
 # --- (d) the replaceable template ------------------------------------------------------
+
 
 def word_file(*paragraphs: str) -> bytes:
     document = Document()
@@ -240,9 +272,12 @@ def word_file(*paragraphs: str) -> bytes:
 def upload_template(client, content: bytes, name: str):
     html = client.get("/admin/order-template").get_data(as_text=True)
     from tests.helpers import _csrf_token
-    return client.post("/admin/order-template", data={"csrf_token": _csrf_token(html),
-                                                      "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+
+    return client.post(
+        "/admin/order-template",
+        data={"csrf_token": _csrf_token(html), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runtime, appointment, client, auth):
@@ -267,9 +302,14 @@ def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runti
     assert files_under(runtime, "") == stored_before  # refused files are not kept
 
     words = "Во исполнение решения конкурсной комиссии районное управление ПРИКАЗЫВАЕТ"
-    template = word_file("{{ issuer }}", "ПРИКАЗ № {{ number }} от {{ date }}", words,
-                         "Назначить {{ full_name }} ({{ organization_short }}) с {{ start_date }}.",
-                         "Основание: {{ grounds }}", "{{ signatory_position }} {{ signatory_name }}")
+    template = word_file(
+        "{{ issuer }}",
+        "ПРИКАЗ № {{ number }} от {{ date }}",
+        words,
+        "Назначить {{ full_name }} ({{ organization_short }}) с {{ start_date }}.",
+        "Основание: {{ grounds }}",
+        "{{ signatory_position }} {{ signatory_name }}",
+    )
     assert upload_template(client, template, "шаблон РУО.docx").status_code == 303
     page = client.get("/admin/order-template").get_data(as_text=True)
     assert "«шаблон РУО.docx»" in page and "Админов Алексей Николаевич" in page
@@ -277,7 +317,9 @@ def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runti
     auth.logout()
 
     auth.login("hr@example.ru")
-    assert issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy)).status_code == 303
+    assert (
+        issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy)).status_code == 303
+    )
     order = order_of(runtime, appointment.vacancy)
     text = docx_text(client.get(f"/orders/{order.id}.docx").data)
     assert words in text and "ПРИКАЗ № 1-к от 25.11.2026" in text and f"Назначить {SECOND} (Нижнеангарская" in text
@@ -317,19 +359,30 @@ def test_a_template_over_the_size_limit_is_refused_and_not_kept(app, runtime, ap
 
 # --- (e) who may download ---------------------------------------------------------------
 
+
 def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointment, client, auth):
     drafted(runtime, appointment, appointment.reserve.second)
     for key in ("member", "applicant"):
         auth.login(f"{key}@example.ru")
         assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 404
-        refused = post(client, f"/appointments/{appointment.vacancy}/order/issue",
-                       {"version": str(vacancy_version(runtime, appointment.vacancy))}, token_from="/")
+        refused = post(
+            client,
+            f"/appointments/{appointment.vacancy}/order/issue",
+            {"version": str(vacancy_version(runtime, appointment.vacancy))},
+            token_from="/",
+        )
         assert refused.status_code == 404
         auth.logout()
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     draft_id = order_of(runtime, appointment.vacancy).id
-    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-                vacancy_version(runtime, appointment.vacancy))
+    order = act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+    )
     assert order.id == draft_id
 
     for key in ("member", "applicant", "secretary"):
@@ -359,6 +412,7 @@ def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointme
 
 # --- the vacancy page's order part --------------------------------------------------------
 
+
 def render_order_part(app, runtime, appointment: Appointment, key: str) -> str:
     """templates/appointments/_order.html as the vacancy page includes it, for the user `key`."""
     from flask import render_template
@@ -378,8 +432,14 @@ def test_the_vacancy_page_shows_the_draft_with_its_issue_form_then_the_order(app
     assert f"/appointments/{appointment.vacancy}/order/preview.docx" in html
     assert "Издать приказ" not in render_order_part(app, runtime, appointment, "admin")  # reads, does not issue
 
-    order = act(runtime, appointment.district, "hr", orders.issue, appointment.vacancy,
-                vacancy_version(runtime, appointment.vacancy))
+    order = act(
+        runtime,
+        appointment.district,
+        "hr",
+        orders.issue,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+    )
     html = render_order_part(app, runtime, appointment, "hr")
     assert "Приказ № 1-к от 25.11.2026" in html and "Издать приказ" not in html
     assert f"/orders/{order.id}.docx" in html and f"/orders/{order.id}.pdf" in html

@@ -20,8 +20,18 @@ COMMANDS = {
     "db upgrade": ["db", "upgrade"],
     "demo": ["demo", "--no-serve"],
     "audit verify": ["audit", "verify"],
-    "users create": ["users", "create", "--email", "new@example.ru", "--name", "Новиков Олег Иванович",
-                     "--role", "admin", "--password", "long enough password"],
+    "users create": [
+        "users",
+        "create",
+        "--email",
+        "new@example.ru",
+        "--name",
+        "Новиков Олег Иванович",
+        "--role",
+        "admin",
+        "--password",
+        "long enough password",
+    ],
 }
 
 
@@ -90,8 +100,16 @@ def test_missing_file_given_with_the_config_option(env, tmp_path):
         ({"env": {"RESERVE_FLOW_UPLOADS_MAX_SIZE_MB": "0"}}, ["uploads.max_size_mb", "positive"]),
         ({"env": {"RESERVE_FLOW_DATABASE_URL": "mysql://root@localhost/reserve"}}, ["database.url", "mysql://"]),
     ],
-    ids=["unknown-section", "string-for-number", "broken-toml", "bad-choice", "bad-boolean", "bad-timezone",
-         "non-positive", "unsupported-database"],
+    ids=[
+        "unknown-section",
+        "string-for-number",
+        "broken-toml",
+        "bad-choice",
+        "bad-boolean",
+        "bad-timezone",
+        "non-positive",
+        "unsupported-database",
+    ],
 )
 def test_each_kind_of_mistake_is_one_line(env, tmp_path, setup, named):
     if "file" in setup:
@@ -155,15 +173,24 @@ def test_example_config_comments_every_key():
 
 def test_example_config_loads_and_names_the_secrets():
     text = EXAMPLE.read_text(encoding="utf-8")
-    for name in ("RESERVE_FLOW_CONFIG", "RESERVE_FLOW_APP_SECRET_KEY", "RESERVE_FLOW_SECRET_KEY",
-                 "RESERVE_FLOW_SMTP_PASSWORD"):
+    for name in (
+        "RESERVE_FLOW_CONFIG",
+        "RESERVE_FLOW_APP_SECRET_KEY",
+        "RESERVE_FLOW_SECRET_KEY",
+        "RESERVE_FLOW_SMTP_PASSWORD",
+    ):
         assert name in text
     assert load_settings(EXAMPLE, env={}).values == load_settings(env={}).values
 
 
-@pytest.mark.parametrize("command", [["db", "upgrade"], ["audit", "verify"],
-                                     ["users", "create", "--email", "a@b.ru", "--name", "А Б", "--role", "hr",
-                                      "--password", "long enough"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "upgrade"],
+        ["audit", "verify"],
+        ["users", "create", "--email", "a@b.ru", "--name", "А Б", "--role", "hr", "--password", "long enough"],
+    ],
+)
 def test_unreachable_database_is_one_line_for_every_command(env, command):
     env.setenv("RESERVE_FLOW_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
     result = run(*command)

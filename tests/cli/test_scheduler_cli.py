@@ -28,8 +28,14 @@ class Process:
     """A `python -m reserve_flow scheduler` child whose output lines are read as they come."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.popen = subprocess.Popen([sys.executable, "-m", "reserve_flow", "scheduler"], cwd=REPOSITORY,
-                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "reserve_flow", "scheduler"],
+            cwd=REPOSITORY,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -66,14 +72,16 @@ class Process:
 def scheduler_env(runtime, tmp_path):
     """Environment for child schedulers on the test's database, scanning every second."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESERVE_FLOW_")}
-    env.update({
-        "RESERVE_FLOW_DATABASE_URL": runtime.settings.database_url,
-        "RESERVE_FLOW_APP_INSTANCE_PATH": str(tmp_path / "instance"),
-        "RESERVE_FLOW_SCHEDULER_SCAN_INTERVAL_SECONDS": "1",
-        "RESERVE_FLOW_SCHEDULER_LEASE_SECONDS": "3",
-        "RESERVE_FLOW_SMTP_PORT": "1",  # nothing listens: mail waits in the outbox
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "RESERVE_FLOW_DATABASE_URL": runtime.settings.database_url,
+            "RESERVE_FLOW_APP_INSTANCE_PATH": str(tmp_path / "instance"),
+            "RESERVE_FLOW_SCHEDULER_SCAN_INTERVAL_SECONDS": "1",
+            "RESERVE_FLOW_SCHEDULER_LEASE_SECONDS": "3",
+            "RESERVE_FLOW_SMTP_PORT": "1",  # nothing listens: mail waits in the outbox
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -109,10 +117,13 @@ def test_in_process_scheduler_sends_what_is_queued(runtime, district, smtp_serve
     assert not background.scheduler.running
 
 
-@pytest.mark.parametrize(("key", "value", "words"), [
-    ("lease_seconds", 60, ["scheduler.lease_seconds", "longer than scheduler.scan_interval_seconds"]),
-    ("reminder_hour", 24, ["scheduler.reminder_hour", "0 to 23"]),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("lease_seconds", 60, ["scheduler.lease_seconds", "longer than scheduler.scan_interval_seconds"]),
+        ("reminder_hour", 24, ["scheduler.reminder_hour", "0 to 23"]),
+    ],
+)
 def test_scheduler_settings_are_checked(key, value, words):
     with pytest.raises(ConfigError) as error:
         load_settings(env={}, overrides={"scheduler": {key: value}})
@@ -128,7 +139,8 @@ def test_scheduler_command_reports_a_bad_setting_in_one_line(monkeypatch, tmp_pa
     result = CliRunner().invoke(main, ["scheduler"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: configuration error: smtp.retry_base_seconds: expected a positive number, got 0"]
+        "Error: configuration error: smtp.retry_base_seconds: expected a positive number, got 0"
+    ]
 
 
 def test_scheduler_command_refuses_an_unreachable_or_unmigrated_database(monkeypatch, tmp_path):
@@ -145,5 +157,4 @@ def test_scheduler_command_refuses_an_unreachable_or_unmigrated_database(monkeyp
     monkeypatch.setenv("RESERVE_FLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     result = CliRunner().invoke(main, ["scheduler"])
     assert result.exit_code == 1
-    assert result.output.strip() == ("Error: the database is not at the latest revision: "
-                                     "run `reserve-flow db upgrade`")
+    assert result.output.strip() == ("Error: the database is not at the latest revision: run `reserve-flow db upgrade`")

@@ -32,12 +32,15 @@ def installed(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """A venv outside the repository with the wheel built from it, and an environment
     whose only reserve-flow setting is an instance folder beside the venv."""
     root = tmp_path_factory.mktemp("wheel")
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("RESERVE_FLOW_") and name != "PYTHONPATH"}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("RESERVE_FLOW_") and name != "PYTHONPATH"
+    }
     env["RESERVE_FLOW_APP_INSTANCE_PATH"] = str(root / "instance")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     _run([*pip, "wheel", str(REPOSITORY), "--no-deps", "-w", str(root / "dist")], root, env)
-    wheel, = (root / "dist").glob("reserve_flow-*.whl")
+    (wheel,) = (root / "dist").glob("reserve_flow-*.whl")
     _run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], root, env)
     python = root / "venv" / "bin" / "python"
     purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], root, env).strip()
@@ -51,8 +54,16 @@ def installed(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def test_the_installed_package_reads_its_bundled_folders(installed):
     root, env = installed
     python = root / "venv" / "bin" / "python"
-    where = _run([str(python), "-c", "from reserve_flow.resources import RESOURCES, resource_dir\n"
-                  "for name in RESOURCES: print(resource_dir(name))"], root, env).split()
+    where = _run(
+        [
+            str(python),
+            "-c",
+            "from reserve_flow.resources import RESOURCES, resource_dir\n"
+            "for name in RESOURCES: print(resource_dir(name))",
+        ],
+        root,
+        env,
+    ).split()
     assert all(Path(folder).is_relative_to(root / "venv") for folder in where), where
     assert not any(Path(folder).is_relative_to(REPOSITORY) for folder in where), where
 
@@ -64,7 +75,14 @@ def test_the_installed_command_runs_the_demo_and_verifies_the_audit(installed):
     _run([command, "demo", "--no-serve"], root, env)
     assert (root / "instance" / "reserve-flow.sqlite3").is_file()
     assert "audit chain intact" in _run([command, "audit", "verify"], root, env)
-    page = _run([str(root / "venv" / "bin" / "python"), "-c",
-                 "from reserve_flow import create_app\n"
-                 "print(create_app().test_client().get('/login').get_data(as_text=True))"], root, env)
+    page = _run(
+        [
+            str(root / "venv" / "bin" / "python"),
+            "-c",
+            "from reserve_flow import create_app\n"
+            "print(create_app().test_client().get('/login').get_data(as_text=True))",
+        ],
+        root,
+        env,
+    )
     assert "Вход в систему" in page

@@ -40,18 +40,26 @@ def test_consent_is_recorded_with_its_version_and_time(auth, client, runtime, di
     with runtime.sessions() as s:
         application = s.get(Application, application_id)
         assert (application.consent_given_at, application.consent_text_version) == (
-            NOW + timedelta(minutes=7), CONSENT_TEXT_VERSION)
+            NOW + timedelta(minutes=7),
+            CONSENT_TEXT_VERSION,
+        )
         record = s.scalar(select(ConsentRecord).where(ConsentRecord.application_id == application_id))
         assert (record.user_id, record.text_version, record.given_at) == (
-            district.users["applicant2"], CONSENT_TEXT_VERSION, NOW + timedelta(minutes=7))
-    assert "Согласие дано 25.11.2026 10:07 (редакция текста 2026-1)" in client.get(app_url(application_id)).get_data(as_text=True)
+            district.users["applicant2"],
+            CONSENT_TEXT_VERSION,
+            NOW + timedelta(minutes=7),
+        )
+    assert "Согласие дано 25.11.2026 10:07 (редакция текста 2026-1)" in client.get(app_url(application_id)).get_data(
+        as_text=True
+    )
 
 
 def test_consent_without_the_tick_is_refused(auth, client, runtime, district):
     application_id = new_draft(client, auth, district.contest_id)
     before = snapshot(runtime, application_id)
-    response = client.post(f"{app_url(application_id)}/consent",
-                           data={"csrf_token": page_token(client, app_url(application_id))})
+    response = client.post(
+        f"{app_url(application_id)}/consent", data={"csrf_token": page_token(client, app_url(application_id))}
+    )
     assert response.status_code == 400
     assert "Отметьте согласие, чтобы его записать" in response.get_data(as_text=True)
     assert snapshot(runtime, application_id) == before

@@ -14,8 +14,13 @@ from reserve_flow.people.models import User
 from tests.fixtures.applicant import PROFILE, apply, fill_profile, page_token
 from tests.helpers import NOW, PASSWORD
 
-NEW = {"full_name": "Новикова Дарья Алексеевна", "email": "Novikova@Example.ru ", "password": PASSWORD,
-       "password2": PASSWORD, "consent": "y"}
+NEW = {
+    "full_name": "Новикова Дарья Алексеевна",
+    "email": "Novikova@Example.ru ",
+    "password": PASSWORD,
+    "password2": PASSWORD,
+    "consent": "y",
+}
 
 
 def _register(client, **changes):
@@ -77,7 +82,10 @@ def test_profile_is_saved_and_shown(auth, client, runtime, district):
     with runtime.sessions() as s:
         profile = s.get(ApplicantProfile, district.users["applicant2"])
         assert (profile.birth_date.isoformat(), profile.phone, profile.education_level) == (
-            "1984-03-12", "+7 924 555-12-34", "higher")
+            "1984-03-12",
+            "+7 924 555-12-34",
+            "higher",
+        )
         assert (profile.teaching_years, profile.management_years) == (15, 4)
         assert profile.employer == "МБОУ «Кичерская СОШ»"
         assert profile.user.position == "Заместитель директора по УВР"
@@ -103,7 +111,10 @@ def test_bad_profile_values_are_refused_in_russian_and_change_nothing(auth, clie
     with runtime.sessions() as s:
         profile = s.get(ApplicantProfile, district.users["applicant2"])
         assert (profile.birth_date.isoformat(), profile.teaching_years, profile.management_years) == (
-            "1984-03-12", 15, 4)
+            "1984-03-12",
+            15,
+            4,
+        )
         assert profile.user.full_name == PROFILE["full_name"]
 
 
@@ -134,7 +145,9 @@ def test_one_application_per_contest_and_only_with_a_complete_profile(auth, clie
     response = apply(client, district.contest_id)
     assert "на один конкурс подаётся одно заявление" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert _count(runtime, Application) == 2
-    assert "Сейчас нет конкурсов, на которые вы ещё не подали заявление." in client.get("/applicant/").get_data(as_text=True)
+    assert "Сейчас нет конкурсов, на которые вы ещё не подали заявление." in client.get("/applicant/").get_data(
+        as_text=True
+    )
 
 
 def test_no_application_to_a_closed_contest(auth, client, runtime, district):

@@ -52,9 +52,16 @@ def test_queue_lists_submitted_applications_nearest_deadline_first(auth, client,
     early = submitted(client, auth, district.contest_id)
     runtime.engine.clock = lambda: NOW
     auth.login("applicant@example.ru")  # the fixture's complete draft, submitted on Wednesday
-    assert client.post(f"{app_url(district.application_id)}/submit", data={
-        "csrf_token": page_token(client, app_url(district.application_id)),
-        "version": version_on(client.get(app_url(district.application_id)).get_data(as_text=True))}).status_code == 303
+    assert (
+        client.post(
+            f"{app_url(district.application_id)}/submit",
+            data={
+                "csrf_token": page_token(client, app_url(district.application_id)),
+                "version": version_on(client.get(app_url(district.application_id)).get_data(as_text=True)),
+            },
+        ).status_code
+        == 303
+    )
     auth.logout()
 
     auth.login("secretary@example.ru")
@@ -72,11 +79,19 @@ def test_queue_lists_submitted_applications_nearest_deadline_first(auth, client,
 def test_queue_and_checklist_are_the_contest_secretarys_only(auth, client, runtime, district):
     application_id = submitted(client, auth, district.contest_id)
     with runtime.transaction() as s:
-        create_user(s, email="other.secretary@example.ru", full_name="Другая Секретарь Ивановна",
-                    password=PASSWORD, roles=["secretary"])
+        create_user(
+            s,
+            email="other.secretary@example.ru",
+            full_name="Другая Секретарь Ивановна",
+            password=PASSWORD,
+            roles=["secretary"],
+        )
     before = snapshot(runtime, application_id)
-    for email, queue_status in (("chair@example.ru", 403), ("applicant2@example.ru", 403),
-                                ("other.secretary@example.ru", 200)):
+    for email, queue_status in (
+        ("chair@example.ru", 403),
+        ("applicant2@example.ru", 403),
+        ("other.secretary@example.ru", 200),
+    ):
         auth.login(email)
         response = client.get("/check/")
         assert response.status_code == queue_status, email
@@ -85,8 +100,10 @@ def test_queue_and_checklist_are_the_contest_secretarys_only(auth, client, runti
         assert _check(client, application_id).status_code == expected, email
         token = page_token(client, "/")
         for decision in ("admit", "return", "refuse"):
-            response = client.post(f"/check/{application_id}/{decision}",
-                                   data={"csrf_token": token, "version": str(before[1]), "requirement": "education"})
+            response = client.post(
+                f"/check/{application_id}/{decision}",
+                data={"csrf_token": token, "version": str(before[1]), "requirement": "education"},
+            )
             assert response.status_code == expected, (email, decision)
         auth.logout()
     assert snapshot(runtime, application_id) == before
@@ -98,10 +115,23 @@ def test_checklist_shows_documents_requirements_and_logs_the_look(auth, client, 
     pdf, png = documents_of(runtime, application_id)
     auth.login("secretary@example.ru")
     html = _check(client, application_id, view=pdf.id).get_data(as_text=True)
-    for text in ("Второв Сергей Павлович", "12.03.1984", "+7 924 555-12-34", "Заместитель директора по УВР",
-                 "Образование: высшее образование", "выполнено", "Заявление.pdf", "Паспорт.png", "PDF, 77 Б",
-                 "не проверен", "осталось 5 рабочих дней", "дано 25.11.2026 10:00, редакция 2026-1",
-                 "Допустить к конкурсу", "Вернуть на доработку", "Отказать в допуске"):
+    for text in (
+        "Второв Сергей Павлович",
+        "12.03.1984",
+        "+7 924 555-12-34",
+        "Заместитель директора по УВР",
+        "Образование: высшее образование",
+        "выполнено",
+        "Заявление.pdf",
+        "Паспорт.png",
+        "PDF, 77 Б",
+        "не проверен",
+        "осталось 5 рабочих дней",
+        "дано 25.11.2026 10:00, редакция 2026-1",
+        "Допустить к конкурсу",
+        "Вернуть на доработку",
+        "Отказать в допуске",
+    ):
         assert text in html, text
     # The viewer frames the document from its protected address.
     assert f'<iframe src="/applications/{application_id}/documents/{pdf.id}"' in html
@@ -114,19 +144,29 @@ def test_return_fix_and_resubmit_then_admit(auth, client, runtime, district):
     application_id = submitted(client, auth, district.contest_id)
     pdf, png = documents_of(runtime, application_id)
     auth.login("secretary@example.ru")
-    response = _decide(client, application_id, "return", **{
-        f"reason_{png.id}": "Скан паспорта нечитаем: загрузите цветной скан разворота с фотографией.",
-        "comment": "Остальное в порядке."})
+    response = _decide(
+        client,
+        application_id,
+        "return",
+        **{
+            f"reason_{png.id}": "Скан паспорта нечитаем: загрузите цветной скан разворота с фотографией.",
+            "comment": "Остальное в порядке.",
+        },
+    )
     assert response.status_code == 303
     assert _state(runtime, application_id) == "returned"
     pdf, png = documents_of(runtime, application_id)
     assert (pdf.review_status, pdf.review_reason) == ("accepted", None)
     assert (png.review_status, png.review_reason) == (
-        "returned", "Скан паспорта нечитаем: загрузите цветной скан разворота с фотографией.")
+        "returned",
+        "Скан паспорта нечитаем: загрузите цветной скан разворота с фотографией.",
+    )
     with runtime.sessions() as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.trigger == "return_for_fix"))
-        assert event.reason == ("Паспорт (Паспорт.png): Скан паспорта нечитаем: загрузите цветной скан разворота "
-                                "с фотографией.\nОстальное в порядке.")
+        assert event.reason == (
+            "Паспорт (Паспорт.png): Скан паспорта нечитаем: загрузите цветной скан разворота "
+            "с фотографией.\nОстальное в порядке."
+        )
         assert json.loads(event.data) == {"returned_documents": [png.id]}
     html = client.get("/check/").get_data(as_text=True)
     assert "Заявлений на проверке нет." in html and "Второв Сергей Павлович" in html  # among the returned
@@ -149,25 +189,32 @@ def test_return_fix_and_resubmit_then_admit(auth, client, runtime, district):
     assert "Этот документ секретарь не возвращал" in response.get_data(as_text=True)
     response = upload(client, application_id, "programme", "Программа.docx", DOCX)
     assert response.status_code == 400
-    assert "После возврата на доработку можно только заменить возвращённые документы." in response.get_data(as_text=True)
+    assert "После возврата на доработку можно только заменить возвращённые документы." in response.get_data(
+        as_text=True
+    )
     response = act(client, application_id, "resubmit")
     assert response.status_code == 400
-    assert ("не загружены обязательные документы: Паспорт (возвращён на исправление, не заменён)"
-            in response.get_data(as_text=True))
+    assert "не загружены обязательные документы: Паспорт (возвращён на исправление, не заменён)" in response.get_data(
+        as_text=True
+    )
     assert snapshot(runtime, application_id) == before
 
     old_file = runtime.settings.uploads_folder / png.storage_key
     assert replace(client, application_id, png.id, "Паспорт-цветной.jpg", JPEG).status_code == 303
     [_, new_png] = documents_of(runtime, application_id)
     assert (new_png.review_status, new_png.original_name, new_png.content_type) == (
-        "replaced", "Паспорт-цветной.jpg", "image/jpeg")
+        "replaced",
+        "Паспорт-цветной.jpg",
+        "image/jpeg",
+    )
     assert old_file.exists()  # what was submitted first is kept
     assert len(stored_files(runtime)) == 3
     with runtime.sessions() as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.kind == "document_replaced"))
         assert json.loads(event.data)["old_sha256"] == png.sha256
     assert "Документ заменён после возврата: Паспорт-цветной.jpg" in client.get(
-        f"/applications/{application_id}").get_data(as_text=True)
+        f"/applications/{application_id}"
+    ).get_data(as_text=True)
     assert act(client, application_id, "resubmit").status_code == 303
     assert _state(runtime, application_id) == "submitted"
     auth.logout()
@@ -179,7 +226,11 @@ def test_return_fix_and_resubmit_then_admit(auth, client, runtime, district):
     assert _state(runtime, application_id) == "admitted"
     assert {d.review_status for d in documents_of(runtime, application_id)} == {"accepted"}
     assert outbox_for(runtime, district.users["applicant2"]) == [
-        "application.submit", "application.return_for_fix", "application.resubmit", "application.admit"]
+        "application.submit",
+        "application.return_for_fix",
+        "application.resubmit",
+        "application.admit",
+    ]
     assert "application.admit" in outbox_for(runtime, district.users["member"])
     auth.logout()
     auth.login("applicant2@example.ru")
@@ -216,12 +267,19 @@ def test_refuse_cites_the_unmet_requirement(auth, client, runtime, district):
     assert response.status_code == 400
     assert snapshot(runtime, application_id)[:4] == before[:4]
 
-    response = _decide(client, application_id, "refuse", requirement="teaching_years",
-                       comment="По трудовой книжке педагогический стаж — 15 лет.")
+    response = _decide(
+        client,
+        application_id,
+        "refuse",
+        requirement="teaching_years",
+        comment="По трудовой книжке педагогический стаж — 15 лет.",
+    )
     assert response.status_code == 303
     assert _state(runtime, application_id) == "refused"
-    reason = ("Не выполнено требование: Стаж педагогической работы не менее 20 лет. "
-              "По трудовой книжке педагогический стаж — 15 лет.")
+    reason = (
+        "Не выполнено требование: Стаж педагогической работы не менее 20 лет. "
+        "По трудовой книжке педагогический стаж — 15 лет."
+    )
     with runtime.sessions() as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.trigger == "refuse"))
         assert (event.reason, json.loads(event.data)) == (reason, {"requirement": "teaching_years"})
@@ -257,7 +315,9 @@ def test_deciding_twice_is_refused_in_russian(auth, client, runtime, district):
     before = snapshot(runtime, application_id)
     response = client.post(f"/check/{application_id}/admit", data={"csrf_token": token, "version": str(before[1])})
     assert response.status_code == 400
-    assert "Действие «Допустить к конкурсу» недоступно в состоянии «Допущено к конкурсу»." in response.get_data(as_text=True)
+    assert "Действие «Допустить к конкурсу» недоступно в состоянии «Допущено к конкурсу»." in response.get_data(
+        as_text=True
+    )
     assert snapshot(runtime, application_id)[:4] == before[:4]
 
 
@@ -273,8 +333,7 @@ def test_a_returned_application_lapses_by_its_deadline_and_the_applicant_is_told
     assert _decide(client, application_id, "return", **{f"reason_{png.id}": "Нечитаемо"}).status_code == 303
     auth.logout()
     with runtime.transaction() as s:
-        deadline = s.scalar(select(Deadline).where(Deadline.subject_id == application_id,
-                                                   Deadline.closed_at.is_(None)))
+        deadline = s.scalar(select(Deadline).where(Deadline.subject_id == application_id, Deadline.closed_at.is_(None)))
         assert (deadline.state, deadline.on_expiry, deadline.days) == ("returned", "lapse", 3)
         assert deadline.due_at.astimezone(runtime.tz).date().isoformat() == "2026-12-01"
         runtime.engine.clock = lambda: deadline.due_at
@@ -303,12 +362,17 @@ def test_the_applicant_is_notified_at_the_commissions_steps_too(auth, client, ru
         criteria = s.get(Application, application_id).contest.criteria
         for key in voters:  # the last one completes the assessment (the system fires assess)
             commission.record_scores(runtime, s, user[key], application_id, {c.id: ("7", "") for c in criteria})
-        commission.mark_attendance(runtime, s, user["secretary"], district.contest_id,
-                                   {district.users[k] for k in voters})
+        commission.mark_attendance(
+            runtime, s, user["secretary"], district.contest_id, {district.users[k] for k in voters}
+        )
         commission.open_vote(runtime, s, user["chair"], application_id, s.get(Application, application_id).version)
         for key in voters:
             commission.cast_vote(runtime, s, user[key], application_id, "include")
         commission.close_vote(runtime, s, user["chair"], application_id, s.get(Application, application_id).version)
     assert outbox_for(runtime, district.users["applicant2"]) == [
-        "application.submit", "application.admit", "application.assess", "application.open_vote",
-        "application.include"]
+        "application.submit",
+        "application.admit",
+        "application.assess",
+        "application.open_vote",
+        "application.include",
+    ]

@@ -15,20 +15,23 @@ def tally(eligible, votes, quorum=1):
     return Tally(quorum=quorum, eligible=frozenset(eligible), votes=votes, chair_id=CHAIR)
 
 
-@pytest.mark.parametrize(("eligible", "votes", "casting", "expected"), [
-    # More votes for than against, but not more than half of those present: no majority.
-    ({1, 2, 3, 4, 5, 6}, {2: True, 3: True, 4: True, 5: False, 6: False}, None, NOT_INCLUDE),
-    ({1, 2, 3, 4, 5}, {2: True, 3: True, 4: True, 5: False}, None, INCLUDE),
-    # A tie: the chair's own vote decides.
-    ({1, 2, 3, 4}, {1: True, 2: True, 3: False, 4: False}, None, INCLUDE),
-    ({1, 2, 3, 4}, {1: False, 2: True, 3: True, 4: False}, None, NOT_INCLUDE),
-    # A tie, the chair present and silent: the casting vote decides (an explicit one is ignored otherwise).
-    ({1, 2, 3}, {2: True, 3: False}, True, INCLUDE),
-    ({1, 2, 3}, {2: True, 3: False}, False, NOT_INCLUDE),
-    ({1, 2, 3}, {2: True, 3: False}, None, None),
-    # A tie, the chair absent or recused (not eligible): no majority for inclusion.
-    ({2, 3}, {2: True, 3: False}, True, NOT_INCLUDE),
-])
+@pytest.mark.parametrize(
+    ("eligible", "votes", "casting", "expected"),
+    [
+        # More votes for than against, but not more than half of those present: no majority.
+        ({1, 2, 3, 4, 5, 6}, {2: True, 3: True, 4: True, 5: False, 6: False}, None, NOT_INCLUDE),
+        ({1, 2, 3, 4, 5}, {2: True, 3: True, 4: True, 5: False}, None, INCLUDE),
+        # A tie: the chair's own vote decides.
+        ({1, 2, 3, 4}, {1: True, 2: True, 3: False, 4: False}, None, INCLUDE),
+        ({1, 2, 3, 4}, {1: False, 2: True, 3: True, 4: False}, None, NOT_INCLUDE),
+        # A tie, the chair present and silent: the casting vote decides (an explicit one is ignored otherwise).
+        ({1, 2, 3}, {2: True, 3: False}, True, INCLUDE),
+        ({1, 2, 3}, {2: True, 3: False}, False, NOT_INCLUDE),
+        ({1, 2, 3}, {2: True, 3: False}, None, None),
+        # A tie, the chair absent or recused (not eligible): no majority for inclusion.
+        ({2, 3}, {2: True, 3: False}, True, NOT_INCLUDE),
+    ],
+)
 def test_decisions(eligible, votes, casting, expected):
     assert tally(eligible, votes).decide(casting).trigger == expected
 

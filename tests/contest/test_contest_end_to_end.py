@@ -70,12 +70,27 @@ def test_a_whole_contest(client, auth, district, runtime):
     check = lambda key: f"/check/{ids[key]}"  # noqa: E731
     assert post(client, check("included"), f"{check('included')}/admit").status_code == 303
     with runtime.sessions() as s:
-        passport = s.scalars(select(ApplicationDocument).where(ApplicationDocument.application_id == ids["lapsed"],
-                                                               ApplicationDocument.kind_code == "passport")).one()
-    assert post(client, check("lapsed"), f"{check('lapsed')}/return",
-                **{f"reason_{passport.id}": "Скан паспорта нечитаем"}).status_code == 303
-    assert post(client, check("refused"), f"{check('refused')}/refuse", requirement="education",
-                comment="Среднее профессиональное образование при требуемом высшем").status_code == 303
+        passport = s.scalars(
+            select(ApplicationDocument).where(
+                ApplicationDocument.application_id == ids["lapsed"], ApplicationDocument.kind_code == "passport"
+            )
+        ).one()
+    assert (
+        post(
+            client, check("lapsed"), f"{check('lapsed')}/return", **{f"reason_{passport.id}": "Скан паспорта нечитаем"}
+        ).status_code
+        == 303
+    )
+    assert (
+        post(
+            client,
+            check("refused"),
+            f"{check('refused')}/refuse",
+            requirement="education",
+            comment="Среднее профессиональное образование при требуемом высшем",
+        ).status_code
+        == 303
+    )
     auth.logout()
     assert [state(runtime, ids[k]) for k in ("included", "lapsed", "refused")] == ["admitted", "returned", "refused"]
 
@@ -107,8 +122,15 @@ def test_a_whole_contest(client, auth, district, runtime):
 
     auth.login("secretary@example.ru")
     present = [str(users[k]) for k in ("chair", "member", "member2")]
-    assert post(client, f"/commission/contests/{contest_id}", f"/commission/contests/{contest_id}/attendance",
-                present=present).status_code == 303
+    assert (
+        post(
+            client,
+            f"/commission/contests/{contest_id}",
+            f"/commission/contests/{contest_id}/attendance",
+            present=present,
+        ).status_code
+        == 303
+    )
     auth.logout()
 
     auth.login("chair@example.ru")
@@ -138,8 +160,10 @@ def test_a_whole_contest(client, auth, district, runtime):
     contest_page = client.get(f"/commission/contests/{contest_id}").get_data(as_text=True)
     docx_url = re.search(r'href="(/commission/protocols/\d+\.docx)"', contest_page).group(1)
     document = docx.Document(io.BytesIO(client.get(docx_url).data))
-    text = "\n".join([p.text for p in document.paragraphs] +
-                     [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    text = "\n".join(
+        [p.text for p in document.paragraphs]
+        + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    )
     assert "ПРОТОКОЛ № 1" in text
     assert "Оценщиков Пётр Ильич — по кандидатуре Второв Сергей Павлович: Работали в одной школе" in text
     assert "Второв Сергей Павлович: «за» — Председателев Иван Сергеевич; «против» — Членова Анна Викторовна." in text

@@ -68,8 +68,9 @@ def create(client, district, **overrides):
 def fire(client, contest_id, trigger, **extra):
     page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
-    return client.post(f"/contests/{contest_id}/fire/{trigger}",
-                       data={"csrf_token": _csrf_token(page), "version": version, **extra})
+    return client.post(
+        f"/contests/{contest_id}/fire/{trigger}", data={"csrf_token": _csrf_token(page), "version": version, **extra}
+    )
 
 
 def contest_row(runtime, contest_id):
@@ -86,10 +87,13 @@ def test_secretary_creates_a_draft_contest_and_is_its_secretary(client, secretar
     contest_id = create(client, secretary)
     contest = contest_row(runtime, contest_id)
     assert contest.state == "draft" and contest.secretary_id == secretary.users["secretary"]
-    assert [(c.name, c.max_score, c.weight) for c in contest.criteria] == [("Программа развития", 10, 2.0),
-                                                                         ("Собеседование", 5, 1.0)]
-    assert {s.user_id for s in contest.seats} == {secretary.users[k] for k in ("chair", "member", "member2",
-                                                                               "secretary")}
+    assert [(c.name, c.max_score, c.weight) for c in contest.criteria] == [
+        ("Программа развития", 10, 2.0),
+        ("Собеседование", 5, 1.0),
+    ]
+    assert {s.user_id for s in contest.seats} == {
+        secretary.users[k] for k in ("chair", "member", "member2", "secretary")
+    }
     mandatory = {k.code for k in contest.document_kinds if k.mandatory}
     assert "passport" in mandatory and "programme" not in mandatory
     page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
@@ -99,8 +103,13 @@ def test_secretary_creates_a_draft_contest_and_is_its_secretary(client, secretar
 def test_invalid_dates_are_refused_in_russian_and_nothing_is_created(client, secretary, runtime):
     with runtime.sessions() as s:
         before = s.scalar(select(func.count()).select_from(Contest))
-    data = form_data(client, "/contests/new", accept_from="2026-12-20", accept_to="2026-12-01",
-                     chair_id=str(secretary.users["chair"]))
+    data = form_data(
+        client,
+        "/contests/new",
+        accept_from="2026-12-20",
+        accept_to="2026-12-01",
+        chair_id=str(secretary.users["chair"]),
+    )
     response = client.post("/contests/new", data=data)
     assert response.status_code == 400
     assert "Дата окончания приёма заявлений раньше даты начала" in response.get_data(as_text=True)
@@ -154,8 +163,10 @@ def test_acceptance_opens_on_its_date_and_closes_after_its_end(client, secretary
 def test_conditions_freeze_when_acceptance_opens(client, secretary, runtime):
     contest_id = secretary.contest_id  # the district's contest is accepting
     before = contest_row(runtime, contest_id)
-    response = client.post(f"/contests/{contest_id}/edit",
-                           data=form_data(client, f"/contests/{contest_id}/edit", **{"criteria-0-max_score": "100"}))
+    response = client.post(
+        f"/contests/{contest_id}/edit",
+        data=form_data(client, f"/contests/{contest_id}/edit", **{"criteria-0-max_score": "100"}),
+    )
     assert response.status_code == 400
     assert "критерии и состав комиссии не меняются" in response.get_data(as_text=True)
     after = contest_row(runtime, contest_id)
@@ -176,15 +187,18 @@ def test_draft_can_be_edited_but_a_stale_form_is_a_conflict(client, secretary, r
 def extend(client, contest_id, **data):
     page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
-    return client.post(f"/contests/{contest_id}/extend",
-                       data={"csrf_token": _csrf_token(page), "version": version, **data})
+    return client.post(
+        f"/contests/{contest_id}/extend", data={"csrf_token": _csrf_token(page), "version": version, **data}
+    )
 
 
 def test_extension_needs_a_later_date_and_a_reason_and_is_audited(client, secretary, runtime):
     contest_id = secretary.contest_id
     before = audit_count(runtime)
     no_reason = extend(client, contest_id, accept_to="2026-12-25", reason="")
-    assert no_reason.status_code == 400 and "Укажите новую дату и причину продления." in no_reason.get_data(as_text=True)
+    assert no_reason.status_code == 400 and "Укажите новую дату и причину продления." in no_reason.get_data(
+        as_text=True
+    )
     earlier = extend(client, contest_id, accept_to="2026-12-10", reason="Мало заявлений")
     assert earlier.status_code == 400 and "должна быть позже 15.12.2026" in earlier.get_data(as_text=True)
     assert audit_count(runtime) == before and contest_row(runtime, contest_id).accept_to.isoformat() == "2026-12-15"
@@ -207,9 +221,14 @@ def test_commission_sees_its_contest_and_others_do_not(client, auth, district):
     auth.login("member@example.ru")
     assert client.get(f"/contests/{district.contest_id}").status_code == 200
     assert "Конкурс на включение в резерв" in client.get("/contests/").get_data(as_text=True)
-    assert client.post(f"/contests/{district.contest_id}/fire/cancel",
-                       data={"csrf_token": _csrf_token(client.get("/contests/").get_data(as_text=True)),
-                             "version": "1", "reason": "x"}).status_code in (400, 409)
+    assert client.post(
+        f"/contests/{district.contest_id}/fire/cancel",
+        data={
+            "csrf_token": _csrf_token(client.get("/contests/").get_data(as_text=True)),
+            "version": "1",
+            "reason": "x",
+        },
+    ).status_code in (400, 409)
     auth.logout()
     for who in ("applicant", "hr"):
         auth.login(f"{who}@example.ru")

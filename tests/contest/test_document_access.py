@@ -22,8 +22,17 @@ def test_commission_and_admin_may_open_and_each_look_is_logged(auth, client, run
         assert response.status_code == 200, key
         assert response.data == PNG and response.mimetype == "image/png"
         assert "inline" in response.headers["Content-Disposition"]
-        expected.append((district.users[key], {"document_id": png.id, "kind": "passport", "file": "Паспорт.png",
-                                               "sha256": hashlib.sha256(PNG).hexdigest()}))
+        expected.append(
+            (
+                district.users[key],
+                {
+                    "document_id": png.id,
+                    "kind": "passport",
+                    "file": "Паспорт.png",
+                    "sha256": hashlib.sha256(PNG).hexdigest(),
+                },
+            )
+        )
         auth.logout()
     assert views(runtime, application_id) == expected
 
@@ -31,17 +40,28 @@ def test_commission_and_admin_may_open_and_each_look_is_logged(auth, client, run
     response = client.get(url.format(pdf.id) + "?download=1")
     assert response.status_code == 200 and response.data == PDF
     assert "attachment" in response.headers["Content-Disposition"]
-    assert views(runtime, application_id)[-1] == (district.users["member2"], {
-        "document_id": pdf.id, "kind": "application", "file": "Заявление.pdf",
-        "sha256": hashlib.sha256(PDF).hexdigest()})
+    assert views(runtime, application_id)[-1] == (
+        district.users["member2"],
+        {
+            "document_id": pdf.id,
+            "kind": "application",
+            "file": "Заявление.pdf",
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+        },
+    )
 
 
 def test_anyone_else_gets_404_and_nothing_is_logged(auth, client, runtime, district):
     application_id = submitted(client, auth, district.contest_id)
     document = documents_of(runtime, application_id)[0]
     with runtime.transaction() as s:
-        create_user(s, email="outsider@example.ru", full_name="Посторонний Олег Олегович",
-                    password=PASSWORD, roles=["member", "secretary", "chair"])
+        create_user(
+            s,
+            email="outsider@example.ru",
+            full_name="Посторонний Олег Олегович",
+            password=PASSWORD,
+            roles=["member", "secretary", "chair"],
+        )
     before = snapshot(runtime, application_id)
     for email in ("applicant@example.ru", "hr@example.ru", "outsider@example.ru"):
         auth.login(email)

@@ -37,24 +37,30 @@ MB = 1024 * 1024
 @pytest.fixture
 def settings(database_url, tmp_path):
     """The suite's settings with a 1 MB upload limit (Flask then refuses requests over 2 MB)."""
-    return load_settings(env={}, overrides={
-        "database": {"url": database_url},
-        "app": {"secret_key": "test-secret", "instance_path": str(tmp_path / "instance")},
-        "uploads": {"max_size_mb": 1},
-    })
+    return load_settings(
+        env={},
+        overrides={
+            "database": {"url": database_url},
+            "app": {"secret_key": "test-secret", "instance_path": str(tmp_path / "instance")},
+            "uploads": {"max_size_mb": 1},
+        },
+    )
 
 
 def _pdf_of(size: int) -> bytes:
     return PDF + b"%" * (size - len(PDF))
 
 
-@pytest.mark.parametrize(("kind", "name", "content", "content_type"), [
-    ("application", "Заявление.pdf", PDF, "application/pdf"),
-    ("passport", "паспорт.JPG", JPEG, "image/jpeg"),
-    ("passport", "passport.jpeg", JPEG, "image/jpeg"),
-    ("passport", "скан.png", PNG, "image/png"),
-    ("programme", "Программа развития.docx", DOCX, storage.DOCX),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "content", "content_type"),
+    [
+        ("application", "Заявление.pdf", PDF, "application/pdf"),
+        ("passport", "паспорт.JPG", JPEG, "image/jpeg"),
+        ("passport", "passport.jpeg", JPEG, "image/jpeg"),
+        ("passport", "скан.png", PNG, "image/png"),
+        ("programme", "Программа развития.docx", DOCX, storage.DOCX),
+    ],
+)
 def test_each_allowed_type_is_stored_by_its_hash(auth, client, runtime, district, kind, name, content, content_type):
     application_id = new_draft(client, auth, district.contest_id)
     response = upload(client, application_id, kind, name, content)
@@ -63,7 +69,12 @@ def test_each_allowed_type_is_stored_by_its_hash(auth, client, runtime, district
     [document] = documents_of(runtime, application_id)
     sha = hashlib.sha256(content).hexdigest()
     assert (document.kind_code, document.original_name, document.content_type, document.size, document.sha256) == (
-        kind, name, content_type, len(content), sha)
+        kind,
+        name,
+        content_type,
+        len(content),
+        sha,
+    )
     assert document.storage_key == f"{sha[:2]}/{sha}"
     folder = runtime.settings.uploads_folder
     assert stored_files(runtime) == [folder / sha[:2] / sha]
@@ -79,19 +90,23 @@ def test_each_allowed_type_is_stored_by_its_hash(auth, client, runtime, district
     assert views(runtime, application_id) == []
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("резюме.txt", b"plain text", "допускаются только файлы PDF, JPEG, PNG или DOCX"),
-    ("скан.pdf", PNG, "имя указывает на PDF, а по содержимому это PNG"),
-    ("заявление.pdf", HTML, "по содержимому это не PDF, JPEG, PNG или DOCX"),
-    ("фото.png", HTML, "по содержимому это не PDF, JPEG, PNG или DOCX"),
-    ("фото.jpg", PDF, "имя указывает на JPEG, а по содержимому это PDF"),
-    ("программа.docx", docx_bytes(with_document=False), "по содержимому это не PDF, JPEG, PNG или DOCX"),
-    ("программа.docx", b"PK\x03\x04 not really a zip", "по содержимому это не PDF, JPEG, PNG или DOCX"),
-    ("пустой.pdf", b"", "пуст"),
-    ("большой.pdf", _pdf_of(MB + 1), "больше 1 МБ"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("резюме.txt", b"plain text", "допускаются только файлы PDF, JPEG, PNG или DOCX"),
+        ("скан.pdf", PNG, "имя указывает на PDF, а по содержимому это PNG"),
+        ("заявление.pdf", HTML, "по содержимому это не PDF, JPEG, PNG или DOCX"),
+        ("фото.png", HTML, "по содержимому это не PDF, JPEG, PNG или DOCX"),
+        ("фото.jpg", PDF, "имя указывает на JPEG, а по содержимому это PDF"),
+        ("программа.docx", docx_bytes(with_document=False), "по содержимому это не PDF, JPEG, PNG или DOCX"),
+        ("программа.docx", b"PK\x03\x04 not really a zip", "по содержимому это не PDF, JPEG, PNG или DOCX"),
+        ("пустой.pdf", b"", "пуст"),
+        ("большой.pdf", _pdf_of(MB + 1), "больше 1 МБ"),
+    ],
+)
 def test_wrong_forged_empty_or_large_files_are_refused_and_nothing_is_stored(
-        auth, client, runtime, district, name, content, message):
+    auth, client, runtime, district, name, content, message
+):
     application_id = new_draft(client, auth, district.contest_id)
     before = snapshot(runtime, application_id)
     response = upload(client, application_id, "passport", name, content)
@@ -124,8 +139,9 @@ def test_a_request_over_flasks_limit_gets_a_russian_413_page(auth, client, runti
 
 def test_no_file_chosen_is_refused(auth, client, runtime, district):
     application_id = new_draft(client, auth, district.contest_id)
-    response = client.post(f"{app_url(application_id)}/upload/passport",
-                           data={"csrf_token": page_token(client, app_url(application_id))})
+    response = client.post(
+        f"{app_url(application_id)}/upload/passport", data={"csrf_token": page_token(client, app_url(application_id))}
+    )
     assert response.status_code == 400
     assert "Выберите файл для загрузки." in response.get_data(as_text=True)
     assert documents_of(runtime, application_id) == []
@@ -145,8 +161,10 @@ def test_same_bytes_share_one_file_and_deleting_keeps_it_while_used(auth, client
     assert first.storage_key == second.storage_key
     assert len(stored_files(runtime)) == 1
     token = page_token(client, app_url(application_id))
-    assert client.post(f"{app_url(application_id)}/documents/{first.id}/delete",
-                       data={"csrf_token": token}).status_code == 303
+    assert (
+        client.post(f"{app_url(application_id)}/documents/{first.id}/delete", data={"csrf_token": token}).status_code
+        == 303
+    )
     assert len(stored_files(runtime)) == 1  # still the passport's file
     client.post(f"{app_url(application_id)}/documents/{second.id}/delete", data={"csrf_token": token})
     assert documents_of(runtime, application_id) == []
@@ -184,8 +202,10 @@ def test_nothing_changes_once_submitted(auth, client, runtime, district):
     token = page_token(client, app_url(application_id))
     response = upload(client, application_id, "programme", "Программа.docx", DOCX)
     assert response.status_code == 400
-    assert ("Документы можно менять только в черновике заявления или после его возврата на доработку; "
-            "сейчас заявление в состоянии «Подано, на проверке документов».") in response.get_data(as_text=True)
+    assert (
+        "Документы можно менять только в черновике заявления или после его возврата на доработку; "
+        "сейчас заявление в состоянии «Подано, на проверке документов»."
+    ) in response.get_data(as_text=True)
     response = replace(client, application_id, document.id, "другое.pdf", PDF + b"%2")
     assert response.status_code == 400
     assert "Документы можно менять только в черновике" in response.get_data(as_text=True)
@@ -200,8 +220,11 @@ def test_nothing_changes_once_submitted(auth, client, runtime, district):
 
 def test_upload_without_csrf_token_is_refused(auth, client, runtime, district):
     application_id = new_draft(client, auth, district.contest_id)
-    response = client.post(f"{app_url(application_id)}/upload/passport",
-                           data={"file": (io.BytesIO(PDF), "a.pdf")}, content_type="multipart/form-data")
+    response = client.post(
+        f"{app_url(application_id)}/upload/passport",
+        data={"file": (io.BytesIO(PDF), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "Форма устарела" in response.get_data(as_text=True)
     assert stored_files(runtime) == []

@@ -37,16 +37,18 @@ def close(runtime, commission, application_id):
     from reserve_flow.contest.services import commission as service
 
     with runtime.sessions() as s:
-        service.close_vote(runtime, s, load_user(s, commission.district, "chair"), application_id,
-                           version_of(runtime, application_id))
+        service.close_vote(
+            runtime, s, load_user(s, commission.district, "chair"), application_id, version_of(runtime, application_id)
+        )
 
 
 def open_vote(runtime, commission, application_id):
     from reserve_flow.contest.services import commission as service
 
     with runtime.sessions() as s:
-        service.open_vote(runtime, s, load_user(s, commission.district, "chair"), application_id,
-                          version_of(runtime, application_id))
+        service.open_vote(
+            runtime, s, load_user(s, commission.district, "chair"), application_id, version_of(runtime, application_id)
+        )
 
 
 @pytest.fixture
@@ -104,9 +106,17 @@ def test_the_secretary_generates_the_protocol_and_it_holds_the_meeting(auth, cli
 
     event = audit_events(runtime, "protocol_generated")[-1]
     assert (event.actor_id, event.subject_type, event.subject_id) == (
-        decided.user("secretary"), "contest", decided.contest_id)
-    assert json.loads(event.data) == {"protocol_id": protocol.id, "year": 2026, "number": 1,
-                                      "docx_sha256": protocol.docx_sha256, "pdf_sha256": protocol.pdf_sha256}
+        decided.user("secretary"),
+        "contest",
+        decided.contest_id,
+    )
+    assert json.loads(event.data) == {
+        "protocol_id": protocol.id,
+        "year": 2026,
+        "number": 1,
+        "docx_sha256": protocol.docx_sha256,
+        "pdf_sha256": protocol.pdf_sha256,
+    }
 
     paragraphs, tables = docx_text(docx_bytes)
     text = "\n".join(paragraphs)
@@ -115,15 +125,24 @@ def test_the_secretary_generates_the_protocol_and_it_holds_the_meeting(auth, cli
     assert "Конкурс: «Конкурс на включение в резерв руководителей ОО, 2026»." in text
     assert "Состав комиссии: 5 чел.; кворум — 3 чел. Присутствуют 4 чел." in text
     present = text.split("Присутствовали (4):")[1].split("Отсутствовали")[0]
-    for line in ("Председателев Иван Сергеевич — председатель комиссии", "Членова Анна Викторовна — член комиссии",
-                 "Оценщиков Пётр Ильич — член комиссии", "Секретарёва Ольга Петровна — секретарь комиссии"):
+    for line in (
+        "Председателев Иван Сергеевич — председатель комиссии",
+        "Членова Анна Викторовна — член комиссии",
+        "Оценщиков Пётр Ильич — член комиссии",
+        "Секретарёва Ольга Петровна — секретарь комиссии",
+    ):
         assert line in present
     assert "Отсутствовали (1):\n– Третий Член Комиссии — член комиссии" in text
     assert "– Оценщиков Пётр Ильич — по кандидатуре Второв Сергей Павлович: Кандидат — мой сосед" in text
 
     scores, votes = tables
-    assert scores[0] == ["№", "Кандидат", "Программа развития ОО (макс. 10, вес 2)",
-                         "Собеседование (макс. 10, вес 1)", "Итоговый балл"]
+    assert scores[0] == [
+        "№",
+        "Кандидат",
+        "Программа развития ОО (макс. 10, вес 2)",
+        "Собеседование (макс. 10, вес 1)",
+        "Итоговый балл",
+    ]
     assert scores[1] == ["1", "Заявителева Елена Андреевна", "8", "6", "22"]
     assert scores[2] == ["2", "Второв Сергей Павлович", "8", "6", "22"]
     assert scores[3] == ["3", "Третьякова Мария Олеговна", "—", "—", "—"]
@@ -132,20 +151,33 @@ def test_the_secretary_generates_the_protocol_and_it_holds_the_meeting(auth, cli
         ["Второв Сергей Павлович", "1", "1", "—", "не включать в резерв"],
         ["Третьякова Мария Олеговна", "0", "0", "—", "решение не принято"],
     ]
-    assert ("Заявителева Елена Андреевна: «за» — Председателев Иван Сергеевич, Членова Анна Викторовна; "
-            "«против» — Оценщиков Пётр Ильич.") in text
-    assert ("Второв Сергей Павлович: «за» — Членова Анна Викторовна; «против» — Председателев Иван Сергеевич. "
-            "Голоса разделились поровну, решающий голос председателя — «против».") in text
+    assert (
+        "Заявителева Елена Андреевна: «за» — Председателев Иван Сергеевич, Членова Анна Викторовна; "
+        "«против» — Оценщиков Пётр Ильич."
+    ) in text
+    assert (
+        "Второв Сергей Павлович: «за» — Членова Анна Викторовна; «против» — Председателев Иван Сергеевич. "
+        "Голоса разделились поровну, решающий голос председателя — «против»."
+    ) in text
     decision = text.split("3. Решение комиссии")[1]
-    assert ("Включить в кадровый резерв руководителей образовательных организаций:\n"
-            "– Заявителева Елена Андреевна (срок пребывания в резерве — до 25.11.2029)") in decision
+    assert (
+        "Включить в кадровый резерв руководителей образовательных организаций:\n"
+        "– Заявителева Елена Андреевна (срок пребывания в резерве — до 25.11.2029)"
+    ) in decision
     assert "Не включать в кадровый резерв:\n– Второв Сергей Павлович" in decision
     assert "Председатель комиссии ____________________ / Председателев Иван Сергеевич /" in decision
     assert "Секретарь комиссии ____________________ / Секретарёва Ольга Петровна /" in decision
 
     pdf_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages)
-    for words in ("ПРОТОКОЛ № 1", "Заявителева Елена Андреевна", "Председателев Иван Сергеевич",
-                  "Секретарёва Ольга Петровна", "Кандидат — мой сосед", "включить в резерв", "25.11.2029"):
+    for words in (
+        "ПРОТОКОЛ № 1",
+        "Заявителева Елена Андреевна",
+        "Председателев Иван Сергеевич",
+        "Секретарёва Ольга Петровна",
+        "Кандидат — мой сосед",
+        "включить в резерв",
+        "25.11.2029",
+    ):
         assert words in pdf_text, words
 
 
@@ -158,8 +190,10 @@ def test_protocol_files_download_for_the_commission_only(auth, client, runtime, 
     auth.login("member@example.ru")  # members read the protocol too
     html = client.get(f"/commission/contests/{decided.contest_id}").get_data(as_text=True)
     assert "Протокол № 1 от 25.11.2026" in html and "Сформировать протокол" not in html
-    for kind, mimetype, sha in (("docx", "wordprocessingml", protocol.docx_sha256), ("pdf", "application/pdf",
-                                                                                      protocol.pdf_sha256)):
+    for kind, mimetype, sha in (
+        ("docx", "wordprocessingml", protocol.docx_sha256),
+        ("pdf", "application/pdf", protocol.pdf_sha256),
+    ):
         response = client.get(f"/commission/protocols/{protocol.id}.{kind}")
         assert response.status_code == 200 and mimetype in response.headers["Content-Type"]
         assert "attachment" in response.headers["Content-Disposition"]
@@ -187,8 +221,9 @@ def test_generation_is_refused_while_a_vote_is_open_or_before_any_decision(auth,
     before = snapshot(runtime)
     response = generate(client, commission.contest_id)
     assert response.status_code == 400
-    assert "Протокол формируется после того, как по заявлениям подведены итоги голосования." in \
-        response.get_data(as_text=True)
+    assert "Протокол формируется после того, как по заявлениям подведены итоги голосования." in response.get_data(
+        as_text=True
+    )
     assert snapshot(runtime) == before
 
     score_all(runtime, commission, commission.first)

@@ -63,5 +63,7 @@ def test_the_chair_sees_it_members_do_not(auth, client, runtime, commission):
     before = snapshot(runtime)
     auth.login("member@example.ru")
     assert client.get(url).status_code == 404
-    assert "Рейтинг кандидатов" not in client.get(f"/commission/contests/{commission.contest_id}").get_data(as_text=True)
+    assert "Рейтинг кандидатов" not in client.get(f"/commission/contests/{commission.contest_id}").get_data(
+        as_text=True
+    )
     assert snapshot(runtime) == before

@@ -46,19 +46,28 @@ def _state_and_events(runtime, application_id):
     with runtime.sessions() as s:
         state = s.get(Application, application_id).state
         transitions = s.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.subject_type == "application", AuditEvent.subject_id == application_id,
-                AuditEvent.kind == "transition"))
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.subject_type == "application",
+                AuditEvent.subject_id == application_id,
+                AuditEvent.kind == "transition",
+            )
+        )
         return state, transitions
 
 
 def _views(runtime, application_id):
     with runtime.sessions() as s:
-        return list(s.execute(
-            select(AuditEvent.actor_id).where(AuditEvent.kind == "personal_file_viewed",
-                                              AuditEvent.subject_type == "application",
-                                              AuditEvent.subject_id == application_id)
-        ).scalars())
+        return list(
+            s.execute(
+                select(AuditEvent.actor_id).where(
+                    AuditEvent.kind == "personal_file_viewed",
+                    AuditEvent.subject_type == "application",
+                    AuditEvent.subject_id == application_id,
+                )
+            ).scalars()
+        )
 
 
 def _submit_as_applicant(auth, client, district):
@@ -162,8 +171,9 @@ def test_other_applicant_gets_404_and_changes_nothing(auth, client, district, ru
     assert client.get("/applications/999999").status_code == 404
     token = _csrf_token(client.get("/").get_data(as_text=True))
     for trigger in ("withdraw", "submit"):
-        response = client.post(f"/applications/{district.application_id}/fire/{trigger}",
-                               data={"csrf_token": token, "version": version})
+        response = client.post(
+            f"/applications/{district.application_id}/fire/{trigger}", data={"csrf_token": token, "version": version}
+        )
         assert response.status_code == 404
     assert "Заявителева" not in client.get("/applications/").get_data(as_text=True)
     assert _state_and_events(runtime, district.application_id) == ("draft", 0)
@@ -172,16 +182,22 @@ def test_other_applicant_gets_404_and_changes_nothing(auth, client, district, ru
 
 def test_member_not_on_the_commission_gets_404(auth, client, district, runtime):
     with runtime.transaction() as s:
-        create_user(s, email="outsider@example.ru", full_name="Посторонний Олег Олегович",
-                    password=PASSWORD, roles=["member", "secretary"])
+        create_user(
+            s,
+            email="outsider@example.ru",
+            full_name="Посторонний Олег Олегович",
+            password=PASSWORD,
+            roles=["member", "secretary"],
+        )
     auth.login("outsider@example.ru")
     assert _page(client, district.application_id).status_code == 404
     listing = client.get("/applications/")
     assert listing.status_code == 200
     assert "Заявителева" not in listing.get_data(as_text=True)
     token = _csrf_token(client.get("/").get_data(as_text=True))
-    response = client.post(f"/applications/{district.application_id}/fire/admit",
-                           data={"csrf_token": token, "version": "1"})
+    response = client.post(
+        f"/applications/{district.application_id}/fire/admit", data={"csrf_token": token, "version": "1"}
+    )
     assert response.status_code == 404
 
 
@@ -221,8 +237,10 @@ def test_stale_form_is_refused_as_a_conflict(auth, client, district, runtime):
     old_version = _version(old_html)
     assert _fire(client, district.application_id, "submit").status_code == 303
     # The draft page was still open in another tab: its "withdraw" form carries the old version.
-    response = client.post(f"/applications/{district.application_id}/fire/withdraw",
-                           data={"csrf_token": _csrf_token(old_html), "version": old_version})
+    response = client.post(
+        f"/applications/{district.application_id}/fire/withdraw",
+        data={"csrf_token": _csrf_token(old_html), "version": old_version},
+    )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "уже изменил другой пользователь" in html
@@ -307,11 +325,26 @@ def test_expired_deadline_is_shown_as_such(auth, client, district, runtime):
 
 @pytest.mark.parametrize(
     ("days", "text"),
-    [(1, "остался 1 рабочий день"), (2, "осталось 2 рабочих дня"), (5, "осталось 5 рабочих дней"),
-     (11, "осталось 11 рабочих дней"), (21, "остался 21 рабочий день"), (0, "последний день")],
+    [
+        (1, "остался 1 рабочий день"),
+        (2, "осталось 2 рабочих дня"),
+        (5, "осталось 5 рабочих дней"),
+        (11, "осталось 11 рабочих дней"),
+        (21, "остался 21 рабочий день"),
+        (0, "последний день"),
+    ],
 )
 def test_deadline_text_russian_plurals(days, text):
     status = DeadlineStatus(deadline=None, days_left=days, last_day=date(2026, 12, 2), expired=False)  # type: ignore[arg-type]
     assert deadline_text(status) == text
-    assert deadline_text(DeadlineStatus(deadline=None, days_left=0, last_day=date(2026, 12, 2),  # type: ignore[arg-type]
-                                        expired=True)) == "срок истёк"
+    assert (
+        deadline_text(
+            DeadlineStatus(
+                deadline=None,
+                days_left=0,
+                last_day=date(2026, 12, 2),  # type: ignore[arg-type]
+                expired=True,
+            )
+        )
+        == "срок истёк"
+    )

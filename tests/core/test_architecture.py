@@ -12,8 +12,7 @@ import reserve_flow
 
 PACKAGE = Path(reserve_flow.__file__).parent
 VIEW_MODULES = sorted(
-    p for p in PACKAGE.rglob("*.py")
-    if p.name == "views.py" or p.name.endswith("_views.py") or p.parent.name == "views"
+    p for p in PACKAGE.rglob("*.py") if p.name == "views.py" or p.name.endswith("_views.py") or p.parent.name == "views"
 )
 
 
@@ -52,9 +51,11 @@ def test_a_view_reads_forms_through_wtforms(path: Path):
     for node in ast.walk(tree):
         # request.form[...] or request.form.get(...)/getlist(...): hand-parsed form fields
         if isinstance(node, ast.Attribute) and node.attr == "form" and getattr(node.value, "id", "") == "request":
-            parent_uses = [n for n in ast.walk(tree)
-                           if isinstance(n, ast.Subscript) and n.value is node
-                           or isinstance(n, ast.Attribute) and n.value is node]
+            parent_uses = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Subscript) and n.value is node or isinstance(n, ast.Attribute) and n.value is node
+            ]
             if parent_uses:
                 offending.append(f"line {node.lineno}")
     assert not offending, f"{path.name} parses request.form by hand: {offending}"

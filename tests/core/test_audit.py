@@ -45,8 +45,10 @@ def verify(runtime):
 
 
 def run_cli(settings, *args):
-    env = {"RESERVE_FLOW_DATABASE_URL": settings.database_url,
-           "RESERVE_FLOW_APP_INSTANCE_PATH": settings["app"]["instance_path"]}
+    env = {
+        "RESERVE_FLOW_DATABASE_URL": settings.database_url,
+        "RESERVE_FLOW_APP_INSTANCE_PATH": settings["app"]["instance_path"],
+    }
     return CliRunner().invoke(main, list(args), env=env)
 
 
@@ -94,10 +96,14 @@ def test_deleted_tail_is_caught(chain):
 
 
 def test_event_inserted_outside_the_chain_is_caught(chain):
-    tamper(chain, """INSERT INTO audit_events (seq, occurred_at, kind, actor_name, subject_type, subject_id,
+    tamper(
+        chain,
+        """INSERT INTO audit_events (seq, occurred_at, kind, actor_name, subject_type, subject_id,
                      trigger, from_state, to_state, data, prev_hash, hash)
                      SELECT 7, occurred_at, kind, actor_name, subject_type, subject_id, 'include', 'voting',
-                            'included', '{}', :prev, :prev FROM audit_events WHERE seq = 6""", prev="f" * 64)
+                            'included', '{}', :prev, :prev FROM audit_events WHERE seq = 6""",
+        prev="f" * 64,
+    )
     result = verify(chain)
     assert not result.ok and result.broken_seq == 7 and "does not link" in result.problem
 

@@ -49,6 +49,7 @@ def test_two_sessions_firing_on_one_subject_exactly_one_wins(runtime, district):
             application = session.get(Application, district.application_id)
             actor = load_user(session, district, "applicant")
             return lambda: runtime.engine.fire(application, trigger, actor)
+
         return load
 
     outcomes = race(runtime, [job("submit"), job("withdraw")])
@@ -70,13 +71,23 @@ def test_concurrent_transitions_on_different_subjects_keep_one_chain(runtime, di
     ids = []
     with runtime.transaction() as s:
         for n in range(6):
-            user = create_user(s, email=f"racer{n}@example.ru", full_name=f"Участник Гонки {n}",
-                               password="long enough", roles=["applicant"])
-            application = Application(contest_id=district.contest_id, applicant_id=user.id,
-                                      consent_given_at=s.get(Application, district.application_id).consent_given_at)
+            user = create_user(
+                s,
+                email=f"racer{n}@example.ru",
+                full_name=f"Участник Гонки {n}",
+                password="long enough",
+                roles=["applicant"],
+            )
+            application = Application(
+                contest_id=district.contest_id,
+                applicant_id=user.id,
+                consent_given_at=s.get(Application, district.application_id).consent_given_at,
+            )
             application.documents = [
-                ApplicationDocument(kind_code=c, original_name=f"{c}.pdf", content_type="application/pdf",
-                                    size=10, sha256="1" * 64) for c in ("application", "passport")
+                ApplicationDocument(
+                    kind_code=c, original_name=f"{c}.pdf", content_type="application/pdf", size=10, sha256="1" * 64
+                )
+                for c in ("application", "passport")
             ]
             s.add(application)
             s.flush()
@@ -86,8 +97,10 @@ def test_concurrent_transitions_on_different_subjects_keep_one_chain(runtime, di
         def load(session):
             application = session.get(Application, application_id)
             from reserve_flow.people.models import User
+
             actor = session.get(User, user_id)
             return lambda: runtime.engine.fire(application, "submit", actor)
+
         return load
 
     outcomes = race(runtime, [job(a, u) for a, u in ids])

@@ -158,13 +158,18 @@ def test_drawn_with_no_system_program_and_cached(monkeypatch):
 
 # --- what a person sees: nothing on top of anything else, arrows on their states ----
 
+
 def _rect(e: ET.Element) -> tuple[float, float, float, float]:
     return tuple(float(e.get(k)) for k in ("x", "y", "width", "height"))
 
 
 def _overlap(a, b, slack=0.5) -> bool:
-    return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2]
-            and a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
+    return (
+        a[0] + slack < b[0] + b[2]
+        and b[0] + slack < a[0] + a[2]
+        and a[1] + slack < b[1] + b[3]
+        and b[1] + slack < a[1] + a[3]
+    )
 
 
 def _on_border(point, box, slack=1.5) -> bool:
@@ -181,7 +186,10 @@ def test_states_and_labels_do_not_overlap_and_every_arrow_points_at_its_state(na
     for state in definition.states.values():
         boxes[state.name] = _rect(group(root, f"state-{state.name}").find(f"{SVG}rect"))  # the outer border
     if definition.deadline:
-        points = [tuple(map(float, p.split(","))) for p in group(root, "case-deadline").find(f"{SVG}polygon").get("points").split()]
+        points = [
+            tuple(map(float, p.split(",")))
+            for p in group(root, "case-deadline").find(f"{SVG}polygon").get("points").split()
+        ]
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         boxes["case-deadline"] = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
     labels = {}
@@ -194,7 +202,7 @@ def test_states_and_labels_do_not_overlap_and_every_arrow_points_at_its_state(na
         assert _on_border(tip, boxes[dest]), (source, trigger, tip, boxes[dest])  # the arrow touches its state
     things = list(boxes.items()) + list(labels.items())
     for i, (a, box_a) in enumerate(things):
-        for b, box_b in things[i + 1:]:
+        for b, box_b in things[i + 1 :]:
             assert not _overlap(box_a, box_b), (a, b)
     for (source, trigger), label in labels.items():
         text = [t for t in group(root, f"t-{source}-{trigger}").iter(f"{SVG}text")]
@@ -216,6 +224,7 @@ def test_a_self_loop_leaves_and_enters_its_own_state():
 
 
 # --- command line -------------------------------------------------------------
+
 
 def test_cli_exports_bpmn_dot_and_svg(tmp_path):
     target = tmp_path / "application.bpmn"

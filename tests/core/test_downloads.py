@@ -10,15 +10,17 @@ from reserve_flow.core.files.storage import DOCX
 from reserve_flow.core.web.downloads import send_stored
 
 
-@pytest.mark.parametrize("mimetype, query, attachment, disposition", [
-    ("application/pdf", "", False, "inline"),
-    ("image/png", "", False, "inline"),
-    ("application/pdf", "?download=1", False, "attachment"),
-    (DOCX, "", False, "attachment"),
-    ("application/pdf", "", True, "attachment"),
-])
-def test_stored_files_open_or_download_with_safety_headers(app, tmp_path, mimetype, query, attachment,
-                                                           disposition):
+@pytest.mark.parametrize(
+    "mimetype, query, attachment, disposition",
+    [
+        ("application/pdf", "", False, "inline"),
+        ("image/png", "", False, "inline"),
+        ("application/pdf", "?download=1", False, "attachment"),
+        (DOCX, "", False, "attachment"),
+        ("application/pdf", "", True, "attachment"),
+    ],
+)
+def test_stored_files_open_or_download_with_safety_headers(app, tmp_path, mimetype, query, attachment, disposition):
     path = tmp_path / "file"
     path.write_bytes(b"%PDF-1.4\n")
     with app.test_request_context(f"/x{query}"):

@@ -72,8 +72,9 @@ def test_leaving_a_state_closes_its_deadline_and_opens_the_next(runtime, distric
     fire(runtime, district, "applicant", "submit")
     fire(runtime, district, "secretary", "return_for_fix", reason="Паспорт нечитаем")
     with runtime.sessions() as s:
-        deadlines = s.scalars(select(Deadline).where(Deadline.subject_type == "application")
-                              .order_by(Deadline.id)).all()
+        deadlines = s.scalars(
+            select(Deadline).where(Deadline.subject_type == "application").order_by(Deadline.id)
+        ).all()
         assert [d.state for d in deadlines] == ["submitted", "returned"]
         assert deadlines[0].closed_at == NOW and deadlines[1].closed_at is None
         # The contest's fix period is 3 working days: 26, 27 and 30 Nov.
@@ -93,8 +94,14 @@ def assert_refused(runtime, district, who, trigger, error, text, reason=None):
 
 
 def test_transition_from_the_wrong_state_is_refused_and_changes_nothing(runtime, district):
-    error = assert_refused(runtime, district, "secretary", "admit", NotAllowedFromState,
-                           "«Допустить к конкурсу» недоступно в состоянии «Черновик»")
+    error = assert_refused(
+        runtime,
+        district,
+        "secretary",
+        "admit",
+        NotAllowedFromState,
+        "«Допустить к конкурсу» недоступно в состоянии «Черновик»",
+    )
     assert "not available in state 'Draft'" not in error.message("en")  # labels stay Russian, frame is English
     assert error.message("en").startswith("Action 'Допустить к конкурсу' is not available")
 
@@ -118,8 +125,13 @@ def test_secretary_of_another_contest_cannot_act(runtime, district):
 
     fire(runtime, district, "applicant", "submit")
     with runtime.transaction() as s:
-        other = create_user(s, email="other-secretary@example.ru", full_name="Чужой Секретарь Иванович",
-                            password="long enough", roles=["secretary"])
+        other = create_user(
+            s,
+            email="other-secretary@example.ru",
+            full_name="Чужой Секретарь Иванович",
+            password="long enough",
+            roles=["secretary"],
+        )
         district.users["other_secretary"] = other.id
     assert_refused(runtime, district, "other_secretary", "admit", RoleDenied, "секретарь комиссии")
     with runtime.sessions() as s:
@@ -144,16 +156,18 @@ def test_reason_is_required_where_the_workflow_says_so(runtime, district):
 def test_guard_names_the_missing_mandatory_document(runtime, district):
     with runtime.transaction() as s:
         s.execute(ApplicationDocument.__table__.delete().where(ApplicationDocument.kind_code == "passport"))
-    error = assert_refused(runtime, district, "applicant", "submit", GuardFailed,
-                           "не загружены обязательные документы: Паспорт")
+    error = assert_refused(
+        runtime, district, "applicant", "submit", GuardFailed, "не загружены обязательные документы: Паспорт"
+    )
     assert "mandatory documents are missing: Паспорт" in error.message("en")
 
 
 def test_guard_refuses_without_consent(runtime, district):
     with runtime.transaction() as s:
         s.get(Application, district.application_id).consent_given_at = None
-    assert_refused(runtime, district, "applicant", "submit", GuardFailed,
-                   "нет согласия на обработку персональных данных")
+    assert_refused(
+        runtime, district, "applicant", "submit", GuardFailed, "нет согласия на обработку персональных данных"
+    )
 
 
 def test_guard_refuses_after_the_contest_closes(runtime, district):

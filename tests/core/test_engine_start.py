@@ -16,13 +16,13 @@ from reserve_flow.runtime import WORKFLOWS_DIR
 from tests.helpers import NOW, load_user
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
-TERM = '''
+TERM = """
 [workflow.deadline]
 until = "accept_to"
 calendar = "calendar"
 actor = "secretary"
 remind_before = [3]
-'''
+"""
 
 
 @pytest.fixture
@@ -44,15 +44,22 @@ def term_runtime(tmp_path, monkeypatch, settings):
 
 def open_deadlines(rt, contest_id):
     with rt.sessions() as s:
-        return s.scalars(select(Deadline).where(Deadline.subject_type == "contest", Deadline.subject_id == contest_id,
-                                                Deadline.closed_at.is_(None)).order_by(Deadline.id)).all()
+        return s.scalars(
+            select(Deadline)
+            .where(Deadline.subject_type == "contest", Deadline.subject_id == contest_id, Deadline.closed_at.is_(None))
+            .order_by(Deadline.id)
+        ).all()
 
 
 def test_start_records_the_case_and_opens_its_deadlines(term_runtime, district):
     rt = term_runtime
     with rt.transaction() as s:
-        contest = Contest(title="Новый конкурс", accept_from=date(2026, 12, 1), accept_to=date(2026, 12, 20),
-                          secretary_id=district.users["secretary"])
+        contest = Contest(
+            title="Новый конкурс",
+            accept_from=date(2026, 12, 1),
+            accept_to=date(2026, 12, 20),
+            secretary_id=district.users["secretary"],
+        )
         s.add(contest)
         event = rt.engine.start(contest, load_user(s, district, "secretary"))
         contest_id = contest.id
@@ -65,8 +72,14 @@ def test_start_records_the_case_and_opens_its_deadlines(term_runtime, district):
 def test_workflow_deadline_follows_its_date_and_ends_with_the_case(term_runtime, district):
     rt = term_runtime
     with rt.transaction() as s:
-        contest = Contest(title="Новый конкурс", accept_from=date(2026, 11, 20), accept_to=date(2026, 12, 20),
-                          secretary_id=district.users["secretary"], announcement="Текст", chair_id=district.users["chair"])
+        contest = Contest(
+            title="Новый конкурс",
+            accept_from=date(2026, 11, 20),
+            accept_to=date(2026, 12, 20),
+            secretary_id=district.users["secretary"],
+            announcement="Текст",
+            chair_id=district.users["chair"],
+        )
         s.add(contest)
         rt.engine.start(contest, load_user(s, district, "secretary"))
         contest_id = contest.id
@@ -103,8 +116,11 @@ def test_workflow_deadline_expiry_must_leave_every_open_state(tmp_path):
     from reserve_flow.core.workflow.definition import load_definition
 
     text = (WORKFLOWS_DIR / "contest.toml").read_text(encoding="utf-8")
-    text = text.replace('label_en = "Reserve contest"\n', 'label_en = "Reserve contest"\n' + TERM +
-                        'on_expiry = "close_acceptance"\n', 1)
+    text = text.replace(
+        'label_en = "Reserve contest"\n',
+        'label_en = "Reserve contest"\n' + TERM + 'on_expiry = "close_acceptance"\n',
+        1,
+    )
     (tmp_path / "contest.toml").write_text(text, encoding="utf-8")
     _, problems = load_definition(tmp_path / "contest.toml")
     assert any("expiry trigger 'close_acceptance' must leave state 'draft'" in p for p in problems)

@@ -18,6 +18,7 @@ SLOW = "test_slow_guard"
 intervals: dict[int, tuple[float, float]] = {}
 
 if SLOW not in GUARDS:  # the module may be imported twice (rerun, collection)
+
     @guard(SLOW, ru="Медленная проверка (тест).", en="Slow check (test).")
     def _slow(context):
         start = time.monotonic()
@@ -29,17 +30,24 @@ if SLOW not in GUARDS:  # the module may be imported twice (rerun, collection)
 def _engine_with_slow_withdraw(runtime) -> Engine:
     """The application workflow with the slow guard on «withdraw»."""
     definition = runtime.workflows.definitions["application"]
-    slowed = [dataclasses.replace(t, guards=(*t.guards, SLOW)) if t.trigger == "withdraw" else t
-              for t in definition.transitions]
-    workflows = Workflows({**runtime.workflows.definitions,
-                           "application": dataclasses.replace(definition, transitions=slowed)})
+    slowed = [
+        dataclasses.replace(t, guards=(*t.guards, SLOW)) if t.trigger == "withdraw" else t
+        for t in definition.transitions
+    ]
+    workflows = Workflows(
+        {**runtime.workflows.definitions, "application": dataclasses.replace(definition, transitions=slowed)}
+    )
     return Engine(workflows, runtime.tz, clock=runtime.engine.clock)
 
 
 def test_fires_on_two_subjects_run_their_guards_at_the_same_time(runtime, district):
     with runtime.transaction() as s:
-        second = Application(contest_id=district.contest_id, applicant_id=district.users["applicant2"],
-                             consent_given_at=NOW - timedelta(hours=1), consent_text_version="2026-1")
+        second = Application(
+            contest_id=district.contest_id,
+            applicant_id=district.users["applicant2"],
+            consent_given_at=NOW - timedelta(hours=1),
+            consent_text_version="2026-1",
+        )
         s.add(second)
         s.flush()
         cases = [(district.application_id, "applicant"), (second.id, "applicant2")]

@@ -11,7 +11,11 @@ from reserve_flow.core.web.menu import menu_for
 from reserve_flow.people.services.users import create_user
 from tests.helpers import PASSWORD
 
-PUBLIC = [("Конкурсы", "/public/"), ("Состав резерва", "/public/reserve"), ("Назначенные руководители", "/public/appointments")]
+PUBLIC = [
+    ("Конкурсы", "/public/"),
+    ("Состав резерва", "/public/reserve"),
+    ("Назначенные руководители", "/public/appointments"),
+]
 CONTEST_COMMISSION = [("Конкурсы комиссии", "/contests/"), ("Заявления", "/applications/")]
 APPOINTING = [("Организации", "/organizations/"), ("Мониторинг эффективности", "/monitoring/")]
 VACANCIES = ("Вакансии и назначения", "/appointments")
@@ -23,8 +27,7 @@ MENUS = {
         "Резерв": [("Мой резерв", "/reserve/")],
     },
     "secretary": {
-        "Конкурс": [*CONTEST_COMMISSION, ("Проверка документов", "/check/"),
-                    ("Оценка и голосование", "/commission/")],
+        "Конкурс": [*CONTEST_COMMISSION, ("Проверка документов", "/check/"), ("Оценка и голосование", "/commission/")],
         "Назначения": APPOINTING,
     },
     "chair": {
@@ -45,9 +48,12 @@ MENUS = {
         "Конкурс": CONTEST_COMMISSION,
         "Резерв": [("Резервисты", "/reserve/"), ("Программа формирования резерва", "/programme/")],
         "Назначения": [VACANCIES, ORDERS, *APPOINTING],
-        "Администрирование": [("Пользователи", "/admin/users"), ("Журнал аудита", "/admin/audit"),
-                              ("Недоставленные письма", "/admin/outbox/"),
-                              ("Шаблон приказа о назначении", "/admin/order-template")],
+        "Администрирование": [
+            ("Пользователи", "/admin/users"),
+            ("Журнал аудита", "/admin/audit"),
+            ("Недоставленные письма", "/admin/outbox/"),
+            ("Шаблон приказа о назначении", "/admin/order-template"),
+        ],
     },
 }
 
@@ -56,8 +62,10 @@ def nav_of(html: str) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, 
     """The nav's links outside the groups, and each group's title with its links."""
     nav = re.search(r"<nav[^>]*>(.*?)</nav>", html, re.S).group(1)
     link = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
-    groups = {m.group(1): [(label, href) for href, label in link.findall(m.group(2))]
-              for m in re.finditer(r"<summary>([^<]+)</summary>(.*?)</details>", nav, re.S)}
+    groups = {
+        m.group(1): [(label, href) for href, label in link.findall(m.group(2))]
+        for m in re.finditer(r"<summary>([^<]+)</summary>(.*?)</details>", nav, re.S)
+    }
     loose = re.sub(r"<details.*?</details>", "", nav, flags=re.S)
     return [(label, href) for href, label in link.findall(loose)], groups
 
@@ -65,8 +73,9 @@ def nav_of(html: str) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, 
 @pytest.fixture
 def mentor(runtime, district):
     with runtime.transaction() as s:
-        create_user(s, email="mentor@example.ru", full_name="Наставникова Вера Павловна", password=PASSWORD,
-                    roles=["mentor"])
+        create_user(
+            s, email="mentor@example.ru", full_name="Наставникова Вера Павловна", password=PASSWORD, roles=["mentor"]
+        )
 
 
 @pytest.mark.parametrize("role", sorted(MENUS))
@@ -99,6 +108,7 @@ def test_a_link_to_a_blueprint_not_registered_stays_out_of_the_menu(app):
     with app.test_request_context("/"):
         groups = {g.title: [link.label for link in g.links] for g in menu_for(frozenset({"hr"}), endpoints, None)}
         assert groups["Назначения"] == ["Приказы о назначении", "Организации", "Мониторинг эффективности"]
-        groups = {g.title: [link.label for link in g.links]
-                  for g in menu_for(frozenset({"hr"}), app.view_functions, None)}
+        groups = {
+            g.title: [link.label for link in g.links] for g in menu_for(frozenset({"hr"}), app.view_functions, None)
+        }
         assert groups["Назначения"][0] == "Вакансии и назначения"

@@ -48,13 +48,17 @@ def _server_context(ca) -> ssl.SSLContext:
 def test_mail_goes_over_tls_with_a_login(runtime, district, certificate_authority, security):
     context = _server_context(certificate_authority)
     # aiosmtpd does not count a TLS-from-the-start session as TLS for AUTH: say so.
-    options = ({"tls_context": context, "require_starttls": True} if security == "starttls"
-               else {"ssl_context": context, "auth_require_tls": False})
+    options = (
+        {"tls_context": context, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": context, "auth_require_tls": False}
+    )
     server = SmtpServer(authenticator=_authenticator, auth_required=True, **options)
     server.start()
     try:
-        runtime.settings["smtp"].update(host="127.0.0.1", port=server.port, security=security,
-                                        username=LOGIN, password=PASSWORD, timeout_seconds=5)
+        runtime.settings["smtp"].update(
+            host="127.0.0.1", port=server.port, security=security, username=LOGIN, password=PASSWORD, timeout_seconds=5
+        )
         fire(runtime, district.application_id, "submit", "applicant", district)
         result = dispatch_once(runtime, NOW)
         assert result.failed == result.retrying == 0
@@ -67,8 +71,9 @@ def test_mail_goes_over_tls_with_a_login(runtime, district, certificate_authorit
         result = dispatch_once(runtime, NOW)
         assert (result.sent, result.retrying) == (0, 1)
         with runtime.sessions() as s:
-            waiting = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email",
-                                                            OutboxMessage.status == "pending")).all()
+            waiting = s.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "email", OutboxMessage.status == "pending")
+            ).all()
         # The withdrawal tells the secretary and the applicant; the pass stops at the first failure.
         tried = [m for m in waiting if m.attempts]
         assert len(waiting) == 2 and len(tried) == 1 and tried[0].attempts == 1 and tried[0].last_error

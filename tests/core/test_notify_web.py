@@ -21,9 +21,11 @@ def _badge(html: str) -> int:
 
 def _inapp(runtime, user_id):
     with runtime.sessions() as s:
-        return s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "inapp",
-                                                     OutboxMessage.recipient_id == user_id)
-                         .order_by(OutboxMessage.id)).all()
+        return s.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == "inapp", OutboxMessage.recipient_id == user_id)
+            .order_by(OutboxMessage.id)
+        ).all()
 
 
 def test_unread_count_list_open_and_mark_read(auth, client, district, runtime):

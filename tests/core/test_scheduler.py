@@ -29,8 +29,9 @@ SUBMITTED_REMINDER = "Напоминание о сроке: Заявление �
 
 def _open_deadline(runtime, application_id) -> Deadline:
     with runtime.sessions() as s:
-        return s.scalars(select(Deadline).where(Deadline.subject_id == application_id,
-                                                Deadline.closed_at.is_(None))).one()
+        return s.scalars(
+            select(Deadline).where(Deadline.subject_id == application_id, Deadline.closed_at.is_(None))
+        ).one()
 
 
 def _run(runtime, at):
@@ -86,8 +87,9 @@ def test_reminder_reaches_the_secretary_once_in_russian(runtime, district, smtp_
     assert str(mail.message["From"]).endswith("<reserve@example.ru>")
     # The same reminder waits in the secretary's in-app notifications.
     with runtime.sessions() as s:
-        inapp = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "inapp",
-                                                      OutboxMessage.template == "deadline.reminder")).all()
+        inapp = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == "inapp", OutboxMessage.template == "deadline.reminder")
+        ).all()
         assert [(m.recipient_id, m.status) for m in inapp] == [(district.users["secretary"], "sent")]
 
 
@@ -104,8 +106,9 @@ def test_returned_application_lapses_across_a_working_saturday_and_holidays(runt
     with time_machine.travel(NOW, tick=False):
         fire(runtime, district.application_id, "submit", "applicant", district)
     with time_machine.travel(irkutsk(2027, 2, 18, 10), tick=False):
-        fire(runtime, district.application_id, "return_for_fix", "secretary", district,
-             reason="Скан паспорта нечитаем.")
+        fire(
+            runtime, district.application_id, "return_for_fix", "secretary", district, reason="Скан паспорта нечитаем."
+        )
         assert ticker.tick() is not None  # this one scheduler acts
     deadline = _open_deadline(runtime, district.application_id)
     assert (deadline.state, deadline.on_expiry, deadline.actor_role) == ("returned", "lapse", "owner")
@@ -140,7 +143,12 @@ def test_returned_application_lapses_across_a_working_saturday_and_holidays(runt
     assert _state(runtime, district.application_id) == "lapsed"
     with runtime.sessions() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.trigger == "lapse")).one()
-        assert (event.actor_id, event.actor_name, event.from_state, event.to_state) == (None, "система", "returned", "lapsed")
+        assert (event.actor_id, event.actor_name, event.from_state, event.to_state) == (
+            None,
+            "система",
+            "returned",
+            "lapsed",
+        )
         assert event.occurred_at == irkutsk(2027, 2, 25)
         notice = s.scalars(select(DeadlineNotice).where(DeadlineNotice.kind == "expiry")).one()
         assert (notice.outcome, notice.audit_event_id) == ("fired", event.id)
@@ -172,8 +180,11 @@ def test_after_downtime_what_fell_due_is_handled_once(runtime, district, smtp_se
     [reminder] = smtp_server.received
     assert "остался 1 рабочий день" in reminder.text()
     with runtime.sessions() as s:
-        outcomes = dict(s.execute(select(DeadlineNotice.offset_days, DeadlineNotice.outcome)
-                                  .where(DeadlineNotice.kind == "reminder")).all())
+        outcomes = dict(
+            s.execute(
+                select(DeadlineNotice.offset_days, DeadlineNotice.outcome).where(DeadlineNotice.kind == "reminder")
+            ).all()
+        )
     assert outcomes == {1: "sent", 3: "skipped"}
 
     smtp_server.received.clear()
@@ -194,8 +205,15 @@ def test_a_reminder_due_before_the_deadline_opened_is_not_sent(runtime, district
     # Returned on Friday 27 Nov at 10:00 for 3 working days (Mon 30, Tue 1, Wed 2): the
     # 3-day reminder would be due Friday 09:00, before the return; only the 1-day one comes.
     fire(runtime, district.application_id, "submit", "applicant", district)
-    fire(runtime, district.application_id, "return_for_fix", "secretary", district, at=irkutsk(2026, 11, 27, 10),
-         reason="Нет подписи.")
+    fire(
+        runtime,
+        district.application_id,
+        "return_for_fix",
+        "secretary",
+        district,
+        at=irkutsk(2026, 11, 27, 10),
+        reason="Нет подписи.",
+    )
     deadline = _open_deadline(runtime, district.application_id)
     with runtime.transaction() as s:
         s.get(Deadline, deadline.id).remind_before = "3,1"
@@ -211,9 +229,11 @@ def _workflows_with_guarded_lapse(tmp_path) -> Workflows:
     shutil.copytree(WORKFLOWS_DIR, folder)
     path = folder / "application.toml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace('trigger = "lapse"\nsource = "returned"\ndest = "lapsed"\nroles = ["system"]\n',
-                        'trigger = "lapse"\nsource = "returned"\ndest = "lapsed"\nroles = ["system"]\n'
-                        'guards = ["documents_complete"]\n')
+    text = text.replace(
+        'trigger = "lapse"\nsource = "returned"\ndest = "lapsed"\nroles = ["system"]\n',
+        'trigger = "lapse"\nsource = "returned"\ndest = "lapsed"\nroles = ["system"]\n'
+        'guards = ["documents_complete"]\n',
+    )
     assert 'guards = ["documents_complete"]\nnotify' in text
     path.write_text(text, encoding="utf-8")
     return Workflows.load(folder)
@@ -239,8 +259,9 @@ def test_refused_expiry_is_recorded_and_escalated_not_crashed(runtime, district,
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == events_before  # nothing fired
         notices = {n.kind: n for n in s.scalars(select(DeadlineNotice))}
         assert notices["expiry"].outcome == "refused"
-        assert notices["expiry"].detail == ("Действие «Истёк срок исправления» невозможно: "
-                                            "не загружены обязательные документы: Паспорт.")
+        assert notices["expiry"].detail == (
+            "Действие «Истёк срок исправления» невозможно: не загружены обязательные документы: Паспорт."
+        )
         assert notices["escalation"].recipients == 1
     # The state names no escalation role: the administrators are told.
     [mail] = smtp_server.received

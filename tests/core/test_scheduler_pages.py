@@ -47,7 +47,7 @@ def test_hr_sees_every_deadline_overdue_first_with_escalations(auth, client, dis
     auth.login("hr@example.ru")
     html = client.get("/deadlines/").get_data(as_text=True)
     assert "Все открытые сроки района." in html
-    overdue = html[html.index("Просроченные (1)"):html.index("Текущие")]
+    overdue = html[html.index("Просроченные (1)") : html.index("Текущие")]
     assert f"Заявление № {other}: Третьякова Вера Олеговна" in overdue
     assert "секретарь комиссии: Другова Нина Львовна" in overdue
     assert "срок истёк" in overdue and "02.12.2026" in overdue
@@ -85,8 +85,9 @@ def test_own_deadlines_and_a_revocable_calendar_feed(auth, client, district, run
     [event] = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == date(2026, 11, 30)
     assert event.decoded("dtend") == date(2026, 12, 1)
-    assert str(event["summary"]) == (f"Последний день: Возвращено на доработку — "
-                                     f"Заявление № {district.application_id}: Заявителева Елена Андреевна")
+    assert str(event["summary"]) == (
+        f"Последний день: Возвращено на доработку — Заявление № {district.application_id}: Заявителева Елена Андреевна"
+    )
     assert str(event["url"]) == f"http://127.0.0.1:5000/applications/{district.application_id}"
     assert str(event["uid"]).startswith("deadline-")
 
@@ -114,4 +115,6 @@ def test_secretary_feed_lists_the_checks_they_must_make(auth, client, district, 
     assert f"Заявление № {other}" in str(event["summary"])
     assert event.decoded("dtstart") == date(2026, 12, 2)
     auth.login("secretary@example.ru")
-    assert "Сейчас нет сроков, по которым действовать нужно вам." in client.get("/deadlines/mine").get_data(as_text=True)
+    assert "Сейчас нет сроков, по которым действовать нужно вам." in client.get("/deadlines/mine").get_data(
+        as_text=True
+    )

@@ -87,15 +87,15 @@ def test_two_schedulers_at_once_send_each_reminder_once_and_fire_each_expiry_onc
         assert sorted(lapses) == sorted(returned)  # every expiry fired, and once
         notices = Counter(s.execute(select(DeadlineNotice.kind, DeadlineNotice.outcome)).all())
         assert notices == {("reminder", "sent"): 5, ("expiry", "fired"): 3, ("escalation", "sent"): 2}
-        assert s.scalar(select(func.count()).select_from(OutboxMessage)
-                        .where(OutboxMessage.status != "sent")) == 0
+        assert s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")) == 0
 
     by_subject = Counter((r.to[0], r.subject) for r in smtp_server.received)
     assert all(count == 1 for count in by_subject.values()), by_subject
     reminders = [key for key in by_subject if key[1].startswith("Напоминание о сроке")]
     # Three owners reminded of their fix period, the secretary of two checks.
     assert sorted(to for to, _ in reminders) == sorted(
-        [_email(runtime, i) for i in returned] + ["secretary@example.ru"] * 2)
+        [_email(runtime, i) for i in returned] + ["secretary@example.ru"] * 2
+    )
     lapsed = [key for key in by_subject if "Истёк срок исправления" in key[1]]
     assert len(lapsed) == 6  # each lapse told its owner and the secretary
     escalations = [key for key in by_subject if key[1].startswith("Срок пропущен")]

@@ -27,8 +27,16 @@ def _classes(content: bytes, element_id: str) -> set[str]:
     return set((group(ET.fromstring(content), element_id).get("class") or "").split())
 
 
-@pytest.mark.parametrize("url", ["/workflows", "/workflows/application.svg", "/workflows/contest.bpmn",
-                                 "/applications/1/diagram.svg", "/contests/1/diagram.svg"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/workflows",
+        "/workflows/application.svg",
+        "/workflows/contest.bpmn",
+        "/applications/1/diagram.svg",
+        "/contests/1/diagram.svg",
+    ],
+)
 def test_login_required(client, district, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -106,8 +114,13 @@ def test_contest_diagram_for_the_commission_only(auth, client, district, runtime
     auth.logout()
 
     with runtime.transaction() as s:
-        create_user(s, email="outsider@example.ru", full_name="Посторонний Олег Олегович",
-                    password=PASSWORD, roles=["member", "secretary"])
+        create_user(
+            s,
+            email="outsider@example.ru",
+            full_name="Посторонний Олег Олегович",
+            password=PASSWORD,
+            roles=["member", "secretary"],
+        )
     before = _audit_count(runtime)
     for email in ("applicant@example.ru", "outsider@example.ru"):
         auth.login(email)

@@ -35,28 +35,54 @@ def test_shipped_workflows_pass():
     ("old", "new", "message"),
     [
         ('dest = "admitted"', 'dest = "admited"', "unknown destination state 'admited'"),
-        ('source = "submitted"\ndest = "admitted"', 'source = "submited"\ndest = "admitted"',
-         "unknown source state 'submited'"),
-        ('guards = ["documents_complete", "consent_given"]', 'guards = ["documents_complete", "stars_aligned"]',
-         "transition 'resubmit': unknown guard 'stars_aligned'"),
-        ('roles = ["secretary"]\nnotify = ["owner", "member"]', 'roles = ["janitor"]\nnotify = ["owner", "member"]',
-         "transition 'admit': unknown role 'janitor'"),
-        ('trigger = "refuse"', 'trigger = "return_for_fix"',
-         "ambiguous trigger: 'return_for_fix' from 'submitted' is defined twice"),
-        ('source = ["draft", "submitted", "returned", "admitted", "assessed", "voting"]', 'source = "*"',
-         "wildcard source '*' is not allowed"),
+        (
+            'source = "submitted"\ndest = "admitted"',
+            'source = "submited"\ndest = "admitted"',
+            "unknown source state 'submited'",
+        ),
+        (
+            'guards = ["documents_complete", "consent_given"]',
+            'guards = ["documents_complete", "stars_aligned"]',
+            "transition 'resubmit': unknown guard 'stars_aligned'",
+        ),
+        (
+            'roles = ["secretary"]\nnotify = ["owner", "member"]',
+            'roles = ["janitor"]\nnotify = ["owner", "member"]',
+            "transition 'admit': unknown role 'janitor'",
+        ),
+        (
+            'trigger = "refuse"',
+            'trigger = "return_for_fix"',
+            "ambiguous trigger: 'return_for_fix' from 'submitted' is defined twice",
+        ),
+        (
+            'source = ["draft", "submitted", "returned", "admitted", "assessed", "voting"]',
+            'source = "*"',
+            "wildcard source '*' is not allowed",
+        ),
         ('on_expiry = "lapse"', 'on_expiry = "admit"', "expiry trigger 'admit' does not leave this state"),
         ('roles = ["system"]', 'roles = ["secretary"]', "expiry trigger 'lapse' must allow role 'system'"),
-        ('[states.lapsed]\nlabel_ru = "Не исправлено в срок"\nlabel_en = "Lapsed"\nterminal = true',
-         '[states.lapsed]\nlabel_ru = "Не исправлено в срок"\nlabel_en = "Lapsed"',
-         "state 'lapsed' is not terminal and has no way out"),
-        ('[states.withdrawn]', '[states.archived]\nlabel_ru = "В архиве"\nterminal = true\n\n[states.withdrawn]',
-         "state 'archived' cannot be reached from 'draft'"),
-        ('calendar = "working"\nactor = "secretary"', 'calendar = "lunar"\nactor = "secretary"',
-         "'calendar' must be one of working, calendar"),
+        (
+            '[states.lapsed]\nlabel_ru = "Не исправлено в срок"\nlabel_en = "Lapsed"\nterminal = true',
+            '[states.lapsed]\nlabel_ru = "Не исправлено в срок"\nlabel_en = "Lapsed"',
+            "state 'lapsed' is not terminal and has no way out",
+        ),
+        (
+            "[states.withdrawn]",
+            '[states.archived]\nlabel_ru = "В архиве"\nterminal = true\n\n[states.withdrawn]',
+            "state 'archived' cannot be reached from 'draft'",
+        ),
+        (
+            'calendar = "working"\nactor = "secretary"',
+            'calendar = "lunar"\nactor = "secretary"',
+            "'calendar' must be one of working, calendar",
+        ),
         ('initial = "draft"', 'initial = "start"', "initial state 'start' is not defined"),
-        ('label_ru = "Допустить к конкурсу"', 'lable_ru = "Допустить к конкурсу"',
-         "transition 'admit': unknown key 'lable_ru'"),
+        (
+            'label_ru = "Допустить к конкурсу"',
+            'lable_ru = "Допустить к конкурсу"',
+            "transition 'admit': unknown key 'lable_ru'",
+        ),
     ],
 )
 def test_a_broken_file_fails_naming_the_problem(tmp_path, old, new, message):
@@ -67,7 +93,9 @@ def test_a_broken_file_fails_naming_the_problem(tmp_path, old, new, message):
 
 
 def test_every_problem_is_listed_not_only_the_first(tmp_path):
-    text = SHIPPED.replace('dest = "admitted"', 'dest = "nowhere"', 1).replace('roles = ["chair"]', 'roles = ["king"]', 1)
+    text = SHIPPED.replace('dest = "admitted"', 'dest = "nowhere"', 1).replace(
+        'roles = ["chair"]', 'roles = ["king"]', 1
+    )
     (tmp_path / "application.toml").write_text(text, encoding="utf-8")
     result = check(tmp_path)
     assert result.exit_code == 1

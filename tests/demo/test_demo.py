@@ -28,8 +28,9 @@ SEEDED_STATES = {"draft", "submitted", "returned", "admitted", "voting", "includ
 
 def _row_counts(runtime) -> dict[str, int]:
     with runtime.sessions() as session:
-        return {table.name: session.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+        }
 
 
 def _states_by_email(session) -> dict[str, str]:
@@ -57,7 +58,12 @@ def test_demo_builds_a_district_of_the_severo_baikalsky_area(runtime):
             for role in user.roles:
                 roles.setdefault(role, []).append(user)
         assert {r: len(users) for r, users in roles.items() if r != "applicant"} == {
-            "admin": 1, "secretary": 1, "chair": 1, "hr": 1, "member": 3, "mentor": 1,  # the chair sits as a member
+            "admin": 1,
+            "secretary": 1,
+            "chair": 1,
+            "hr": 1,
+            "member": 3,
+            "mentor": 1,  # the chair sits as a member
         }
         assert len(roles["applicant"]) >= 5
         for applicant in roles["applicant"]:  # deputies, teachers, educators of the district's ОО
@@ -92,8 +98,9 @@ def test_demo_applications_were_moved_by_the_engine(runtime):
         assert states == {a.email: a.application_state for a in seed.accounts if a.application_state}
 
         assert verify_chain(session).ok
-        events = session.scalars(select(AuditEvent).where(AuditEvent.subject_type.in_(("contest", "application")))
-                                 .order_by(AuditEvent.seq)).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.subject_type.in_(("contest", "application"))).order_by(AuditEvent.seq)
+        ).all()
         # The contest: announced, acceptance opened, both by the secretary.
         assert [(e.subject_type, e.trigger, e.actor_name) for e in events[:2]] == [
             ("contest", "announce", "Бадмаева Оксана Владимировна"),
@@ -118,13 +125,20 @@ def test_demo_applications_were_moved_by_the_engine(runtime):
             .join(Deadline, Deadline.subject_id == Application.id)
             .where(Deadline.subject_type == "application", Deadline.closed_at.is_(None))
         ).all()
-        assert sorted(open_deadlines) == [("admitted", "member"), ("returned", "owner"),
-                                          ("submitted", "secretary"), ("voting", "member")]
+        assert sorted(open_deadlines) == [
+            ("admitted", "member"),
+            ("returned", "owner"),
+            ("submitted", "secretary"),
+            ("voting", "member"),
+        ]
         # ...and the returned applicant is told why.
         returned = session.scalars(select(Application).where(Application.state == "returned")).one()
-        notices = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.recipient_id == returned.applicant_id,
-            OutboxMessage.template == "application.return_for_fix")).all()
+        notices = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient_id == returned.applicant_id,
+                OutboxMessage.template == "application.return_for_fix",
+            )
+        ).all()
         assert {m.channel for m in notices} == {"email", "inapp"}
         assert json.loads(notices[0].context)["reason"] == RETURN_REASON
 

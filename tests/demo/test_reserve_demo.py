@@ -21,12 +21,22 @@ def test_the_demo_shows_reserve_members_in_different_states(runtime, client):
         states = {m.user.email.split("@")[0]: m.state for m in s.scalars(select(ReserveMembership))}
         assert states == RESERVE_STATES
         ready = s.scalars(select(ReserveMembership).where(ReserveMembership.state == "ready")).one()
-        triggers = [e.trigger for e in s.scalars(select(AuditEvent).where(
-            AuditEvent.subject_type == "reserve", AuditEvent.subject_id == ready.id,
-            AuditEvent.kind == "transition").order_by(AuditEvent.seq))]
+        triggers = [
+            e.trigger
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.subject_type == "reserve",
+                    AuditEvent.subject_id == ready.id,
+                    AuditEvent.kind == "transition",
+                )
+                .order_by(AuditEvent.seq)
+            )
+        ]
         assert triggers == ["start", "agree_plan", "begin_development", "become_ready"]
-        internship = s.scalars(select(PlanItem).where(PlanItem.membership_id == ready.id,
-                                                      PlanItem.kind == "internship")).one()
+        internship = s.scalars(
+            select(PlanItem).where(PlanItem.membership_id == ready.id, PlanItem.kind == "internship")
+        ).one()
         assert internship.state == "accepted" and internship.mentor_review
         returned = s.scalars(select(PlanItem).where(PlanItem.state == "returned")).one()
         assert returned.membership.state == "developing"
@@ -43,7 +53,10 @@ def test_demo_has_vacancies_in_several_states_and_a_published_order(runtime):
     with runtime.sessions() as session:
         vacancies = {v.organization.short_name: v for v in session.scalars(select(Vacancy))}
         assert {name: v.state for name, v in vacancies.items()} == {
-            "Верхнезаимская СОШ": "closed", "д/с «Брусничка»": "attestation", "Куморская СОШ": "open"}
+            "Верхнезаимская СОШ": "closed",
+            "д/с «Брусничка»": "attestation",
+            "Куморская СОШ": "open",
+        }
         closed = vacancies["Верхнезаимская СОШ"]
         assert [c.status for c in closed.candidates] == ["not_attested", "appointed"]
         assert closed.order.number_label == "1-к"

@@ -46,16 +46,26 @@ def story(runtime, appointment) -> Story:
     organization_id = appointment.district.organizations[0]
     with runtime.transaction() as s:
         year = MonitoringYear(year=2025)
-        year.results = [MonitoringResult(organization_id=organization_id, head_name="Пантелеев Андрей Николаевич",
-                                         total_percent=45.0, level="critical")]
+        year.results = [
+            MonitoringResult(
+                organization_id=organization_id,
+                head_name="Пантелеев Андрей Николаевич",
+                total_percent=45.0,
+                level="critical",
+            )
+        ]
         s.add(year)
     with runtime.transaction() as s:
         organization = s.get(Organization, organization_id)
-        data = organization_service.OrganizationData(kind=organization.kind, full_name=organization.full_name,
-                                                     short_name=organization.short_name,
-                                                     head_name="Пантелеев Андрей Николаевич")
-        organization_service.update_organization(s, organization, s.get(User, appointment.user("admin")), data,
-                                                 organization.version, runtime.now())
+        data = organization_service.OrganizationData(
+            kind=organization.kind,
+            full_name=organization.full_name,
+            short_name=organization.short_name,
+            head_name="Пантелеев Андрей Николаевич",
+        )
+        organization_service.update_organization(
+            s, organization, s.get(User, appointment.user("admin")), data, organization.version, runtime.now()
+        )
     appoint_member(runtime, appointment, reserve.first, fail_first=reserve.second)
     runtime.engine.clock = lambda: irkutsk(2027, 1, 15, 11)
     issue_on(runtime, appointment.district, appointment.vacancy, date(2027, 1, 15))
@@ -92,12 +102,15 @@ def test_organization_timeline_has_heads_vacancies_orders_and_monitoring(runtime
     registry = next(e for e in by_kind["head"] if e.text.startswith("В реестре"))
     assert registry.text == "В реестре указан руководитель: Пантелеев Андрей Николаевич"
     assert _event(runtime, registry.event_id).kind == "organization_updated"
-    assert any(e.text == "По данным мониторинга 2025 года руководитель: Пантелеев Андрей Николаевич"
-               for e in by_kind["head"])
+    assert any(
+        e.text == "По данным мониторинга 2025 года руководитель: Пантелеев Андрей Николаевич" for e in by_kind["head"]
+    )
     (monitored,) = by_kind["monitoring"]
     assert monitored.flagged and monitored.year_only
-    assert monitored.text == ("Мониторинг эффективности руководителя за 2025 год: 45 %, уровень критический; "
-                              "место 1 из 1; ниже 50 % — антикризисная программа")
+    assert monitored.text == (
+        "Мониторинг эффективности руководителя за 2025 год: 45 %, уровень критический; "
+        "место 1 из 1; ниже 50 % — антикризисная программа"
+    )
 
 
 def test_organization_page_shows_the_timeline_with_links_by_role(runtime, story, client, auth):
@@ -130,11 +143,14 @@ def test_person_path_runs_from_application_to_appointment(runtime, story):
     assert [s.event_id for s in steps] == sorted(s.event_id for s in steps)  # oldest first
     contest = "Заявление на конкурс «Конкурс на включение в резерв руководителей ОО, 2026»"
     first = texts.index(f"{contest}: Подать заявление → подано, на проверке документов")
-    included = texts.index("Включён(а) в кадровый резерв по итогам конкурса "
-                           "«Конкурс на включение в резерв руководителей ОО, 2026»")
+    included = texts.index(
+        "Включён(а) в кадровый резерв по итогам конкурса «Конкурс на включение в резерв руководителей ОО, 2026»"
+    )
     listed = next(i for i, t in enumerate(texts) if t.startswith("Включён(а) в список кандидатов: вакансия"))
-    attested = texts.index(f"Аттестация на должность руководителя (вакансия № {story.appointment.vacancy}, "
-                           "Нижнеангарская СОШ № 1): аттестован(а)")
+    attested = texts.index(
+        f"Аттестация на должность руководителя (вакансия № {story.appointment.vacancy}, "
+        "Нижнеангарская СОШ № 1): аттестован(а)"
+    )
     order = next(i for i, t in enumerate(texts) if t.startswith("Приказ № 1-к от 15.01.2027: назначен(а)"))
     closed = next(i for i, t in enumerate(texts) if t.startswith("Назначен(а) руководителем, вакансия закрыта"))
     assert first < included < listed < attested < order < closed
@@ -153,16 +169,23 @@ def test_person_path_runs_from_application_to_appointment(runtime, story):
         f"Аттестация на должность руководителя (вакансия № {story.appointment.vacancy}, "
         "Нижнеангарская СОШ № 1): не аттестован(а)",
         f"Не аттестован(а), вакансия возвращена к списку кандидатов: вакансия № {story.appointment.vacancy}, "
-        "Нижнеангарская СОШ № 1"]
+        "Нижнеангарская СОШ № 1",
+    ]
     assert json.loads(_event(runtime, failed[0].event_id).data)["attested"] is False
     assert not any(s.area == "Приказ" for s in steps)
 
 
 def _views(runtime, person_id: int) -> list[AuditEvent]:
     with runtime.sessions() as s:
-        return list(s.scalars(select(AuditEvent).where(AuditEvent.kind == "personal_file_viewed",
-                                                       AuditEvent.subject_type == "user",
-                                                       AuditEvent.subject_id == person_id)))
+        return list(
+            s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.kind == "personal_file_viewed",
+                    AuditEvent.subject_type == "user",
+                    AuditEvent.subject_id == person_id,
+                )
+            )
+        )
 
 
 def test_path_is_seen_by_hr_admin_and_the_person_only_and_views_are_audited(runtime, story, client, auth):
@@ -205,5 +228,6 @@ def test_reserve_member_page_links_to_the_path(runtime, story, client, auth):
     html = client.get(f"/reserve/{story.appointment.reserve.first}").get_data(as_text=True)
     assert f'href="/people/{story.user("applicant")}/path"' in html
     with runtime.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEvent)
-                        .where(AuditEvent.kind == "personal_file_viewed")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "personal_file_viewed")) == 0
+        )

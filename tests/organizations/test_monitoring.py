@@ -44,14 +44,21 @@ def page_text(response) -> str:
 
 # --- the year, the template, a round trip --------------------------------------------------
 
+
 def test_admin_creates_a_year_downloads_its_template_fills_it_and_imports_it(client, runtime, admin):
     page = client.get("/monitoring/new")
     assert page.status_code == 200
-    response = client.post("/monitoring/new", data={
-        "csrf_token": _csrf_token(page.get_data(as_text=True)), "year": "2025",
-        "criteria-0-name": "Образовательные результаты", "criteria-0-max_points": "40",
-        "criteria-1-name": "Кадровые условия", "criteria-1-max_points": "12,5",
-    })
+    response = client.post(
+        "/monitoring/new",
+        data={
+            "csrf_token": _csrf_token(page.get_data(as_text=True)),
+            "year": "2025",
+            "criteria-0-name": "Образовательные результаты",
+            "criteria-0-max_points": "40",
+            "criteria-1-name": "Кадровые условия",
+            "criteria-1-max_points": "12,5",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/monitoring/2025")
     created = events(runtime, "monitoring_year_created")
@@ -63,15 +70,23 @@ def test_admin_creates_a_year_downloads_its_template_fills_it_and_imports_it(cli
     book = load_workbook(io.BytesIO(template.data))
     sheet = book.worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["Организация", "Руководитель (ФИО)", "Итоговый балл, %", "Уровень",
-                       "Образовательные результаты (макс. 40)", "Кадровые условия (макс. 12,5)"]
+    assert rows[0] == [
+        "Организация",
+        "Руководитель (ФИО)",
+        "Итоговый балл, %",
+        "Уровень",
+        "Образовательные результаты (макс. 40)",
+        "Кадровые условия (макс. 12,5)",
+    ]
     assert sorted(r[0] for r in rows[1:]) == sorted([SCHOOL, KINDERGARTEN, DDT])
     assert book.worksheets[1].title == "Инструкция"
 
     # Filled in as the administrator would: totals, a level typed or chosen, the points.
-    filled = {SCHOOL: ("Пантелеев Андрей Николаевич", 88, "Оптимальный", 36, 11),
-              KINDERGARTEN: ("Морозова Елена Викторовна", 55.5, "допустимый", 22, 7.5),
-              DDT: ("Зайцева Надежда Петровна", 47, None, 19, 5)}
+    filled = {
+        SCHOOL: ("Пантелеев Андрей Николаевич", 88, "Оптимальный", 36, 11),
+        KINDERGARTEN: ("Морозова Елена Викторовна", 55.5, "допустимый", 22, 7.5),
+        DDT: ("Зайцева Надежда Петровна", 47, None, 19, 5),
+    }
     for row in sheet.iter_rows(min_row=2):
         head, total, level, first, second = filled[row[0].value]
         row[1].value, row[2].value, row[3].value, row[4].value, row[5].value = head, total, level, first, second
@@ -126,15 +141,16 @@ def test_short_names_and_percent_signs_are_understood(client, runtime, admin, ye
 
 # --- all or nothing ---------------------------------------------------------------------------
 
+
 def test_bad_rows_import_nothing_and_each_is_named_with_its_reason(client, runtime, admin, year_2025):
     rows = [
         GOOD_ROWS[0],
-        ["МБОУ «Несуществующая СОШ»", "Иванов И. И.", 70, "допустимый", 30, 10],   # row 3
-        [KINDERGARTEN, "Морозова Е. В.", 104, "оптимальный", 30, 10],             # row 4
-        [DDT, "Зайцева Н. П.", 60, "хороший", 30, 10],                            # row 5
-        [SCHOOL, "Пантелеев А. Н.", 70, "оптимальный", 30, 10],                   # row 6
-        [KINDERGARTEN, "Морозова Е. В.", 85, "допустимый", 45, 10],               # row 7
-        [DDT, "", "много", "критический", 10, None],                              # row 8
+        ["МБОУ «Несуществующая СОШ»", "Иванов И. И.", 70, "допустимый", 30, 10],  # row 3
+        [KINDERGARTEN, "Морозова Е. В.", 104, "оптимальный", 30, 10],  # row 4
+        [DDT, "Зайцева Н. П.", 60, "хороший", 30, 10],  # row 5
+        [SCHOOL, "Пантелеев А. Н.", 70, "оптимальный", 30, 10],  # row 6
+        [KINDERGARTEN, "Морозова Е. В.", 85, "допустимый", 45, 10],  # row 7
+        [DDT, "", "много", "критический", 10, None],  # row 8
     ]
     audit_before = count(runtime, AuditEvent)
     response = import_file(client, 2025, "monitoring.xlsx", xlsx_bytes(HEADERS, rows))
@@ -145,8 +161,9 @@ def test_bad_rows_import_nothing_and_each_is_named_with_its_reason(client, runti
     assert "Строка 4: итоговый балл 104 вне допустимого диапазона 0–100" in text
     assert "Строка 5: уровень «хороший» не из списка: оптимальный, допустимый, критический" in text
     assert "Строка 6: организация «Нижнеангарская СОШ № 1» уже указана в строке 2" in text
-    assert ("Строка 6: уровень «оптимальный» не соответствует итоговому баллу 70 %: "
-            "при таком балле уровень «допустимый»") in text
+    assert (
+        "Строка 6: уровень «оптимальный» не соответствует итоговому баллу 70 %: при таком балле уровень «допустимый»"
+    ) in text
     assert "Строка 7: балл по критерию «Образовательные результаты» 45 вне допустимого диапазона 0–40" in text
     assert "Строка 7: уровень «допустимый» не соответствует итоговому баллу 85 %" in text
     assert "Строка 8: не указан руководитель" in text
@@ -167,8 +184,9 @@ def test_a_file_whose_columns_do_not_match_the_years_criteria_is_refused(client,
     assert count(runtime, MonitoringResult) == 0
 
 
-def test_a_year_already_imported_is_refused_unless_replace_is_chosen_which_is_audited(client, runtime, admin,
-                                                                                         year_2025):
+def test_a_year_already_imported_is_refused_unless_replace_is_chosen_which_is_audited(
+    client, runtime, admin, year_2025
+):
     first = xlsx_bytes(HEADERS, GOOD_ROWS)
     assert import_file(client, 2025, "first.xlsx", first).status_code == 303
 
@@ -201,8 +219,9 @@ def test_criteria_are_frozen_once_results_exist_and_clearing_them_is_audited(cli
     assert "критерии менять нельзя" in page_text(response)
 
     page = client.get("/monitoring/2025").get_data(as_text=True)
-    token = re.search(r'action="/monitoring/2025/clear".*?name="csrf_token" type="hidden" value="([^"]+)"', page,
-                      re.S).group(1)
+    token = re.search(
+        r'action="/monitoring/2025/clear".*?name="csrf_token" type="hidden" value="([^"]+)"', page, re.S
+    ).group(1)
     refused = client.post("/monitoring/2025/clear", data={"csrf_token": token, "reason": " "})
     assert refused.status_code == 400 and "Укажите причину удаления результатов" in page_text(refused)
     assert count(runtime, MonitoringResult) == 3
@@ -216,6 +235,7 @@ def test_criteria_are_frozen_once_results_exist_and_clearing_them_is_audited(cli
 
 
 # --- flags, overview, history, export ------------------------------------------------------------
+
 
 def test_a_score_under_50_percent_is_flagged_everywhere_it_is_listed(client, runtime, admin, year_2025):
     rows = [row[:] for row in GOOD_ROWS]
@@ -248,8 +268,15 @@ def test_the_overview_ranks_by_score_filters_by_kind_and_exports_to_xlsx(client,
     exported = client.get("/monitoring/2025/export.xlsx")
     assert exported.status_code == 200
     sheet = read_xlsx(exported.data)
-    assert sheet[0][:7] == ["Место", "Организация", "Вид", "Руководитель", "Итоговый балл, %", "Уровень",
-                            "Антикризисная программа (менее 50 %)"]
+    assert sheet[0][:7] == [
+        "Место",
+        "Организация",
+        "Вид",
+        "Руководитель",
+        "Итоговый балл, %",
+        "Уровень",
+        "Антикризисная программа (менее 50 %)",
+    ]
     # Equal totals share the place (then by short name); the next place counts both.
     assert [(r[0], r[1], r[4], r[5], r[6]) for r in sheet[1:]] == [
         (1, KINDERGARTEN, 91.5, "оптимальный", None),
@@ -265,6 +292,7 @@ def test_the_overview_ranks_by_score_filters_by_kind_and_exports_to_xlsx(client,
 
 
 # --- files that are not what they claim, sizes, CSRF ----------------------------------------------
+
 
 def test_forged_and_unsupported_files_are_refused_in_russian(client, runtime, admin, year_2025):
     cases = [
@@ -302,37 +330,56 @@ def test_uploads_over_the_configured_size_are_refused(client, runtime, app, admi
 
 
 def test_an_import_without_the_csrf_token_is_refused(client, runtime, admin, year_2025):
-    response = client.post("/monitoring/2025/import", data={"file": (io.BytesIO(xlsx_bytes(HEADERS, GOOD_ROWS)),
-                                                                     "m.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/monitoring/2025/import",
+        data={"file": (io.BytesIO(xlsx_bytes(HEADERS, GOOD_ROWS)), "m.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert count(runtime, MonitoringResult) == 0
 
 
 # --- who sees what --------------------------------------------------------------------------------
 
+
 def test_hr_secretary_and_chair_read_monitoring_but_cannot_change_it(client, auth, runtime, district, year_2025):
     with runtime.transaction() as s:
         admin_user = s.get(User, district.users["admin"])
         year = s.scalar(select(MonitoringYear).where(MonitoringYear.year == 2025))
         content = xlsx_bytes(HEADERS, GOOD_ROWS)
-        monitoring.import_results(s, admin_user, year, read_table(content, "m.xlsx"), now=runtime.now(),
-                                  sha256="0" * 64, filename="m.xlsx")
+        monitoring.import_results(
+            s, admin_user, year, read_table(content, "m.xlsx"), now=runtime.now(), sha256="0" * 64, filename="m.xlsx"
+        )
     organization_id = district.organizations[0]
     for key in ("hr", "secretary", "chair"):
         auth.login(f"{key}@example.ru")
-        for url in ("/monitoring/", "/monitoring/2025", "/monitoring/2025/export.xlsx", "/organizations/",
-                    f"/organizations/{organization_id}"):
+        for url in (
+            "/monitoring/",
+            "/monitoring/2025",
+            "/monitoring/2025/export.xlsx",
+            "/organizations/",
+            f"/organizations/{organization_id}",
+        ):
             assert client.get(url).status_code == 200, (key, url)
         overview = client.get("/monitoring/2025").get_data(as_text=True)
         assert "/monitoring/2025/import" not in overview and "template.xlsx" not in overview
-        for url in ("/monitoring/new", "/monitoring/2025/criteria", "/monitoring/2025/template.xlsx",
-                    "/monitoring/2025/template.csv"):
+        for url in (
+            "/monitoring/new",
+            "/monitoring/2025/criteria",
+            "/monitoring/2025/template.xlsx",
+            "/monitoring/2025/template.csv",
+        ):
             assert client.get(url).status_code == 404, (key, url)
         token = _csrf_token(client.get("/monitoring/2025").get_data(as_text=True))
-        response = client.post("/monitoring/2025/import", data={
-            "csrf_token": token, "replace": "y", "file": (io.BytesIO(xlsx_bytes(HEADERS, GOOD_ROWS[:1])), "m.xlsx")},
-            content_type="multipart/form-data")
+        response = client.post(
+            "/monitoring/2025/import",
+            data={
+                "csrf_token": token,
+                "replace": "y",
+                "file": (io.BytesIO(xlsx_bytes(HEADERS, GOOD_ROWS[:1])), "m.xlsx"),
+            },
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 404
         assert client.post("/monitoring/2025/clear", data={"csrf_token": token, "reason": "x"}).status_code == 404
         auth.logout()
@@ -341,8 +388,15 @@ def test_hr_secretary_and_chair_read_monitoring_but_cannot_change_it(client, aut
 
 def test_applicants_members_and_the_public_see_nothing_of_monitoring(client, auth, runtime, district, year_2025):
     organization_id = district.organizations[0]
-    urls = ("/monitoring/", "/monitoring/2025", "/monitoring/2025/export.xlsx", "/monitoring/new",
-            "/organizations/", f"/organizations/{organization_id}", "/organizations/import")
+    urls = (
+        "/monitoring/",
+        "/monitoring/2025",
+        "/monitoring/2025/export.xlsx",
+        "/monitoring/new",
+        "/organizations/",
+        f"/organizations/{organization_id}",
+        "/organizations/import",
+    )
     for url in urls:
         assert client.get(url).status_code == 302, url  # to the login page
     public = client.get("/public/").get_data(as_text=True)
@@ -360,6 +414,7 @@ def test_an_unknown_year_is_404(client, admin):
 
 
 # --- the demo --------------------------------------------------------------------------------------
+
 
 def test_the_demo_has_two_years_of_monitoring_with_one_school_under_50_percent(runtime):
     from reserve_flow.core.audit.chain import verify_chain

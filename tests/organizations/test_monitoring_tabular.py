@@ -31,7 +31,7 @@ def test_csv_in_windows_1251_with_semicolons_and_quoted_fields():
 
 
 def test_csv_in_utf8_with_a_bom_and_commas():
-    content = "\ufeffОрганизация,Балл,Уровень\n\"Школа, филиал\",\"90,5\",оптимальный\n".encode("utf-8")
+    content = '\ufeffОрганизация,Балл,Уровень\n"Школа, филиал","90,5",оптимальный\n'.encode("utf-8")
     table = read_table(content, "FILE.CSV")
     assert table.headers == ["Организация", "Балл", "Уровень"]
     assert table.rows[0].values == {"Организация": "Школа, филиал", "Балл": "90,5", "Уровень": "оптимальный"}
@@ -59,16 +59,19 @@ def test_xlsx_percent_cells_are_read_as_shown_and_blank_rows_skipped():
     ]
 
 
-@pytest.mark.parametrize("content, filename, message", [
-    (b"", "a.csv", "Файл пуст"),
-    (b"plain text", "a.xlsx", "не является книгой Excel"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "a.xlsx", "XLS (Excel 97–2003) не поддерживаются"),
-    (b"PK\x03\x04garbage", "a.xlsx", "повреждён"),
-    (b"a;b\n\x00\x01\x02", "a.csv", "не является текстовым файлом CSV"),
-    (b"a;b\n1;2", "a.ods", "Поддерживаются только файлы XLSX и CSV"),
-    ("Балл;балл\n1;2".encode(), "a.csv", "встречается в заголовке дважды"),
-    (b"\x98\x98;\x98\n", "a.csv", "Не удалось определить кодировку"),
-])
+@pytest.mark.parametrize(
+    "content, filename, message",
+    [
+        (b"", "a.csv", "Файл пуст"),
+        (b"plain text", "a.xlsx", "не является книгой Excel"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "a.xlsx", "XLS (Excel 97–2003) не поддерживаются"),
+        (b"PK\x03\x04garbage", "a.xlsx", "повреждён"),
+        (b"a;b\n\x00\x01\x02", "a.csv", "не является текстовым файлом CSV"),
+        (b"a;b\n1;2", "a.ods", "Поддерживаются только файлы XLSX и CSV"),
+        ("Балл;балл\n1;2".encode(), "a.csv", "встречается в заголовке дважды"),
+        (b"\x98\x98;\x98\n", "a.csv", "Не удалось определить кодировку"),
+    ],
+)
 def test_what_is_not_a_readable_table_is_refused_in_russian(content, filename, message):
     with pytest.raises(TabularError) as refused:
         read_table(content, filename)
@@ -91,10 +94,20 @@ def test_too_many_rows_are_refused():
         read_table(content, "a.csv", max_rows=5)
 
 
-@pytest.mark.parametrize("value, expected", [
-    (85, 85.0), (85.5, 85.5), ("85,5", 85.5), (" 85.5 ", 85.5), ("85,5 %", 85.5), ("1\u00a0234,5", 1234.5),
-    (None, None), ("", None), ("-3", -3.0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (85, 85.0),
+        (85.5, 85.5),
+        ("85,5", 85.5),
+        (" 85.5 ", 85.5),
+        ("85,5 %", 85.5),
+        ("1\u00a0234,5", 1234.5),
+        (None, None),
+        ("", None),
+        ("-3", -3.0),
+    ],
+)
 def test_numbers_as_people_type_them(value, expected):
     assert parse_number(value) == expected
 
@@ -106,14 +119,15 @@ def test_what_is_not_a_number(value):
 
 
 def test_written_xlsx_keeps_formula_like_text_as_text_and_offers_drop_downs():
-    sheet = Sheet("Лист", ["ФИО", "Уровень"], rows=[["=HYPERLINK(\"http://x\")", None]],
-                  choices={1: ["оптимальный", "допустимый"]})
+    sheet = Sheet(
+        "Лист", ["ФИО", "Уровень"], rows=[['=HYPERLINK("http://x")', None]], choices={1: ["оптимальный", "допустимый"]}
+    )
     book = load_workbook(io.BytesIO(write_xlsx([sheet])))
     cell = book.worksheets[0]["A2"]
-    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://x\")"
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
     [validation] = book.worksheets[0].data_validations.dataValidation
     assert validation.formula1 == '"оптимальный,допустимый"'
-    assert read_table(write_xlsx([sheet]), "x.xlsx").rows[0].values["ФИО"] == "=HYPERLINK(\"http://x\")"
+    assert read_table(write_xlsx([sheet]), "x.xlsx").rows[0].values["ФИО"] == '=HYPERLINK("http://x")'
 
 
 def test_written_csv_opens_in_russian_excel_and_reads_back():

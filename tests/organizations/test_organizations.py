@@ -33,8 +33,16 @@ from tests.fixtures.monitoring import (
 from tests.helpers import _csrf_token
 
 INN_1, INN_2, INN_3 = "0317001236", "0317004565", "0317007894"
-HEADERS = ["Вид организации", "Полное наименование", "Краткое наименование", "Адрес", "ИНН", "Телефон",
-           "Электронная почта", "Руководитель (ФИО)"]
+HEADERS = [
+    "Вид организации",
+    "Полное наименование",
+    "Краткое наименование",
+    "Адрес",
+    "ИНН",
+    "Телефон",
+    "Электронная почта",
+    "Руководитель (ФИО)",
+]
 
 
 def page_text(response) -> str:
@@ -48,8 +56,18 @@ def organizations(runtime) -> dict[str, Organization]:
 
 def form_data(client, url, **values):
     page = client.get(url).get_data(as_text=True)
-    data = {"csrf_token": _csrf_token(page), "kind": "school", "full_name": "", "short_name": "", "address": "",
-            "inn": "", "phone": "", "email": "", "head_name": "", "head_user_id": "0"}
+    data = {
+        "csrf_token": _csrf_token(page),
+        "kind": "school",
+        "full_name": "",
+        "short_name": "",
+        "address": "",
+        "inn": "",
+        "phone": "",
+        "email": "",
+        "head_name": "",
+        "head_user_id": "0",
+    }
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page)
     if version:
         data["version"] = version.group(1)
@@ -63,15 +81,31 @@ def import_registry(client, filename, content):
 
 # --- create, edit, deactivate --------------------------------------------------------------------
 
+
 def test_admin_adds_an_organization_and_it_is_audited(client, runtime, admin):
-    response = client.post("/organizations/new", data=form_data(
-        client, "/organizations/new", kind="school", full_name="МБОУ «Кичерская СОШ»", short_name="Кичерская СОШ",
-        address="с. Кичера, ул. Школьная, 2", inn=INN_1, phone="8 (30130) 4-11-11", email="Kichera@School.RU",
-        head_name="Аюшеева Дарима Цыреновна"))
+    response = client.post(
+        "/organizations/new",
+        data=form_data(
+            client,
+            "/organizations/new",
+            kind="school",
+            full_name="МБОУ «Кичерская СОШ»",
+            short_name="Кичерская СОШ",
+            address="с. Кичера, ул. Школьная, 2",
+            inn=INN_1,
+            phone="8 (30130) 4-11-11",
+            email="Kichera@School.RU",
+            head_name="Аюшеева Дарима Цыреновна",
+        ),
+    )
     assert response.status_code == 303
     added = organizations(runtime)["МБОУ «Кичерская СОШ»"]
-    assert (added.inn, added.email, added.active, added.head_name) == (INN_1, "kichera@school.ru", True,
-                                                                       "Аюшеева Дарима Цыреновна")
+    assert (added.inn, added.email, added.active, added.head_name) == (
+        INN_1,
+        "kichera@school.ru",
+        True,
+        "Аюшеева Дарима Цыреновна",
+    )
     [event] = events(runtime, "organization_created")
     assert event.subject_id == added.id and json.loads(event.data)["inn"] == INN_1
     assert "Кичерская СОШ" in page_text(client.get(response.headers["Location"]))
@@ -79,9 +113,17 @@ def test_admin_adds_an_organization_and_it_is_audited(client, runtime, admin):
 
 def test_a_wrong_inn_a_taken_name_or_a_bad_email_is_refused_in_russian_and_nothing_is_saved(client, runtime, admin):
     before = (count(runtime, Organization), count(runtime, AuditEvent))
-    response = client.post("/organizations/new", data=form_data(
-        client, "/organizations/new", full_name="мбоу  \"Нижнеангарская СОШ № 1\"", short_name="Дубль",
-        inn="0317001237", email="не-почта"))
+    response = client.post(
+        "/organizations/new",
+        data=form_data(
+            client,
+            "/organizations/new",
+            full_name='мбоу  "Нижнеангарская СОШ № 1"',
+            short_name="Дубль",
+            inn="0317001237",
+            email="не-почта",
+        ),
+    )
     assert response.status_code == 400
     text = page_text(response)
     assert "организация с наименованием «МБОУ «Нижнеангарская СОШ № 1»» уже есть в реестре" in text
@@ -93,8 +135,15 @@ def test_a_wrong_inn_a_taken_name_or_a_bad_email_is_refused_in_russian_and_nothi
 def test_an_edit_records_what_changed_and_a_stale_edit_is_refused(client, runtime, admin, district):
     organization_id = district.organizations[1]
     url = f"/organizations/{organization_id}/edit"
-    stale = form_data(client, url, kind="kindergarten", full_name=KINDERGARTEN, short_name="д/с «Северяночка»",
-                      head_name="Морозова Елена Викторовна", head_user_id=str(district.users["hr"]))
+    stale = form_data(
+        client,
+        url,
+        kind="kindergarten",
+        full_name=KINDERGARTEN,
+        short_name="д/с «Северяночка»",
+        head_name="Морозова Елена Викторовна",
+        head_user_id=str(district.users["hr"]),
+    )
     fresh = dict(stale, phone="8 (30130) 4-22-22")
     assert client.post(url, data=fresh).status_code == 303
     with runtime.sessions() as s:
@@ -113,20 +162,26 @@ def test_an_edit_records_what_changed_and_a_stale_edit_is_refused(client, runtim
 def test_the_head_can_be_linked_to_an_account_and_takes_its_name(client, runtime, admin, district):
     organization_id = district.organizations[2]
     url = f"/organizations/{organization_id}/edit"
-    response = client.post(url, data=form_data(client, url, kind="additional", full_name=DDT, short_name="ДДТ",
-                                               head_user_id=str(district.users["member2"])))
+    response = client.post(
+        url,
+        data=form_data(
+            client, url, kind="additional", full_name=DDT, short_name="ДДТ", head_user_id=str(district.users["member2"])
+        ),
+    )
     assert response.status_code == 303
     page = page_text(client.get(f"/organizations/{organization_id}"))
     assert "Оценщиков Пётр Ильич" in page and "member2@example.ru" in page
 
 
-def test_a_deactivated_organization_leaves_lists_and_templates_but_keeps_its_page(client, runtime, admin, district,
-                                                                                     year_2025):
+def test_a_deactivated_organization_leaves_lists_and_templates_but_keeps_its_page(
+    client, runtime, admin, district, year_2025
+):
     organization_id = district.organizations[2]
     page = client.get(f"/organizations/{organization_id}").get_data(as_text=True)
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
-    response = client.post(f"/organizations/{organization_id}/deactivate",
-                           data={"csrf_token": _csrf_token(page), "version": version})
+    response = client.post(
+        f"/organizations/{organization_id}/deactivate", data={"csrf_token": _csrf_token(page), "version": version}
+    )
     assert response.status_code == 303
     assert organizations(runtime)[DDT].active is False
     assert len(events(runtime, "organization_deactivated")) == 1
@@ -147,19 +202,44 @@ def test_the_list_filters_by_kind_and_by_name(client, admin):
 
 # --- import ----------------------------------------------------------------------------------------
 
+
 def test_an_xlsx_import_adds_new_and_updates_existing_matched_by_name_or_inn(client, runtime, admin, district):
     with runtime.transaction() as s:
         s.get(Organization, district.organizations[2]).inn = INN_3
         s.get(Organization, district.organizations[0]).phone = "8 (30130) 4-11-11"
     rows = [
         # Matched by full name written with other quotes and case; the empty phone keeps the old one.
-        ["школа", 'мбоу "нижнеангарская сош № 1"', "Нижнеангарская СОШ № 1", "пгт Нижнеангарск, ул. Победы, 41",
-         INN_1, None, None, "Пантелеев Андрей Николаевич"],
+        [
+            "школа",
+            'мбоу "нижнеангарская сош № 1"',
+            "Нижнеангарская СОШ № 1",
+            "пгт Нижнеангарск, ул. Победы, 41",
+            INN_1,
+            None,
+            None,
+            "Пантелеев Андрей Николаевич",
+        ],
         # Matched by ИНН: renamed.
-        ["дополнительное образование", "МБУ ДО «Северо-Байкальский Дом детского творчества»", "ДДТ", None, INN_3,
-         None, None, "Зайцева Надежда Петровна"],
-        ["детский сад", "МБДОУ детский сад «Солнышко»", "д/с «Солнышко»", "пгт Новый Уоян", INN_2, None,
-         "solnyshko@example.ru", "Данилова Марина Сергеевна"],
+        [
+            "дополнительное образование",
+            "МБУ ДО «Северо-Байкальский Дом детского творчества»",
+            "ДДТ",
+            None,
+            INN_3,
+            None,
+            None,
+            "Зайцева Надежда Петровна",
+        ],
+        [
+            "детский сад",
+            "МБДОУ детский сад «Солнышко»",
+            "д/с «Солнышко»",
+            "пгт Новый Уоян",
+            INN_2,
+            None,
+            "solnyshko@example.ru",
+            "Данилова Марина Сергеевна",
+        ],
     ]
     content = xlsx_bytes(HEADERS, rows)
     response = import_registry(client, "Реестр ОО.xlsx", content)
@@ -188,12 +268,12 @@ def test_a_cp1251_csv_with_semicolons_imports(client, runtime, admin):
 
 def test_bad_rows_import_nothing_and_each_is_named(client, runtime, admin):
     rows = [
-        ["школа", "МБОУ «Новая СОШ»", "Новая СОШ", "", INN_1, "", "", ""],               # 2: fine
-        ["лицей-интернат", "МБОУ «Лицей»", "Лицей", "", "", "", "", ""],                  # 3: unknown kind
-        ["школа", "МБОУ «Ещё СОШ»", "Ещё СОШ", "", "12345", "", "", ""],                  # 4: bad ИНН
-        ["школа", "МБОУ «новая СОШ»", "Новая", "", "", "", "", ""],                       # 5: duplicate of row 2
-        ["детский сад", "", "Без имени", "", "", "", "", ""],                              # 6: no full name
-        ["школа", "МБОУ «Третья СОШ»", "", "", INN_1, "", "", ""],                        # 7: ИНН again, no short name
+        ["школа", "МБОУ «Новая СОШ»", "Новая СОШ", "", INN_1, "", "", ""],  # 2: fine
+        ["лицей-интернат", "МБОУ «Лицей»", "Лицей", "", "", "", "", ""],  # 3: unknown kind
+        ["школа", "МБОУ «Ещё СОШ»", "Ещё СОШ", "", "12345", "", "", ""],  # 4: bad ИНН
+        ["школа", "МБОУ «новая СОШ»", "Новая", "", "", "", "", ""],  # 5: duplicate of row 2
+        ["детский сад", "", "Без имени", "", "", "", "", ""],  # 6: no full name
+        ["школа", "МБОУ «Третья СОШ»", "", "", INN_1, "", "", ""],  # 7: ИНН again, no short name
     ]
     before = (count(runtime, Organization), count(runtime, AuditEvent))
     response = import_registry(client, "reestr.xlsx", xlsx_bytes(HEADERS, rows))
@@ -253,6 +333,7 @@ def test_a_renamed_non_spreadsheet_is_refused(client, runtime, admin):
 
 # --- who may do what -------------------------------------------------------------------------------
 
+
 def test_staff_read_the_registry_but_only_the_administrator_changes_it(client, auth, runtime, district):
     organization_id = district.organizations[0]
     for key in ("hr", "secretary", "chair"):
@@ -261,12 +342,20 @@ def test_staff_read_the_registry_but_only_the_administrator_changes_it(client, a
         assert client.get(f"/organizations/{organization_id}").status_code == 200
         page = client.get(f"/organizations/{organization_id}").get_data(as_text=True)
         assert "/edit" not in page and "Закрыть организацию" not in page
-        for url in ("/organizations/new", f"/organizations/{organization_id}/edit", "/organizations/import",
-                    "/organizations/template.xlsx"):
+        for url in (
+            "/organizations/new",
+            f"/organizations/{organization_id}/edit",
+            "/organizations/import",
+            "/organizations/template.xlsx",
+        ):
             assert client.get(url).status_code == 404, (key, url)
         token = _csrf_token(page)
-        assert client.post(f"/organizations/{organization_id}/deactivate",
-                           data={"csrf_token": token, "version": "1"}).status_code == 404
+        assert (
+            client.post(
+                f"/organizations/{organization_id}/deactivate", data={"csrf_token": token, "version": "1"}
+            ).status_code
+            == 404
+        )
         auth.logout()
     assert organizations(runtime)[SCHOOL].active is True
 
@@ -287,12 +376,24 @@ def test_two_simultaneous_edits_of_one_organization_do_not_overwrite_each_other(
     try:
         mine, theirs = first.get(Organization, organization_id), second.get(Organization, organization_id)
         data = service.OrganizationData(kind="school", full_name=SCHOOL, short_name="Нижнеангарская СОШ № 1")
-        service.update_organization(first, mine, first.get(User, district.users["admin"]),
-                                    service.OrganizationData(**{**data.__dict__, "phone": "1"}), 1, runtime.now())
+        service.update_organization(
+            first,
+            mine,
+            first.get(User, district.users["admin"]),
+            service.OrganizationData(**{**data.__dict__, "phone": "1"}),
+            1,
+            runtime.now(),
+        )
         first.commit()
         with pytest.raises(ConcurrentChange):
-            service.update_organization(second, theirs, second.get(User, district.users["admin"]),
-                                        service.OrganizationData(**{**data.__dict__, "phone": "2"}), 1, runtime.now())
+            service.update_organization(
+                second,
+                theirs,
+                second.get(User, district.users["admin"]),
+                service.OrganizationData(**{**data.__dict__, "phone": "2"}),
+                1,
+                runtime.now(),
+            )
         second.rollback()
     finally:
         first.close()
@@ -304,13 +405,21 @@ def test_an_organization_with_an_open_vacancy_is_not_closed(client, runtime, adm
     """The HR officer's vacancy would be left with nowhere to appoint to: closing waits."""
     organization_id = district.organizations[2]
     with runtime.sessions() as s:
-        vacancy = appointments.open_vacancy(runtime, s, s.get(User, district.users["hr"]),
-                                            organization_id=organization_id, reason="retirement",
-                                            planned_on=date(2027, 2, 1))
+        vacancy = appointments.open_vacancy(
+            runtime,
+            s,
+            s.get(User, district.users["hr"]),
+            organization_id=organization_id,
+            reason="retirement",
+            planned_on=date(2027, 2, 1),
+        )
     page = client.get(f"/organizations/{organization_id}").get_data(as_text=True)
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
-    response = client.post(f"/organizations/{organization_id}/deactivate",
-                           data={"csrf_token": _csrf_token(page), "version": version}, follow_redirects=True)
+    response = client.post(
+        f"/organizations/{organization_id}/deactivate",
+        data={"csrf_token": _csrf_token(page), "version": version},
+        follow_redirects=True,
+    )
     assert f"В организации открыта вакансия руководителя № {vacancy.id}" in page_text(response)
     assert organizations(runtime)[DDT].active is True
     assert events(runtime, "organization_deactivated") == []

@@ -24,8 +24,15 @@ def test_only_administrators_open_admin_pages(client, auth, district):
 
 def test_admin_creates_a_user_who_can_log_in(client, auth, district, runtime):
     auth.login("admin@example.ru")
-    response = post_form(client, "/admin/users/new", email="mentor@example.ru", full_name="Наставникова Лидия Ивановна",
-                         roles=["hr"], active="y", password="long password")
+    response = post_form(
+        client,
+        "/admin/users/new",
+        email="mentor@example.ru",
+        full_name="Наставникова Лидия Ивановна",
+        roles=["hr"],
+        active="y",
+        password="long password",
+    )
     assert response.status_code == 303
     with runtime.sessions() as s:
         user = s.scalars(select(User).where(User.email == "mentor@example.ru")).one()
@@ -38,8 +45,9 @@ def test_admin_creates_a_user_who_can_log_in(client, auth, district, runtime):
 def test_role_change_is_audited_and_takes_effect(client, auth, district, runtime):
     auth.login("admin@example.ru")
     member = district.users["member2"]
-    response = post_form(client, f"/admin/users/{member}", full_name="Оценщиков Пётр Ильич",
-                         roles=["member", "chair"], active="y")
+    response = post_form(
+        client, f"/admin/users/{member}", full_name="Оценщиков Пётр Ильич", roles=["member", "chair"], active="y"
+    )
     assert response.status_code == 303
     with runtime.sessions() as s:
         assert s.get(User, member).roles == {"member", "chair"}
@@ -68,6 +76,5 @@ def test_audit_page_lists_events_and_verifies_the_chain(client, auth, district):
     auth.login("admin@example.ru")
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "open_acceptance" in page and "Секретарёва Ольга Петровна" in page
-    response = client.post("/admin/audit/verify",
-                           data={"csrf_token": _csrf_token(page)}, follow_redirects=True)
+    response = client.post("/admin/audit/verify", data={"csrf_token": _csrf_token(page)}, follow_redirects=True)
     assert "Цепочка журнала цела: проверено событий — 2." in response.get_data(as_text=True)

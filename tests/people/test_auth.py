@@ -79,8 +79,10 @@ def test_next_parameter_cannot_send_users_elsewhere(client, district):
     from tests.helpers import _csrf_token
 
     token = _csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login?next=https://evil.example/", data={
-        "email": "admin@example.ru", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "admin@example.ru", "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -91,10 +93,24 @@ def test_passwords_are_stored_as_argon2id(runtime, district):
 
 
 def test_users_create_from_the_cli(settings, runtime):
-    env = {"RESERVE_FLOW_DATABASE_URL": settings.database_url,
-           "RESERVE_FLOW_APP_INSTANCE_PATH": settings["app"]["instance_path"]}
-    args = ["users", "create", "--email", "Head@Example.ru", "--name", "Начальникова Вера Павловна",
-            "--role", "hr", "--role", "admin", "--password", "s3cure-enough"]
+    env = {
+        "RESERVE_FLOW_DATABASE_URL": settings.database_url,
+        "RESERVE_FLOW_APP_INSTANCE_PATH": settings["app"]["instance_path"],
+    }
+    args = [
+        "users",
+        "create",
+        "--email",
+        "Head@Example.ru",
+        "--name",
+        "Начальникова Вера Павловна",
+        "--role",
+        "hr",
+        "--role",
+        "admin",
+        "--password",
+        "s3cure-enough",
+    ]
     result = CliRunner().invoke(main, args, env=env)
     assert result.exit_code == 0, result.output
     assert "head@example.ru (admin, hr)" in result.output
@@ -108,10 +124,16 @@ def test_users_create_from_the_cli(settings, runtime):
 
 
 def test_users_create_prompts_for_the_password(settings, runtime):
-    env = {"RESERVE_FLOW_DATABASE_URL": settings.database_url,
-           "RESERVE_FLOW_APP_INSTANCE_PATH": settings["app"]["instance_path"]}
-    result = CliRunner().invoke(main, ["users", "create", "--email", "p@example.ru", "--name", "Петров Пётр",
-                                       "--role", "applicant"], input="long password\nlong password\n", env=env)
+    env = {
+        "RESERVE_FLOW_DATABASE_URL": settings.database_url,
+        "RESERVE_FLOW_APP_INSTANCE_PATH": settings["app"]["instance_path"],
+    }
+    result = CliRunner().invoke(
+        main,
+        ["users", "create", "--email", "p@example.ru", "--name", "Петров Пётр", "--role", "applicant"],
+        input="long password\nlong password\n",
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     assert "long password" not in result.output
 

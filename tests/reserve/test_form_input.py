@@ -16,9 +16,17 @@ def test_a_bad_order_date_is_refused_naming_the_field_and_keeps_the_input(runtim
     m = reserve.second
     auth.login("hr@example.ru")
     before = snapshot(runtime)
-    refused = post(client, f"/reserve/{m}/extend", {"version": membership_version(runtime, m),
-                                                    "order_number": "123-к", "order_date": "01.09.2029",
-                                                    "new_term_end": "2030-06-30"}, token_from=f"/reserve/{m}")
+    refused = post(
+        client,
+        f"/reserve/{m}/extend",
+        {
+            "version": membership_version(runtime, m),
+            "order_number": "123-к",
+            "order_date": "01.09.2029",
+            "new_term_end": "2030-06-30",
+        },
+        token_from=f"/reserve/{m}",
+    )
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "Дата приказа: Неверное значение даты." in text
@@ -30,9 +38,12 @@ def test_a_plan_item_with_hours_that_are_not_a_number_is_refused(runtime, reserv
     m = reserve.first
     auth.login("hr@example.ru")
     before = snapshot(runtime)
-    refused = post(client, f"/reserve/{m}/items",
-                   form_of(course(title="Курсы по финансам"), version=membership_version(runtime, m),
-                           hours="семьдесят два"), token_from=f"/reserve/{m}")
+    refused = post(
+        client,
+        f"/reserve/{m}/items",
+        form_of(course(title="Курсы по финансам"), version=membership_version(runtime, m), hours="семьдесят два"),
+        token_from=f"/reserve/{m}",
+    )
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "Объём, часов: Неверное целое число." in text
@@ -44,16 +55,27 @@ def test_a_form_without_its_version_is_not_a_step(runtime, reserve, client, auth
     m = reserve.first
     auth.login("hr@example.ru")
     before = snapshot(runtime)
-    assert post(client, f"/reserve/{m}/plan/confirm", {"version": "вчерашняя"},
-                token_from=f"/reserve/{m}").status_code == 400
+    assert (
+        post(client, f"/reserve/{m}/plan/confirm", {"version": "вчерашняя"}, token_from=f"/reserve/{m}").status_code
+        == 400
+    )
     assert snapshot(runtime) == before
 
 
 def test_a_vacancy_with_a_bad_planned_date_is_not_opened(runtime, reserve, client, auth):
     auth.login("hr@example.ru")
-    refused = post(client, "/appointments/open", {
-        "organization_id": reserve.district.organizations[0], "reason": "retirement", "planned_on": "в феврале",
-        "position": "директор", "reason_note": "уходит на пенсию"}, token_from="/appointments")
+    refused = post(
+        client,
+        "/appointments/open",
+        {
+            "organization_id": reserve.district.organizations[0],
+            "reason": "retirement",
+            "planned_on": "в феврале",
+            "position": "директор",
+            "reason_note": "уходит на пенсию",
+        },
+        token_from="/appointments",
+    )
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "Планируемая дата назначения: Неверное значение даты." in text
@@ -64,18 +86,27 @@ def test_a_vacancy_with_a_bad_planned_date_is_not_opened(runtime, reserve, clien
 
 def test_a_programme_event_with_a_bad_year_is_refused(runtime, reserve, client, auth):
     auth.login("hr@example.ru")
-    refused = post(client, "/programme/", {"title": "Программа", "first_year": "двадцать шестой",
-                                           "last_year": "2028"}, token_from="/programme/")
+    refused = post(
+        client,
+        "/programme/",
+        {"title": "Программа", "first_year": "двадцать шестой", "last_year": "2028"},
+        token_from="/programme/",
+    )
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "Первый год: Неверное целое число." in text and 'value="двадцать шестой"' in text
-    post(client, "/programme/", {"title": "Программа", "first_year": "2026", "last_year": "2028"},
-         token_from="/programme/")
+    post(
+        client,
+        "/programme/",
+        {"title": "Программа", "first_year": "2026", "last_year": "2028"},
+        token_from="/programme/",
+    )
     with runtime.sessions() as s:
         programme_id = s.scalars(select(ReserveProgramme.id)).one()
     base = f"/programme/{programme_id}"
-    refused = post(client, f"{base}/events", {"year": "2026", "title": "Семинар", "planned_on": "весной"},
-                   token_from=base)
+    refused = post(
+        client, f"{base}/events", {"year": "2026", "title": "Семинар", "planned_on": "весной"}, token_from=base
+    )
     assert refused.status_code == 400 and "Планируемая дата: Неверное значение даты." in refused.get_data(as_text=True)
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(ProgrammeEvent)) == 0

@@ -44,7 +44,9 @@ def build(runtime, reserve) -> None:
     confirm(runtime, reserve, "hr", first)
     confirm(runtime, reserve, "applicant", first)
     for item_id, kind in ((course_id, "certificate"), (internship_id, "report")):
-        upload(runtime, reserve, "applicant", first, item_id, kind=kind, name=f"{kind}.pdf", content=PDF + kind.encode())
+        upload(
+            runtime, reserve, "applicant", first, item_id, kind=kind, name=f"{kind}.pdf", content=PDF + kind.encode()
+        )
         as_user(runtime, reserve, "applicant", plan_service.submit_item, first, item_id)
     as_user(runtime, reserve, "mentor", plan_service.review_item, first, internship_id, "Стажировку прошла успешно")
     for item_id in (course_id, internship_id):
@@ -54,9 +56,18 @@ def build(runtime, reserve) -> None:
     add_item(runtime, reserve, second, course(due=date(2026, 12, 10), starts_on=None, ends_on=None))
     confirm(runtime, reserve, "hr", second)
     confirm(runtime, reserve, "applicant2", second)
-    school = Appointment(reserve, act(runtime, reserve.district, "hr", appointment_service.open_vacancy,
-                                      organization_id=reserve.district.organizations[0], reason="retirement",
-                                      planned_on=date(2027, 2, 1)).id)
+    school = Appointment(
+        reserve,
+        act(
+            runtime,
+            reserve.district,
+            "hr",
+            appointment_service.open_vacancy,
+            organization_id=reserve.district.organizations[0],
+            reason="retirement",
+            planned_on=date(2027, 2, 1),
+        ).id,
+    )
     appoint_member(runtime, school, first)
     additional = appoint_directly(runtime, reserve, 2, "mentor2")
     runtime.engine.clock = lambda: irkutsk(2027, 1, 15, 11)
@@ -80,18 +91,33 @@ def test_actual_values_are_computed_from_the_data(runtime, reserve):
         actual_2027 = service.actual_values(runtime, s, 2027, today)
         actual_2028 = service.actual_values(runtime, s, 2028, today)
     values = {code: a.value for code, a in actual_2026.items()}
-    assert values == {"members_school": 1, "members_kindergarten": 1, "members_additional": 0,
-                      "vacancies_filled": None, "plan_on_time": 50.0, "internships": 1, "appointed": 0}
+    assert values == {
+        "members_school": 1,
+        "members_kindergarten": 1,
+        "members_additional": 0,
+        "vacancies_filled": None,
+        "plan_on_time": 50.0,
+        "internships": 1,
+        "appointed": 0,
+    }
     assert actual_2026["members_school"].note == "на 31.12.2026"
     assert actual_2026["plan_on_time"].note == "в срок 1 из 2"
     assert actual_2026["vacancies_filled"].note == "нет закрытых вакансий"
     values = {code: a.value for code, a in actual_2027.items()}
-    assert values == {"members_school": 0, "members_kindergarten": 1, "members_additional": 0,
-                      "vacancies_filled": 50.0, "plan_on_time": None, "internships": 0, "appointed": 1}
+    assert values == {
+        "members_school": 0,
+        "members_kindergarten": 1,
+        "members_additional": 0,
+        "vacancies_filled": 50.0,
+        "plan_on_time": None,
+        "internships": 0,
+        "appointed": 1,
+    }
     assert actual_2027["vacancies_filled"].note == "из резерва 1 из 2"
     with runtime.sessions() as s:
         assert [(d.organization, d.order) for d in service.direct_appointments(s, 2027, today)] == [
-            ("ДДТ", "Приказ № 2-к от 20.01.2027")]
+            ("ДДТ", "Приказ № 2-к от 20.01.2027")
+        ]
         assert service.direct_appointments(s, 2026, today) == []
     assert actual_2027["members_kindergarten"].note == "на 20.01.2027"
     with runtime.sessions() as s:
@@ -103,25 +129,55 @@ def test_actual_values_are_computed_from_the_data(runtime, reserve):
 def test_hr_keeps_the_programme_and_reports_the_year(runtime, reserve, client, auth):
     build(runtime, reserve)
     auth.login("hr@example.ru")
-    response = post(client, "/programme/", {"title": "Программа формирования кадрового резерва руководителей ОО",
-                                            "first_year": "2026", "last_year": "2028",
-                                            "approved_by": "постановление администрации МО № 15 от 01.02.2026"},
-                    token_from="/programme/")
+    response = post(
+        client,
+        "/programme/",
+        {
+            "title": "Программа формирования кадрового резерва руководителей ОО",
+            "first_year": "2026",
+            "last_year": "2028",
+            "approved_by": "постановление администрации МО № 15 от 01.02.2026",
+        },
+        token_from="/programme/",
+    )
     assert response.status_code == 303
     with runtime.sessions() as s:
         programme_id = s.scalars(select(ReserveProgramme.id)).one()
     base = f"/programme/{programme_id}"
-    targets = {"t:members_school:2026": "2", "t:members_kindergarten:2026": "1", "t:plan_on_time:2026": "80",
-               "t:internships:2026": "1", "t:appointed:2027": "2", "t:vacancies_filled:2027": "50"}
+    targets = {
+        "t:members_school:2026": "2",
+        "t:members_kindergarten:2026": "1",
+        "t:plan_on_time:2026": "80",
+        "t:internships:2026": "1",
+        "t:appointed:2027": "2",
+        "t:vacancies_filled:2027": "50",
+    }
     assert post(client, f"{base}/targets", targets, token_from=base).status_code == 303
-    assert post(client, f"{base}/events", {"year": "2026", "title": "Семинар для резервистов «Школа молодого "
-                                           "руководителя»", "planned_on": "2026-12-01",
-                                           "responsible": "РУО, специалист по кадрам"},
-                token_from=base).status_code == 303
+    assert (
+        post(
+            client,
+            f"{base}/events",
+            {
+                "year": "2026",
+                "title": "Семинар для резервистов «Школа молодого руководителя»",
+                "planned_on": "2026-12-01",
+                "responsible": "РУО, специалист по кадрам",
+            },
+            token_from=base,
+        ).status_code
+        == 303
+    )
     with runtime.sessions() as s:
         event_id = s.get(ReserveProgramme, programme_id).events[0].id
-    assert post(client, f"{base}/events/{event_id}/held", {"held_on": "2026-12-02", "note": "18 участников"},
-                token_from=base).status_code == 303
+    assert (
+        post(
+            client,
+            f"{base}/events/{event_id}/held",
+            {"held_on": "2026-12-02", "note": "18 участников"},
+            token_from=base,
+        ).status_code
+        == 303
+    )
 
     html = client.get(base).get_data(as_text=True)
     assert "<svg" in html and "2026, цель: 80 %" in html and "2026, факт: 50 %" in html  # the chart's bars
@@ -167,29 +223,35 @@ def test_hr_keeps_the_programme_and_reports_the_year(runtime, reserve, client, a
     assert "Приказ № 2-к от 20.01.2027" in text and "Опыт руководства школой 12 лет" not in text
     assert "Опытов" not in text  # the appointee is not named in a report to publish
     with runtime.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.kind == "programme_report")) == 4
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "programme_report")) == 4
 
 
 def test_programme_refusals_change_nothing(runtime, reserve, client, auth):
     auth.login("hr@example.ru")
-    post(client, "/programme/", {"title": "Программа", "first_year": "2026", "last_year": "2028"},
-         token_from="/programme/")
+    post(
+        client,
+        "/programme/",
+        {"title": "Программа", "first_year": "2026", "last_year": "2028"},
+        token_from="/programme/",
+    )
     with runtime.sessions() as s:
         programme_id = s.scalars(select(ReserveProgramme.id)).one()
     base = f"/programme/{programme_id}"
     assert post(client, f"{base}/targets", {"t:plan_on_time:2026": "75"}, token_from=base).status_code == 303
-    refused = post(client, f"{base}/targets", {"t:plan_on_time:2026": "120", "t:internships:2027": "много"},
-                   token_from=base)
+    refused = post(
+        client, f"{base}/targets", {"t:plan_on_time:2026": "120", "t:internships:2027": "много"}, token_from=base
+    )
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "значение вне допустимых пределов" in text and "«много» — не число" in text
-    refused = post(client, "/programme/", {"title": "", "first_year": "2028", "last_year": "2026"},
-                   token_from="/programme/")
+    refused = post(
+        client, "/programme/", {"title": "", "first_year": "2028", "last_year": "2026"}, token_from="/programme/"
+    )
     assert refused.status_code == 400 and "укажите период" in refused.get_data(as_text=True)
     with runtime.sessions() as s:
         assert [(t.indicator, t.year, t.value) for t in s.scalars(select(ProgrammeTarget))] == [
-            ("plan_on_time", 2026, 75.0)]
+            ("plan_on_time", 2026, 75.0)
+        ]
         assert s.scalar(select(func.count()).select_from(ReserveProgramme)) == 1
     auth.logout()
     auth.login("admin@example.ru")  # sees, does not edit

@@ -91,8 +91,16 @@ def test_the_public_page_shows_names_and_positions_only(runtime, reserve, client
     assert "руководитель дошкольной образовательной организации" in html
     for private in ("@example.ru", "2029", "Выполняет план", "Конкурс на включение", "Управление образовательной"):
         assert private not in html
-    as_user(runtime, reserve, "hr", reserve_service.exclude, reserve.second, membership_version(runtime, reserve.second),
-            "own_request", "")
+    as_user(
+        runtime,
+        reserve,
+        "hr",
+        reserve_service.exclude,
+        reserve.second,
+        membership_version(runtime, reserve.second),
+        "own_request",
+        "",
+    )
     assert "Второв" not in client.get("/public/reserve").get_data(as_text=True)
 
 
@@ -104,7 +112,9 @@ def test_who_sees_the_list(runtime, reserve, client, auth):
     auth.logout()
     auth.login("admin@example.ru")
     assert names(client.get("/reserve/").get_data(as_text=True)) == [
-        "Заявителева Елена Андреевна", "Второв Сергей Павлович"]
+        "Заявителева Елена Андреевна",
+        "Второв Сергей Павлович",
+    ]
     auth.logout()
     assert client.get("/reserve/").status_code == 302  # to the login page
 

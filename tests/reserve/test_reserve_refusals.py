@@ -39,16 +39,31 @@ def test_a_member_cannot_edit_the_agreed_plan(runtime, reserve, client, auth):
     course_id, _ = agreed_plan(runtime, reserve, m)
     auth.login("applicant@example.ru")
     before = snapshot(runtime)
-    edit = post(client, f"/reserve/{m}/items/{course_id}/edit",
-                form_of(course(title="Курсы, которые выбрал я сам"), version=membership_version(runtime, m),
-                        reason="хочу другие"), token_from=f"/reserve/{m}")
+    edit = post(
+        client,
+        f"/reserve/{m}/items/{course_id}/edit",
+        form_of(
+            course(title="Курсы, которые выбрал я сам"), version=membership_version(runtime, m), reason="хочу другие"
+        ),
+        token_from=f"/reserve/{m}",
+    )
     assert edit.status_code == 400
-    assert ("Согласованный план изменяет только специалист по кадрам, новой редакцией с указанием причины"
-            in edit.get_data(as_text=True))
-    added = post(client, f"/reserve/{m}/items", form_of(course(), version=membership_version(runtime, m)),
-                 token_from=f"/reserve/{m}")
-    removed = post(client, f"/reserve/{m}/items/{course_id}/remove",
-                   {"version": membership_version(runtime, m), "reason": "не нужно"}, token_from=f"/reserve/{m}")
+    assert (
+        "Согласованный план изменяет только специалист по кадрам, новой редакцией с указанием причины"
+        in edit.get_data(as_text=True)
+    )
+    added = post(
+        client,
+        f"/reserve/{m}/items",
+        form_of(course(), version=membership_version(runtime, m)),
+        token_from=f"/reserve/{m}",
+    )
+    removed = post(
+        client,
+        f"/reserve/{m}/items/{course_id}/remove",
+        {"version": membership_version(runtime, m), "reason": "не нужно"},
+        token_from=f"/reserve/{m}",
+    )
     for response in (added, removed):
         assert response.status_code == 400
         assert "Согласованный план изменяет только специалист по кадрам" in response.get_data(as_text=True)
@@ -65,11 +80,16 @@ def test_a_mentor_sees_only_their_mentees(runtime, reserve, client, auth):
     before = snapshot(runtime)
     html = client.get("/reserve/").get_data(as_text=True)
     assert "Второв Сергей Павлович" in html and "Заявителева" not in html
-    for url in (f"/reserve/{reserve.first}", f"/reserve/{reserve.first}/evidence/{evidence.id}",
-                f"/reserve/{reserve.first}/diagram.svg", f"/reserve/items/{first_internship}"):
+    for url in (
+        f"/reserve/{reserve.first}",
+        f"/reserve/{reserve.first}/evidence/{evidence.id}",
+        f"/reserve/{reserve.first}/diagram.svg",
+        f"/reserve/items/{first_internship}",
+    ):
         assert client.get(url).status_code == 404, url
-    review = post(client, f"/reserve/{reserve.first}/items/{first_internship}/review", {"text": "Отлично"},
-                  token_from="/reserve/")
+    review = post(
+        client, f"/reserve/{reserve.first}/items/{first_internship}/review", {"text": "Отлично"}, token_from="/reserve/"
+    )
     assert review.status_code == 404
     assert snapshot(runtime) == before
     # Their own mentee's page opens; the exports are HR's.
@@ -77,8 +97,9 @@ def test_a_mentor_sees_only_their_mentees(runtime, reserve, client, auth):
     assert client.get("/reserve/export.csv").status_code == 404
     auth.logout()
     auth.login("mentor@example.ru")
-    certificate = upload(runtime, reserve, "applicant", reserve.first, first_course, name="удостоверение.pdf",
-                         content=PDF + b"course")
+    certificate = upload(
+        runtime, reserve, "applicant", reserve.first, first_course, name="удостоверение.pdf", content=PDF + b"course"
+    )
     assert client.get(f"/reserve/{reserve.first}/evidence/{evidence.id}").status_code == 200
     assert client.get(f"/reserve/{reserve.first}/evidence/{certificate.id}").status_code == 404
     # A commission member who is no mentor has no reserve at all.
@@ -97,23 +118,39 @@ def test_no_evidence_after_exclusion(runtime, reserve, client, auth):
     before, files = snapshot(runtime), stored_files(runtime)
     refused = upload_http(client, m, course_id, "certificate", "удостоверение.pdf")
     assert refused.status_code == 400
-    assert ("Вы исключены из кадрового резерва: документы по плану развития больше не принимаются."
-            in refused.get_data(as_text=True))
+    assert "Вы исключены из кадрового резерва: документы по плану развития больше не принимаются." in refused.get_data(
+        as_text=True
+    )
     refused = post(client, f"/reserve/{m}/items/{course_id}/submit", token_from=f"/reserve/{m}")
     assert refused.status_code == 400
     assert "выполнение плана больше не принимается" in refused.get_data(as_text=True)
-    refused = post(client, f"/reserve/{m}/plan/confirm", {"version": membership_version(runtime, m)},
-                   token_from=f"/reserve/{m}")
+    refused = post(
+        client, f"/reserve/{m}/plan/confirm", {"version": membership_version(runtime, m)}, token_from=f"/reserve/{m}"
+    )
     assert refused.status_code == 400
     assert snapshot(runtime) == before and stored_files(runtime) == files
 
 
-@pytest.mark.parametrize("case", [
-    "hr_drafts_in_the_past", "course_without_provider", "internship_mentor_not_a_mentor", "confirm_empty_plan",
-    "member_drafts", "confirm_twice", "stale_confirm", "accept_by_member", "return_without_reason",
-    "review_by_hr", "upload_before_agreement", "upload_a_fake_pdf", "change_after_ready", "appoint_without_order",
-    "extend_by_member",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "hr_drafts_in_the_past",
+        "course_without_provider",
+        "internship_mentor_not_a_mentor",
+        "confirm_empty_plan",
+        "member_drafts",
+        "confirm_twice",
+        "stale_confirm",
+        "accept_by_member",
+        "return_without_reason",
+        "review_by_hr",
+        "upload_before_agreement",
+        "upload_a_fake_pdf",
+        "change_after_ready",
+        "appoint_without_order",
+        "extend_by_member",
+    ],
+)
 def test_refusals_say_why_and_change_nothing(runtime, reserve, case):
     m = reserve.first
     expected: str
@@ -140,45 +177,68 @@ def test_refusals_say_why_and_change_nothing(runtime, reserve, case):
         return as_user(runtime, reserve, "applicant", action, m, *args)
 
     actions = {
-        "hr_drafts_in_the_past": (lambda: hr(plan_service.add_item, version, course(due=TODAY - days(1))),
-                                  "срок выполнения уже прошёл"),
-        "course_without_provider": (lambda: hr(plan_service.add_item, version, course(provider="", hours=None)),
-                                    "укажите организацию, проводящую курсы; укажите объём курсов в часах"),
+        "hr_drafts_in_the_past": (
+            lambda: hr(plan_service.add_item, version, course(due=TODAY - days(1))),
+            "срок выполнения уже прошёл",
+        ),
+        "course_without_provider": (
+            lambda: hr(plan_service.add_item, version, course(provider="", hours=None)),
+            "укажите организацию, проводящую курсы; укажите объём курсов в часах",
+        ),
         "internship_mentor_not_a_mentor": (
-            lambda: hr(plan_service.add_item, version,
-                       plan_service.ItemData(**{**internship(reserve).__dict__, "mentor_id": reserve.user("member")})),
-            "выберите наставника (пользователя с ролью «Наставник»)"),
+            lambda: hr(
+                plan_service.add_item,
+                version,
+                plan_service.ItemData(**{**internship(reserve).__dict__, "mentor_id": reserve.user("member")}),
+            ),
+            "выберите наставника (пользователя с ролью «Наставник»)",
+        ),
         "confirm_empty_plan": (lambda: hr(plan_service.confirm_plan, version), "В плане ещё нет ни одного пункта."),
-        "member_drafts": (lambda: member(plan_service.add_item, version, course()),
-                          "Проект плана составляет специалист по кадрам; резервист подтверждает его."),
-        "confirm_twice": (lambda: hr(plan_service.confirm_plan, version),
-                          "Вы уже подтвердили эту редакцию плана; ждём подтверждения другой стороны."),
+        "member_drafts": (
+            lambda: member(plan_service.add_item, version, course()),
+            "Проект плана составляет специалист по кадрам; резервист подтверждает его.",
+        ),
+        "confirm_twice": (
+            lambda: hr(plan_service.confirm_plan, version),
+            "Вы уже подтвердили эту редакцию плана; ждём подтверждения другой стороны.",
+        ),
         "stale_confirm": (lambda: member(plan_service.confirm_plan, version - 1), "уже изменил другой пользователь"),
-        "accept_by_member": (lambda: member(plan_service.accept_item, course_id),
-                             "может выполнить только: специалист по кадрам"),
+        "accept_by_member": (
+            lambda: member(plan_service.accept_item, course_id),
+            "может выполнить только: специалист по кадрам",
+        ),
         "return_without_reason": (lambda: hr(plan_service.return_item, course_id, "  "), "нужно указать причину"),
-        "review_by_hr": (lambda: hr(plan_service.review_item, internship_id, "Хорошо"),
-                         "Отзыв о стажировке пишет её наставник."),
+        "review_by_hr": (
+            lambda: hr(plan_service.review_item, internship_id, "Хорошо"),
+            "Отзыв о стажировке пишет её наставник.",
+        ),
         "upload_before_agreement": (
-            lambda: member(plan_service.upload_evidence, item_ids(runtime, m)[0], "certificate", io.BytesIO(PDF),
-                           "a.pdf"),
-            "Документы по плану принимаются после его согласования"),
+            lambda: member(
+                plan_service.upload_evidence, item_ids(runtime, m)[0], "certificate", io.BytesIO(PDF), "a.pdf"
+            ),
+            "Документы по плану принимаются после его согласования",
+        ),
         "upload_a_fake_pdf": (
             lambda: member(plan_service.upload_evidence, internship_id, "report", io.BytesIO(b"<html>"), "report.pdf"),
-            "по содержимому это не PDF, JPEG, PNG или DOCX"),
-        "change_after_ready": (lambda: hr(plan_service.add_item, version, course(), "ещё курсы"),
-                               "План выполнен, резервист готов к назначению: изменения в план больше не вносятся."),
-        "appoint_without_order": (lambda: hr(reserve_service.fire, "appoint", None, version),
-                                  "нет изданного приказа о назначении этого члена резерва"),
-        "extend_by_member": (lambda: member(reserve_service.extend_term, version, "1", None, None),
-                             "Срок пребывания в резерве продлевает специалист по кадрам"),
+            "по содержимому это не PDF, JPEG, PNG или DOCX",
+        ),
+        "change_after_ready": (
+            lambda: hr(plan_service.add_item, version, course(), "ещё курсы"),
+            "План выполнен, резервист готов к назначению: изменения в план больше не вносятся.",
+        ),
+        "appoint_without_order": (
+            lambda: hr(reserve_service.fire, "appoint", None, version),
+            "нет изданного приказа о назначении этого члена резерва",
+        ),
+        "extend_by_member": (
+            lambda: member(reserve_service.extend_term, version, "1", None, None),
+            "Срок пребывания в резерве продлевает специалист по кадрам",
+        ),
     }
     action, expected = actions[case]
-    errors = (plan_service.PlanRefused, reserve_service.ReserveRefused, TransitionDenied,
-              ConcurrentChange)
+    errors = (plan_service.PlanRefused, reserve_service.ReserveRefused, TransitionDenied, ConcurrentChange)
     with pytest.raises(errors) as refused:
         action()
     message = refused.value.message("ru") if hasattr(refused.value, "message") else str(refused.value)
     assert expected in message
     assert snapshot(runtime) == before
-

@@ -111,13 +111,17 @@ class _Monitoring:
         rows = session.execute(
             select(MonitoringYear.year, MonitoringResult, Organization)
             .join(MonitoringResult, MonitoringResult.year_id == MonitoringYear.id)
-            .join(Organization, Organization.id == MonitoringResult.organization_id))
+            .join(Organization, Organization.id == MonitoringResult.organization_id)
+        )
         for year, result, organization in rows:
             row = (year, result, organization)
             # The registry's link counts only for years the same head was monitored: a
             # newly appointed head does not inherit the predecessor's results.
-            if organization.head_user_id is not None and organization.head_name.strip() \
-                    and _name_key(result.head_name) == _name_key(organization.head_name):
+            if (
+                organization.head_user_id is not None
+                and organization.head_name.strip()
+                and _name_key(result.head_name) == _name_key(organization.head_name)
+            ):
                 self.by_head.setdefault(organization.head_user_id, []).append(row)
             self.by_name.setdefault(_name_key(result.head_name), []).append(row)
 
@@ -132,11 +136,18 @@ class _Monitoring:
         found = {r.id: (year, r, o) for year, r, o in self.by_head.get(person.id, [])}
         found.update({r.id: (year, r, o) for year, r, o in self.by_name.get(_name_key(person.full_name), [])})
         rows = sorted(found.values(), key=lambda row: (row[0], row[2].short_name))
-        return [MonitoringEntry(year=year, organization=organization.short_name, head_name=result.head_name,
-                                total_percent=result.total_percent, level_label=result.level_label,
-                                flagged=is_flagged(result.total_percent),
-                                by_registry=organization.head_user_id == person.id)
-                for year, result, organization in rows]
+        return [
+            MonitoringEntry(
+                year=year,
+                organization=organization.short_name,
+                head_name=result.head_name,
+                total_percent=result.total_percent,
+                level_label=result.level_label,
+                flagged=is_flagged(result.total_percent),
+                by_registry=organization.head_user_id == person.id,
+            )
+            for year, result, organization in rows
+        ]
 
 
 class _Batch:
@@ -145,11 +156,15 @@ class _Batch:
         self.monitoring = _Monitoring(session)
 
 
-def _facts(runtime: Runtime, session: Session, batch: _Batch, person: User,
-           membership: ReserveMembership | None) -> CandidateFacts:
+def _facts(
+    runtime: Runtime, session: Session, batch: _Batch, person: User, membership: ReserveMembership | None
+) -> CandidateFacts:
     profile = session.get(ApplicantProfile, person.id)
-    organization = person.organization.short_name if person.organization is not None else (
-        profile.employer_name if profile is not None else "")
+    organization = (
+        person.organization.short_name
+        if person.organization is not None
+        else (profile.employer_name if profile is not None else "")
+    )
     states = runtime.workflows.definitions["reserve"].states
     return CandidateFacts(
         user=person,
@@ -175,8 +190,9 @@ def for_members(runtime: Runtime, session: Session, memberships: Iterable[Reserv
     return [_facts(runtime, session, batch, m.user, m) for m in memberships]
 
 
-def for_candidates(runtime: Runtime, session: Session,
-                   candidates: Iterable[VacancyCandidate]) -> dict[int, CandidateFacts]:
+def for_candidates(
+    runtime: Runtime, session: Session, candidates: Iterable[VacancyCandidate]
+) -> dict[int, CandidateFacts]:
     """Facts per shortlisted candidate (by candidate id); a direct candidate has no
     contest, plan or reserve standing."""
     batch = _Batch(session)

@@ -53,6 +53,7 @@ class OrderNotFound(NotFound):
 
 # --- the template ---
 
+
 def current_template(session: Session) -> OrderTemplate | None:
     """The template row in use (the newest); None or a row without a file: the built-in one."""
     return session.scalar(select(OrderTemplate).order_by(OrderTemplate.id.desc()).limit(1))
@@ -69,8 +70,9 @@ def template_bytes(runtime: Runtime, template: OrderTemplate | None) -> bytes:
     path = storage.path_of(runtime.settings.uploads_folder, template.storage_key)
     content = path.read_bytes() if path.is_file() else b""
     if hashlib.sha256(content).hexdigest() != template.sha256:
-        raise AppointmentRefused("Файл шаблона приказа повреждён или изменён: загрузите шаблон заново "
-                                 "или вернитесь к встроенному.")
+        raise AppointmentRefused(
+            "Файл шаблона приказа повреждён или изменён: загрузите шаблон заново или вернитесь к встроенному."
+        )
     return content
 
 
@@ -79,8 +81,7 @@ def _require_admin(user: User) -> None:
         raise OrderNotFound("template")
 
 
-def upload_template(runtime: Runtime, session: Session, user: User, stream: BinaryIO,
-                    filename: str) -> OrderTemplate:
+def upload_template(runtime: Runtime, session: Session, user: User, stream: BinaryIO, filename: str) -> OrderTemplate:
     """The administrator replaces the template: a DOCX within the upload size limit that
     uses only the known placeholders and renders a sample order. Audited; a refused file
     leaves nothing behind."""
@@ -96,13 +97,24 @@ def upload_template(runtime: Runtime, session: Session, user: User, stream: Bina
         document.check_template(storage.path_of(runtime.settings.uploads_folder, stored.storage_key).read_bytes())
         with unit_of_work(session):
             now = runtime.now()
-            row = OrderTemplate(storage_key=stored.storage_key, sha256=stored.sha256,
-                                original_name=Path(filename).name[:255], uploaded_at=now, uploaded_by_id=user.id)
+            row = OrderTemplate(
+                storage_key=stored.storage_key,
+                sha256=stored.sha256,
+                original_name=Path(filename).name[:255],
+                uploaded_at=now,
+                uploaded_by_id=user.id,
+            )
             session.add(row)
             session.flush()
-            append_event(session, kind="order_template_uploaded", actor=user, subject_type=TEMPLATE_SUBJECT,
-                         subject_id=row.id, now=now,
-                         data={"file": row.original_name, "sha256": stored.sha256})
+            append_event(
+                session,
+                kind="order_template_uploaded",
+                actor=user,
+                subject_type=TEMPLATE_SUBJECT,
+                subject_id=row.id,
+                now=now,
+                data={"file": row.original_name, "sha256": stored.sha256},
+            )
             return row
     except document.TemplateInvalid as exc:
         if stored.created:
@@ -125,8 +137,15 @@ def revert_template(runtime: Runtime, session: Session, user: User) -> OrderTemp
         row = OrderTemplate(uploaded_at=now, uploaded_by_id=user.id)
         session.add(row)
         session.flush()
-        append_event(session, kind="order_template_reverted", actor=user, subject_type=TEMPLATE_SUBJECT,
-                     subject_id=row.id, now=now, data={"replaced": current.original_name})
+        append_event(
+            session,
+            kind="order_template_reverted",
+            actor=user,
+            subject_type=TEMPLATE_SUBJECT,
+            subject_id=row.id,
+            now=now,
+            data={"replaced": current.original_name},
+        )
         return row
 
 
@@ -134,12 +153,16 @@ def template_download(runtime: Runtime, session: Session, user: User) -> tuple[b
     """The template in use and its file name, for the administrator to edit in Word."""
     _require_admin(user)
     template = current_template(session)
-    name = "Шаблон приказа о назначении (встроенный).docx" if template is None or template.built_in \
+    name = (
+        "Шаблон приказа о назначении (встроенный).docx"
+        if template is None or template.built_in
         else template.original_name
+    )
     return template_bytes(runtime, template), name
 
 
 # --- rendering ---
+
 
 def _fmt(day: date) -> str:
     return day.strftime("%d.%m.%Y")
@@ -180,8 +203,9 @@ def _render_docx(runtime: Runtime, source: bytes, order: AppointmentOrder) -> by
     try:
         return document.render_docx(source, context(runtime, order))
     except document.TemplateInvalid as exc:
-        raise AppointmentRefused(f"Шаблон приказа не подходит: {exc} Замените шаблон или вернитесь "
-                                 "к встроенному.") from None
+        raise AppointmentRefused(
+            f"Шаблон приказа не подходит: {exc} Замените шаблон или вернитесь к встроенному."
+        ) from None
 
 
 def preview(runtime: Runtime, session: Session, user: User, vacancy_id: int) -> tuple[bytes, str]:
@@ -195,6 +219,7 @@ def preview(runtime: Runtime, session: Session, user: User, vacancy_id: int) -> 
 
 
 # --- issuing ---
+
 
 def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int) -> AppointmentOrder:
     """The HR officer issues the drafted order, and with it appoints the head: see the
@@ -211,13 +236,17 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
             if vacancy.state != "order_drafted" or order is None:
                 raise AppointmentRefused("Издать приказ можно только по подготовленному проекту приказа.")
             if not vacancy.organization.active:
-                raise AppointmentRefused(f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
-                                         "реестра): назначить в неё руководителя нельзя. Отмените вакансию.")
+                raise AppointmentRefused(
+                    f"Организация «{vacancy.organization.short_name}» закрыта (исключена из "
+                    "реестра): назначить в неё руководителя нельзя. Отмените вакансию."
+                )
             now = runtime.now()
             today = now.astimezone(runtime.tz).date()
             if order.start_on < today:
-                raise AppointmentRefused(f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
-                                         "приказ с прошедшей датой назначения не издаётся.")
+                raise AppointmentRefused(
+                    f"Дата назначения {_fmt(order.start_on)} в проекте приказа уже прошла: "
+                    "приказ с прошедшей датой назначения не издаётся."
+                )
             candidate = order.candidate
             person = candidate.user
             template = current_template(session)
@@ -235,19 +264,41 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
             order.template_id = template.id if template is not None else None
             order.issued_at, order.issued_by_id = now, user.id
             session.flush()
-            runtime.engine.fire(vacancy, "issue_order", user,
-                                data={"order_id": order.id, "number": order.number_label, "year": today.year})
-            append_event(session, kind="order_issued", actor=user, subject_type=SUBJECT_TYPE, subject_id=vacancy.id,
-                         now=now, data={"order_id": order.id, "year": today.year, "register": order.register,
-                                        "number": number, "title": order.title, "user_id": person.id,
-                                        "docx_sha256": order.docx_sha256, "pdf_sha256": order.pdf_sha256,
-                                        "template_id": order.template_id})
+            runtime.engine.fire(
+                vacancy,
+                "issue_order",
+                user,
+                data={"order_id": order.id, "number": order.number_label, "year": today.year},
+            )
+            append_event(
+                session,
+                kind="order_issued",
+                actor=user,
+                subject_type=SUBJECT_TYPE,
+                subject_id=vacancy.id,
+                now=now,
+                data={
+                    "order_id": order.id,
+                    "year": today.year,
+                    "register": order.register,
+                    "number": number,
+                    "title": order.title,
+                    "user_id": person.id,
+                    "docx_sha256": order.docx_sha256,
+                    "pdf_sha256": order.pdf_sha256,
+                    "template_id": order.template_id,
+                },
+            )
 
             candidate.status, candidate.status_note = "appointed", order.title
             if candidate.membership is not None:
                 session.flush()  # the reserve's guard looks for the numbered order in the database
-                runtime.engine.fire(candidate.membership, "appoint", user,
-                                    data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title})
+                runtime.engine.fire(
+                    candidate.membership,
+                    "appoint",
+                    user,
+                    data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title},
+                )
             organization = vacancy.organization
             old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}
             organization.head_name, organization.head_user_id = person.full_name, person.id
@@ -256,10 +307,21 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
                 session.flush()
             except StaleDataError:  # the administrator saved the organization's card meanwhile
                 raise ConcurrentChange(subject_id=vacancy_id) from None
-            append_event(session, kind="organization_head_changed", actor=user, subject_type="organization",
-                         subject_id=organization.id, now=now,
-                         data={"old": old, "new": {"head_name": person.full_name, "head_user_id": person.id},
-                               "order_id": order.id, "order": order.title, "vacancy_id": vacancy.id})
+            append_event(
+                session,
+                kind="organization_head_changed",
+                actor=user,
+                subject_type="organization",
+                subject_id=organization.id,
+                now=now,
+                data={
+                    "old": old,
+                    "new": {"head_name": person.full_name, "head_user_id": person.id},
+                    "order_id": order.id,
+                    "order": order.title,
+                    "vacancy_id": vacancy.id,
+                },
+            )
             runtime.engine.fire(vacancy, "close", user, data={"order_id": order.id})
             return order
     except BaseException:
@@ -269,6 +331,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
 
 
 # --- reading ---
+
 
 def may_download(user: User, order: AppointmentOrder) -> bool:
     """HR officers and administrators; the appointee their own order."""
@@ -285,28 +348,40 @@ def open_file(runtime: Runtime, session: Session, user: User, order_id: int, kin
     relative, expected = (order.docx_path, order.docx_sha256) if kind == "docx" else (order.pdf_path, order.pdf_sha256)
     path = generated.intact(runtime.settings.uploads_folder, relative, expected)
     if path is None:
-        raise AppointmentRefused("Файл приказа повреждён или изменён: его контрольная сумма не совпадает "
-                                 "с сохранённой.")
+        raise AppointmentRefused(
+            "Файл приказа повреждён или изменён: его контрольная сумма не совпадает с сохранённой."
+        )
     return generated.GeneratedFile(path=path, download_name=f"{order.title}.{kind}", mimetype=generated.KINDS[kind])
 
 
 def issued_years(session: Session) -> list[int]:
-    return list(session.scalars(select(AppointmentOrder.year).where(AppointmentOrder.number.is_not(None))
-                                .distinct().order_by(AppointmentOrder.year.desc())))
+    return list(
+        session.scalars(
+            select(AppointmentOrder.year)
+            .where(AppointmentOrder.number.is_not(None))
+            .distinct()
+            .order_by(AppointmentOrder.year.desc())
+        )
+    )
 
 
 def order_register(session: Session, user: User, year: int) -> list[AppointmentOrder]:
     """The year's issued orders by number, for HR officers and administrators."""
     if not may_view(user):
         raise OrderNotFound(year)
-    return list(session.scalars(select(AppointmentOrder).where(AppointmentOrder.year == year,
-                                                               AppointmentOrder.number.is_not(None))
-                                .order_by(AppointmentOrder.register, AppointmentOrder.number)))
+    return list(
+        session.scalars(
+            select(AppointmentOrder)
+            .where(AppointmentOrder.year == year, AppointmentOrder.number.is_not(None))
+            .order_by(AppointmentOrder.register, AppointmentOrder.number)
+        )
+    )
 
 
 @dataclass(frozen=True)
 class PublicAppointment:
     """What the public page shows of an appointment: nothing else personal."""
+
     full_name: str
     organization: str
     position: str
@@ -316,9 +391,19 @@ class PublicAppointment:
 
 def public_appointments(session: Session) -> list[PublicAppointment]:
     """Issued orders, newest first."""
-    orders = session.scalars(select(AppointmentOrder).join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
-                             .where(AppointmentOrder.number.is_not(None))
-                             .order_by(AppointmentOrder.issued_on.desc(), AppointmentOrder.year.desc(),
-                                       AppointmentOrder.number.desc()))
-    return [PublicAppointment(full_name=o.candidate.user.full_name, organization=o.vacancy.organization.full_name,
-                              position=o.vacancy.position, order=o.title, start_on=o.start_on) for o in orders]
+    orders = session.scalars(
+        select(AppointmentOrder)
+        .join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
+        .where(AppointmentOrder.number.is_not(None))
+        .order_by(AppointmentOrder.issued_on.desc(), AppointmentOrder.year.desc(), AppointmentOrder.number.desc())
+    )
+    return [
+        PublicAppointment(
+            full_name=o.candidate.user.full_name,
+            organization=o.vacancy.organization.full_name,
+            position=o.vacancy.position,
+            order=o.title,
+            start_on=o.start_on,
+        )
+        for o in orders
+    ]

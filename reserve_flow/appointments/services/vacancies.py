@@ -58,6 +58,7 @@ class VacancyNotFound(NotFound):
 
 # --- who sees what ---
 
+
 def may_view(user: User) -> bool:
     return user.has_role("hr") or user.has_role("admin")
 
@@ -114,8 +115,18 @@ def _require_state(runtime: Runtime, vacancy: Vacancy, states: tuple[str, ...], 
 
 # --- opening ---
 
-def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization_id: int, reason: str,
-                 planned_on: date, reason_note: str = "", position: str = "") -> Vacancy:
+
+def open_vacancy(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    *,
+    organization_id: int,
+    reason: str,
+    planned_on: date,
+    reason_note: str = "",
+    position: str = "",
+) -> Vacancy:
     """The HR officer opens a vacancy: an active organization without another open
     vacancy, a listed reason, a planned date not in the past."""
     with unit_of_work(session):
@@ -127,54 +138,87 @@ def open_vacancy(runtime: Runtime, session: Session, user: User, *, organization
         if reason not in VACANCY_REASONS:
             raise AppointmentRefused("Укажите причину вакансии: " + ", ".join(VACANCY_REASONS.values()) + ".")
         if planned_on < _today(runtime):
-            raise AppointmentRefused(f"Планируемая дата назначения {_fmt(planned_on)} уже прошла: "
-                                     "укажите сегодняшнюю или более позднюю дату.")
+            raise AppointmentRefused(
+                f"Планируемая дата назначения {_fmt(planned_on)} уже прошла: "
+                "укажите сегодняшнюю или более позднюю дату."
+            )
         if len(position.strip()) > POSITION_LENGTH:
             raise AppointmentRefused(f"Наименование должности — не длиннее {POSITION_LENGTH} символов.")
-        existing = session.scalar(select(Vacancy).where(Vacancy.organization_id == organization.id,
-                                                        Vacancy.state.in_(OPEN_STATES)))
+        existing = session.scalar(
+            select(Vacancy).where(Vacancy.organization_id == organization.id, Vacancy.state.in_(OPEN_STATES))
+        )
         if existing is not None:
-            raise AppointmentRefused(f"В организации «{organization.short_name}» уже открыта вакансия "
-                                     f"№ {existing.id}: завершите или отмените её.")
-        vacancy = Vacancy(organization_id=organization.id, reason=reason, reason_note=reason_note.strip(),
-                          position=position.strip() or HEAD_POSITIONS.get(organization.kind, "руководитель"),
-                          planned_on=planned_on, created_at=runtime.now(), created_by_id=user.id)
+            raise AppointmentRefused(
+                f"В организации «{organization.short_name}» уже открыта вакансия "
+                f"№ {existing.id}: завершите или отмените её."
+            )
+        vacancy = Vacancy(
+            organization_id=organization.id,
+            reason=reason,
+            reason_note=reason_note.strip(),
+            position=position.strip() or HEAD_POSITIONS.get(organization.kind, "руководитель"),
+            planned_on=planned_on,
+            created_at=runtime.now(),
+            created_by_id=user.id,
+        )
         try:
             with session.begin_nested():  # added inside: begin_nested() flushes what is pending
                 session.add(vacancy)
                 session.flush()
         except IntegrityError:
             # Another vacancy for it was opened between the check above and this insert.
-            raise AppointmentRefused(f"В организации «{organization.short_name}» только что открыта другая "
-                                     "вакансия: обновите список вакансий.") from None
-        runtime.engine.start(vacancy, user, data={"organization_id": organization.id, "reason": reason,
-                                                  "planned_on": planned_on.isoformat()})
+            raise AppointmentRefused(
+                f"В организации «{organization.short_name}» только что открыта другая "
+                "вакансия: обновите список вакансий."
+            ) from None
+        runtime.engine.start(
+            vacancy,
+            user,
+            data={"organization_id": organization.id, "reason": reason, "planned_on": planned_on.isoformat()},
+        )
         return vacancy
 
 
 # --- the shortlist ---
+
 
 def eligible_members(runtime: Runtime, session: Session, vacancy: Vacancy) -> list[ReserveMembership]:
     """Active reserve members whose term has not ended (those add_member accepts), not yet
     on this vacancy's list: those reserved for this kind of organization first, ready
     members first within each, then by inclusion."""
     listed = {c.user_id for c in vacancy.candidates}
-    members = [m for m in session.scalars(select(ReserveMembership)
-                                          .where(ReserveMembership.state.in_(ACTIVE_STATES),
-                                                 ReserveMembership.term_end >= _today(runtime))
-                                          .order_by(ReserveMembership.included_on, ReserveMembership.id))
-               if m.user_id not in listed]
+    members = [
+        m
+        for m in session.scalars(
+            select(ReserveMembership)
+            .where(ReserveMembership.state.in_(ACTIVE_STATES), ReserveMembership.term_end >= _today(runtime))
+            .order_by(ReserveMembership.included_on, ReserveMembership.id)
+        )
+        if m.user_id not in listed
+    ]
     kind = vacancy.organization.kind
     return sorted(members, key=lambda m: (m.position_kind != kind, m.state != "ready"))
 
 
-def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, person_id: int,
-         membership: ReserveMembership | None, justification: str) -> VacancyCandidate:
+def _add(
+    runtime: Runtime,
+    session: Session,
+    vacancy: Vacancy,
+    user: User,
+    person_id: int,
+    membership: ReserveMembership | None,
+    justification: str,
+) -> VacancyCandidate:
     _require_state(runtime, vacancy, ("open", "shortlisted"), "Изменять список кандидатов")
     if any(c.user_id == person_id for c in vacancy.candidates):
         raise AppointmentRefused("Этот кандидат уже в списке по вакансии.")
-    candidate = VacancyCandidate(user_id=person_id, membership_id=membership.id if membership else None,
-                                 justification=justification, added_at=runtime.now(), added_by_id=user.id)
+    candidate = VacancyCandidate(
+        user_id=person_id,
+        membership_id=membership.id if membership else None,
+        justification=justification,
+        added_at=runtime.now(),
+        added_by_id=user.id,
+    )
     vacancy.candidates.append(candidate)
     bump_version(session, vacancy)
     data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
@@ -182,13 +226,19 @@ def _add(runtime: Runtime, session: Session, vacancy: Vacancy, user: User, perso
         data["membership_id"] = membership.id
     else:
         data["justification"] = justification
-    append_event(session, kind="candidate_added" if membership else "direct_candidate_added", actor=user,
-                 subject_type=SUBJECT_TYPE, subject_id=vacancy.id, now=runtime.now(), data=data)
+    append_event(
+        session,
+        kind="candidate_added" if membership else "direct_candidate_added",
+        actor=user,
+        subject_type=SUBJECT_TYPE,
+        subject_id=vacancy.id,
+        now=runtime.now(),
+        data=data,
+    )
     return candidate
 
 
-def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int,
-               membership_id: int) -> VacancyCandidate:
+def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int, membership_id: int) -> VacancyCandidate:
     """Put a reserve member on the shortlist: an active membership whose term has not ended."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id)
@@ -196,13 +246,15 @@ def add_member(runtime: Runtime, session: Session, user: User, vacancy_id: int,
         if membership is None or membership.state not in ACTIVE_STATES:
             raise AppointmentRefused("Выберите действующего члена кадрового резерва.")
         if membership.term_end < _today(runtime):
-            raise AppointmentRefused(f"Срок пребывания {membership.user.full_name} в резерве истёк "
-                                     f"{_fmt(membership.term_end)}.")
+            raise AppointmentRefused(
+                f"Срок пребывания {membership.user.full_name} в резерве истёк {_fmt(membership.term_end)}."
+            )
         return _add(runtime, session, vacancy, user, membership.user_id, membership, "")
 
 
-def add_direct(runtime: Runtime, session: Session, user: User, vacancy_id: int, person_id: int,
-               justification: str) -> VacancyCandidate:
+def add_direct(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, person_id: int, justification: str
+) -> VacancyCandidate:
     """Put someone outside the reserve on the shortlist (item 10's "and/or"): only with
     a written justification, which the audit keeps and the reports count."""
     with unit_of_work(session):
@@ -210,19 +262,25 @@ def add_direct(runtime: Runtime, session: Session, user: User, vacancy_id: int, 
         person = session.get(User, person_id)
         if person is None or not person.active:
             raise AppointmentRefused("Выберите кандидата из числа пользователей системы.")
-        member = session.scalar(select(ReserveMembership).where(ReserveMembership.user_id == person.id,
-                                                                ReserveMembership.state.in_(ACTIVE_STATES)))
+        member = session.scalar(
+            select(ReserveMembership).where(
+                ReserveMembership.user_id == person.id, ReserveMembership.state.in_(ACTIVE_STATES)
+            )
+        )
         if member is not None:
             raise AppointmentRefused(f"{person.full_name} состоит в кадровом резерве: добавьте его из резерва.")
         text = " ".join(justification.split())
         if len(text) < MIN_JUSTIFICATION:
-            raise AppointmentRefused("Назначение вне кадрового резерва допускается только с письменным обоснованием: "
-                                     f"опишите его (не менее {MIN_JUSTIFICATION} символов).")
+            raise AppointmentRefused(
+                "Назначение вне кадрового резерва допускается только с письменным обоснованием: "
+                f"опишите его (не менее {MIN_JUSTIFICATION} символов)."
+            )
         return _add(runtime, session, vacancy, user, person.id, None, justification.strip())
 
 
-def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_id: int, candidate_id: int,
-                       reason: str) -> None:
+def withdraw_candidate(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, candidate_id: int, reason: str
+) -> None:
     """Take a shortlisted candidate off the list, with a reason (they declined, say)."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id)
@@ -234,32 +292,43 @@ def withdraw_candidate(runtime: Runtime, session: Session, user: User, vacancy_i
             raise AppointmentRefused("Укажите, почему кандидат исключается из списка.")
         candidate.status, candidate.status_note = "withdrawn", reason.strip()
         bump_version(session, vacancy)
-        append_event(session, kind="candidate_withdrawn", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=vacancy.id, now=runtime.now(),
-                     data={"candidate_id": candidate.id, "reason": reason.strip()})
+        append_event(
+            session,
+            kind="candidate_withdrawn",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=vacancy.id,
+            now=runtime.now(),
+            data={"candidate_id": candidate.id, "reason": reason.strip()},
+        )
 
 
-def confirm_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int,
-                      expected_version: int) -> None:
+def confirm_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int) -> None:
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
-        runtime.engine.fire(vacancy, "shortlist", user,
-                            data={"candidates": [c.id for c in vacancy.candidates if c.status == "shortlisted"]})
+        runtime.engine.fire(
+            vacancy,
+            "shortlist",
+            user,
+            data={"candidates": [c.id for c in vacancy.candidates if c.status == "shortlisted"]},
+        )
 
 
-def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
-                     candidate_id: int) -> None:
+def select_candidate(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, candidate_id: int
+) -> None:
     """Choose one shortlisted candidate and send them to attestation."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         candidate = _candidate(vacancy, candidate_id)
         if candidate.status != "shortlisted":
-            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: "
-                                     f"{candidate.status_label}.")
+            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: {candidate.status_label}.")
         if candidate.left_reserve:
-            raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
-                                     f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
-                                     "Исключите его (её) из списка.")
+            raise AppointmentRefused(
+                f"Кандидата {candidate.user.full_name} выбрать нельзя: он(а) больше не состоит "
+                f"в кадровом резерве ({reserve_state_label(runtime, candidate)}). "
+                "Исключите его (её) из списка."
+            )
         # Two vacancies selecting the same person at once queue up and the second sees the
         # first: the person's row is locked on PostgreSQL; on SQLite the version bump
         # takes the database's write lock before the check reads.
@@ -269,30 +338,44 @@ def select_candidate(runtime: Runtime, session: Session, user: User, vacancy_id:
         if elsewhere is not None:
             raise AppointmentRefused(f"Кандидата {candidate.user.full_name} выбрать нельзя: {elsewhere}.")
         candidate.status = "selected"
-        runtime.engine.fire(vacancy, "send_to_attestation", user,
-                            data={"candidate_id": candidate.id, "user_id": candidate.user_id})
+        runtime.engine.fire(
+            vacancy, "send_to_attestation", user, data={"candidate_id": candidate.id, "user_id": candidate.user_id}
+        )
 
 
 def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None:
     """Why a listed person is not free for this vacancy (None if they are): selected on
     another vacancy (in attestation or with a drafted order), or appointed by an order
     issued after they were put on this list. Russian, naming the other vacancy."""
-    other = session.scalar(select(Vacancy).join(VacancyCandidate)
-                           .where(VacancyCandidate.user_id == candidate.user_id,
-                                  VacancyCandidate.status == "selected",
-                                  Vacancy.id != candidate.vacancy_id,
-                                  Vacancy.state.in_(("attestation", "order_drafted"))).limit(1))
+    other = session.scalar(
+        select(Vacancy)
+        .join(VacancyCandidate)
+        .where(
+            VacancyCandidate.user_id == candidate.user_id,
+            VacancyCandidate.status == "selected",
+            Vacancy.id != candidate.vacancy_id,
+            Vacancy.state.in_(("attestation", "order_drafted")),
+        )
+        .limit(1)
+    )
     if other is not None:
         return f"уже выбран(а) по вакансии № {other.id} ({other.organization.short_name})"
-    order = session.scalar(select(AppointmentOrder)
-                           .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
-                           .where(VacancyCandidate.user_id == candidate.user_id,
-                                  AppointmentOrder.number.is_not(None),
-                                  AppointmentOrder.issued_at > candidate.added_at)
-                           .order_by(AppointmentOrder.issued_at.desc()).limit(1))
+    order = session.scalar(
+        select(AppointmentOrder)
+        .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
+        .where(
+            VacancyCandidate.user_id == candidate.user_id,
+            AppointmentOrder.number.is_not(None),
+            AppointmentOrder.issued_at > candidate.added_at,
+        )
+        .order_by(AppointmentOrder.issued_at.desc())
+        .limit(1)
+    )
     if order is not None:
-        return (f"назначен(а) по вакансии № {order.vacancy_id} ({order.vacancy.organization.short_name}), "
-                f"{order.title}, после включения в этот список")
+        return (
+            f"назначен(а) по вакансии № {order.vacancy_id} ({order.vacancy.organization.short_name}), "
+            f"{order.title}, после включения в этот список"
+        )
     return None
 
 
@@ -318,8 +401,10 @@ def reserve_state_label(runtime: Runtime, candidate: VacancyCandidate) -> str:
 
 # --- attestation ---
 
-def withdraw_selected(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
-                      reason: str) -> None:
+
+def withdraw_selected(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, reason: str
+) -> None:
     """The selected candidate declined or left the reserve before the order was drafted:
     they are marked withdrawn with the reason and the vacancy goes back to its shortlist."""
     with unit_of_work(session):
@@ -328,14 +413,24 @@ def withdraw_selected(runtime: Runtime, session: Session, user: User, vacancy_id
         candidate = vacancy.selected
         assert candidate is not None  # the attestation state's guard saw to it
         # Fired while the candidate is still the selected one: the notice goes to them.
-        runtime.engine.fire(vacancy, "withdraw_selected", user, reason=reason,
-                            data={"candidate_id": candidate.id})
+        runtime.engine.fire(vacancy, "withdraw_selected", user, reason=reason, data={"candidate_id": candidate.id})
         candidate.status, candidate.status_note = "withdrawn", reason.strip()
 
 
-def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
-                       *, held_on: date, members: str, attested: bool, conclusion: str,
-                       stream: BinaryIO, filename: str) -> AttestationSession:
+def record_attestation(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    vacancy_id: int,
+    expected_version: int,
+    *,
+    held_on: date,
+    members: str,
+    attested: bool,
+    conclusion: str,
+    stream: BinaryIO,
+    filename: str,
+) -> AttestationSession:
     """Record the attestation commission's session on the selected candidate with its
     signed document. Not attested: the candidate is marked and the vacancy goes back
     to its shortlist, in the same transaction."""
@@ -362,22 +457,47 @@ def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_i
             bump_version(session, vacancy)
             now = runtime.now()
             record = AttestationSession(
-                vacancy_id=vacancy.id, candidate_id=candidate.id, held_on=held_on, commission_members="\n".join(names),
-                attested=attested, conclusion=conclusion.strip(), document_key=stored.storage_key,
-                document_sha256=stored.sha256, document_name=Path(filename).name[:255],
-                document_content_type=stored.content_type, document_size=stored.size, created_at=now,
-                created_by_id=user.id)
+                vacancy_id=vacancy.id,
+                candidate_id=candidate.id,
+                held_on=held_on,
+                commission_members="\n".join(names),
+                attested=attested,
+                conclusion=conclusion.strip(),
+                document_key=stored.storage_key,
+                document_sha256=stored.sha256,
+                document_name=Path(filename).name[:255],
+                document_content_type=stored.content_type,
+                document_size=stored.size,
+                created_at=now,
+                created_by_id=user.id,
+            )
             vacancy.attestations.append(record)
             session.flush()
-            append_event(session, kind="attestation_recorded", actor=user, subject_type=SUBJECT_TYPE,
-                         subject_id=vacancy.id, now=now,
-                         data={"session_id": record.id, "candidate_id": candidate.id, "attested": attested,
-                               "held_on": held_on.isoformat(), "sha256": stored.sha256})
+            append_event(
+                session,
+                kind="attestation_recorded",
+                actor=user,
+                subject_type=SUBJECT_TYPE,
+                subject_id=vacancy.id,
+                now=now,
+                data={
+                    "session_id": record.id,
+                    "candidate_id": candidate.id,
+                    "attested": attested,
+                    "held_on": held_on.isoformat(),
+                    "sha256": stored.sha256,
+                },
+            )
             if not attested:
                 # Fired while the candidate is still the selected one: the guard reads
                 # their session and the notice goes to them.
-                runtime.engine.fire(vacancy, "fail_attestation", user, reason=conclusion.strip(),
-                                    data={"candidate_id": candidate.id, "session_id": record.id})
+                runtime.engine.fire(
+                    vacancy,
+                    "fail_attestation",
+                    user,
+                    reason=conclusion.strip(),
+                    data={"candidate_id": candidate.id, "session_id": record.id},
+                )
                 candidate.status, candidate.status_note = "not_attested", conclusion.strip()
             return record
     except BaseException:
@@ -388,6 +508,7 @@ def record_attestation(runtime: Runtime, session: Session, user: User, vacancy_i
 
 # --- the order's draft ---
 
+
 def default_grounds(session: Session, vacancy: Vacancy) -> str:
     """What the order cites: the contest protocol that put the candidate in the reserve,
     or the justification of a direct appointment; the attestation; the candidate's consent."""
@@ -397,12 +518,17 @@ def default_grounds(session: Session, vacancy: Vacancy) -> str:
     lines = []
     if candidate.membership is not None:
         membership = candidate.membership
-        protocol = session.scalar(select(Protocol).where(Protocol.contest_id == membership.contest_id)
-                                  .order_by(Protocol.year.desc(), Protocol.number.desc()))
-        cited = (f"{protocol.title} заседания конкурсной комиссии" if protocol is not None
-                 else "Решение конкурсной комиссии")
-        lines.append(f"{cited} («{membership.contest.title}»): включение в кадровый резерв "
-                     f"{_fmt(membership.included_on)}")
+        protocol = session.scalar(
+            select(Protocol)
+            .where(Protocol.contest_id == membership.contest_id)
+            .order_by(Protocol.year.desc(), Protocol.number.desc())
+        )
+        cited = (
+            f"{protocol.title} заседания конкурсной комиссии" if protocol is not None else "Решение конкурсной комиссии"
+        )
+        lines.append(
+            f"{cited} («{membership.contest.title}»): включение в кадровый резерв {_fmt(membership.included_on)}"
+        )
     else:
         lines.append(f"Обоснование назначения вне кадрового резерва: {candidate.justification}")
     passed = [s for s in vacancy.attestations if s.candidate_id == candidate.id and s.attested]
@@ -412,36 +538,60 @@ def default_grounds(session: Session, vacancy: Vacancy) -> str:
     return "\n".join(lines)
 
 
-def draft_order(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, *,
-                start_on: date, contract_years: int, grounds: str = "") -> AppointmentOrder:
+def draft_order(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    vacancy_id: int,
+    expected_version: int,
+    *,
+    start_on: date,
+    contract_years: int,
+    grounds: str = "",
+) -> AppointmentOrder:
     """After a passed attestation: the order's draft (no number yet) with the start date,
     the contract's term and the grounds (by default those default_grounds gives)."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("attestation",), "Готовить проект приказа")
         if contract_years not in CONTRACT_YEARS:
-            raise AppointmentRefused(f"Срок трудового договора: от {CONTRACT_YEARS.start} до "
-                                     f"{CONTRACT_YEARS.stop - 1} лет.")
+            raise AppointmentRefused(
+                f"Срок трудового договора: от {CONTRACT_YEARS.start} до {CONTRACT_YEARS.stop - 1} лет."
+            )
         if start_on < _today(runtime):
             raise AppointmentRefused(f"Дата назначения {_fmt(start_on)} уже прошла: укажите будущую дату.")
         candidate = vacancy.selected
         assert candidate is not None
         bump_version(session, vacancy)
-        order = AppointmentOrder(vacancy_id=vacancy.id, candidate_id=candidate.id, start_on=start_on,
-                                 contract_years=contract_years,
-                                 grounds=grounds.strip() or default_grounds(session, vacancy),
-                                 drafted_at=runtime.now(), drafted_by_id=user.id)
+        order = AppointmentOrder(
+            vacancy_id=vacancy.id,
+            candidate_id=candidate.id,
+            start_on=start_on,
+            contract_years=contract_years,
+            grounds=grounds.strip() or default_grounds(session, vacancy),
+            drafted_at=runtime.now(),
+            drafted_by_id=user.id,
+        )
         session.add(order)
         vacancy.order = order
         session.flush()
-        runtime.engine.fire(vacancy, "draft_order", user,
-                            data={"order_id": order.id, "candidate_id": candidate.id,
-                                  "start_on": start_on.isoformat(), "contract_years": contract_years})
+        runtime.engine.fire(
+            vacancy,
+            "draft_order",
+            user,
+            data={
+                "order_id": order.id,
+                "candidate_id": candidate.id,
+                "start_on": start_on.isoformat(),
+                "contract_years": contract_years,
+            },
+        )
         return order
 
 
-def revise_draft(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
-                 reason: str) -> None:
+def revise_draft(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, reason: str
+) -> None:
     """The draft must be redone for the same candidate (its start date passed, say): the
     unnumbered draft is discarded and the vacancy is back in attestation with the
     candidate still selected and their passed attestation kept, ready for a new draft."""
@@ -449,29 +599,38 @@ def revise_draft(runtime: Runtime, session: Session, user: User, vacancy_id: int
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("order_drafted",), "Переделать проект приказа")
         order = vacancy.order
-        runtime.engine.fire(vacancy, "revise_draft", user, reason=reason,
-                            data={"order_id": order.id if order else None,
-                                  "start_on": order.start_on.isoformat() if order else None})
+        runtime.engine.fire(
+            vacancy,
+            "revise_draft",
+            user,
+            reason=reason,
+            data={"order_id": order.id if order else None, "start_on": order.start_on.isoformat() if order else None},
+        )
         _discard_draft(session, vacancy)
 
 
-def return_to_shortlist(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
-                        reason: str) -> None:
+def return_to_shortlist(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, reason: str
+) -> None:
     """The selected candidate declined: the unnumbered draft is discarded, the candidate
     withdrawn, the vacancy back on its shortlist (revise_draft keeps the candidate)."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("order_drafted",), "Отозвать проект приказа")
         candidate = vacancy.selected
-        runtime.engine.fire(vacancy, "return_to_shortlist", user, reason=reason,
-                            data={"candidate_id": candidate.id if candidate else None})
+        runtime.engine.fire(
+            vacancy,
+            "return_to_shortlist",
+            user,
+            reason=reason,
+            data={"candidate_id": candidate.id if candidate else None},
+        )
         _discard_draft(session, vacancy)
         if candidate is not None:
             candidate.status, candidate.status_note = "withdrawn", reason.strip()
 
 
-def cancel(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int,
-           reason: str) -> None:
+def cancel(runtime: Runtime, session: Session, user: User, vacancy_id: int, expected_version: int, reason: str) -> None:
     """Cancel the vacancy (the position was abolished, say): an unnumbered draft goes with it."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
@@ -490,8 +649,9 @@ def _discard_draft(session: Session, vacancy: Vacancy) -> None:
         session.flush()
 
 
-def open_attestation_document(runtime: Runtime, session: Session, user: User, vacancy_id: int,
-                              session_id: int) -> tuple[AttestationSession, Path]:
+def open_attestation_document(
+    runtime: Runtime, session: Session, user: User, vacancy_id: int, session_id: int
+) -> tuple[AttestationSession, Path]:
     """The attestation's signed document and its stored file, for HR officers and
     administrators. Every look is a personal-file access: logged with the file named,
     and committed."""
@@ -501,8 +661,18 @@ def open_attestation_document(runtime: Runtime, session: Session, user: User, va
     if record is None or path is None or not path.is_file():
         raise VacancyNotFound(session_id)
     with unit_of_work(session):
-        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=vacancy.id, now=runtime.now(),
-                     data={"session_id": record.id, "candidate_id": record.candidate_id, "file": record.document_name,
-                           "sha256": record.document_sha256})
+        append_event(
+            session,
+            kind="personal_file_viewed",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=vacancy.id,
+            now=runtime.now(),
+            data={
+                "session_id": record.id,
+                "candidate_id": record.candidate_id,
+                "file": record.document_name,
+                "sha256": record.document_sha256,
+            },
+        )
     return record, path

@@ -60,6 +60,7 @@ def _refused(message: str, status: int, back: str):
 
 # --- issuing and the draft ---
 
+
 @bp.route("/appointments/<int:vacancy_id>/order/issue", methods=["POST"])
 @login_required
 def issue(vacancy_id: int):
@@ -87,6 +88,7 @@ def preview(vacancy_id: int):
 
 # --- issued orders ---
 
+
 @bp.route("/orders/<int:order_id>.<kind>")
 @login_required
 def download(order_id: int, kind: str):
@@ -107,16 +109,24 @@ def register():
         rows = service.order_register(db(), current_user, year)
     except service.OrderNotFound:
         abort(404)
-    return render_template("appointments/orders/register.html", rows=rows, years=years, year=year, vacancy_url=vacancy_url)
+    return render_template(
+        "appointments/orders/register.html", rows=rows, years=years, year=year, vacancy_url=vacancy_url
+    )
 
 
 # --- the template (administrator) ---
 
+
 def _template_page(error: str | None = None, status: int = 200):
     template = service.current_template(db())
-    return render_template("appointments/orders/template.html", template=template, history=service.template_history(db()),
-                           placeholders=order_document.PLACEHOLDERS, error=error,
-                           max_size_mb=runtime().settings["uploads"]["max_size_mb"]), status
+    return render_template(
+        "appointments/orders/template.html",
+        template=template,
+        history=service.template_history(db()),
+        placeholders=order_document.PLACEHOLDERS,
+        error=error,
+        max_size_mb=runtime().settings["uploads"]["max_size_mb"],
+    ), status
 
 
 def _require_admin() -> None:
@@ -165,8 +175,8 @@ def template_file():
 
 # --- public ---
 
+
 @bp.route("/public/appointments")
 def public_appointments():
     """Appointments as the РУО website publishes them: name, organization, position, order."""
     return render_template("appointments/public.html", rows=service.public_appointments(db()))
-

@@ -70,6 +70,7 @@ def _load(vacancy_id: int) -> Vacancy:
 # The service checks what is chosen and what is missing and names it in its refusal; the
 # forms catch what cannot be read at all (a bad date or number).
 
+
 class OpenForm(RussianForm):
     organization_id = IntegerField("Организация", validators=[Optional()])
     position = StringField("Должность")
@@ -123,18 +124,31 @@ def planned_left(vacancy: Vacancy) -> str:
 
 # --- the list ---
 
+
 def render_index(*, error: str | None = None, status: int = 200, form: dict | None = None):
     rt = runtime()
     session = db()
     rows = service.vacancies(session, current_user)
     rows.sort(key=lambda v: v.state not in OPEN_STATES)
-    organizations = list(session.scalars(select(Organization).where(Organization.active.is_(True))
-                                         .order_by(Organization.kind, Organization.short_name)))
+    organizations = list(
+        session.scalars(
+            select(Organization)
+            .where(Organization.active.is_(True))
+            .order_by(Organization.kind, Organization.short_name)
+        )
+    )
     return render_template(
-        "appointments/index.html", vacancies=rows, left={v.id: planned_left(v) for v in rows},
-        state_label=lambda v: workflow_ui.state_label(rt, v), may_manage=service.may_manage(current_user),
-        organizations=organizations, reasons=VACANCY_REASONS, head_positions=HEAD_POSITIONS,
-        form=form or {}, error=error), status
+        "appointments/index.html",
+        vacancies=rows,
+        left={v.id: planned_left(v) for v in rows},
+        state_label=lambda v: workflow_ui.state_label(rt, v),
+        may_manage=service.may_manage(current_user),
+        organizations=organizations,
+        reasons=VACANCY_REASONS,
+        head_positions=HEAD_POSITIONS,
+        form=form or {},
+        error=error,
+    ), status
 
 
 @bp.route("/appointments")
@@ -155,43 +169,71 @@ def open_vacancy():
         return render_index(error=error_text(form), status=400, form=kept(form))
     if form.planned_on.data is None:
         return render_index(error="Укажите планируемую дату назначения.", status=400, form=kept(form))
-    outcome = attempt(lambda: service.open_vacancy(
-        runtime(), db(), current_user, organization_id=form.organization_id.data or 0,
-        reason=form.reason.data or "", planned_on=form.planned_on.data, reason_note=form.reason_note.data or "",
-        position=form.position.data or ""))
+    outcome = attempt(
+        lambda: service.open_vacancy(
+            runtime(),
+            db(),
+            current_user,
+            organization_id=form.organization_id.data or 0,
+            reason=form.reason.data or "",
+            planned_on=form.planned_on.data,
+            reason_note=form.reason_note.data or "",
+            position=form.position.data or "",
+        )
+    )
     if not outcome.ok:
-        return render_index(error=outcome.error, status=outcome.status,
-                            form=kept(form) if outcome.status == 400 else None)
+        return render_index(
+            error=outcome.error, status=outcome.status, form=kept(form) if outcome.status == 400 else None
+        )
     flash(f"Открыта вакансия № {outcome.value.id}.", "success")
     return redirect(url_for("appointments.show", vacancy_id=outcome.value.id), code=303)
 
 
 # --- a vacancy's page ---
 
+
 def _stage_deadlines(vacancy: Vacancy) -> list[tuple[date, str]]:
     """The open deadlines of the current stage (the planned date is shown on its own):
     (the last day, how much is left)."""
     rt = runtime()
-    found = db().scalars(select(Deadline).where(Deadline.subject_type == service.SUBJECT_TYPE,
-                                                Deadline.subject_id == vacancy.id, Deadline.scope != "workflow",
-                                                Deadline.closed_at.is_(None))
-                         .order_by(Deadline.due_at))
-    return [(workdays.last_day_of(d.due_at, rt.tz), workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar))
-            for d in found]
+    found = db().scalars(
+        select(Deadline)
+        .where(
+            Deadline.subject_type == service.SUBJECT_TYPE,
+            Deadline.subject_id == vacancy.id,
+            Deadline.scope != "workflow",
+            Deadline.closed_at.is_(None),
+        )
+        .order_by(Deadline.due_at)
+    )
+    return [
+        (workdays.last_day_of(d.due_at, rt.tz), workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar))
+        for d in found
+    ]
 
 
 def _direct_choices(vacancy: Vacancy) -> list[User]:
     """Active users outside the active reserve and not already on the list."""
     session = db()
-    in_reserve = set(session.scalars(select(ReserveMembership.user_id)
-                                     .where(ReserveMembership.state.in_(ACTIVE_STATES))))
+    in_reserve = set(
+        session.scalars(select(ReserveMembership.user_id).where(ReserveMembership.state.in_(ACTIVE_STATES)))
+    )
     listed = {c.user_id for c in vacancy.candidates}
-    return [u for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
-            if u.id not in in_reserve and u.id not in listed]
+    return [
+        u
+        for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
+        if u.id not in in_reserve and u.id not in listed
+    ]
 
 
-def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 200, failed: str | None = None,
-                   form: dict | None = None):
+def render_vacancy(
+    vacancy: Vacancy,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    failed: str | None = None,
+    form: dict | None = None,
+):
     rt = runtime()
     session = db()
     manage = service.may_manage(current_user)
@@ -208,10 +250,14 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         stage_deadlines=_stage_deadlines(vacancy),
         facts=candidate_facts.for_candidates(rt, session, vacancy.candidates),
         eligible=candidate_facts.for_members(rt, session, service.eligible_members(rt, session, vacancy))
-        if editable else [],
+        if editable
+        else [],
         direct_choices=_direct_choices(vacancy) if editable else [],
         position_kinds=HEAD_POSITIONS,
-        may_manage=manage, editable=editable, selected=selected, passed=passed,
+        may_manage=manage,
+        editable=editable,
+        selected=selected,
+        passed=passed,
         not_selectable=service.not_selectable(rt, session, vacancy),
         blocked={a.trigger: a.blocked for a in actions},
         may_cancel=any(a.trigger == "cancel" for a in actions),
@@ -220,7 +266,9 @@ def render_vacancy(vacancy: Vacancy, *, error: str | None = None, status: int = 
         start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
         history=workflow_ui.history(rt, session, vacancy),
         is_admin=current_user.has_role("admin"),
-        error=error, failed=failed, form=form or {},
+        error=error,
+        failed=failed,
+        form=form or {},
     ), status
 
 
@@ -243,52 +291,84 @@ def act(vacancy_id: int, failed: str, form: FlaskForm, action: Callable[[], Any]
     if outcome.ok:
         flash(done() if callable(done) else done, "success")
         return redirect(url_for("appointments.show", vacancy_id=vacancy_id), code=303)
-    return render_vacancy(_load(vacancy_id), error=outcome.error, status=outcome.status, failed=failed,
-                          form=kept(form) if outcome.status == 400 else None)
+    return render_vacancy(
+        _load(vacancy_id),
+        error=outcome.error,
+        status=outcome.status,
+        failed=failed,
+        form=kept(form) if outcome.status == 400 else None,
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/members", methods=["POST"])
 @login_required
 def add_member(vacancy_id: int):
     form = MemberForm()
-    return act(vacancy_id, "add_member", form, lambda: service.add_member(
-        runtime(), db(), current_user, vacancy_id, form.membership_id.data or 0),
-        "Член резерва включён в список кандидатов.")
+    return act(
+        vacancy_id,
+        "add_member",
+        form,
+        lambda: service.add_member(runtime(), db(), current_user, vacancy_id, form.membership_id.data or 0),
+        "Член резерва включён в список кандидатов.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/direct", methods=["POST"])
 @login_required
 def add_direct(vacancy_id: int):
     form = DirectForm()
-    return act(vacancy_id, "add_direct", form, lambda: service.add_direct(
-        runtime(), db(), current_user, vacancy_id, form.user_id.data or 0, form.justification.data or ""),
-        "Кандидат вне резерва включён в список; обоснование сохранено.")
+    return act(
+        vacancy_id,
+        "add_direct",
+        form,
+        lambda: service.add_direct(
+            runtime(), db(), current_user, vacancy_id, form.user_id.data or 0, form.justification.data or ""
+        ),
+        "Кандидат вне резерва включён в список; обоснование сохранено.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/candidates/<int:candidate_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(vacancy_id: int, candidate_id: int):
     form = WithdrawForm()
-    return act(vacancy_id, f"withdraw-{candidate_id}", form, lambda: service.withdraw_candidate(
-        runtime(), db(), current_user, vacancy_id, candidate_id, form.reason.data or ""),
-        "Кандидат исключён из списка.")
+    return act(
+        vacancy_id,
+        f"withdraw-{candidate_id}",
+        form,
+        lambda: service.withdraw_candidate(
+            runtime(), db(), current_user, vacancy_id, candidate_id, form.reason.data or ""
+        ),
+        "Кандидат исключён из списка.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/confirm", methods=["POST"])
 @login_required
 def confirm(vacancy_id: int):
     form = VersionForm()
-    return act(vacancy_id, "confirm", form, lambda: service.confirm_shortlist(
-        runtime(), db(), current_user, vacancy_id, form.version.data), "Список кандидатов утверждён.")
+    return act(
+        vacancy_id,
+        "confirm",
+        form,
+        lambda: service.confirm_shortlist(runtime(), db(), current_user, vacancy_id, form.version.data),
+        "Список кандидатов утверждён.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/select", methods=["POST"])
 @login_required
 def select_candidate(vacancy_id: int):
     form = SelectForm()
-    return act(vacancy_id, "select", form, lambda: service.select_candidate(
-        runtime(), db(), current_user, vacancy_id, form.version.data, form.candidate_id.data or 0),
-        "Кандидат выбран и направлен на аттестацию.")
+    return act(
+        vacancy_id,
+        "select",
+        form,
+        lambda: service.select_candidate(
+            runtime(), db(), current_user, vacancy_id, form.version.data, form.candidate_id.data or 0
+        ),
+        "Кандидат выбран и направлен на аттестацию.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/attestation", methods=["POST"])
@@ -303,16 +383,29 @@ def attestation(vacancy_id: int):
             raise service.AppointmentRefused("Укажите результат: аттестован или не аттестован.")
         upload = form.document.data
         if upload is None:
-            raise service.AppointmentRefused("Приложите подписанный документ аттестационной комиссии "
-                                             "(PDF, JPEG, PNG или DOCX).")
+            raise service.AppointmentRefused(
+                "Приложите подписанный документ аттестационной комиссии (PDF, JPEG, PNG или DOCX)."
+            )
         return service.record_attestation(
-            runtime(), db(), current_user, vacancy_id, form.version.data, held_on=form.held_on.data,
-            members=form.members.data or "", attested=form.attested.data == "yes",
-            conclusion=form.conclusion.data or "", stream=upload.stream, filename=upload.filename)
+            runtime(),
+            db(),
+            current_user,
+            vacancy_id,
+            form.version.data,
+            held_on=form.held_on.data,
+            members=form.members.data or "",
+            attested=form.attested.data == "yes",
+            conclusion=form.conclusion.data or "",
+            stream=upload.stream,
+            filename=upload.filename,
+        )
 
     def done() -> str:
-        return ("Результаты аттестации внесены: кандидат аттестован." if form.attested.data == "yes" else
-                "Результаты аттестации внесены: кандидат не аттестован, вакансия возвращена к списку кандидатов.")
+        return (
+            "Результаты аттестации внесены: кандидат аттестован."
+            if form.attested.data == "yes"
+            else "Результаты аттестации внесены: кандидат не аттестован, вакансия возвращена к списку кандидатов."
+        )
 
     return act(vacancy_id, "attestation", form, record, done)
 
@@ -321,17 +414,24 @@ def attestation(vacancy_id: int):
 @login_required
 def withdraw_selected(vacancy_id: int):
     form = ReasonForm()
-    return act(vacancy_id, "withdraw_selected", form, lambda: service.withdraw_selected(
-        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
-        "Выбранный кандидат исключён; вакансия возвращена к списку кандидатов.")
+    return act(
+        vacancy_id,
+        "withdraw_selected",
+        form,
+        lambda: service.withdraw_selected(
+            runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""
+        ),
+        "Выбранный кандидат исключён; вакансия возвращена к списку кандидатов.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/attestations/<int:session_id>/document")
 @login_required
 def attestation_document(vacancy_id: int, session_id: int):
     """The signed attestation document; each look is logged as a personal-file access."""
-    record, path = attempt(lambda: service.open_attestation_document(
-        runtime(), db(), current_user, vacancy_id, session_id)).value
+    record, path = attempt(
+        lambda: service.open_attestation_document(runtime(), db(), current_user, vacancy_id, session_id)
+    ).value
     return send_stored(path, mimetype=record.document_content_type, name=record.document_name)
 
 
@@ -343,9 +443,16 @@ def draft(vacancy_id: int):
     def make():
         if form.start_on.data is None:
             raise service.AppointmentRefused("Укажите дату назначения.")
-        return service.draft_order(runtime(), db(), current_user, vacancy_id, form.version.data,
-                                   start_on=form.start_on.data, contract_years=form.contract_years.data or 0,
-                                   grounds=form.grounds.data or "")
+        return service.draft_order(
+            runtime(),
+            db(),
+            current_user,
+            vacancy_id,
+            form.version.data,
+            start_on=form.start_on.data,
+            contract_years=form.contract_years.data or 0,
+            grounds=form.grounds.data or "",
+        )
 
     return act(vacancy_id, "draft", form, make, "Проект приказа подготовлен.")
 
@@ -354,36 +461,58 @@ def draft(vacancy_id: int):
 @login_required
 def revise_draft(vacancy_id: int):
     form = ReasonForm()
-    return act(vacancy_id, "revise", form, lambda: service.revise_draft(
-        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
-        "Проект приказа отозван для переделки: подготовьте новый проект для того же кандидата.")
+    return act(
+        vacancy_id,
+        "revise",
+        form,
+        lambda: service.revise_draft(
+            runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""
+        ),
+        "Проект приказа отозван для переделки: подготовьте новый проект для того же кандидата.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/return", methods=["POST"])
 @login_required
 def return_to_shortlist(vacancy_id: int):
     form = ReasonForm()
-    return act(vacancy_id, "return", form, lambda: service.return_to_shortlist(
-        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
-        "Проект приказа отозван; вакансия возвращена к списку кандидатов.")
+    return act(
+        vacancy_id,
+        "return",
+        form,
+        lambda: service.return_to_shortlist(
+            runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""
+        ),
+        "Проект приказа отозван; вакансия возвращена к списку кандидатов.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/cancel", methods=["POST"])
 @login_required
 def cancel(vacancy_id: int):
     form = ReasonForm()
-    return act(vacancy_id, "cancel", form, lambda: service.cancel(
-        runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""), "Вакансия отменена.")
+    return act(
+        vacancy_id,
+        "cancel",
+        form,
+        lambda: service.cancel(runtime(), db(), current_user, vacancy_id, form.version.data, form.reason.data or ""),
+        "Вакансия отменена.",
+    )
 
 
 # --- comparing the shortlisted ---
+
 
 @bp.route("/appointments/<int:vacancy_id>/compare")
 @login_required
 def compare(vacancy_id: int):
     vacancy = _load(vacancy_id)
     shown = [c for c in vacancy.candidates if c.status != "withdrawn"]
-    return render_template("appointments/compare.html", vacancy=vacancy, candidates=shown,
-                           facts=candidate_facts.for_candidates(runtime(), db(), shown),
-                           not_selectable=service.not_selectable(runtime(), db(), vacancy),
-                           state_label=workflow_ui.state_label(runtime(), vacancy))
+    return render_template(
+        "appointments/compare.html",
+        vacancy=vacancy,
+        candidates=shown,
+        facts=candidate_facts.for_candidates(runtime(), db(), shown),
+        not_selectable=service.not_selectable(runtime(), db(), vacancy),
+        state_label=workflow_ui.state_label(runtime(), vacancy),
+    )

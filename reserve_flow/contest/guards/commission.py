@@ -9,8 +9,11 @@ from reserve_flow.contest.models.commission import VoteResult
 from reserve_flow.core.workflow.guards import GuardContext, guard
 
 
-@guard("assessment_quorum", ru="оценки по всем критериям выставили не все, кто нужен для кворума: {detail}.",
-       en="too few members have scored every criterion for a quorum: {detail}.")
+@guard(
+    "assessment_quorum",
+    ru="оценки по всем критериям выставили не все, кто нужен для кворума: {detail}.",
+    en="too few members have scored every criterion for a quorum: {detail}.",
+)
 def _assessment_quorum(ctx: GuardContext) -> str | None:
     progress = rules.assessment_progress(ctx.session, ctx.subject)
     if progress.has_quorum:
@@ -36,13 +39,19 @@ def _decided(ctx: GuardContext, trigger: str) -> str | None:
     return None
 
 
-@guard("vote_result_include", ru="решение о включении в резерв не принято: {detail}.",
-       en="the vote did not decide to include: {detail}.")
+@guard(
+    "vote_result_include",
+    ru="решение о включении в резерв не принято: {detail}.",
+    en="the vote did not decide to include: {detail}.",
+)
 def _vote_result_include(ctx: GuardContext) -> str | None:
     return _decided(ctx, rules.INCLUDE)
 
 
-@guard("vote_result_not_include", ru="решение «не включать в резерв» не принято: {detail}.",
-       en="the vote did not decide not to include: {detail}.")
+@guard(
+    "vote_result_not_include",
+    ru="решение «не включать в резерв» не принято: {detail}.",
+    en="the vote did not decide not to include: {detail}.",
+)
 def _vote_result_not_include(ctx: GuardContext) -> str | None:
     return _decided(ctx, rules.NOT_INCLUDE)

@@ -12,8 +12,11 @@ def _today(ctx: GuardContext):
     return ctx.now.astimezone(ctx.tz).date()
 
 
-@guard("contest_ready", ru="конкурс не готов к объявлению: {detail}.",
-       en="the contest is not ready to be announced: {detail}.")
+@guard(
+    "contest_ready",
+    ru="конкурс не готов к объявлению: {detail}.",
+    en="the contest is not ready to be announced: {detail}.",
+)
 def _contest_ready(ctx: GuardContext) -> str | None:
     contest = ctx.subject
     missing = []
@@ -34,22 +37,27 @@ def _contest_ready(ctx: GuardContext) -> str | None:
     return "; ".join(missing) if missing else None
 
 
-@guard("acceptance_started", ru="приём заявлений начинается {detail}.",
-       en="acceptance starts on {detail}.")
+@guard("acceptance_started", ru="приём заявлений начинается {detail}.", en="acceptance starts on {detail}.")
 def _acceptance_started(ctx: GuardContext) -> str | None:
     start = ctx.subject.accept_from
     return None if _today(ctx) >= start else start.strftime("%d.%m.%Y")
 
 
-@guard("acceptance_ended", ru="приём заявлений продолжается до {detail} включительно.",
-       en="acceptance goes on until {detail} inclusive.")
+@guard(
+    "acceptance_ended",
+    ru="приём заявлений продолжается до {detail} включительно.",
+    en="acceptance goes on until {detail} inclusive.",
+)
 def _acceptance_ended(ctx: GuardContext) -> str | None:
     end = ctx.subject.accept_to
     return None if _today(ctx) > end else end.strftime("%d.%m.%Y")
 
 
-@guard("all_applications_final", ru="не по всем заявлениям принято решение ({detail}).",
-       en="some applications are still undecided ({detail}).")
+@guard(
+    "all_applications_final",
+    ru="не по всем заявлениям принято решение ({detail}).",
+    en="some applications are still undecided ({detail}).",
+)
 def _all_applications_final(ctx: GuardContext) -> str | None:
     open_ones = [a for a in ctx.subject.applications if a.state not in FINAL_APPLICATION_STATES and a.state != "draft"]
     return ", ".join(f"№ {a.id}" for a in open_ones) if open_ones else None

@@ -85,8 +85,7 @@ class VoteResult(Base):
 
     __tablename__ = "vote_results"
 
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"),
-                                                primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
     eligible: Mapped[int]  # members present and not recused, who could vote
     quorum: Mapped[int]
     votes_for: Mapped[int]

@@ -52,11 +52,15 @@ class Contest(Base):
         back_populates="contest", cascade="all, delete-orphan", lazy="selectin"
     )
     document_kinds: Mapped[list[ContestDocumentKind]] = relationship(
-        back_populates="contest", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="contest",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="ContestDocumentKind.position",
     )
     criteria: Mapped[list[ContestCriterion]] = relationship(
-        back_populates="contest", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="contest",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="ContestCriterion.position",
     )
     applications: Mapped[list[Application]] = relationship(back_populates="contest")
@@ -199,10 +203,12 @@ class Application(Base):
         if role == "chair":
             return [self.contest.chair] if self.contest.chair else []
         if role == "member":  # those who score and vote on it: a member who declared a conflict does neither
-            recused = set(object_session(self).scalars(
-                select(Recusal.member_id).where(Recusal.application_id == self.id)))
-            return [seat.user for seat in self.contest.seats
-                    if seat.user.has_role("member") and seat.user.id not in recused]
+            recused = set(
+                object_session(self).scalars(select(Recusal.member_id).where(Recusal.application_id == self.id))
+            )
+            return [
+                seat.user for seat in self.contest.seats if seat.user.has_role("member") and seat.user.id not in recused
+            ]
         return []
 
     def workflow_param(self, name: str) -> int:

@@ -78,8 +78,9 @@ def profile_for_reading(session: Session, user: User) -> ApplicantProfile:
     someone's file must not write to it)."""
     profile = session.get(ApplicantProfile, user.id)
     if profile is None:
-        profile = ApplicantProfile(user_id=user.id, user=user, phone="", education_level="", education="",
-                                   employer_name="")
+        profile = ApplicantProfile(
+            user_id=user.id, user=user, phone="", education_level="", education="", employer_name=""
+        )
     return profile
 
 
@@ -131,8 +132,9 @@ def update_profile(runtime: Runtime, session: Session, user: User, data: Profile
         return profile
 
 
-def record_consent(runtime: Runtime, session: Session, user: User,
-                   application: Application | None = None) -> ConsentRecord:
+def record_consent(
+    runtime: Runtime, session: Session, user: User, application: Application | None = None
+) -> ConsentRecord:
     """Record a consent to the current text; for an application, also mark the application
     (what the consent_given guard checks). Refused once the application is past editing."""
     with unit_of_work(session):
@@ -142,16 +144,25 @@ def record_consent(runtime: Runtime, session: Session, user: User,
                 raise ApplicantError("Согласие даётся до подачи заявления.")
             application.consent_given_at = now
             application.consent_text_version = CONSENT_TEXT_VERSION
-        record = ConsentRecord(user_id=user.id, application_id=application.id if application else None,
-                               text_version=CONSENT_TEXT_VERSION, given_at=now)
+        record = ConsentRecord(
+            user_id=user.id,
+            application_id=application.id if application else None,
+            text_version=CONSENT_TEXT_VERSION,
+            given_at=now,
+        )
         session.add(record)
         session.flush()
         return record
 
 
 def consents_of(session: Session, user: User) -> list[ConsentRecord]:
-    return list(session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
-                                .order_by(ConsentRecord.given_at, ConsentRecord.id)))
+    return list(
+        session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.user_id == user.id)
+            .order_by(ConsentRecord.given_at, ConsentRecord.id)
+        )
+    )
 
 
 def accepting_contests(runtime: Runtime, session: Session) -> list[Contest]:
@@ -162,8 +173,11 @@ def accepting_contests(runtime: Runtime, session: Session) -> list[Contest]:
 
 
 def applications_of(session: Session, user: User) -> list[Application]:
-    return list(session.scalars(select(Application).where(Application.applicant_id == user.id)
-                                .order_by(Application.id.desc())).unique())
+    return list(
+        session.scalars(
+            select(Application).where(Application.applicant_id == user.id).order_by(Application.id.desc())
+        ).unique()
+    )
 
 
 def create_application(runtime: Runtime, session: Session, user: User, contest_id: int) -> Application:
@@ -180,8 +194,9 @@ def create_application(runtime: Runtime, session: Session, user: User, contest_i
             missing = profile_of(session, user).missing_fields()
             if missing:
                 raise ApplicantError(f"Заполните профиль, прежде чем подавать заявление: {', '.join(missing)}.")
-            existing = session.scalar(select(Application.id).where(Application.contest_id == contest.id,
-                                                                   Application.applicant_id == user.id))
+            existing = session.scalar(
+                select(Application.id).where(Application.contest_id == contest.id, Application.applicant_id == user.id)
+            )
             if existing is not None:
                 raise ApplicantError(ALREADY_APPLIED)
             application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
@@ -225,22 +240,33 @@ def _education_met(required: str, level: str) -> bool | None:
 def requirements(contest: Contest, profile: ApplicantProfile | None = None) -> list[Requirement]:
     """The contest's eligibility requirements, compared with the profile when given.
     The refusal form cites one of these."""
-    found = [Requirement(
-        "education", f"Образование: {contest.required_education}",
-        value="; ".join(part for part in (EDUCATION_LEVELS.get(profile.education_level, "уровень не указан"),
-                                          profile.education) if part) if profile else "",
-        met=_education_met(contest.required_education, profile.education_level) if profile else None,
-    )]
+    found = [
+        Requirement(
+            "education",
+            f"Образование: {contest.required_education}",
+            value="; ".join(
+                part
+                for part in (EDUCATION_LEVELS.get(profile.education_level, "уровень не указан"), profile.education)
+                if part
+            )
+            if profile
+            else "",
+            met=_education_met(contest.required_education, profile.education_level) if profile else None,
+        )
+    ]
     for code, minimum, label, attribute in (
         ("teaching_years", contest.min_teaching_years, "Стаж педагогической работы", "teaching_years"),
         ("management_years", contest.min_management_years, "Стаж руководящей работы", "management_years"),
     ):
         if minimum > 0:
             years = getattr(profile, attribute) if profile else None
-            found.append(Requirement(
-                code, f"{label} не менее {_years(minimum)}",
-                value="не указан" if years is None else f"{years} (полных лет)",
-                met=None if years is None else years >= minimum,
-            ))
+            found.append(
+                Requirement(
+                    code,
+                    f"{label} не менее {_years(minimum)}",
+                    value="не указан" if years is None else f"{years} (полных лет)",
+                    met=None if years is None else years >= minimum,
+                )
+            )
     found.append(Requirement("documents", "Документы не соответствуют требованиям объявления о конкурсе"))
     return found

@@ -66,8 +66,9 @@ def _visible_clause(user: User) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = [Application.applicant_id == user.id]
     if any(user.has_role(r) for r in COMMISSION_ROLES):
         seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
-        clauses.append(and_(Application.state != "draft",
-                            or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat)))
+        clauses.append(
+            and_(Application.state != "draft", or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
+        )
     return or_(*clauses) if clauses else false()
 
 
@@ -107,8 +108,11 @@ def open_deadlines(session: Session, application_ids: list[int]) -> dict[int, De
         return {}
     rows = session.scalars(
         select(Deadline)
-        .where(Deadline.subject_type == SUBJECT_TYPE, Deadline.subject_id.in_(application_ids),
-               Deadline.closed_at.is_(None))
+        .where(
+            Deadline.subject_type == SUBJECT_TYPE,
+            Deadline.subject_id.in_(application_ids),
+            Deadline.closed_at.is_(None),
+        )
         .order_by(Deadline.due_at)
     )
     found: dict[int, Deadline] = {}
@@ -132,8 +136,11 @@ def history(session: Session, application_id: int) -> list[AuditEvent]:
     return list(
         session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.subject_type == SUBJECT_TYPE, AuditEvent.subject_id == application_id,
-                   AuditEvent.kind.not_in(ACCESS_KINDS))
+            .where(
+                AuditEvent.subject_type == SUBJECT_TYPE,
+                AuditEvent.subject_id == application_id,
+                AuditEvent.kind.not_in(ACCESS_KINDS),
+            )
             .order_by(AuditEvent.seq)
         )
     )
@@ -145,12 +152,25 @@ def record_view(runtime: Runtime, session: Session, application: Application, us
     if application.applicant_id == user.id:
         return
     with unit_of_work(session):
-        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=application.id, now=runtime.now())
+        append_event(
+            session,
+            kind="personal_file_viewed",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=application.id,
+            now=runtime.now(),
+        )
 
 
-def fire_application(runtime: Runtime, session: Session, application_id: int, trigger: str, actor: User,
-                     reason: str | None, expected_version: int) -> AuditEvent:
+def fire_application(
+    runtime: Runtime,
+    session: Session,
+    application_id: int,
+    trigger: str,
+    actor: User,
+    reason: str | None,
+    expected_version: int,
+) -> AuditEvent:
     """Fire `trigger` on the application on behalf of `actor` and commit.
 
     `expected_version` is the version the user's form was rendered with: if the
@@ -168,20 +188,25 @@ def fire_application(runtime: Runtime, session: Session, application_id: int, tr
 
 # --- the secretary's document check (issue 3, item 3) ---
 
+
 class CheckRefused(Refused):
     """The check decision is refused before reaching the engine; str() says why, in Russian."""
 
 
-def check_queue(session: Session, user: User,
-                states: tuple[str, ...] = ("submitted",)) -> list[tuple[Application, Deadline | None]]:
+def check_queue(
+    session: Session, user: User, states: tuple[str, ...] = ("submitted",)
+) -> list[tuple[Application, Deadline | None]]:
     """Applications in `states` of the contests `user` is the secretary of, the nearest
     deadline first (those without one last)."""
     if not user.has_role("secretary"):
         return []
-    applications = list(session.scalars(
-        select(Application).join(Contest, Application.contest_id == Contest.id)
-        .where(Contest.secretary_id == user.id, Application.state.in_(states))
-    ).unique())
+    applications = list(
+        session.scalars(
+            select(Application)
+            .join(Contest, Application.contest_id == Contest.id)
+            .where(Contest.secretary_id == user.id, Application.state.in_(states))
+        ).unique()
+    )
     deadlines = open_deadlines(session, [a.id for a in applications])
     far = datetime.max.replace(tzinfo=UTC)
     applications.sort(key=lambda a: (deadlines[a.id].due_at if a.id in deadlines else far, a.id))
@@ -196,8 +221,9 @@ def get_for_check(session: Session, user: User, application_id: int) -> Applicat
     return application
 
 
-def _decide(runtime: Runtime, session: Session, application_id: int, secretary: User, expected_version: int,
-            decide) -> AuditEvent:
+def _decide(
+    runtime: Runtime, session: Session, application_id: int, secretary: User, expected_version: int, decide
+) -> AuditEvent:
     """Run one check decision in one transaction: the object check, the version check,
     `decide(application)` (which fires the engine), commit; everything rolled back on error."""
     with unit_of_work(session):
@@ -217,18 +243,28 @@ def _mark(application: Application, secretary: User, now: datetime, reasons: dic
         document.reviewed_by_id = secretary.id
 
 
-def admit(runtime: Runtime, session: Session, application_id: int, secretary: User,
-          expected_version: int) -> AuditEvent:
+def admit(
+    runtime: Runtime, session: Session, application_id: int, secretary: User, expected_version: int
+) -> AuditEvent:
     """Admit the application to the contest; every document is marked accepted."""
+
     def decide(application: Application) -> AuditEvent:
         event = runtime.engine.fire(application, "admit", secretary)
         _mark(application, secretary, runtime.now(), {})
         return event
+
     return _decide(runtime, session, application_id, secretary, expected_version, decide)
 
 
-def return_for_fix(runtime: Runtime, session: Session, application_id: int, secretary: User,
-                   expected_version: int, reasons: dict[int, str], comment: str = "") -> AuditEvent:
+def return_for_fix(
+    runtime: Runtime,
+    session: Session,
+    application_id: int,
+    secretary: User,
+    expected_version: int,
+    reasons: dict[int, str],
+    comment: str = "",
+) -> AuditEvent:
     """Return the application for correction. `reasons` maps document ids to what is
     wrong with each (empty: accepted); at least one reason or a comment is needed. The
     transition's reason lists them all, so the history and the notification say it."""
@@ -237,13 +273,17 @@ def return_for_fix(runtime: Runtime, session: Session, application_id: int, secr
 
     def decide(application: Application) -> AuditEvent:
         if not reasons and not comment:
-            raise CheckRefused("Укажите, что исправить: причину возврата хотя бы у одного документа "
-                               "или общий комментарий.")
+            raise CheckRefused(
+                "Укажите, что исправить: причину возврата хотя бы у одного документа или общий комментарий."
+            )
         if set(reasons) - {d.id for d in application.documents}:
             raise CheckRefused("Среди отмеченных есть документ, которого в заявлении нет. Обновите страницу.")
         titles = {k.code: k.title for k in application.contest.document_kinds}
-        lines = [f"{titles.get(d.kind_code, d.kind_code)} ({d.original_name}): {reasons[d.id]}"
-                 for d in sorted(application.documents, key=lambda d: d.id) if d.id in reasons]
+        lines = [
+            f"{titles.get(d.kind_code, d.kind_code)} ({d.original_name}): {reasons[d.id]}"
+            for d in sorted(application.documents, key=lambda d: d.id)
+            if d.id in reasons
+        ]
         if comment:
             lines.append(comment)
         data = {"returned_documents": sorted(reasons)}
@@ -254,8 +294,15 @@ def return_for_fix(runtime: Runtime, session: Session, application_id: int, secr
     return _decide(runtime, session, application_id, secretary, expected_version, decide)
 
 
-def refuse(runtime: Runtime, session: Session, application_id: int, secretary: User, expected_version: int,
-           requirement_code: str, comment: str = "") -> AuditEvent:
+def refuse(
+    runtime: Runtime,
+    session: Session,
+    application_id: int,
+    secretary: User,
+    expected_version: int,
+    requirement_code: str,
+    comment: str = "",
+) -> AuditEvent:
     """Refuse admission, citing the eligibility requirement not met (services.applicants
     .requirements) and, optionally, a comment."""
     comment = comment.strip()
@@ -267,8 +314,9 @@ def refuse(runtime: Runtime, session: Session, application_id: int, secretary: U
         reason = f"Не выполнено требование: {requirement.label}."
         if comment:
             reason += f" {comment}"
-        return runtime.engine.fire(application, "refuse", secretary, reason=reason,
-                                   data={"requirement": requirement.code})
+        return runtime.engine.fire(
+            application, "refuse", secretary, reason=reason, data={"requirement": requirement.code}
+        )
 
     return _decide(runtime, session, application_id, secretary, expected_version, decide)
 
@@ -277,9 +325,14 @@ def last_reason(session: Session, application: Application) -> AuditEvent | None
     """The event that brought the application into its state, if it carried a reason."""
     event = session.scalar(
         select(AuditEvent)
-        .where(AuditEvent.subject_type == SUBJECT_TYPE, AuditEvent.subject_id == application.id,
-               AuditEvent.kind == "transition", AuditEvent.to_state == application.state)
-        .order_by(AuditEvent.seq.desc()).limit(1)
+        .where(
+            AuditEvent.subject_type == SUBJECT_TYPE,
+            AuditEvent.subject_id == application.id,
+            AuditEvent.kind == "transition",
+            AuditEvent.to_state == application.state,
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
     )
     return event if event is not None and event.reason else None
 

@@ -41,86 +41,88 @@ OPEN_STATES = ("admitted", "assessed", "voting")
 COMMISSION_ROLES = ("secretary", "chair", "member")
 ROLE_LABELS = {"chair": "председатель комиссии", "secretary": "секретарь комиссии", "member": "член комиссии"}
 
-MESSAGES.update({
-    "commission.members_only": {
-        "ru": "Оценивать, голосовать и заявлять о конфликте интересов могут только члены комиссии.",
-        "en": "Only commission members score, vote and declare a conflict of interest.",
-    },
-    "commission.decided": {
-        "ru": "По заявлению уже принято решение.",
-        "en": "The application has already been decided.",
-    },
-    "commission.recusal_comment_required": {
-        "ru": "Опишите конфликт интересов: комментарий обязателен.",
-        "en": "Describe the conflict of interest: a comment is required.",
-    },
-    "commission.already_recused": {
-        "ru": "Вы уже заявили о конфликте интересов по этому заявлению.",
-        "en": "You have already declared a conflict of interest on this application.",
-    },
-    "commission.recusal_after_vote": {
-        "ru": "Вы уже проголосовали по этому заявлению: голос не отзывается.",
-        "en": "You have already voted on this application; a vote cannot be withdrawn.",
-    },
-    "commission.recused": {
-        "ru": "Вы заявили о конфликте интересов по этому заявлению и не можете ни оценивать его, ни голосовать.",
-        "en": "You declared a conflict of interest on this application: you neither score nor vote on it.",
-    },
-    "commission.scoring_closed": {
-        "ru": "Оценки принимаются, пока заявление допущено и оценка не завершена (сейчас: «{state}»).",
-        "en": "Scores are accepted while the application is admitted and not yet assessed (now: '{state}').",
-    },
-    "commission.bad_scores": {
-        "ru": "Оценки не сохранены: {problems}.",
-        "en": "Scores not saved: {problems}.",
-    },
-    "commission.bad_choice": {
-        "ru": "Выберите: включить в резерв или не включать.",
-        "en": "Choose: include in the reserve or not.",
-    },
-    "commission.vote_not_open": {
-        "ru": "Голосование по заявлению не открыто (сейчас: «{state}»).",
-        "en": "The vote on this application is not open (now: '{state}').",
-    },
-    "commission.not_present": {
-        "ru": "Секретарь не отметил вас присутствующим на заседании: голосуют только присутствующие.",
-        "en": "The secretary has not marked you present at the meeting: only those present vote.",
-    },
-    "commission.already_voted": {
-        "ru": "Вы уже проголосовали по этому заявлению: голосуют один раз.",
-        "en": "You have already voted on this application: one vote each.",
-    },
-    "commission.secretary_only": {
-        "ru": "Явку на заседании отмечает секретарь комиссии.",
-        "en": "The commission's secretary marks attendance.",
-    },
-    "commission.attendance_frozen": {
-        "ru": "Явка уже зафиксирована: по заявлениям конкурса подведены итоги голосования.",
-        "en": "Attendance is fixed: votes of this contest have been closed.",
-    },
-    "commission.attendance_unknown": {
-        "ru": "В списке присутствующих есть люди, не входящие в комиссию.",
-        "en": "The attendance list names people outside the commission.",
-    },
-    "commission.chair_only": {
-        "ru": "Голосование закрывает председатель комиссии.",
-        "en": "The commission's chair closes the vote.",
-    },
-    "commission.no_quorum": {
-        "ru": "Голосование нельзя закрыть — нет кворума: {detail}.",
-        "en": "The vote cannot be closed without a quorum: {detail}.",
-    },
-    "commission.casting_needed": {
-        "ru": "Голоса разделились поровну ({votes_for} «за», {votes_against} «против»): "
-              "председатель, не голосовавший по заявлению, подаёт решающий голос при закрытии голосования.",
-        "en": "The vote is tied ({votes_for} for, {votes_against} against): the chair, who did not vote, "
-              "gives the casting vote when closing.",
-    },
-    "commission.vote_already_closed": {
-        "ru": "Голосование по заявлению уже закрыто.",
-        "en": "The vote on this application is already closed.",
-    },
-})
+MESSAGES.update(
+    {
+        "commission.members_only": {
+            "ru": "Оценивать, голосовать и заявлять о конфликте интересов могут только члены комиссии.",
+            "en": "Only commission members score, vote and declare a conflict of interest.",
+        },
+        "commission.decided": {
+            "ru": "По заявлению уже принято решение.",
+            "en": "The application has already been decided.",
+        },
+        "commission.recusal_comment_required": {
+            "ru": "Опишите конфликт интересов: комментарий обязателен.",
+            "en": "Describe the conflict of interest: a comment is required.",
+        },
+        "commission.already_recused": {
+            "ru": "Вы уже заявили о конфликте интересов по этому заявлению.",
+            "en": "You have already declared a conflict of interest on this application.",
+        },
+        "commission.recusal_after_vote": {
+            "ru": "Вы уже проголосовали по этому заявлению: голос не отзывается.",
+            "en": "You have already voted on this application; a vote cannot be withdrawn.",
+        },
+        "commission.recused": {
+            "ru": "Вы заявили о конфликте интересов по этому заявлению и не можете ни оценивать его, ни голосовать.",
+            "en": "You declared a conflict of interest on this application: you neither score nor vote on it.",
+        },
+        "commission.scoring_closed": {
+            "ru": "Оценки принимаются, пока заявление допущено и оценка не завершена (сейчас: «{state}»).",
+            "en": "Scores are accepted while the application is admitted and not yet assessed (now: '{state}').",
+        },
+        "commission.bad_scores": {
+            "ru": "Оценки не сохранены: {problems}.",
+            "en": "Scores not saved: {problems}.",
+        },
+        "commission.bad_choice": {
+            "ru": "Выберите: включить в резерв или не включать.",
+            "en": "Choose: include in the reserve or not.",
+        },
+        "commission.vote_not_open": {
+            "ru": "Голосование по заявлению не открыто (сейчас: «{state}»).",
+            "en": "The vote on this application is not open (now: '{state}').",
+        },
+        "commission.not_present": {
+            "ru": "Секретарь не отметил вас присутствующим на заседании: голосуют только присутствующие.",
+            "en": "The secretary has not marked you present at the meeting: only those present vote.",
+        },
+        "commission.already_voted": {
+            "ru": "Вы уже проголосовали по этому заявлению: голосуют один раз.",
+            "en": "You have already voted on this application: one vote each.",
+        },
+        "commission.secretary_only": {
+            "ru": "Явку на заседании отмечает секретарь комиссии.",
+            "en": "The commission's secretary marks attendance.",
+        },
+        "commission.attendance_frozen": {
+            "ru": "Явка уже зафиксирована: по заявлениям конкурса подведены итоги голосования.",
+            "en": "Attendance is fixed: votes of this contest have been closed.",
+        },
+        "commission.attendance_unknown": {
+            "ru": "В списке присутствующих есть люди, не входящие в комиссию.",
+            "en": "The attendance list names people outside the commission.",
+        },
+        "commission.chair_only": {
+            "ru": "Голосование закрывает председатель комиссии.",
+            "en": "The commission's chair closes the vote.",
+        },
+        "commission.no_quorum": {
+            "ru": "Голосование нельзя закрыть — нет кворума: {detail}.",
+            "en": "The vote cannot be closed without a quorum: {detail}.",
+        },
+        "commission.casting_needed": {
+            "ru": "Голоса разделились поровну ({votes_for} «за», {votes_against} «против»): "
+            "председатель, не голосовавший по заявлению, подаёт решающий голос при закрытии голосования.",
+            "en": "The vote is tied ({votes_for} for, {votes_against} against): the chair, who did not vote, "
+            "gives the casting vote when closing.",
+        },
+        "commission.vote_already_closed": {
+            "ru": "Голосование по заявлению уже закрыто.",
+            "en": "The vote on this application is already closed.",
+        },
+    }
+)
 
 
 class CommissionRefused(Refused):
@@ -148,8 +150,10 @@ def visible_contests(session: Session, user: User) -> list[Contest]:
     """The contests whose commission `user` sits on, newest first."""
     seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
     candidates = session.scalars(
-        select(Contest).where(or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
-        .order_by(Contest.id.desc()))
+        select(Contest)
+        .where(or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
+        .order_by(Contest.id.desc())
+    )
     return [c for c in candidates if commission_roles(user, c)]
 
 
@@ -163,16 +167,23 @@ def get_contest(session: Session, user: User, contest_id: int) -> Contest:
 def get_application(session: Session, user: User, application_id: int) -> Application:
     """An application the commission works on (admitted or later), if `user` sits on its commission."""
     application = session.get(Application, application_id)
-    if (application is None or application.state not in COMMISSION_STATES
-            or not commission_roles(user, application.contest)):
+    if (
+        application is None
+        or application.state not in COMMISSION_STATES
+        or not commission_roles(user, application.contest)
+    ):
         raise CommissionNotFound(application_id)
     return application
 
 
 def contest_applications(session: Session, contest: Contest) -> list[Application]:
-    return list(session.scalars(
-        select(Application).where(Application.contest_id == contest.id, Application.state.in_(COMMISSION_STATES))
-        .order_by(Application.id)).unique())
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.contest_id == contest.id, Application.state.in_(COMMISSION_STATES))
+            .order_by(Application.id)
+        ).unique()
+    )
 
 
 def _state_label(runtime: Runtime, application: Application) -> str:
@@ -185,8 +196,10 @@ def _require_voter(user: User, application: Application) -> None:
 
 
 def _has_voted(session: Session, application_id: int, member_id: int) -> bool:
-    return session.scalar(select(Vote.id).where(Vote.application_id == application_id,
-                                                Vote.member_id == member_id)) is not None
+    return (
+        session.scalar(select(Vote.id).where(Vote.application_id == application_id, Vote.member_id == member_id))
+        is not None
+    )
 
 
 def _complete_assessment_when_all_scored(runtime: Runtime, session: Session, application: Application) -> None:
@@ -219,8 +232,15 @@ def declare_recusal(runtime: Runtime, session: Session, user: User, application_
             session.flush()
         except IntegrityError:
             raise CommissionRefused("already_recused") from None
-        append_event(session, kind="conflict_of_interest_declared", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=application.id, now=now, reason=comment)
+        append_event(
+            session,
+            kind="conflict_of_interest_declared",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=application.id,
+            now=now,
+            reason=comment,
+        )
         _complete_assessment_when_all_scored(runtime, session, application)
 
 
@@ -250,8 +270,9 @@ def _parse_scores(application: Application, form: dict[int, tuple[str, str]]) ->
     return parsed
 
 
-def record_scores(runtime: Runtime, session: Session, user: User, application_id: int,
-                  form: dict[int, tuple[str, str]]) -> None:
+def record_scores(
+    runtime: Runtime, session: Session, user: User, application_id: int, form: dict[int, tuple[str, str]]
+) -> None:
     """Save the member's score (and comment) of every criterion, all or none; a member may
     correct them until the assessment is complete. Audited; completes the assessment when
     every member expected to score has scored."""
@@ -264,22 +285,40 @@ def record_scores(runtime: Runtime, session: Session, user: User, application_id
             raise CommissionRefused("scoring_closed", state=_state_label(runtime, application))
         parsed = _parse_scores(application, form)
         now = runtime.now()
-        existing = {s.criterion_id: s for s in session.scalars(
-            select(Score).where(Score.application_id == application.id, Score.member_id == user.id))}
+        existing = {
+            s.criterion_id: s
+            for s in session.scalars(
+                select(Score).where(Score.application_id == application.id, Score.member_id == user.id)
+            )
+        }
         for criterion_id, (value, comment) in parsed.items():
             score = existing.get(criterion_id)
             if score is None:
-                session.add(Score(application_id=application.id, member_id=user.id, criterion_id=criterion_id,
-                                  value=value, comment=comment, scored_at=now))
+                session.add(
+                    Score(
+                        application_id=application.id,
+                        member_id=user.id,
+                        criterion_id=criterion_id,
+                        value=value,
+                        comment=comment,
+                        scored_at=now,
+                    )
+                )
             else:
                 score.value, score.comment, score.scored_at = value, comment, now
         try:
             session.flush()
         except IntegrityError:  # the same member's other tab saved first
             raise ConcurrentChange(subject_id=application.id) from None
-        append_event(session, kind="scores_recorded", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=application.id, now=now,
-                     data={"scores": {str(cid): value for cid, (value, _c) in parsed.items()}})
+        append_event(
+            session,
+            kind="scores_recorded",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=application.id,
+            now=now,
+            data={"scores": {str(cid): value for cid, (value, _c) in parsed.items()}},
+        )
         _complete_assessment_when_all_scored(runtime, session, application)
 
 
@@ -305,8 +344,15 @@ def cast_vote(runtime: Runtime, session: Session, user: User, application_id: in
             session.flush()
         except IntegrityError:  # a second request of the same member won the race
             raise CommissionRefused("already_voted") from None
-        append_event(session, kind="vote_cast", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=application.id, now=now, data={"include": include})
+        append_event(
+            session,
+            kind="vote_cast",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=application.id,
+            now=now,
+            data={"include": include},
+        )
 
 
 def mark_attendance(runtime: Runtime, session: Session, user: User, contest_id: int, present: set[int]) -> None:
@@ -317,30 +363,50 @@ def mark_attendance(runtime: Runtime, session: Session, user: User, contest_id: 
         contest = get_contest(session, user, contest_id)
         if not contest.holds_role(user, "secretary"):
             raise CommissionRefused("secretary_only")
-        closed = session.scalar(select(VoteResult.application_id).join(
-            Application, Application.id == VoteResult.application_id).where(Application.contest_id == contest.id))
+        closed = session.scalar(
+            select(VoteResult.application_id)
+            .join(Application, Application.id == VoteResult.application_id)
+            .where(Application.contest_id == contest.id)
+        )
         if closed is not None:
             raise CommissionRefused("attendance_frozen")
         seat_ids = [seat.user_id for seat in contest.seats]
         if not present <= set(seat_ids):
             raise CommissionRefused("attendance_unknown")
         now = runtime.now()
-        marks = {m.member_id: m for m in session.scalars(
-            select(MeetingAttendance).where(MeetingAttendance.contest_id == contest.id))}
+        marks = {
+            m.member_id: m
+            for m in session.scalars(select(MeetingAttendance).where(MeetingAttendance.contest_id == contest.id))
+        }
         for member_id in seat_ids:
             mark = marks.get(member_id)
             if mark is None:
-                session.add(MeetingAttendance(contest_id=contest.id, member_id=member_id, present=member_id in present,
-                                              marked_at=now, marked_by_id=user.id))
+                session.add(
+                    MeetingAttendance(
+                        contest_id=contest.id,
+                        member_id=member_id,
+                        present=member_id in present,
+                        marked_at=now,
+                        marked_by_id=user.id,
+                    )
+                )
             else:
                 mark.present, mark.marked_at, mark.marked_by_id = member_id in present, now, user.id
         session.flush()
-        append_event(session, kind="attendance_marked", actor=user, subject_type="contest", subject_id=contest.id,
-                     now=now, data={"present": sorted(present), "absent": sorted(set(seat_ids) - present)})
+        append_event(
+            session,
+            kind="attendance_marked",
+            actor=user,
+            subject_type="contest",
+            subject_id=contest.id,
+            now=now,
+            data={"present": sorted(present), "absent": sorted(set(seat_ids) - present)},
+        )
 
 
-def _fire_checked(runtime: Runtime, session: Session, user: User, application_id: int, trigger: str,
-                  expected_version: int) -> None:
+def _fire_checked(
+    runtime: Runtime, session: Session, user: User, application_id: int, trigger: str, expected_version: int
+) -> None:
     with unit_of_work(session):
         application = get_application(session, user, application_id)
         if application.version != expected_version:
@@ -348,8 +414,9 @@ def _fire_checked(runtime: Runtime, session: Session, user: User, application_id
         runtime.engine.fire(application, trigger, user)
 
 
-def complete_assessment(runtime: Runtime, session: Session, user: User, application_id: int,
-                        expected_version: int) -> None:
+def complete_assessment(
+    runtime: Runtime, session: Session, user: User, application_id: int, expected_version: int
+) -> None:
     """The secretary completes the assessment once a quorum has scored (the engine's guard)."""
     _fire_checked(runtime, session, user, application_id, "assess", expected_version)
 
@@ -367,8 +434,14 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def close_vote(runtime: Runtime, session: Session, user: User, application_id: int, expected_version: int,
-               casting_vote: str | None = None) -> str:
+def close_vote(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    application_id: int,
+    expected_version: int,
+    casting_vote: str | None = None,
+) -> str:
     """The chair closes the vote: records the tally and fires include or not_include
     through the engine (whose guards recount the votes and refuse without a quorum);
     an inclusion creates the reserve membership in the same transaction. On a tie the
@@ -394,9 +467,19 @@ def close_vote(runtime: Runtime, session: Session, user: User, application_id: i
         trigger = decision.trigger
         assert trigger is not None  # a tie without the chair's vote was handled above
         now = runtime.now()
-        session.add(VoteResult(application_id=application.id, eligible=len(tally.eligible), quorum=tally.quorum,
-                               votes_for=tally.votes_for, votes_against=tally.votes_against, casting_vote=casting,
-                               decision=trigger, closed_at=now, closed_by_id=user.id))
+        session.add(
+            VoteResult(
+                application_id=application.id,
+                eligible=len(tally.eligible),
+                quorum=tally.quorum,
+                votes_for=tally.votes_for,
+                votes_against=tally.votes_against,
+                casting_vote=casting,
+                decision=trigger,
+                closed_at=now,
+                closed_by_id=user.id,
+            )
+        )
         try:
             session.flush()
         except IntegrityError:
@@ -410,6 +493,7 @@ def close_vote(runtime: Runtime, session: Session, user: User, application_id: i
 
 
 # --- what the pages show ---
+
 
 @dataclass(frozen=True)
 class ApplicationView:
@@ -427,16 +511,22 @@ class ApplicationView:
 
 
 def application_view(session: Session, user: User, application: Application) -> ApplicationView:
-    recusals = list(session.scalars(select(Recusal).where(Recusal.application_id == application.id)
-                                    .order_by(Recusal.id)))
+    recusals = list(
+        session.scalars(select(Recusal).where(Recusal.application_id == application.id).order_by(Recusal.id))
+    )
     return ApplicationView(
         is_voter=application.holds_role(user, "member"),
         recusals=recusals,
         i_recused=any(r.member_id == user.id for r in recusals),
-        my_scores={s.criterion_id: s for s in session.scalars(select(Score).where(
-            Score.application_id == application.id, Score.member_id == user.id))},
-        my_vote=session.scalar(select(Vote.include).where(Vote.application_id == application.id,
-                                                          Vote.member_id == user.id)),
+        my_scores={
+            s.criterion_id: s
+            for s in session.scalars(
+                select(Score).where(Score.application_id == application.id, Score.member_id == user.id)
+            )
+        },
+        my_vote=session.scalar(
+            select(Vote.include).where(Vote.application_id == application.id, Vote.member_id == user.id)
+        ),
         i_am_present=user.id in rules.present_ids(session, application.contest_id),
         progress=rules.assessment_progress(session, application),
         tally=rules.tally(session, application),
@@ -448,8 +538,14 @@ def member_status(session: Session, user: User, application: Application) -> str
     """What the member has done on the application, in a few words for the contest's list."""
     if user.id in rules.recused_ids(session, application.id):
         return "самоотвод"
-    scored = session.scalar(select(func.count()).select_from(Score).where(
-        Score.application_id == application.id, Score.member_id == user.id)) or 0
+    scored = (
+        session.scalar(
+            select(func.count())
+            .select_from(Score)
+            .where(Score.application_id == application.id, Score.member_id == user.id)
+        )
+        or 0
+    )
     parts = ["оценено" if scored >= len(application.contest.criteria) else "не оценено"]
     vote = session.scalar(select(Vote.include).where(Vote.application_id == application.id, Vote.member_id == user.id))
     if vote is not None:
@@ -475,5 +571,10 @@ def ordered_seats(contest: Contest) -> list[tuple[User, str]]:
 
 def attendance_marks(session: Session, contest: Contest) -> dict[int, bool]:
     """Member id -> present, for the members the secretary has marked."""
-    return dict(session.execute(select(MeetingAttendance.member_id, MeetingAttendance.present)
-                                .where(MeetingAttendance.contest_id == contest.id)).all())
+    return dict(
+        session.execute(
+            select(MeetingAttendance.member_id, MeetingAttendance.present).where(
+                MeetingAttendance.contest_id == contest.id
+            )
+        ).all()
+    )

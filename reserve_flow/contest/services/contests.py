@@ -123,10 +123,12 @@ def _validate(session: Session, data: ContestData, today: date) -> None:
         problems.append("дата оценки должна быть позже окончания приёма заявлений")
     if not 0 < data.quorum_numerator <= data.quorum_denominator:
         problems.append("кворум задаётся дробью от 1/n до n/n состава комиссии")
-    for name, value in (("срок проверки документов", data.check_period_days),
-                        ("срок исправления", data.fix_period_days),
-                        ("срок голосования", data.vote_period_days),
-                        ("срок пребывания в резерве", data.reserve_term_years)):
+    for name, value in (
+        ("срок проверки документов", data.check_period_days),
+        ("срок исправления", data.fix_period_days),
+        ("срок голосования", data.vote_period_days),
+        ("срок пребывания в резерве", data.reserve_term_years),
+    ):
         if value < 1:
             problems.append(f"{name} должен быть не меньше 1")
     names = [c.name.strip() for c in data.criteria]
@@ -175,8 +177,9 @@ def _apply(session: Session, contest: Contest, data: ContestData) -> None:
     session.flush()
     contest.seats = [CommissionSeat(user_id=user_id) for user_id in seats]
     contest.document_kinds = [
-        ContestDocumentKind(code=code, title=title, mandatory=data.document_kinds[code] == "mandatory",
-                            position=position)
+        ContestDocumentKind(
+            code=code, title=title, mandatory=data.document_kinds[code] == "mandatory", position=position
+        )
         for position, (code, title, _) in enumerate(STANDARD_DOCUMENT_KINDS, start=1)
         if code in data.document_kinds
     ]
@@ -192,16 +195,18 @@ def create_contest(rt: Runtime, session: Session, secretary: User, data: Contest
         if not secretary.has_role("secretary"):
             raise ContestError("Создавать конкурсы может только секретарь комиссии.")
         _validate(session, data, rt.now().astimezone(rt.tz).date())
-        contest = Contest(secretary_id=secretary.id, title=data.title, accept_from=data.accept_from,
-                          accept_to=data.accept_to)
+        contest = Contest(
+            secretary_id=secretary.id, title=data.title, accept_from=data.accept_from, accept_to=data.accept_to
+        )
         _apply(session, contest, data)
         session.add(contest)
         session.flush()
         return contest
 
 
-def update_contest(rt: Runtime, session: Session, contest_id: int, actor: User, data: ContestData,
-                   expected_version: int) -> Contest:
+def update_contest(
+    rt: Runtime, session: Session, contest_id: int, actor: User, data: ContestData, expected_version: int
+) -> Contest:
     """Edit a draft or announced contest (its secretary only), committed. Acceptance dates
     of an announced contest move only through extend_acceptance. Raises ContestError,
     ContestNotFound, and ConcurrentChange when the form was rendered from an older version."""
@@ -211,12 +216,17 @@ def update_contest(rt: Runtime, session: Session, contest_id: int, actor: User, 
             raise ContestError("Изменять конкурс может только его секретарь.")
         _check_version(contest, expected_version)
         if contest.state not in EDITABLE_STATES:
-            raise ContestError("После начала приёма заявлений условия конкурса, критерии и состав комиссии "
-                               "не меняются; срок приёма можно только продлить.")
-        if contest.state == "announced" and (data.accept_from, data.accept_to) != (contest.accept_from,
-                                                                                  contest.accept_to):
-            raise ContestError("Объявленный конкурс продлевается действием «Продлить приём заявлений» "
-                               "с указанием причины.")
+            raise ContestError(
+                "После начала приёма заявлений условия конкурса, критерии и состав комиссии "
+                "не меняются; срок приёма можно только продлить."
+            )
+        if contest.state == "announced" and (data.accept_from, data.accept_to) != (
+            contest.accept_from,
+            contest.accept_to,
+        ):
+            raise ContestError(
+                "Объявленный конкурс продлевается действием «Продлить приём заявлений» с указанием причины."
+            )
         _validate(session, data, rt.now().astimezone(rt.tz).date())
         _apply(session, contest, data)
         session.flush()
@@ -229,8 +239,15 @@ def _check_version(contest: Contest, expected_version: int | None) -> None:
         raise ConcurrentChange(subject_id=contest.id)
 
 
-def fire_contest(rt: Runtime, session: Session, actor: User, contest_id: int, trigger: str, reason: str | None,
-                 expected_version: int | None) -> Contest:
+def fire_contest(
+    rt: Runtime,
+    session: Session,
+    actor: User,
+    contest_id: int,
+    trigger: str,
+    reason: str | None,
+    expected_version: int | None,
+) -> Contest:
     """Move the contest through its workflow (the engine checks role, guards and reason),
     committed. Raises ContestNotFound, ConcurrentChange, TransitionDenied."""
     with unit_of_work(session):
@@ -240,8 +257,15 @@ def fire_contest(rt: Runtime, session: Session, actor: User, contest_id: int, tr
         return contest
 
 
-def extend_acceptance(rt: Runtime, session: Session, contest_id: int, actor: User, new_end: date,
-                      reason: str, expected_version: int | None = None) -> Contest:
+def extend_acceptance(
+    rt: Runtime,
+    session: Session,
+    contest_id: int,
+    actor: User,
+    new_end: date,
+    reason: str,
+    expected_version: int | None = None,
+) -> Contest:
     """Move the end of acceptance later, through the engine (role, reason and audit), committed."""
     with unit_of_work(session):
         contest = get_visible(session, actor, contest_id)
@@ -250,6 +274,11 @@ def extend_acceptance(rt: Runtime, session: Session, contest_id: int, actor: Use
         if new_end <= old_end:
             raise ContestError(f"Новая дата окончания приёма должна быть позже {old_end.strftime('%d.%m.%Y')}.")
         contest.accept_to = new_end
-        rt.engine.fire(contest, "extend_acceptance", actor, reason=reason,
-                       data={"accept_to_old": old_end.isoformat(), "accept_to_new": new_end.isoformat()})
+        rt.engine.fire(
+            contest,
+            "extend_acceptance",
+            actor,
+            reason=reason,
+            data={"accept_to_old": old_end.isoformat(), "accept_to_new": new_end.isoformat()},
+        )
         return contest

@@ -87,13 +87,18 @@ def _refuse_unless_editable(runtime: Runtime, application: Application, *, addin
         return
     if application.state == "returned":
         raise DocumentRefused("После возврата на доработку можно только заменить возвращённые документы.")
-    raise DocumentRefused("Документы можно менять только в черновике заявления или после его возврата "
-                          f"на доработку; сейчас заявление в состоянии «{_state_label(runtime, application)}».")
+    raise DocumentRefused(
+        "Документы можно менять только в черновике заявления или после его возврата "
+        f"на доработку; сейчас заявление в состоянии «{_state_label(runtime, application)}»."
+    )
 
 
 def _referenced(session: Session, storage_key: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(ApplicationDocument)
-                               .where(ApplicationDocument.storage_key == storage_key)))
+    return bool(
+        session.scalar(
+            select(func.count()).select_from(ApplicationDocument).where(ApplicationDocument.storage_key == storage_key)
+        )
+    )
 
 
 class _Files:
@@ -132,8 +137,9 @@ def _change(runtime: Runtime, session: Session) -> Iterator[_Files]:
         raise
 
 
-def upload(runtime: Runtime, session: Session, user: User, application_id: int, kind_code: str,
-           stream: BinaryIO, filename: str) -> ApplicationDocument:
+def upload(
+    runtime: Runtime, session: Session, user: User, application_id: int, kind_code: str, stream: BinaryIO, filename: str
+) -> ApplicationDocument:
     """Add a document of `kind_code` to the user's draft application, and commit."""
     with _change(runtime, session) as change:
         application = _own_application(session, user, application_id)
@@ -144,16 +150,28 @@ def upload(runtime: Runtime, session: Session, user: User, application_id: int, 
         bump_version(session, application)
         stored = change.store(stream, filename)
         document = ApplicationDocument(
-            application_id=application.id, kind_code=kind.code, original_name=_clean_name(filename),
-            content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-            storage_key=stored.storage_key, uploaded_at=runtime.now(),
+            application_id=application.id,
+            kind_code=kind.code,
+            original_name=_clean_name(filename),
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            uploaded_at=runtime.now(),
         )
         session.add(document)
     return document
 
 
-def replace(runtime: Runtime, session: Session, user: User, application_id: int, document_id: int,
-            stream: BinaryIO, filename: str) -> ApplicationDocument:
+def replace(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    application_id: int,
+    document_id: int,
+    stream: BinaryIO,
+    filename: str,
+) -> ApplicationDocument:
     """Put a new file in place of a document, and commit. After a return the old file is
     kept (it is what was submitted) and the replacement is an audit event."""
     with _change(runtime, session) as change:
@@ -161,8 +179,9 @@ def replace(runtime: Runtime, session: Session, user: User, application_id: int,
         document = _document(application, document_id)
         _refuse_unless_editable(runtime, application)
         if document.id not in replaceable_ids(application):
-            raise DocumentRefused("Этот документ секретарь не возвращал: после возврата заменяются только "
-                                  "возвращённые документы.")
+            raise DocumentRefused(
+                "Этот документ секретарь не возвращал: после возврата заменяются только возвращённые документы."
+            )
         bump_version(session, application)
         stored = change.store(stream, filename)
         old_key, old_sha = document.storage_key, document.sha256
@@ -175,10 +194,21 @@ def replace(runtime: Runtime, session: Session, user: User, application_id: int,
         returned = application.state == "returned"
         if returned:
             document.review_status = "replaced"
-            append_event(session, kind="document_replaced", actor=user, subject_type=SUBJECT_TYPE,
-                         subject_id=application.id, now=runtime.now(),
-                         data={"document_id": document.id, "kind": document.kind_code,
-                               "old_sha256": old_sha, "sha256": stored.sha256, "file": document.original_name})
+            append_event(
+                session,
+                kind="document_replaced",
+                actor=user,
+                subject_type=SUBJECT_TYPE,
+                subject_id=application.id,
+                now=runtime.now(),
+                data={
+                    "document_id": document.id,
+                    "kind": document.kind_code,
+                    "old_sha256": old_sha,
+                    "sha256": stored.sha256,
+                    "file": document.original_name,
+                },
+            )
         else:
             document.review_status = "pending"
     if not returned and old_key != stored.storage_key:
@@ -192,8 +222,9 @@ def delete(runtime: Runtime, session: Session, user: User, application_id: int, 
         application = _own_application(session, user, application_id)
         document = _document(application, document_id)
         if application.state != "draft":
-            raise DocumentRefused("Удалить документ можно только из черновика; после возврата загрузите "
-                                  "вместо него исправленный.")
+            raise DocumentRefused(
+                "Удалить документ можно только из черновика; после возврата загрузите вместо него исправленный."
+            )
         bump_version(session, application)
         key = document.storage_key
         application.documents.remove(document)
@@ -216,8 +247,9 @@ def _clean_name(filename: str) -> str:
     return name[-300:] or "файл"
 
 
-def open_document(runtime: Runtime, session: Session, user: User, application_id: int,
-                  document_id: int) -> tuple[ApplicationDocument, Path]:
+def open_document(
+    runtime: Runtime, session: Session, user: User, application_id: int, document_id: int
+) -> tuple[ApplicationDocument, Path]:
     """The document and its stored file, for someone who may see the application (the
     owner, the contest's commission, an administrator). A look by anyone but the owner
     is a personal-file access: logged with the document named, and committed."""
@@ -228,10 +260,20 @@ def open_document(runtime: Runtime, session: Session, user: User, application_id
         raise DocumentNotFound(document_id)
     if application.applicant_id != user.id:
         with unit_of_work(session):
-            append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                         subject_id=application.id, now=runtime.now(),
-                         data={"document_id": document.id, "kind": document.kind_code,
-                               "file": document.original_name, "sha256": document.sha256})
+            append_event(
+                session,
+                kind="personal_file_viewed",
+                actor=user,
+                subject_type=SUBJECT_TYPE,
+                subject_id=application.id,
+                now=runtime.now(),
+                data={
+                    "document_id": document.id,
+                    "kind": document.kind_code,
+                    "file": document.original_name,
+                    "sha256": document.sha256,
+                },
+            )
     return document, path
 
 

@@ -44,24 +44,26 @@ if TYPE_CHECKING:
 
 FOLDER = "protocols"  # under the uploads folder
 
-MESSAGES.update({
-    "commission.protocol_secretary_only": {
-        "ru": "Протокол заседания формирует секретарь комиссии.",
-        "en": "The commission's secretary generates the meeting's protocol.",
-    },
-    "commission.protocol_nothing_decided": {
-        "ru": "Протокол формируется после того, как по заявлениям подведены итоги голосования.",
-        "en": "The protocol is generated once votes have been closed.",
-    },
-    "commission.protocol_vote_open": {
-        "ru": "Идёт голосование ({applications}): закройте его, прежде чем формировать протокол.",
-        "en": "A vote is open ({applications}): close it before generating the protocol.",
-    },
-    "commission.protocol_file_damaged": {
-        "ru": "Файл протокола повреждён или изменён: его контрольная сумма не совпадает с сохранённой.",
-        "en": "The protocol file is damaged or altered: its checksum does not match the stored one.",
-    },
-})
+MESSAGES.update(
+    {
+        "commission.protocol_secretary_only": {
+            "ru": "Протокол заседания формирует секретарь комиссии.",
+            "en": "The commission's secretary generates the meeting's protocol.",
+        },
+        "commission.protocol_nothing_decided": {
+            "ru": "Протокол формируется после того, как по заявлениям подведены итоги голосования.",
+            "en": "The protocol is generated once votes have been closed.",
+        },
+        "commission.protocol_vote_open": {
+            "ru": "Идёт голосование ({applications}): закройте его, прежде чем формировать протокол.",
+            "en": "A vote is open ({applications}): close it before generating the protocol.",
+        },
+        "commission.protocol_file_damaged": {
+            "ru": "Файл протокола повреждён или изменён: его контрольная сумма не совпадает с сохранённой.",
+            "en": "The protocol file is damaged or altered: its checksum does not match the stored one.",
+        },
+    }
+)
 
 
 def _score(value: float | None) -> str:
@@ -80,8 +82,9 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
     marks = list(session.scalars(select(MeetingAttendance).where(MeetingAttendance.contest_id == contest.id)))
     present = {m.member_id for m in marks if m.present}
     meeting_date = max((m.marked_at for m in marks), default=runtime.now()).astimezone(runtime.tz).date()
-    attendees = [Attendee(user.full_name, ROLE_LABELS[role], user.id in present)
-                 for user, role in ordered_seats(contest)]
+    attendees = [
+        Attendee(user.full_name, ROLE_LABELS[role], user.id in present) for user, role in ordered_seats(contest)
+    ]
 
     rows = ranking(session, contest)
     application_ids = [r.application.id for r in rows]
@@ -96,42 +99,59 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
         if result is not None:
             tally = rules.tally(session, row.application)
             why = tally.decide(result.casting_vote).why
-        lines.append(ApplicationLine(
-            applicant=row.application.applicant.full_name,
-            means=[_score(m) for m in row.means],
-            total=_score(row.total),
-            votes_for=[names[v.member_id] for v in mine if v.include],
-            votes_against=[names[v.member_id] for v in mine if not v.include],
-            casting_vote={True: "за", False: "против", None: ""}[result.casting_vote] if result else "",
-            decision=decisions[result.decision] if result else "решение не принято",
-            why=why or "голосование не проводилось",
-        ))
+        lines.append(
+            ApplicationLine(
+                applicant=row.application.applicant.full_name,
+                means=[_score(m) for m in row.means],
+                total=_score(row.total),
+                votes_for=[names[v.member_id] for v in mine if v.include],
+                votes_against=[names[v.member_id] for v in mine if not v.include],
+                casting_vote={True: "за", False: "против", None: ""}[result.casting_vote] if result else "",
+                decision=decisions[result.decision] if result else "решение не принято",
+                why=why or "голосование не проводилось",
+            )
+        )
 
     recusals = session.execute(
-        select(Recusal, Application).join(Application, Application.id == Recusal.application_id)
-        .where(Application.contest_id == contest.id).order_by(Recusal.declared_at, Recusal.id)).all()
-    memberships = {m.application_id: m for m in session.scalars(
-        select(ReserveMembership).where(ReserveMembership.contest_id == contest.id))}
-    included = [(r.application.applicant.full_name, memberships[r.application.id].term_end)
-                for r in rows if r.result is not None and r.result.decision == "include"
-                and r.application.id in memberships]
-    not_included = [r.application.applicant.full_name for r in rows
-                    if r.result is not None and r.result.decision == "not_include"]
+        select(Recusal, Application)
+        .join(Application, Application.id == Recusal.application_id)
+        .where(Application.contest_id == contest.id)
+        .order_by(Recusal.declared_at, Recusal.id)
+    ).all()
+    memberships = {
+        m.application_id: m
+        for m in session.scalars(select(ReserveMembership).where(ReserveMembership.contest_id == contest.id))
+    }
+    included = [
+        (r.application.applicant.full_name, memberships[r.application.id].term_end)
+        for r in rows
+        if r.result is not None and r.result.decision == "include" and r.application.id in memberships
+    ]
+    not_included = [
+        r.application.applicant.full_name for r in rows if r.result is not None and r.result.decision == "not_include"
+    ]
     return ProtocolContent(
-        number=number, issued_on=today, meeting_date=meeting_date, contest_title=contest.title,
-        commission_size=len(contest.seats), quorum=contest.quorum(), attendees=attendees,
+        number=number,
+        issued_on=today,
+        meeting_date=meeting_date,
+        contest_title=contest.title,
+        commission_size=len(contest.seats),
+        quorum=contest.quorum(),
+        attendees=attendees,
         criteria=[(c.name, c.max_score, c.weight) for c in contest.criteria],
         applications=lines,
         recusals=[RecusalLine(r.member.full_name, a.applicant.full_name, r.comment) for r, a in recusals],
-        included=included, not_included=not_included,
+        included=included,
+        not_included=not_included,
         chair=contest.chair.full_name if contest.chair else "",
         secretary=contest.secretary.full_name if contest.secretary else "",
     )
 
 
 def _check_ready(session: Session, contest: Contest) -> None:
-    states = dict(session.execute(
-        select(Application.id, Application.state).where(Application.contest_id == contest.id)).all())
+    states = dict(
+        session.execute(select(Application.id, Application.state).where(Application.contest_id == contest.id)).all()
+    )
     voting = [f"№ {i}" for i, s in sorted(states.items()) if s == "voting"]
     if voting:
         raise CommissionRefused("protocol_vote_open", applications=", ".join(voting))
@@ -160,14 +180,35 @@ def generate(runtime: Runtime, session: Session, user: User, contest_id: int) ->
             written.append(uploads / f"{stem}.docx")
             pdf_sha = generated.write(uploads, f"{stem}.pdf", render_pdf(content))
             written.append(uploads / f"{stem}.pdf")
-            protocol = Protocol(contest_id=contest.id, year=year, number=number, issued_on=content.issued_on,
-                                docx_path=f"{stem}.docx", docx_sha256=docx_sha, pdf_path=f"{stem}.pdf",
-                                pdf_sha256=pdf_sha, created_at=now, created_by_id=user.id)
+            protocol = Protocol(
+                contest_id=contest.id,
+                year=year,
+                number=number,
+                issued_on=content.issued_on,
+                docx_path=f"{stem}.docx",
+                docx_sha256=docx_sha,
+                pdf_path=f"{stem}.pdf",
+                pdf_sha256=pdf_sha,
+                created_at=now,
+                created_by_id=user.id,
+            )
             session.add(protocol)
             session.flush()
-            append_event(session, kind="protocol_generated", actor=user, subject_type="contest", subject_id=contest.id,
-                         now=now, data={"protocol_id": protocol.id, "year": year, "number": number,
-                                        "docx_sha256": docx_sha, "pdf_sha256": pdf_sha})
+            append_event(
+                session,
+                kind="protocol_generated",
+                actor=user,
+                subject_type="contest",
+                subject_id=contest.id,
+                now=now,
+                data={
+                    "protocol_id": protocol.id,
+                    "year": year,
+                    "number": number,
+                    "docx_sha256": docx_sha,
+                    "pdf_sha256": pdf_sha,
+                },
+            )
             return protocol
     except BaseException:
         for path in written:
@@ -176,10 +217,11 @@ def generate(runtime: Runtime, session: Session, user: User, contest_id: int) ->
 
 
 def contest_protocols(session: Session, contest: Contest) -> list[Protocol]:
-    return list(session.scalars(select(Protocol).where(Protocol.contest_id == contest.id)
-                                .order_by(Protocol.year, Protocol.number)))
-
-
+    return list(
+        session.scalars(
+            select(Protocol).where(Protocol.contest_id == contest.id).order_by(Protocol.year, Protocol.number)
+        )
+    )
 
 
 def open_file(runtime: Runtime, session: Session, user: User, protocol_id: int, kind: str) -> generated.GeneratedFile:
@@ -189,8 +231,9 @@ def open_file(runtime: Runtime, session: Session, user: User, protocol_id: int, 
     if protocol is None or kind not in generated.KINDS:
         raise CommissionNotFound(protocol_id)
     get_contest(session, user, protocol.contest_id)
-    relative, expected = ((protocol.docx_path, protocol.docx_sha256) if kind == "docx"
-                          else (protocol.pdf_path, protocol.pdf_sha256))
+    relative, expected = (
+        (protocol.docx_path, protocol.docx_sha256) if kind == "docx" else (protocol.pdf_path, protocol.pdf_sha256)
+    )
     path = generated.intact(runtime.settings.uploads_folder, relative, expected)
     if path is None:
         raise CommissionRefused("protocol_file_damaged")

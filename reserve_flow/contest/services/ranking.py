@@ -40,13 +40,22 @@ def ranking(session: Session, contest: Contest) -> list[RankingRow]:
             by_criterion.setdefault(score.criterion_id, []).append(score.value)
             scorers.add(score.member_id)
         means = [sum(v) / len(v) if (v := by_criterion.get(c.id)) else None for c in criteria]
-        total = (sum((m or 0.0) * c.weight for m, c in zip(means, criteria, strict=True))
-                 if any(m is not None for m in means) else None)
+        total = (
+            sum((m or 0.0) * c.weight for m, c in zip(means, criteria, strict=True))
+            if any(m is not None for m in means)
+            else None
+        )
         votes = list(session.scalars(select(Vote.include).where(Vote.application_id == application.id)))
-        rows.append(RankingRow(
-            application=application, means=means, total=total, scorers=len(scorers),
-            votes_for=sum(1 for v in votes if v), votes_against=sum(1 for v in votes if not v),
-            result=session.get(VoteResult, application.id),
-        ))
+        rows.append(
+            RankingRow(
+                application=application,
+                means=means,
+                total=total,
+                scorers=len(scorers),
+                votes_for=sum(1 for v in votes if v),
+                votes_against=sum(1 for v in votes if not v),
+                result=session.get(VoteResult, application.id),
+            )
+        )
     rows.sort(key=lambda r: (r.total is None, -(r.total or 0.0), r.application.id))
     return rows

@@ -47,36 +47,57 @@ APPLICANT_TRIGGERS = ("submit", "resubmit", "withdraw")
 
 
 class RegistrationForm(RussianForm):
-    full_name = StringField("Фамилия, имя, отчество", filters=[strip_text], validators=[
-        DataRequired("Укажите фамилию, имя и отчество"), Length(max=200)])
-    email = EmailField("Электронная почта", filters=[strip_text], validators=[
-        DataRequired("Укажите адрес электронной почты"), Email("Некорректный адрес электронной почты")])
-    password = PasswordField(f"Пароль (не короче {MIN_PASSWORD_LENGTH} символов)", validators=[
-        DataRequired("Придумайте пароль"),
-        Length(min=MIN_PASSWORD_LENGTH, message=f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов")])
+    full_name = StringField(
+        "Фамилия, имя, отчество",
+        filters=[strip_text],
+        validators=[DataRequired("Укажите фамилию, имя и отчество"), Length(max=200)],
+    )
+    email = EmailField(
+        "Электронная почта",
+        filters=[strip_text],
+        validators=[DataRequired("Укажите адрес электронной почты"), Email("Некорректный адрес электронной почты")],
+    )
+    password = PasswordField(
+        f"Пароль (не короче {MIN_PASSWORD_LENGTH} символов)",
+        validators=[
+            DataRequired("Придумайте пароль"),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов"),
+        ],
+    )
     password2 = PasswordField("Пароль ещё раз", validators=[EqualTo("password", "Пароли не совпадают")])
-    consent = BooleanField("Я даю согласие на обработку моих персональных данных на этих условиях", validators=[
-        DataRequired("Без согласия на обработку персональных данных регистрация невозможна")])
+    consent = BooleanField(
+        "Я даю согласие на обработку моих персональных данных на этих условиях",
+        validators=[DataRequired("Без согласия на обработку персональных данных регистрация невозможна")],
+    )
     submit = SubmitField("Зарегистрироваться")
 
 
 class ProfileForm(RussianForm):
-    full_name = StringField("Фамилия, имя, отчество", filters=[strip_text], validators=[
-        DataRequired("Укажите фамилию, имя и отчество"), Length(max=200)])
+    full_name = StringField(
+        "Фамилия, имя, отчество",
+        filters=[strip_text],
+        validators=[DataRequired("Укажите фамилию, имя и отчество"), Length(max=200)],
+    )
     birth_date = DateField("Дата рождения", validators=[Optional()])
     phone = StringField("Телефон", filters=[strip_text], validators=[Length(max=40)])
-    education_level = SelectField("Уровень образования",
-                                  choices=[SelectChoice("", "— выберите —"),
-                                           *(SelectChoice(k, v) for k, v in EDUCATION_LEVELS.items())])
-    education = TextAreaField("Образование: учебное заведение, год окончания, специальность и квалификация",
-                              filters=[strip_text], validators=[Length(max=4000)])
+    education_level = SelectField(
+        "Уровень образования",
+        choices=[SelectChoice("", "— выберите —"), *(SelectChoice(k, v) for k, v in EDUCATION_LEVELS.items())],
+    )
+    education = TextAreaField(
+        "Образование: учебное заведение, год окончания, специальность и квалификация",
+        filters=[strip_text],
+        validators=[Length(max=4000)],
+    )
     organization_id = SelectField("Место работы", coerce=int)
     employer_name = StringField("Организация, если её нет в списке", filters=[strip_text], validators=[Length(max=400)])
     position = StringField("Должность", filters=[strip_text], validators=[Length(max=200)])
-    teaching_years = IntegerField("Стаж педагогической работы, полных лет",
-                                  validators=[Optional(), NumberRange(0, 70, "Стаж — от 0 до 70 лет")])
-    management_years = IntegerField("Стаж руководящей работы, полных лет",
-                                    validators=[Optional(), NumberRange(0, 70, "Стаж — от 0 до 70 лет")])
+    teaching_years = IntegerField(
+        "Стаж педагогической работы, полных лет", validators=[Optional(), NumberRange(0, 70, "Стаж — от 0 до 70 лет")]
+    )
+    management_years = IntegerField(
+        "Стаж руководящей работы, полных лет", validators=[Optional(), NumberRange(0, 70, "Стаж — от 0 до 70 лет")]
+    )
     submit = SubmitField("Сохранить")
 
 
@@ -89,8 +110,10 @@ class UploadForm(RussianForm):
 
 
 class ConsentForm(RussianForm):
-    agree = BooleanField("Я даю согласие на обработку моих персональных данных на этих условиях", validators=[
-        DataRequired("Отметьте согласие, чтобы его записать")])
+    agree = BooleanField(
+        "Я даю согласие на обработку моих персональных данных на этих условиях",
+        validators=[DataRequired("Отметьте согласие, чтобы его записать")],
+    )
 
 
 class ActionForm(RussianForm):
@@ -99,8 +122,9 @@ class ActionForm(RussianForm):
 
 class WithdrawForm(ActionForm):
     reason = TextAreaField("Причина (по желанию)", filters=[strip_text], validators=[Length(max=2000)])
-    confirm = BooleanField("Я понимаю, что отозванное заявление вернуть нельзя", validators=[
-        DataRequired("Подтвердите отзыв заявления")])
+    confirm = BooleanField(
+        "Я понимаю, что отозванное заявление вернуть нельзя", validators=[DataRequired("Подтвердите отзыв заявления")]
+    )
 
 
 def _require_applicant() -> User:
@@ -127,6 +151,7 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
 
 # --- registration and profile ---
 
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -134,9 +159,11 @@ def register():
     form = RegistrationForm()
     status = 200
     if form.validate_on_submit():
-        outcome = attempt(lambda: applicants_service.register(runtime(), db(), email=form.email.data,
-                                                              password=form.password.data,
-                                                              full_name=form.full_name.data))
+        outcome = attempt(
+            lambda: applicants_service.register(
+                runtime(), db(), email=form.email.data, password=form.password.data, full_name=form.full_name.data
+            )
+        )
         if not outcome.ok:
             form.email.errors.append(outcome.error)
             status = outcome.status
@@ -146,17 +173,24 @@ def register():
             return redirect(url_for("applicant.profile"), code=303)
     elif request.method == "POST":
         status = 400
-    return render_template("contest/applicant/register.html", form=form,
-                           consent_text=applicants_service.CONSENT_TEXT,
-                           consent_version=applicants_service.CONSENT_TEXT_VERSION), status
+    return render_template(
+        "contest/applicant/register.html",
+        form=form,
+        consent_text=applicants_service.CONSENT_TEXT,
+        consent_version=applicants_service.CONSENT_TEXT_VERSION,
+    ), status
 
 
 def _organization_choices(current_id: int | None) -> list[SelectChoice]:
     """Working organizations, and the applicant's own even if it has since closed."""
-    organizations = db().scalars(select(Organization).where(or_(Organization.active, Organization.id == current_id))
-                                 .order_by(Organization.full_name))
-    return [SelectChoice(0, "— другая организация (укажите ниже) —")] + [SelectChoice(o.id, o.full_name)
-                                                                         for o in organizations]
+    organizations = db().scalars(
+        select(Organization)
+        .where(or_(Organization.active, Organization.id == current_id))
+        .order_by(Organization.full_name)
+    )
+    return [SelectChoice(0, "— другая организация (укажите ниже) —")] + [
+        SelectChoice(o.id, o.full_name) for o in organizations
+    ]
 
 
 @bp.route("/applicant/profile", methods=["GET", "POST"])
@@ -182,10 +216,15 @@ def profile():
         form.management_years.data = record.management_years
     elif form.validate_on_submit():
         data = applicants_service.ProfileData(
-            full_name=form.full_name.data, birth_date=form.birth_date.data, phone=form.phone.data or "",
-            education_level=form.education_level.data or "", education=form.education.data or "",
-            organization_id=form.organization_id.data or None, employer_name=form.employer_name.data or "",
-            position=form.position.data or "", teaching_years=form.teaching_years.data,
+            full_name=form.full_name.data,
+            birth_date=form.birth_date.data,
+            phone=form.phone.data or "",
+            education_level=form.education_level.data or "",
+            education=form.education.data or "",
+            organization_id=form.organization_id.data or None,
+            employer_name=form.employer_name.data or "",
+            position=form.position.data or "",
+            teaching_years=form.teaching_years.data,
             management_years=form.management_years.data,
         )
         outcome = attempt(lambda: applicants_service.update_profile(rt, session, user, data))
@@ -197,11 +236,16 @@ def profile():
             return redirect(url_for("applicant.profile"), code=303)
     else:
         status = 400
-    return render_template("contest/applicant/profile.html", form=form, missing=record.missing_fields(),
-                           consents=applicants_service.consents_of(session, user)), status
+    return render_template(
+        "contest/applicant/profile.html",
+        form=form,
+        missing=record.missing_fields(),
+        consents=applicants_service.consents_of(session, user),
+    ), status
 
 
 # --- my applications ---
+
 
 @bp.route("/applicant/")
 @login_required
@@ -212,17 +256,22 @@ def index():
     mine = applicants_service.applications_of(session, user)
     deadlines = applications_service.open_deadlines(session, [a.id for a in mine])
     now = rt.now()
-    rows = [{
-        "application": a,
-        "state_label": workflow_ui.state_label(rt, a),
-        "deadline": deadline_text(applications_service.deadline_status(deadlines[a.id], now, rt.tz))
-        if a.id in deadlines else "",
-    } for a in mine]
+    rows = [
+        {
+            "application": a,
+            "state_label": workflow_ui.state_label(rt, a),
+            "deadline": deadline_text(applications_service.deadline_status(deadlines[a.id], now, rt.tz))
+            if a.id in deadlines
+            else "",
+        }
+        for a in mine
+    ]
     applied = {a.contest_id for a in mine}
     contests = [c for c in applicants_service.accepting_contests(rt, session) if c.id not in applied]
     missing = applicants_service.profile_of(session, user).missing_fields()
-    return render_template("contest/applicant/index.html", rows=rows, contests=contests, missing=missing,
-                           form=PlainForm())
+    return render_template(
+        "contest/applicant/index.html", rows=rows, contests=contests, missing=missing, form=PlainForm()
+    )
 
 
 @bp.route("/applicant/contests/<int:contest_id>/apply", methods=["POST"])
@@ -242,16 +291,24 @@ def apply(contest_id: int):
 
 # --- the application page ---
 
-def _render(application: Application, *, error: str | None = None, error_kind: str | None = None,
-            status: int = 200, forms: dict | None = None):
+
+def _render(
+    application: Application,
+    *,
+    error: str | None = None,
+    error_kind: str | None = None,
+    status: int = 200,
+    forms: dict | None = None,
+):
     """The applicant's page of their application: what it is, what was said, what next."""
     rt = runtime()
     session = db()
     deadline = applications_service.open_deadlines(session, [application.id]).get(application.id)
     deadline_status = applications_service.deadline_status(deadline, rt.now(), rt.tz) if deadline else None
     kinds = documents_service.kinds_with_documents(application)
-    missing = [kind.title for kind, files in kinds
-               if kind.mandatory and not any(f.review_status != "returned" for f in files)]
+    missing = [
+        kind.title for kind, files in kinds if kind.mandatory and not any(f.review_status != "returned" for f in files)
+    ]
     actions = [t for t in rt.engine.available(application, current_user) if t.trigger in APPLICANT_TRIGGERS]
     forms = forms or {}
     withdraw_form = forms.get("withdraw") or WithdrawForm(formdata=None)
@@ -315,8 +372,14 @@ def _store_file(application: Application, kind_code: str, store, done: str):
 @login_required
 def upload(application_id: int, kind_code: str):
     application = _own(application_id)
-    return _store_file(application, kind_code, lambda stream, filename: documents_service.upload(
-        runtime(), db(), current_user, application.id, kind_code, stream, filename), "Файл «{name}» загружен.")
+    return _store_file(
+        application,
+        kind_code,
+        lambda stream, filename: documents_service.upload(
+            runtime(), db(), current_user, application.id, kind_code, stream, filename
+        ),
+        "Файл «{name}» загружен.",
+    )
 
 
 @bp.route("/applicant/applications/<int:application_id>/documents/<int:document_id>/replace", methods=["POST"])
@@ -326,9 +389,14 @@ def replace(application_id: int, document_id: int):
     kind = next((d.kind_code for d in application.documents if d.id == document_id), None)
     if kind is None:
         abort(404)
-    return _store_file(application, kind, lambda stream, filename: documents_service.replace(
-        runtime(), db(), current_user, application.id, document_id, stream, filename),
-        "Документ заменён: «{name}».")
+    return _store_file(
+        application,
+        kind,
+        lambda stream, filename: documents_service.replace(
+            runtime(), db(), current_user, application.id, document_id, stream, filename
+        ),
+        "Документ заменён: «{name}».",
+    )
 
 
 @bp.route("/applicant/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
@@ -356,8 +424,7 @@ def consent(application_id: int):
     return _after_change(application_id, "Согласие на обработку персональных данных записано.")
 
 
-@bp.route("/applicant/applications/<int:application_id>/<any(submit, resubmit, withdraw):trigger>",
-          methods=["POST"])
+@bp.route("/applicant/applications/<int:application_id>/<any(submit, resubmit, withdraw):trigger>", methods=["POST"])
 @login_required
 def act(application_id: int, trigger: str):
     """Submit, resubmit or withdraw, through the engine. A refusal shows the page again
@@ -374,8 +441,11 @@ def act(application_id: int, trigger: str):
     except ValueError:
         abort(400)
     reason = form.reason.data if trigger == "withdraw" else None
-    outcome = attempt(lambda: applications_service.fire_application(runtime(), db(), application.id, trigger,
-                                                                     current_user, reason, expected_version))
+    outcome = attempt(
+        lambda: applications_service.fire_application(
+            runtime(), db(), application.id, trigger, current_user, reason, expected_version
+        )
+    )
     if not outcome.ok:
         return _refused(application_id, outcome.error, status=outcome.status)
     label = workflow_ui.state_label(runtime(), application)

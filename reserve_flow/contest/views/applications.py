@@ -61,15 +61,23 @@ def index():
         {
             "application": a,
             "state_label": workflow_ui.state_label(rt, a),
-            "deadline": deadline_text(service.deadline_status(deadlines[a.id], now, rt.tz)) if a.id in deadlines else "",
+            "deadline": deadline_text(service.deadline_status(deadlines[a.id], now, rt.tz))
+            if a.id in deadlines
+            else "",
         }
         for a in items
     ]
     return render_template("contest/applications/index.html", rows=rows)
 
 
-def _render_case(application: Application, *, error: str | None = None, status: int = 200,
-                 reason: str = "", failed_trigger: str | None = None):
+def _render_case(
+    application: Application,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    reason: str = "",
+    failed_trigger: str | None = None,
+):
     """The case page. Opening someone else's application is logged as a personal-file access."""
     rt = runtime()
     session = db()
@@ -85,7 +93,9 @@ def _render_case(application: Application, *, error: str | None = None, status: 
         state_label=workflow_ui.state_label(rt, application),
         deadline=status_of_deadline,
         deadline_text=deadline_text(status_of_deadline),
-        documents=sorted(application.documents, key=lambda d: (kinds[d.kind_code].position if d.kind_code in kinds else 999, d.id)),
+        documents=sorted(
+            application.documents, key=lambda d: (kinds[d.kind_code].position if d.kind_code in kinds else 999, d.id)
+        ),
         kinds=kinds,
         missing=missing,
         history=workflow_ui.history(rt, session, application),
@@ -115,15 +125,24 @@ def fire(application_id: int, trigger: str):
         abort(400)
     reason = form.reason.data or ""
     rt = runtime()
-    outcome = attempt(lambda: service.fire_application(rt, db(), application.id, trigger, current_user, reason,
-                                                       form.version.data))
+    outcome = attempt(
+        lambda: service.fire_application(rt, db(), application.id, trigger, current_user, reason, form.version.data)
+    )
     if outcome.status == 409:
         return _render_case(_load_visible(application_id), error=outcome.error, status=409)
     if not outcome.ok:
-        return _render_case(_load_visible(application_id), error=outcome.error, status=outcome.status,
-                            reason=reason, failed_trigger=trigger)
-    flash(f"Выполнено: {workflow_ui.action_label(rt, application, trigger)}. "
-          f"Состояние: {workflow_ui.state_label(rt, application)}.", "success")
+        return _render_case(
+            _load_visible(application_id),
+            error=outcome.error,
+            status=outcome.status,
+            reason=reason,
+            failed_trigger=trigger,
+        )
+    flash(
+        f"Выполнено: {workflow_ui.action_label(rt, application, trigger)}. "
+        f"Состояние: {workflow_ui.state_label(rt, application)}.",
+        "success",
+    )
     return redirect(url_for("applications.show", application_id=application_id), code=303)
 
 
@@ -133,8 +152,9 @@ def document(application_id: int, document_id: int):
     """A stored document, to whoever may see the application (404 for anyone else).
     Shown in the browser (PDF, images) or, with ?download=1 and for DOCX, downloaded.
     A look by anyone but the owner is logged as a personal-file access."""
-    outcome = attempt(lambda: documents_service.open_document(runtime(), db(), current_user, application_id,
-                                                              document_id))
+    outcome = attempt(
+        lambda: documents_service.open_document(runtime(), db(), current_user, application_id, document_id)
+    )
     if not outcome.ok:
         abort(outcome.status)
     record, path = outcome.value

@@ -36,8 +36,10 @@ class DecisionForm(RussianForm):
 
 
 class RefuseForm(DecisionForm):
-    requirement = SelectField("Какое требование не выполнено", validators=[
-        DataRequired("Выберите требование, которому заявитель не соответствует")])
+    requirement = SelectField(
+        "Какое требование не выполнено",
+        validators=[DataRequired("Выберите требование, которому заявитель не соответствует")],
+    )
     comment = TextAreaField("Пояснение", filters=[strip_text], validators=[Length(max=4000)])
 
 
@@ -48,8 +50,11 @@ def return_form(application: Application, from_request: bool = True) -> Decision
         comment = TextAreaField("Общий комментарий (по желанию)", filters=[strip_text], validators=[Length(max=4000)])
 
     for document in application.documents:
-        setattr(ReturnForm, f"reason_{document.id}",
-                TextAreaField("Причина возврата", filters=[strip_text], validators=[Length(max=2000)]))
+        setattr(
+            ReturnForm,
+            f"reason_{document.id}",
+            TextAreaField("Причина возврата", filters=[strip_text], validators=[Length(max=2000)]),
+        )
     return ReturnForm() if from_request else ReturnForm(formdata=None)
 
 
@@ -84,12 +89,19 @@ def queue():
 
 
 def _refusal_choices(application: Application) -> list[SelectChoice]:
-    return [SelectChoice("", "— выберите —")] + [SelectChoice(r.code, r.label)
-                                                 for r in applicants_service.requirements(application.contest)]
+    return [SelectChoice("", "— выберите —")] + [
+        SelectChoice(r.code, r.label) for r in applicants_service.requirements(application.contest)
+    ]
 
 
-def _render(application: Application, *, error: str | None = None, status: int = 200,
-            returned_form: DecisionForm | None = None, refuse_form: RefuseForm | None = None):
+def _render(
+    application: Application,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    returned_form: DecisionForm | None = None,
+    refuse_form: RefuseForm | None = None,
+):
     rt = runtime()
     session = db()
     service.record_view(rt, session, application, current_user)
@@ -160,8 +172,9 @@ def admit(application_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    return _decided(application.id, lambda: service.admit(runtime(), db(), application.id, current_user,
-                                                          _version(form)))
+    return _decided(
+        application.id, lambda: service.admit(runtime(), db(), application.id, current_user, _version(form))
+    )
 
 
 @bp.route("/<int:application_id>/return", methods=["POST"])
@@ -174,9 +187,13 @@ def return_for_fix(application_id: int):
             abort(400)
         return _render(application, error="Проверьте поля формы возврата.", status=400, returned_form=form)
     reasons = {d.id: getattr(form, f"reason_{d.id}").data or "" for d in application.documents}
-    return _decided(application.id, lambda: service.return_for_fix(
-        runtime(), db(), application.id, current_user, _version(form), reasons, form.comment.data or ""),
-        returned_form=form)
+    return _decided(
+        application.id,
+        lambda: service.return_for_fix(
+            runtime(), db(), application.id, current_user, _version(form), reasons, form.comment.data or ""
+        ),
+        returned_form=form,
+    )
 
 
 @bp.route("/<int:application_id>/refuse", methods=["POST"])
@@ -188,8 +205,22 @@ def refuse(application_id: int):
     if not form.validate_on_submit():
         if form.csrf_token.errors or form.version.errors:
             abort(400)
-        return _render(application, error="; ".join(form.requirement.errors or ["Проверьте поля формы отказа."]),
-                       status=400, refuse_form=form)
-    return _decided(application.id, lambda: service.refuse(
-        runtime(), db(), application.id, current_user, _version(form), form.requirement.data,
-        form.comment.data or ""), refuse_form=form)
+        return _render(
+            application,
+            error="; ".join(form.requirement.errors or ["Проверьте поля формы отказа."]),
+            status=400,
+            refuse_form=form,
+        )
+    return _decided(
+        application.id,
+        lambda: service.refuse(
+            runtime(),
+            db(),
+            application.id,
+            current_user,
+            _version(form),
+            form.requirement.data,
+            form.comment.data or "",
+        ),
+        refuse_form=form,
+    )

@@ -112,29 +112,43 @@ def _roles(contest: Contest) -> set[str]:
 @login_required
 def index():
     session = db()
-    rows = [{"contest": c, "state_label": _state_label(c),
-             "roles": ", ".join(ROLE_LABELS[r] for r in ("chair", "secretary", "member") if r in _roles(c)),
-             "applications": len(service.contest_applications(session, c))}
-            for c in service.visible_contests(session, current_user)]
+    rows = [
+        {
+            "contest": c,
+            "state_label": _state_label(c),
+            "roles": ", ".join(ROLE_LABELS[r] for r in ("chair", "secretary", "member") if r in _roles(c)),
+            "applications": len(service.contest_applications(session, c)),
+        }
+        for c in service.visible_contests(session, current_user)
+    ]
     return render_template("contest/commission/index.html", rows=rows)
 
 
 # --- a contest: its applications, the meeting's attendance, the protocols ---
+
 
 def _render_contest(contest_id: int, *, error: str | None = None, status: int = 200):
     session = db()
     contest = _contest(contest_id)
     roles = _roles(contest)
     applications = [
-        {"application": a, "state_label": _state_label(a),
-         "mine": service.member_status(session, current_user, a) if "member" in roles else ""}
+        {
+            "application": a,
+            "state_label": _state_label(a),
+            "mine": service.member_status(session, current_user, a) if "member" in roles else "",
+        }
         for a in service.contest_applications(session, contest)
     ]
     return render_template(
-        "contest/commission/contest.html", contest=contest, state_label=_state_label(contest), roles=roles,
-        applications=applications, marks=service.attendance_marks(session, contest),
+        "contest/commission/contest.html",
+        contest=contest,
+        state_label=_state_label(contest),
+        roles=roles,
+        applications=applications,
+        marks=service.attendance_marks(session, contest),
         seats=[(user, ROLE_LABELS[role]) for user, role in service.ordered_seats(contest)],
-        protocols=protocols.contest_protocols(session, contest), error=error,
+        protocols=protocols.contest_protocols(session, contest),
+        error=error,
     ), status
 
 
@@ -163,8 +177,15 @@ def ranking_table(contest_id: int):
     contest = _contest(contest_id)
     if not _roles(contest) & {"secretary", "chair"}:
         abort(404)
-    rows = [{"row": r, "state_label": _state_label(r.application), "means": [_number(m) for m in r.means],
-             "total": _number(r.total)} for r in ranking(db(), contest)]
+    rows = [
+        {
+            "row": r,
+            "state_label": _state_label(r.application),
+            "means": [_number(m) for m in r.means],
+            "total": _number(r.total),
+        }
+        for r in ranking(db(), contest)
+    ]
     return render_template("contest/commission/ranking.html", contest=contest, rows=rows)
 
 
@@ -193,13 +214,18 @@ def protocol_file(protocol_id: int, kind: str):
 
 # --- an application: recusal, scores, votes, the secretary's and the chair's steps ---
 
-def _render_application(application_id: int, *, error: str | None = None, status: int = 200,
-                        form: dict | None = None):
+
+def _render_application(application_id: int, *, error: str | None = None, status: int = 200, form: dict | None = None):
     application = _application(application_id)
     return render_template(
-        "contest/commission/application.html", application=application, contest=application.contest,
-        state_label=_state_label(application), roles=_roles(application.contest),
-        view=service.application_view(db(), current_user, application), form=form or {}, error=error,
+        "contest/commission/application.html",
+        application=application,
+        contest=application.contest,
+        state_label=_state_label(application),
+        roles=_roles(application.contest),
+        view=service.application_view(db(), current_user, application),
+        form=form or {},
+        error=error,
     ), status
 
 
@@ -225,10 +251,12 @@ def application(application_id: int):
 @login_required
 def recusal(application_id: int):
     comment = _valid(RecusalForm()).comment.data or ""
-    return _act(application_id,
-                lambda: service.declare_recusal(runtime(), db(), current_user, application_id, comment),
-                "Конфликт интересов заявлен: вы не оцениваете это заявление и не голосуете по нему.",
-                form={"comment": comment})
+    return _act(
+        application_id,
+        lambda: service.declare_recusal(runtime(), db(), current_user, application_id, comment),
+        "Конфликт интересов заявлен: вы не оцениваете это заявление и не голосуете по нему.",
+        form={"comment": comment},
+    )
 
 
 @bp.route("/applications/<int:application_id>/scores", methods=["POST"])
@@ -236,36 +264,48 @@ def recusal(application_id: int):
 def scores(application_id: int):
     criteria = _application(application_id).contest.criteria
     form = _valid(scores_form(criteria))
-    values = {c.id: (getattr(form, f"score_{c.id}").data or "", getattr(form, f"comment_{c.id}").data or "")
-              for c in criteria}
-    return _act(application_id,
-                lambda: service.record_scores(runtime(), db(), current_user, application_id, values),
-                "Оценки сохранены.", form={"scores": values})
+    values = {
+        c.id: (getattr(form, f"score_{c.id}").data or "", getattr(form, f"comment_{c.id}").data or "") for c in criteria
+    }
+    return _act(
+        application_id,
+        lambda: service.record_scores(runtime(), db(), current_user, application_id, values),
+        "Оценки сохранены.",
+        form={"scores": values},
+    )
 
 
 @bp.route("/applications/<int:application_id>/vote", methods=["POST"])
 @login_required
 def vote(application_id: int):
     choice = _valid(VoteForm()).choice.data or ""
-    return _act(application_id, lambda: service.cast_vote(runtime(), db(), current_user, application_id, choice),
-                "Ваш голос учтён.")
+    return _act(
+        application_id,
+        lambda: service.cast_vote(runtime(), db(), current_user, application_id, choice),
+        "Ваш голос учтён.",
+    )
 
 
 @bp.route("/applications/<int:application_id>/assess", methods=["POST"])
 @login_required
 def assess(application_id: int):
     version = _valid(VersionForm()).version.data
-    return _act(application_id,
-                lambda: service.complete_assessment(runtime(), db(), current_user, application_id, version),
-                "Оценка заявления завершена.")
+    return _act(
+        application_id,
+        lambda: service.complete_assessment(runtime(), db(), current_user, application_id, version),
+        "Оценка заявления завершена.",
+    )
 
 
 @bp.route("/applications/<int:application_id>/open-vote", methods=["POST"])
 @login_required
 def open_vote(application_id: int):
     version = _valid(VersionForm()).version.data
-    return _act(application_id, lambda: service.open_vote(runtime(), db(), current_user, application_id, version),
-                "Голосование открыто; члены комиссии получат уведомление.")
+    return _act(
+        application_id,
+        lambda: service.open_vote(runtime(), db(), current_user, application_id, version),
+        "Голосование открыто; члены комиссии получат уведомление.",
+    )
 
 
 @bp.route("/applications/<int:application_id>/close-vote", methods=["POST"])
@@ -281,6 +321,8 @@ def close_vote(application_id: int):
 
     response = _act(application_id, close, "Голосование закрыто.")
     if decided:
-        flash("Решение комиссии: " + ("включить в резерв." if decided[0] == rules.INCLUDE
-                                      else "не включать в резерв."), "success")
+        flash(
+            "Решение комиссии: " + ("включить в резерв." if decided[0] == rules.INCLUDE else "не включать в резерв."),
+            "success",
+        )
     return response

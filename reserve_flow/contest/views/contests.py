@@ -52,35 +52,46 @@ class ContestForm(FlaskForm):
     title = StringField("Название конкурса", validators=[DataRequired(REQUIRED)])
     announcement = TextAreaField("Текст объявления", validators=[DataRequired(REQUIRED)])
     contacts = TextAreaField("Контакты для справок")
-    organization_kinds = MultiCheckboxField("Для каких организаций формируется резерв",
-                                            choices=[(k, v["ru"]) for k, v in ORGANIZATION_KINDS.items()],
-                                            validators=[DataRequired("Выберите хотя бы один вид организаций")])
+    organization_kinds = MultiCheckboxField(
+        "Для каких организаций формируется резерв",
+        choices=[(k, v["ru"]) for k, v in ORGANIZATION_KINDS.items()],
+        validators=[DataRequired("Выберите хотя бы один вид организаций")],
+    )
     required_education = StringField("Требования к образованию", default="высшее образование")
-    min_teaching_years = IntegerField("Педагогический стаж, лет, не менее", default=3,
-                                      validators=[InputRequired(REQUIRED), NumberRange(0, 60)])
-    min_management_years = IntegerField("Стаж руководящей работы, лет, не менее", default=0,
-                                        validators=[InputRequired(REQUIRED), NumberRange(0, 60)])
+    min_teaching_years = IntegerField(
+        "Педагогический стаж, лет, не менее", default=3, validators=[InputRequired(REQUIRED), NumberRange(0, 60)]
+    )
+    min_management_years = IntegerField(
+        "Стаж руководящей работы, лет, не менее", default=0, validators=[InputRequired(REQUIRED), NumberRange(0, 60)]
+    )
     accept_from = DateField("Приём заявлений с", validators=[DataRequired("Укажите дату")])
     accept_to = DateField("Приём заявлений по", validators=[DataRequired("Укажите дату")])
-    check_period_days = IntegerField("Проверка документов, рабочих дней", default=5,
-                                     validators=[InputRequired(REQUIRED), NumberRange(1, 60)])
-    fix_period_days = IntegerField("Исправление замечаний, рабочих дней", default=5,
-                                   validators=[InputRequired(REQUIRED), NumberRange(1, 60)])
-    vote_period_days = IntegerField("Оценка и голосование, рабочих дней", default=5,
-                                    validators=[InputRequired(REQUIRED), NumberRange(1, 60)])
+    check_period_days = IntegerField(
+        "Проверка документов, рабочих дней", default=5, validators=[InputRequired(REQUIRED), NumberRange(1, 60)]
+    )
+    fix_period_days = IntegerField(
+        "Исправление замечаний, рабочих дней", default=5, validators=[InputRequired(REQUIRED), NumberRange(1, 60)]
+    )
+    vote_period_days = IntegerField(
+        "Оценка и голосование, рабочих дней", default=5, validators=[InputRequired(REQUIRED), NumberRange(1, 60)]
+    )
     assessment_date = DateField("Дата заседания (оценки)", validators=[Optional()])
     quorum_numerator = IntegerField("Кворум: числитель", default=2, validators=[InputRequired(REQUIRED)])
     quorum_denominator = IntegerField("Кворум: знаменатель", default=3, validators=[InputRequired(REQUIRED)])
-    reserve_term_years = IntegerField("Срок пребывания в резерве, лет", default=3,
-                                      validators=[InputRequired(REQUIRED), NumberRange(1, 10)])
+    reserve_term_years = IntegerField(
+        "Срок пребывания в резерве, лет", default=3, validators=[InputRequired(REQUIRED), NumberRange(1, 10)]
+    )
     chair_id = SelectField("Председатель комиссии", coerce=int)
     member_ids = MultiCheckboxField("Члены комиссии", coerce=int)
     criteria = FieldList(FormField(CriterionForm), min_entries=5)
 
 
 for _code, _title, _mandatory in service.STANDARD_DOCUMENT_KINDS:
-    setattr(ContestForm, f"doc_{_code}", SelectField(_title, choices=DOCUMENT_CHOICES,
-                                                      default="mandatory" if _mandatory else "optional"))
+    setattr(
+        ContestForm,
+        f"doc_{_code}",
+        SelectField(_title, choices=DOCUMENT_CHOICES, default="mandatory" if _mandatory else "optional"),
+    )
 
 
 class FireForm(FlaskForm):
@@ -98,8 +109,11 @@ class ExtendForm(FlaskForm):
 
 
 def _users_with(role: str) -> list[User]:
-    return list(db().scalars(select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
-                             .order_by(User.full_name)))
+    return list(
+        db().scalars(
+            select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True)).order_by(User.full_name)
+        )
+    )
 
 
 def _contest_form(contest: Contest | None = None) -> ContestForm:
@@ -113,12 +127,15 @@ def _contest_form(contest: Contest | None = None) -> ContestForm:
         kinds = {k.code: k for k in contest.document_kinds}
         for code, _, _ in service.STANDARD_DOCUMENT_KINDS:
             kind = kinds.get(code)
-            getattr(form, f"doc_{code}").data = "none" if kind is None else ("mandatory" if kind.mandatory else "optional")
+            getattr(form, f"doc_{code}").data = (
+                "none" if kind is None else ("mandatory" if kind.mandatory else "optional")
+            )
         while len(form.criteria.entries):
             form.criteria.pop_entry()
         for criterion in contest.criteria:
-            form.criteria.append_entry({"name": criterion.name, "max_score": criterion.max_score,
-                                        "weight": criterion.weight})
+            form.criteria.append_entry(
+                {"name": criterion.name, "max_score": criterion.max_score, "weight": criterion.weight}
+            )
         while len(form.criteria.entries) < len(contest.criteria) + 2:
             form.criteria.append_entry()
     return form
@@ -144,10 +161,16 @@ def _data(form: ContestForm) -> service.ContestData:
         reserve_term_years=form.reserve_term_years.data,
         chair_id=form.chair_id.data or None,
         member_ids=list(form.member_ids.data or []),
-        document_kinds={code: getattr(form, f"doc_{code}").data for code, _, _ in service.STANDARD_DOCUMENT_KINDS
-                        if getattr(form, f"doc_{code}").data != "none"},
-        criteria=[service.CriterionData(e.form.name.data.strip(), e.form.max_score.data or 0, e.form.weight.data or 0)
-                  for e in form.criteria.entries if (e.form.name.data or "").strip()],
+        document_kinds={
+            code: getattr(form, f"doc_{code}").data
+            for code, _, _ in service.STANDARD_DOCUMENT_KINDS
+            if getattr(form, f"doc_{code}").data != "none"
+        },
+        criteria=[
+            service.CriterionData(e.form.name.data.strip(), e.form.max_score.data or 0, e.form.weight.data or 0)
+            for e in form.criteria.entries
+            if (e.form.name.data or "").strip()
+        ],
     )
 
 
@@ -167,8 +190,9 @@ def _require_secretary() -> None:
 @login_required
 def index():
     contests = service.visible_contests(db(), current_user)
-    return render_template("contest/contests/index.html", contests=contests,
-                           state_label=lambda c: workflow_ui.state_label(runtime(), c))
+    return render_template(
+        "contest/contests/index.html", contests=contests, state_label=lambda c: workflow_ui.state_label(runtime(), c)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -198,8 +222,11 @@ def edit(contest_id: int):
     form = _contest_form(contest)
     status = 200
     if form.validate_on_submit():
-        outcome = attempt(lambda: service.update_contest(runtime(), db(), contest_id, current_user, _data(form),
-                                                         form.version.data or 0))
+        outcome = attempt(
+            lambda: service.update_contest(
+                runtime(), db(), contest_id, current_user, _data(form), form.version.data or 0
+            )
+        )
         if outcome.ok:
             flash("Изменения сохранены.", "success")
             return redirect(url_for("contests.show", contest_id=contest.id), code=303)
@@ -210,12 +237,23 @@ def edit(contest_id: int):
     return render_template("contest/contests/form.html", form=form, contest=contest), status
 
 
-def _render_show(contest: Contest, status: int = 200, error: str | None = None, extend_form: ExtendForm | None = None,
-                 reason: str = "", failed_trigger: str | None = None):
+def _render_show(
+    contest: Contest,
+    status: int = 200,
+    error: str | None = None,
+    extend_form: ExtendForm | None = None,
+    reason: str = "",
+    failed_trigger: str | None = None,
+):
     rt = runtime()
     session = db()
-    counts = dict(session.execute(select(Application.state, func.count()).where(Application.contest_id == contest.id)
-                                  .group_by(Application.state)).all())
+    counts = dict(
+        session.execute(
+            select(Application.state, func.count())
+            .where(Application.contest_id == contest.id)
+            .group_by(Application.state)
+        ).all()
+    )
     application_states = rt.workflows.definitions["application"].states
     extend_form = extend_form or ExtendForm(formdata=None, version=contest.version, accept_to=contest.accept_to)
     return render_template(
@@ -227,8 +265,9 @@ def _render_show(contest: Contest, status: int = 200, error: str | None = None, 
         can_edit=contest.holds_role(current_user, "secretary") and contest.state in service.EDITABLE_STATES,
         history=workflow_ui.history(rt, session, contest),
         counts=[(application_states[s].label(), n) for s, n in counts.items() if s in application_states],
-        organization_kinds=[ORGANIZATION_KINDS[k]["ru"] for k in contest.organization_kinds.split(",")
-                            if k in ORGANIZATION_KINDS],
+        organization_kinds=[
+            ORGANIZATION_KINDS[k]["ru"] for k in contest.organization_kinds.split(",") if k in ORGANIZATION_KINDS
+        ],
         extend_form=extend_form,
         error=error,
         reason=reason,
@@ -258,8 +297,11 @@ def fire(contest_id: int, trigger: str):
         if outcome.status == 409:
             return _render_show(_load(contest_id), 409, outcome.error)
         return _render_show(_load(contest_id), outcome.status, outcome.error, reason=reason, failed_trigger=trigger)
-    flash(f"Выполнено: {workflow_ui.action_label(rt, contest, trigger)}. "
-          f"Состояние: {workflow_ui.state_label(rt, contest)}.", "success")
+    flash(
+        f"Выполнено: {workflow_ui.action_label(rt, contest, trigger)}. "
+        f"Состояние: {workflow_ui.state_label(rt, contest)}.",
+        "success",
+    )
     return redirect(url_for("contests.show", contest_id=contest_id), code=303)
 
 
@@ -270,8 +312,11 @@ def extend(contest_id: int):
     form = ExtendForm()
     if not form.validate_on_submit():
         return _render_show(contest, 400, "Укажите новую дату и причину продления.", extend_form=form)
-    outcome = attempt(lambda: service.extend_acceptance(runtime(), db(), contest_id, current_user,
-                                                        form.accept_to.data, form.reason.data, form.version.data or 0))
+    outcome = attempt(
+        lambda: service.extend_acceptance(
+            runtime(), db(), contest_id, current_user, form.accept_to.data, form.reason.data, form.version.data or 0
+        )
+    )
     if not outcome.ok:
         return _render_show(_load(contest_id), outcome.status, outcome.error, extend_form=form)
     flash(f"Приём заявлений продлён до {format_date(form.accept_to.data)}.", "success")

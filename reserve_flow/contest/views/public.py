@@ -28,11 +28,13 @@ def _public_contest(contest_id: int) -> Contest:
 
 @bp.route("/")
 def index():
-    contests = db().scalars(select(Contest).where(Contest.state.in_(PUBLIC_STATES))
-                            .order_by(Contest.accept_from.desc()))
+    contests = db().scalars(
+        select(Contest).where(Contest.state.in_(PUBLIC_STATES)).order_by(Contest.accept_from.desc())
+    )
     rt = runtime()
-    return render_template("contest/public/index.html", contests=list(contests),
-                           state_label=lambda c: workflow_ui.state_label(rt, c))
+    return render_template(
+        "contest/public/index.html", contests=list(contests), state_label=lambda c: workflow_ui.state_label(rt, c)
+    )
 
 
 @bp.route("/contests/<int:contest_id>")
@@ -40,15 +42,19 @@ def contest(contest_id: int):
     contest = _public_contest(contest_id)
     included = []
     if contest.state == "decided":
-        included = list(db().scalars(
-            select(Application).where(Application.contest_id == contest.id, Application.state == "included")))
+        included = list(
+            db().scalars(
+                select(Application).where(Application.contest_id == contest.id, Application.state == "included")
+            )
+        )
         included.sort(key=lambda a: a.applicant.full_name)
     return render_template(
         "contest/public/contest.html",
         contest=contest,
         state_label=workflow_ui.state_label(runtime(), contest),
-        organization_kinds=[ORGANIZATION_KINDS[k]["ru"] for k in contest.organization_kinds.split(",")
-                            if k in ORGANIZATION_KINDS],
+        organization_kinds=[
+            ORGANIZATION_KINDS[k]["ru"] for k in contest.organization_kinds.split(",") if k in ORGANIZATION_KINDS
+        ],
         positions=reserved_positions(contest),
         included=[a.applicant.full_name for a in included],
     )

@@ -17,8 +17,18 @@ from reserve_flow.core.audit.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = (
-    "seq", "kind", "actor_id", "actor_name", "subject_type", "subject_id",
-    "trigger", "from_state", "to_state", "reason", "data", "prev_hash",
+    "seq",
+    "kind",
+    "actor_id",
+    "actor_name",
+    "subject_type",
+    "subject_id",
+    "trigger",
+    "from_state",
+    "to_state",
+    "reason",
+    "data",
+    "prev_hash",
 )
 
 
@@ -115,7 +125,9 @@ def verify_chain(session: Session, batch: int = 1000) -> VerifyResult:
         if event.prev_hash != prev_hash:
             return VerifyResult(checked, event.seq, event.id, f"event #{event.seq} does not link to the previous event")
         if event_hash(event) != event.hash:
-            return VerifyResult(checked, event.seq, event.id, f"event #{event.seq} was altered: its hash does not match")
+            return VerifyResult(
+                checked, event.seq, event.id, f"event #{event.seq} was altered: its hash does not match"
+            )
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
@@ -123,6 +135,10 @@ def verify_chain(session: Session, batch: int = 1000) -> VerifyResult:
     head = session.get(AuditChainHead, 1)
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     if head_seq != checked or head_hash != prev_hash:
-        return VerifyResult(checked, checked + 1, last_id,
-                            f"the chain ends at event #{checked}, but its head records #{head_seq} (events deleted?)")
+        return VerifyResult(
+            checked,
+            checked + 1,
+            last_id,
+            f"the chain ends at event #{checked}, but its head records #{head_seq} (events deleted?)",
+        )
     return VerifyResult(checked)

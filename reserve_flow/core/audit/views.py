@@ -49,8 +49,15 @@ def label_event_kinds(labels: dict[str, str]) -> None:
     workflow_ui.EVENT_KIND_LABELS.update(labels)
 
 
-def recent_events(session: Session, *, kind: str = "", subject_type: str = "", limit: int = 200,
-                  before_seq: int | None = None, event_id: int | None = None) -> list[AuditEvent]:
+def recent_events(
+    session: Session,
+    *,
+    kind: str = "",
+    subject_type: str = "",
+    limit: int = 200,
+    before_seq: int | None = None,
+    event_id: int | None = None,
+) -> list[AuditEvent]:
     statement = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
     if event_id is not None:
         statement = statement.where(AuditEvent.id == event_id)
@@ -71,8 +78,14 @@ def journal():
     before = request.args.get("before", type=int)
     event_id = request.args.get("event", type=int)  # one event, as history pages link to it
     events = recent_events(db(), kind=kind, subject_type=subject_type, before_seq=before, event_id=event_id)
-    return render_template("core/audit/journal.html", events=events, kinds=EVENT_KINDS, kind=kind,
-                           subject_type=subject_type, event_id=event_id)
+    return render_template(
+        "core/audit/journal.html",
+        events=events,
+        kinds=EVENT_KINDS,
+        kind=kind,
+        subject_type=subject_type,
+        event_id=event_id,
+    )
 
 
 @bp.route("/audit/verify", methods=["POST"])

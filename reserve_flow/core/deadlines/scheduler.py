@@ -59,6 +59,7 @@ ADVISORY_LOCK_KEY = 0x52465343  # "RFSC"
 
 # --- what is due ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Due:
     deadline_id: int
@@ -90,9 +91,9 @@ def due_actions(deadline: Deadline, done: set[tuple[str, int]], now: datetime, t
     # A reminder whose moment came before the deadline opened would only repeat the
     # notification of the transition that opened it.
     fallen_due = [
-        offset for offset in reminder_offsets(deadline)
-        if ("reminder", offset) not in done
-        and deadline.opened_at < reminder_moment(deadline, offset, tz, hour) <= now
+        offset
+        for offset in reminder_offsets(deadline)
+        if ("reminder", offset) not in done and deadline.opened_at < reminder_moment(deadline, offset, tz, hour) <= now
     ]
     if not fallen_due:
         return []
@@ -105,13 +106,18 @@ def _horizon(runtime: Context) -> timedelta:
     before the end is at most 2k calendar days plus the longest run of days off in
     the Russian calendar (the New Year holidays with their weekends, under 12 days).
     The deadlines over a whole case count too (a reserve term's 90-day reminder)."""
-    deadlines = [spec for definition in runtime.workflows.definitions.values()
-                 for spec in [definition.deadline, *(state.deadline for state in definition.states.values())] if spec]
+    deadlines = [
+        spec
+        for definition in runtime.workflows.definitions.values()
+        for spec in [definition.deadline, *(state.deadline for state in definition.states.values())]
+        if spec
+    ]
     longest = max((max(spec.remind_before, default=0) for spec in deadlines), default=0)
     return timedelta(days=2 * longest + 16)
 
 
 # --- the scan -------------------------------------------------------------------
+
 
 @dataclass
 class ScanResult:
@@ -132,16 +138,19 @@ def scan_once(runtime: Context, now: datetime) -> ScanResult:
     result = ScanResult()
     hour = runtime.settings["scheduler"]["reminder_hour"]
     with runtime.sessions() as session:
-        deadlines = list(session.scalars(
-            select(Deadline)
-            .where(Deadline.closed_at.is_(None), Deadline.due_at <= now + _horizon(runtime))
-            .order_by(Deadline.due_at, Deadline.id)
-        ))
+        deadlines = list(
+            session.scalars(
+                select(Deadline)
+                .where(Deadline.closed_at.is_(None), Deadline.due_at <= now + _horizon(runtime))
+                .order_by(Deadline.due_at, Deadline.id)
+            )
+        )
         done: dict[int, set[tuple[str, int]]] = defaultdict(set)
         if deadlines:
             rows = session.execute(
-                select(DeadlineNotice.deadline_id, DeadlineNotice.kind, DeadlineNotice.offset_days)
-                .where(DeadlineNotice.deadline_id.in_([d.id for d in deadlines]))
+                select(DeadlineNotice.deadline_id, DeadlineNotice.kind, DeadlineNotice.offset_days).where(
+                    DeadlineNotice.deadline_id.in_([d.id for d in deadlines])
+                )
             )
             for deadline_id, kind, offset in rows:
                 done[deadline_id].add((kind, offset))
@@ -173,11 +182,13 @@ def _subject(session: Session, deadline: Deadline) -> Any:
     return subject
 
 
-def _record(session: Session, deadline: Deadline, kind: str, offset: int, outcome: str, now: datetime,
-            detail: str | None = None) -> DeadlineNotice:
+def _record(
+    session: Session, deadline: Deadline, kind: str, offset: int, outcome: str, now: datetime, detail: str | None = None
+) -> DeadlineNotice:
     """Insert the notice now: a duplicate raises IntegrityError before anything is queued."""
-    notice = DeadlineNotice(deadline_id=deadline.id, kind=kind, offset_days=offset, outcome=outcome,
-                            detail=detail, created_at=now)
+    notice = DeadlineNotice(
+        deadline_id=deadline.id, kind=kind, offset_days=offset, outcome=outcome, detail=detail, created_at=now
+    )
     session.add(notice)
     session.flush()
     return notice
@@ -196,16 +207,29 @@ def _context(runtime: Context, deadline: Deadline, subject: Any, **extra: Any) -
     }
 
 
-def _queue(session: Session, notice: DeadlineNotice, users: Iterable[Actor], template: str,
-           context: dict[str, Any], now: datetime) -> None:
+def _queue(
+    session: Session,
+    notice: DeadlineNotice,
+    users: Iterable[Actor],
+    template: str,
+    context: dict[str, Any],
+    now: datetime,
+) -> None:
     unique = {user.id: user for user in users if user.active}
     body = json.dumps(context, ensure_ascii=False)
     for user in unique.values():
         for channel in ("email", "inapp"):
-            session.add(OutboxMessage(
-                dedupe_key=f"notice:{notice.id}:{channel}:{user.id}", channel=channel, recipient_id=user.id,
-                template=template, context=body, created_at=now, next_attempt_at=now,
-            ))
+            session.add(
+                OutboxMessage(
+                    dedupe_key=f"notice:{notice.id}:{channel}:{user.id}",
+                    channel=channel,
+                    recipient_id=user.id,
+                    template=template,
+                    context=body,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
     notice.recipients = len(unique)
     session.flush()
 
@@ -220,8 +244,14 @@ def _remind(runtime: Context, due: Due, now: datetime) -> str | None:
             _record(session, deadline, "reminder", offset, "skipped", now)
         subject = _subject(session, deadline)
         left = workdays.describe_left(now, deadline.due_at, runtime.tz, deadline.calendar)
-        _queue(session, notice, subject.recipients(deadline.actor_role), "deadline.reminder",
-               _context(runtime, deadline, subject, left=left), now)
+        _queue(
+            session,
+            notice,
+            subject.recipients(deadline.actor_role),
+            "deadline.reminder",
+            _context(runtime, deadline, subject, left=left),
+            now,
+        )
     return "reminders"
 
 
@@ -233,8 +263,14 @@ def _escalate(runtime: Context, due: Due, now: datetime) -> str | None:
         notice = _record(session, deadline, "escalation", 0, "sent", now)
         subject = _subject(session, deadline)
         actors = ", ".join(u.full_name for u in subject.recipients(deadline.actor_role))
-        _queue(session, notice, subject.recipients(deadline.escalate_to), "deadline.escalation",
-               _context(runtime, deadline, subject, actors=actors), now)
+        _queue(
+            session,
+            notice,
+            subject.recipients(deadline.escalate_to),
+            "deadline.escalation",
+            _context(runtime, deadline, subject, actors=actors),
+            now,
+        )
     return "escalations"
 
 
@@ -264,9 +300,20 @@ def _expire(runtime: Context, due: Due, now: datetime) -> str | None:
         definition = runtime.workflows.definitions[deadline.workflow]
         transition = next((t for t in definition.transitions if t.trigger == deadline.on_expiry), None)
         users = subject.recipients(deadline.escalate_to) if deadline.escalate_to else _administrators(session)
-        _queue(session, notice, users, "deadline.expiry_refused",
-               _context(runtime, deadline, subject, reason=refusal,
-                        action=transition.label_ru if transition else deadline.on_expiry), now)
+        _queue(
+            session,
+            notice,
+            users,
+            "deadline.expiry_refused",
+            _context(
+                runtime,
+                deadline,
+                subject,
+                reason=refusal,
+                action=transition.label_ru if transition else deadline.on_expiry,
+            ),
+            now,
+        )
     return "refused"
 
 
@@ -275,6 +322,7 @@ def _administrators(session: Session) -> list[Actor]:
 
 
 # --- only one scheduler acts ------------------------------------------------------
+
 
 class Leader(Protocol):
     kind: str
@@ -301,19 +349,24 @@ class LeaseLeader:
             with self.runtime.transaction() as session:
                 taken = session.execute(
                     update(SchedulerLease)
-                    .where(SchedulerLease.name == self.name,
-                           or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at <= now))
-                    .values(holder=self.holder, expires_at=now + self.lease,
-                            acquired_at=case((SchedulerLease.holder == self.holder, SchedulerLease.acquired_at),
-                                             else_=now))
+                    .where(
+                        SchedulerLease.name == self.name,
+                        or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at <= now),
+                    )
+                    .values(
+                        holder=self.holder,
+                        expires_at=now + self.lease,
+                        acquired_at=case((SchedulerLease.holder == self.holder, SchedulerLease.acquired_at), else_=now),
+                    )
                     .execution_options(synchronize_session=False)
                 ).rowcount
                 if taken:
                     return True
                 if session.get(SchedulerLease, self.name) is not None:
                     return False
-                session.add(SchedulerLease(name=self.name, holder=self.holder, acquired_at=now,
-                                           expires_at=now + self.lease))
+                session.add(
+                    SchedulerLease(name=self.name, holder=self.holder, acquired_at=now, expires_at=now + self.lease)
+                )
                 session.flush()
                 return True
         except IntegrityError:
@@ -398,6 +451,7 @@ def make_leader(runtime: Context, holder: str | None = None) -> Leader:
 
 # --- the periodic job -------------------------------------------------------------
 
+
 class Ticker:
     """One scheduler's periodic work: act when leader, stay idle otherwise."""
 
@@ -418,18 +472,27 @@ class Ticker:
     def tick(self) -> tuple[ScanResult, DispatchResult] | None:
         acting = self.leader.hold(self.runtime.now())
         if acting != self.acting:
-            log.info("scheduler: %s", f"acting (holds the {self.leader.kind})" if acting
-                     else "waiting: another scheduler acts")
+            log.info(
+                "scheduler: %s",
+                f"acting (holds the {self.leader.kind})" if acting else "waiting: another scheduler acts",
+            )
             self.acting = acting
         if not acting:
             return None
         scan = scan_once(self.runtime, self.runtime.now())
         dispatch = dispatch_once(self.runtime, self.runtime.now())
         if scan or dispatch.sent or dispatch.failed:  # an outage is logged by notify, once a tick
-            log.info("scheduler: %d reminders, %d escalations, %d expiries (%d refused); "
-                     "e-mail: %d sent, %d to retry, %d failed",
-                     scan.reminders, scan.escalations, scan.expiries, scan.refused,
-                     dispatch.sent, dispatch.retrying, dispatch.failed)
+            log.info(
+                "scheduler: %d reminders, %d escalations, %d expiries (%d refused); "
+                "e-mail: %d sent, %d to retry, %d failed",
+                scan.reminders,
+                scan.escalations,
+                scan.expiries,
+                scan.refused,
+                dispatch.sent,
+                dispatch.retrying,
+                dispatch.failed,
+            )
         return scan, dispatch
 
 
@@ -440,8 +503,16 @@ def build(runtime: Context, ticker: Ticker, blocking: bool) -> BaseScheduler:
 
     interval = runtime.settings["scheduler"]["scan_interval_seconds"]
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=runtime.tz)
-    scheduler.add_job(ticker, "interval", seconds=interval, id="reserve-flow-tick", max_instances=1,
-                      coalesce=True, misfire_grace_time=interval, next_run_time=datetime.now(runtime.tz))
+    scheduler.add_job(
+        ticker,
+        "interval",
+        seconds=interval,
+        id="reserve-flow-tick",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=interval,
+        next_run_time=datetime.now(runtime.tz),
+    )
     return scheduler
 
 

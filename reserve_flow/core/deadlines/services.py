@@ -53,27 +53,32 @@ class DeadlineRow:
 
 def _open_with_subjects(session: Session) -> list[tuple[Deadline, Any]]:
     """Every open deadline with its subject, by due time; subjects loaded per type."""
-    deadlines = list(session.scalars(
-        select(Deadline).where(Deadline.closed_at.is_(None)).order_by(Deadline.due_at, Deadline.id)))
+    deadlines = list(
+        session.scalars(select(Deadline).where(Deadline.closed_at.is_(None)).order_by(Deadline.due_at, Deadline.id))
+    )
     ids: dict[str, set[int]] = defaultdict(set)
     for d in deadlines:
         ids[d.subject_type].add(d.subject_id)
     types = subject_types()
     subjects = {
         (kind, s.id): s
-        for kind, wanted in ids.items() if kind in types
+        for kind, wanted in ids.items()
+        if kind in types
         for s in session.scalars(select(types[kind]).where(types[kind].id.in_(wanted)))
     }
-    return [(d, subjects[(d.subject_type, d.subject_id)]) for d in deadlines
-            if (d.subject_type, d.subject_id) in subjects]
+    return [
+        (d, subjects[(d.subject_type, d.subject_id)]) for d in deadlines if (d.subject_type, d.subject_id) in subjects
+    ]
 
 
-def _rows(session: Session, runtime: Context, viewer: Actor, pairs: list[tuple[Deadline, Any]],
-          now: datetime) -> list[DeadlineRow]:
+def _rows(
+    session: Session, runtime: Context, viewer: Actor, pairs: list[tuple[Deadline, Any]], now: datetime
+) -> list[DeadlineRow]:
     notices: dict[int, list[DeadlineNotice]] = defaultdict(list)
     if pairs:
         for notice in session.scalars(
-            select(DeadlineNotice).where(DeadlineNotice.deadline_id.in_([d.id for d, _ in pairs]))
+            select(DeadlineNotice)
+            .where(DeadlineNotice.deadline_id.in_([d.id for d, _ in pairs]))
             .order_by(DeadlineNotice.created_at, DeadlineNotice.id)
         ):
             notices[notice.deadline_id].append(notice)
@@ -83,20 +88,22 @@ def _rows(session: Session, runtime: Context, viewer: Actor, pairs: list[tuple[D
         path = link_path({"workflow": d.workflow, "subject_id": d.subject_id})
         may_open = _may_open(viewer, d.workflow, subject)
         found = notices[d.id]
-        rows.append(DeadlineRow(
-            deadline=d,
-            subject_label=subject.subject_label,
-            state_label=state.label_ru if state else d.state,
-            role=role_label(d.actor_role),
-            actors=[u.full_name for u in subject.recipients(d.actor_role)],
-            last_day=workdays.last_day_of(d.due_at, runtime.tz),
-            left=workdays.describe_left(now, d.due_at, runtime.tz, d.calendar),
-            overdue=now >= d.due_at,
-            link=path if path and may_open else None,
-            reminders=[n for n in found if n.kind == "reminder" and n.outcome == "sent"],
-            escalation=next((n for n in found if n.kind == "escalation"), None),
-            expiry=next((n for n in found if n.kind == "expiry"), None),
-        ))
+        rows.append(
+            DeadlineRow(
+                deadline=d,
+                subject_label=subject.subject_label,
+                state_label=state.label_ru if state else d.state,
+                role=role_label(d.actor_role),
+                actors=[u.full_name for u in subject.recipients(d.actor_role)],
+                last_day=workdays.last_day_of(d.due_at, runtime.tz),
+                left=workdays.describe_left(now, d.due_at, runtime.tz, d.calendar),
+                overdue=now >= d.due_at,
+                link=path if path and may_open else None,
+                reminders=[n for n in found if n.kind == "reminder" and n.outcome == "sent"],
+                escalation=next((n for n in found if n.kind == "escalation"), None),
+                expiry=next((n for n in found if n.kind == "expiry"), None),
+            )
+        )
     return rows
 
 
@@ -124,6 +131,7 @@ def own_deadlines(session: Session, runtime: Context, user: Actor, now: datetime
 
 
 # --- the private calendar feed ---------------------------------------------------
+
 
 def new_feed_token(session: Session, user: Actor) -> str:
     """Give `user` a new feed URL secret, committed; the previous URL stops working."""

@@ -113,8 +113,10 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(f"Файл «{filename}» больше {limit_mb} МБ: уменьшите его размер "
-                                         "(например, сканируйте с меньшим разрешением) и загрузите снова.")
+                    raise UploadRejected(
+                        f"Файл «{filename}» больше {limit_mb} МБ: уменьшите его размер "
+                        "(например, сканируйте с меньшим разрешением) и загрузите снова."
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -123,8 +125,10 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
         if actual is None:
             raise UploadRejected(f"Файл «{filename}» не принят: по содержимому это не {ALLOWED_LIST}.")
         if actual != declared:
-            raise UploadRejected(f"Файл «{filename}» не принят: имя указывает на {_type_name(declared)}, "
-                                 f"а по содержимому это {_type_name(actual)}. Сохраните файл в нужном формате.")
+            raise UploadRejected(
+                f"Файл «{filename}» не принят: имя указывает на {_type_name(declared)}, "
+                f"а по содержимому это {_type_name(actual)}. Сохраните файл в нужном формате."
+            )
         sha = digest.hexdigest()
         key = f"{sha[:2]}/{sha}"
         final = path_of(folder, key)

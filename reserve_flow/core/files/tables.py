@@ -38,8 +38,9 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def add_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]],
-              caption: str | None = None) -> None:
+def add_sheet(
+    workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], caption: str | None = None
+) -> None:
     """A sheet with an optional caption line, a bold header row and the rows; columns sized to fit."""
     sheet = workbook.create_sheet(title[:31])
     if caption:

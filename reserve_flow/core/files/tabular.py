@@ -93,8 +93,10 @@ def detect_format(content: bytes, filename: str) -> str:
     is_zip = content.startswith(_ZIP_MAGIC)
     if extension == "xlsx":
         if not is_zip:
-            raise TabularError("Файл назван .xlsx, но не является книгой Excel: возможно, он повреждён "
-                               "или переименован. Сохраните его в Excel как «Книга Excel (*.xlsx)».")
+            raise TabularError(
+                "Файл назван .xlsx, но не является книгой Excel: возможно, он повреждён "
+                "или переименован. Сохраните его в Excel как «Книга Excel (*.xlsx)»."
+            )
         return "xlsx"
     if extension in ("csv", "txt"):
         utf16 = content.startswith((b"\xff\xfe", b"\xfe\xff"))
@@ -181,8 +183,11 @@ def _xlsx_rows(content: bytes) -> Iterable[list[Any]]:
 def _xlsx_value(cell: Any) -> Any:
     value = cell.value
     # A cell formatted as percent holds 0.855 and shows 85,5 %: take what the person sees.
-    if isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and "%" in (getattr(cell, "number_format", "") or ""):
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", "") or "")
+    ):
         return round(value * 100, 10)
     return value
 
@@ -200,8 +205,9 @@ def _decode(content: bytes) -> str:
         # Russian Excel's "CSV (разделители — запятые)" is Windows-1251.
         return content.decode("cp1251")
     except UnicodeDecodeError:
-        raise TabularError("Не удалось определить кодировку файла CSV: сохраните его в UTF-8 или Windows-1251.") \
-            from None
+        raise TabularError(
+            "Не удалось определить кодировку файла CSV: сохраните его в UTF-8 или Windows-1251."
+        ) from None
 
 
 def _delimiter(text: str) -> str:
@@ -310,9 +316,14 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
                 ws.cell(row=row, column=index + 1).number_format = number_format
         for index, values in sheet.choices.items():
             letter = get_column_letter(index + 1)
-            validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                                        showErrorMessage=True, errorTitle="Недопустимое значение",
-                                        error="Выберите значение из списка: " + ", ".join(values))
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(values) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="Недопустимое значение",
+                error="Выберите значение из списка: " + ", ".join(values),
+            )
             validation.add(f"{letter}2:{letter}{last_row}")
             ws.add_data_validation(validation)
         if sheet.headers:

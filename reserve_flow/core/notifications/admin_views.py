@@ -24,13 +24,16 @@ def index():
     rows = []
     for message in notify.undelivered(session):
         recipient = directory().get(session, message.recipient_id)
-        rows.append({
-            "message": message,
-            "recipient": recipient,
-            "subject": notify.render(message, recipient, rt.settings["app"]["base_url"]).subject,
-        })
-    return render_template("core/notifications/undelivered.html", rows=rows,
-                           max_attempts=rt.settings["smtp"]["max_attempts"])
+        rows.append(
+            {
+                "message": message,
+                "recipient": recipient,
+                "subject": notify.render(message, recipient, rt.settings["app"]["base_url"]).subject,
+            }
+        )
+    return render_template(
+        "core/notifications/undelivered.html", rows=rows, max_attempts=rt.settings["smtp"]["max_attempts"]
+    )
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])

@@ -53,6 +53,7 @@ _FALLBACK = "_transition"
 
 # --- rendering ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str  # the e-mail's subject, the in-app notification's title
@@ -98,8 +99,12 @@ def render(message: OutboxMessage, recipient: Actor, base_url: str) -> Rendered:
     module = text_template.make_module(variables)
     subject = " ".join(str(getattr(module, "subject", "")).split())
     summary = " ".join(str(getattr(module, "summary", "")).split())
-    return Rendered(subject=subject or "Уведомление", summary=summary, text=str(module).strip() + "\n",
-                    html=html_template.render(variables))
+    return Rendered(
+        subject=subject or "Уведомление",
+        summary=summary,
+        text=str(module).strip() + "\n",
+        html=html_template.render(variables),
+    )
 
 
 # The standard library's folding of long non-ASCII headers puts the space between
@@ -108,8 +113,9 @@ def render(message: OutboxMessage, recipient: Actor, base_url: str) -> Rendered:
 _EMAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-def build_email(message: OutboxMessage, recipient: Actor, rendered: Rendered, sender: str,
-                now: datetime) -> EmailMessage:
+def build_email(
+    message: OutboxMessage, recipient: Actor, rendered: Rendered, sender: str, now: datetime
+) -> EmailMessage:
     email = EmailMessage(policy=_EMAIL_POLICY)
     email["Subject"] = rendered.subject
     email["From"] = sender
@@ -126,6 +132,7 @@ def build_email(message: OutboxMessage, recipient: Actor, rendered: Rendered, se
 
 # --- SMTP -----------------------------------------------------------------------
 
+
 class ConnectionFailed(Exception):
     """The SMTP server could not be reached or refused the session (not one message)."""
 
@@ -141,8 +148,9 @@ class SmtpMailer:
         cfg = self.settings
         try:
             if cfg["security"] == "tls":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg["host"], cfg["port"], timeout=cfg["timeout_seconds"],
-                                                      context=ssl.create_default_context())
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg["host"], cfg["port"], timeout=cfg["timeout_seconds"], context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(cfg["host"], cfg["port"], timeout=cfg["timeout_seconds"])
                 if cfg["security"] == "starttls":
@@ -185,6 +193,7 @@ def _is_permanent(exc: Exception) -> bool:
 
 # --- the dispatcher ---------------------------------------------------------------
 
+
 @dataclass
 class DispatchResult:
     sent: int = 0  # e-mails the server accepted
@@ -211,19 +220,27 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
     with runtime.transaction() as session:
         result.delivered = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.channel == "inapp", OutboxMessage.status == "pending",
-                   OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.channel == "inapp",
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+            )
             .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
     with runtime.sessions() as session:
-        due = list(session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.channel == "email", OutboxMessage.status == "pending",
-                   OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        ))
+        due = list(
+            session.scalars(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.channel == "email",
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
     if not due:
         return result
     smtp = runtime.settings["smtp"]
@@ -240,8 +257,14 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
                 break
             except Exception as exc:  # noqa: BLE001 - one bad message must not hold up the others
                 log.warning("outbox: message %s not sent: %s", message_id, exc)
-                _record_failure(runtime, message_id, now, f"{type(exc).__name__}: {exc}",
-                                permanent=_is_permanent(exc), result=result)
+                _record_failure(
+                    runtime,
+                    message_id,
+                    now,
+                    f"{type(exc).__name__}: {exc}",
+                    permanent=_is_permanent(exc),
+                    result=result,
+                )
             else:
                 result.sent += 1
     finally:
@@ -255,8 +278,9 @@ def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) ->
     with runtime.transaction() as session:
         claimed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
-                   OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.id == message_id, OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+            )
             .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + hold)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -275,14 +299,16 @@ def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: dateti
     mailer.send(email)
     with runtime.transaction() as session:
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
             .values(status="sent", sent_at=now, last_error=None)
             .execution_options(synchronize_session=False)
         )
 
 
-def _record_failure(runtime: Context, message_id: int, now: datetime, error: str, *, permanent: bool,
-                    result: DispatchResult) -> None:
+def _record_failure(
+    runtime: Context, message_id: int, now: datetime, error: str, *, permanent: bool, result: DispatchResult
+) -> None:
     smtp = runtime.settings["smtp"]
     with runtime.transaction() as session:
         message = session.get(OutboxMessage, message_id)
@@ -293,30 +319,39 @@ def _record_failure(runtime: Context, message_id: int, now: datetime, error: str
             message.status = "failed"
             result.failed += 1
         else:
-            message.next_attempt_at = now + retry_delay(message.attempts, smtp["retry_base_seconds"],
-                                                        smtp["retry_max_seconds"])
+            message.next_attempt_at = now + retry_delay(
+                message.attempts, smtp["retry_base_seconds"], smtp["retry_max_seconds"]
+            )
             result.retrying += 1
 
 
 # --- the inbox and the administrator's view ----------------------------------------
 
+
 def inbox(session: Session, user: Actor, limit: int = 100) -> list[OutboxMessage]:
     """The user's in-app notifications, newest first (queued ones included: they
     are committed, delivery only stamps them)."""
-    return list(session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp")
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp")
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def unread_count(session: Session, user: Actor) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp",
-               OutboxMessage.read_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp", OutboxMessage.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def mark_read(session: Session, user: Actor, message_id: int | None, now: datetime) -> int:
@@ -324,8 +359,7 @@ def mark_read(session: Session, user: Actor, message_id: int | None, now: dateti
     Returns how many changed, committed; another user's notification is never touched."""
     query = (
         update(OutboxMessage)
-        .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp",
-               OutboxMessage.read_at.is_(None))
+        .where(OutboxMessage.recipient_id == user.id, OutboxMessage.channel == "inapp", OutboxMessage.read_at.is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -337,13 +371,17 @@ def mark_read(session: Session, user: Actor, message_id: int | None, now: dateti
 
 def undelivered(session: Session) -> list[OutboxMessage]:
     """E-mails that failed for good, then those waiting for another try, oldest first."""
-    return list(session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.channel == "email",
-               (OutboxMessage.status == "failed")
-               | ((OutboxMessage.status == "pending") & (OutboxMessage.attempts > 0)))
-        .order_by(OutboxMessage.status, OutboxMessage.created_at, OutboxMessage.id)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == "email",
+                (OutboxMessage.status == "failed")
+                | ((OutboxMessage.status == "pending") & (OutboxMessage.attempts > 0)),
+            )
+            .order_by(OutboxMessage.status, OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
 
 
 class NotRetryable(NotFound):
@@ -360,6 +398,13 @@ def retry(session: Session, message_id: int, actor: Actor, now: datetime) -> Out
         message.status = "pending"
         message.attempts = 0
         message.next_attempt_at = now
-        append_event(session, kind="outbox_retried", actor=actor, subject_type="outbox", subject_id=message.id,
-                     now=now, data={"template": message.template, "recipient_id": message.recipient_id})
+        append_event(
+            session,
+            kind="outbox_retried",
+            actor=actor,
+            subject_type="outbox",
+            subject_id=message.id,
+            now=now,
+            data={"template": message.template, "recipient_id": message.recipient_id},
+        )
         return message

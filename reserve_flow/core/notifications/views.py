@@ -32,12 +32,14 @@ def index():
     items = []
     for message in notify.inbox(db(), current_user):
         rendered = notify.render(message, current_user, base_url)
-        items.append({
-            "message": message,
-            "title": rendered.subject,
-            "summary": rendered.summary,
-            "link": notify.link_path(json.loads(message.context or "{}")),
-        })
+        items.append(
+            {
+                "message": message,
+                "title": rendered.subject,
+                "summary": rendered.summary,
+                "link": notify.link_path(json.loads(message.context or "{}")),
+            }
+        )
     return render_template("core/notifications/index.html", items=items)
 
 

@@ -15,7 +15,8 @@ def send_bytes(content: bytes, filename: str, mimetype: str) -> Response:
     ascii_name = filename.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -24,10 +25,12 @@ def send_stored(path: Path, *, mimetype: str, name: str, attachment: bool = Fals
     """A stored file, shown in the browser (PDF, images) unless `attachment`, ?download=1
     or a DOCX asks for a download. The type was checked from the bytes when the file was
     stored, so the browser must never guess another; nothing personal is cached."""
-    as_attachment = attachment or request.args.get("download") == "1" or not mimetype.startswith(
-        ("application/pdf", "image/"))
-    response = send_file(path, mimetype=mimetype, as_attachment=as_attachment, download_name=name, etag=False,
-                         max_age=0)
+    as_attachment = (
+        attachment or request.args.get("download") == "1" or not mimetype.startswith(("application/pdf", "image/"))
+    )
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=as_attachment, download_name=name, etag=False, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"

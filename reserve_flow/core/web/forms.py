@@ -56,6 +56,11 @@ def error_text(form: FlaskForm) -> str:
 def kept(form: FlaskForm) -> dict[str, str]:
     """What the user posted, by the field's posted name, as they typed it (a bad date
     stays as typed): the page shows it again after a refusal. Files are not kept."""
-    return {field.name: field.raw_data[0] for field in form
-            if field.raw_data and isinstance(field.raw_data[0], str) and not isinstance(field, FileField)
-            and field.name != "csrf_token"}
+    return {
+        field.name: field.raw_data[0]
+        for field in form
+        if field.raw_data
+        and isinstance(field.raw_data[0], str)
+        and not isinstance(field, FileField)
+        and field.name != "csrf_token"
+    }

@@ -64,9 +64,11 @@ def menu_for(roles: frozenset[str], endpoints, current_endpoint: str | None) -> 
     (the registered ones)."""
     groups = []
     for group in menu_groups(current_app):
-        links = [MenuLink(link.label, url_for(link.endpoint), link.endpoint == current_endpoint)
-                 for link in group.links
-                 if link.endpoint in endpoints and roles & link.roles and not roles & link.unless]
+        links = [
+            MenuLink(link.label, url_for(link.endpoint), link.endpoint == current_endpoint)
+            for link in group.links
+            if link.endpoint in endpoints and roles & link.roles and not roles & link.unless
+        ]
         if links:
             groups.append(MenuGroup(group.title, links))
     return groups
@@ -80,6 +82,10 @@ def _menu() -> dict:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_menu)
-    add_links(app, "Администрирование",
-              Link("Журнал аудита", "audit.journal", frozenset({"admin"})),
-              Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})), position=410)
+    add_links(
+        app,
+        "Администрирование",
+        Link("Журнал аудита", "audit.journal", frozenset({"admin"})),
+        Link("Недоставленные письма", "admin_outbox.index", frozenset({"admin"})),
+        position=410,
+    )

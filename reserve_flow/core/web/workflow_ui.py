@@ -54,8 +54,11 @@ def history(rt: Context, session: Session, subject: WorkflowSubject) -> list[His
     definition = rt.workflows.definition_for(subject)
     events = session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.subject_type == definition.subject, AuditEvent.subject_id == subject.id,
-               AuditEvent.kind.not_in(ACCESS_KINDS))
+        .where(
+            AuditEvent.subject_type == definition.subject,
+            AuditEvent.subject_id == subject.id,
+            AuditEvent.kind.not_in(ACCESS_KINDS),
+        )
         .order_by(AuditEvent.seq)
     )
     lang = language()
@@ -74,15 +77,17 @@ def history(rt: Context, session: Session, subject: WorkflowSubject) -> list[His
                 action = f"{action}: {file_name}"
         state_from = definition.states.get(event.from_state or "")
         state_to = definition.states.get(event.to_state or "")
-        rows.append(HistoryRow(
-            time=event.occurred_at,
-            actor=event.actor_name,
-            action=action,
-            from_label=state_from.label(lang) if state_from else "",
-            to_label=state_to.label(lang) if state_to else "",
-            reason=event.reason,
-            event_id=event.id,
-        ))
+        rows.append(
+            HistoryRow(
+                time=event.occurred_at,
+                actor=event.actor_name,
+                action=action,
+                from_label=state_from.label(lang) if state_from else "",
+                to_label=state_to.label(lang) if state_to else "",
+                reason=event.reason,
+                event_id=event.id,
+            )
+        )
     return rows
 
 
@@ -90,8 +95,11 @@ def actions(rt: Context, subject: WorkflowSubject, user: Actor, exclude: tuple[s
     """Buttons for the transitions the user's roles allow on this subject, each with
     the reason it is blocked now, if a guard is unmet."""
     lang = language()
-    return [Action(t.trigger, t.label(lang), t.reason_required, rt.engine.blocked_by(subject, t, user))
-            for t in rt.engine.available(subject, user) if t.trigger not in exclude]
+    return [
+        Action(t.trigger, t.label(lang), t.reason_required, rt.engine.blocked_by(subject, t, user))
+        for t in rt.engine.available(subject, user)
+        if t.trigger not in exclude
+    ]
 
 
 def state_label(rt: Context, subject: WorkflowSubject) -> str:

@@ -32,8 +32,13 @@ NAMESPACES = {"bpmn": MODEL, "bpmndi": BPMNDI, "dc": DC, "di": DI, "xsi": XSI}
 EXPORTER = "reserve-flow"
 
 # Shape sizes as bpmn.io draws them (tasks a little wider for Russian labels).
-SIZES = {"startEvent": (36, 36), "endEvent": (36, 36), "userTask": (120, 80), "exclusiveGateway": (50, 50),
-         "boundaryEvent": (36, 36)}
+SIZES = {
+    "startEvent": (36, 36),
+    "endEvent": (36, 36),
+    "userTask": (120, 80),
+    "exclusiveGateway": (50, 50),
+    "boundaryEvent": (36, 36),
+}
 SHAPES = {"startEvent": "ellipse", "endEvent": "ellipse", "userTask": "rect", "exclusiveGateway": "diamond"}
 MARGIN = 40
 LABEL_SIZE = 11  # bpmn.io's label font size, px
@@ -100,7 +105,11 @@ def _task_documentation(definition: WorkflowDef, state: StateDef, ways_out: list
     for t in ways_out:
         actors.extend(r for r in t.roles if r != "system" and r not in actors)
     lines = [f"Кто действует: {labels.roles_long(actors, definition.name)}." if actors else "Действует система."]
-    lines.append("Действия: " + "; ".join(f"«{t.label('ru')}» ({labels.roles_long(t.roles, definition.name)})" for t in ways_out) + ".")
+    lines.append(
+        "Действия: "
+        + "; ".join(f"«{t.label('ru')}» ({labels.roles_long(t.roles, definition.name)})" for t in ways_out)
+        + "."
+    )
     if state.deadline:
         expiry = definition.transition(state.deadline.on_expiry or "", state.name)
         lines.append(labels.deadline_long(state.deadline, expiry, definition.name))
@@ -134,8 +143,12 @@ def _process(definition: WorkflowDef) -> _Process:
         if state.terminal:
             p.nodes[node_id] = _Node(node_id, "endEvent", name=state.label("ru"))
         else:
-            p.nodes[node_id] = _Node(node_id, "userTask", name=state.label("ru"), documentation=_task_documentation(
-                definition, state, definition.transitions_from(state.name)))
+            p.nodes[node_id] = _Node(
+                node_id,
+                "userTask",
+                name=state.label("ru"),
+                documentation=_task_documentation(definition, state, definition.transitions_from(state.name)),
+            )
     for state in definition.states.values():
         if state.terminal:
             continue
@@ -152,9 +165,16 @@ def _process(definition: WorkflowDef) -> _Process:
             decision = gateway.id
         for t in ways_out:
             dest = state if t.dest == "=" else definition.states[t.dest]
-            p.add_flow(_Flow(_id("Flow", state.name, t.trigger), decision, _state_node(dest), name=t.label("ru"),
-                             documentation=labels.transition_doc(t, definition.name),
-                             condition=_condition(t) if decision != task.id else None))
+            p.add_flow(
+                _Flow(
+                    _id("Flow", state.name, t.trigger),
+                    decision,
+                    _state_node(dest),
+                    name=t.label("ru"),
+                    documentation=labels.transition_doc(t, definition.name),
+                    condition=_condition(t) if decision != task.id else None,
+                )
+            )
     p.add_flow(_Flow(_id("Link", "start"), start.id, _state_node(definition.states[definition.initial])))
     return p
 
@@ -163,24 +183,43 @@ def _add_timer(p: _Process, definition: WorkflowDef, state: StateDef, task: _Nod
     deadline = state.deadline
     assert deadline is not None
     expiry = definition.transition(deadline.on_expiry or "", state.name)
-    timer = _Timer(_id("Timer", state.name), task.id, name=labels.deadline_short(deadline).removeprefix("⏱ "),
-                   duration=_timer_duration(state), date=_timer_date(state), interrupting=expiry is not None,
-                   documentation=f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, expiry, definition.name)}")
+    timer = _Timer(
+        _id("Timer", state.name),
+        task.id,
+        name=labels.deadline_short(deadline).removeprefix("⏱ "),
+        duration=_timer_duration(state),
+        date=_timer_date(state),
+        interrupting=expiry is not None,
+        documentation=(
+            f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, expiry, definition.name)}"
+        ),
+    )
     p.timers[timer.id] = timer
     if expiry is not None:
         dest = state if expiry.dest == "=" else definition.states[expiry.dest]
-        p.add_flow(_Flow(_id("Flow", state.name, expiry.trigger), timer.id, _state_node(dest),
-                         name=expiry.label("ru"), documentation=labels.transition_doc(expiry, definition.name)))
+        p.add_flow(
+            _Flow(
+                _id("Flow", state.name, expiry.trigger),
+                timer.id,
+                _state_node(dest),
+                name=expiry.label("ru"),
+                documentation=labels.transition_doc(expiry, definition.name),
+            )
+        )
     elif deadline.escalate_to:
-        notice = _Node(_id("Escalation", state.name), "endEvent", event="message",
-                       name=f"Срок истёк: уведомление — {labels.roles_long([deadline.escalate_to], definition.name).lower()}",
-                       documentation="Дело остаётся в прежнем состоянии; напоминание и уведомление "
-                                     "отправляет планировщик сроков.")
+        notice = _Node(
+            _id("Escalation", state.name),
+            "endEvent",
+            event="message",
+            name=f"Срок истёк: уведомление — {labels.roles_long([deadline.escalate_to], definition.name).lower()}",
+            documentation="Дело остаётся в прежнем состоянии; напоминание и уведомление отправляет планировщик сроков.",
+        )
         p.nodes[notice.id] = notice
         p.add_flow(_Flow(_id("Link", state.name, "escalation"), timer.id, notice.id))
 
 
 # --- layout -----------------------------------------------------------------
+
 
 def _label_lines(name: str) -> list[str]:
     return wrap(name, 22)
@@ -224,11 +263,13 @@ def _layout(p: _Process) -> Placement:
             label = (max(text_width(line, LABEL_SIZE) for line in lines) + 4, LABEL_LINE * len(lines))
         links.append(Link(flow.id, source, flow.target, label, tail_aside))
     start = next(node.id for node in p.nodes.values() if node.kind == "startEvent")
-    return layered_layout(boxes, links, first=start, direction="LR", node_gap=30, rank_gap=40,
-                          label_side=True, margin=MARGIN)
+    return layered_layout(
+        boxes, links, first=start, direction="LR", node_gap=30, rank_gap=40, label_side=True, margin=MARGIN
+    )
 
 
 # --- XML --------------------------------------------------------------------
+
 
 def _el(parent: ET.Element, ns: str, tag: str, attrib: dict[str, str] | None = None, text: str | None = None):
     element = ET.SubElement(parent, f"{{{ns}}}{tag}", attrib or {})
@@ -243,11 +284,18 @@ def _documentation(parent: ET.Element, text: str) -> None:
 
 
 def _semantic(definitions: ET.Element, definition: WorkflowDef, p: _Process) -> None:
-    process = _el(definitions, MODEL, "process", {"id": _id("Process", definition.name),
-                                                   "name": definition.label("ru"), "isExecutable": "false"})
-    _documentation(process, f"Процесс «{definition.label('ru')}» системы reserve-flow "
-                            f"(файл workflows/{definition.path.name if definition.path else definition.name}). "
-                            "Сроки в рабочих днях считаются по производственному календарю РФ.")
+    process = _el(
+        definitions,
+        MODEL,
+        "process",
+        {"id": _id("Process", definition.name), "name": definition.label("ru"), "isExecutable": "false"},
+    )
+    _documentation(
+        process,
+        f"Процесс «{definition.label('ru')}» системы reserve-flow "
+        f"(файл workflows/{definition.path.name if definition.path else definition.name}). "
+        "Сроки в рабочих днях считаются по производственному календарю РФ.",
+    )
     for node in p.nodes.values():
         element = _el(process, MODEL, node.kind, {"id": node.id, **({"name": node.name} if node.name else {})})
         _documentation(element, node.documentation)
@@ -258,15 +306,28 @@ def _semantic(definitions: ET.Element, definition: WorkflowDef, p: _Process) -> 
         if node.event == "message":
             _el(element, MODEL, "messageEventDefinition", {"id": f"{node.id}_message"})
     for timer in p.timers.values():
-        element = _el(process, MODEL, "boundaryEvent", {
-            "id": timer.id, "name": timer.name, "attachedToRef": timer.attached_to,
-            "cancelActivity": "true" if timer.interrupting else "false"})
+        element = _el(
+            process,
+            MODEL,
+            "boundaryEvent",
+            {
+                "id": timer.id,
+                "name": timer.name,
+                "attachedToRef": timer.attached_to,
+                "cancelActivity": "true" if timer.interrupting else "false",
+            },
+        )
         _documentation(element, timer.documentation)
         for ref in timer.outgoing:
             _el(element, MODEL, "outgoing", text=ref)
         definition_el = _el(element, MODEL, "timerEventDefinition", {"id": f"{timer.id}_definition"})
-        _el(definition_el, MODEL, "timeDate" if timer.date else "timeDuration",
-            {f"{{{XSI}}}type": "bpmn:tFormalExpression"}, timer.date or timer.duration)
+        _el(
+            definition_el,
+            MODEL,
+            "timeDate" if timer.date else "timeDuration",
+            {f"{{{XSI}}}type": "bpmn:tFormalExpression"},
+            timer.date or timer.duration,
+        )
     for flow in p.flows:
         attrib = {"id": flow.id, "sourceRef": flow.source, "targetRef": flow.target}
         if flow.name:
@@ -283,8 +344,12 @@ def _bounds(parent: ET.Element, x: float, y: float, w: float, h: float) -> None:
 
 def _diagram(definitions: ET.Element, definition: WorkflowDef, p: _Process, layout: Placement) -> None:
     diagram = _el(definitions, BPMNDI, "BPMNDiagram", {"id": _id("BPMNDiagram", definition.name)})
-    plane = _el(diagram, BPMNDI, "BPMNPlane", {"id": _id("BPMNPlane", definition.name),
-                                               "bpmnElement": _id("Process", definition.name)})
+    plane = _el(
+        diagram,
+        BPMNDI,
+        "BPMNPlane",
+        {"id": _id("BPMNPlane", definition.name), "bpmnElement": _id("Process", definition.name)},
+    )
     for node in p.nodes.values():
         attrib = {"id": f"{node.id}_di", "bpmnElement": node.id}
         if node.kind == "exclusiveGateway":
@@ -322,12 +387,15 @@ def export_bpmn(definition: WorkflowDef) -> bytes:
         ET.register_namespace(prefix, uri)
     p = _process(definition)
     layout = _layout(p)
-    definitions = ET.Element(f"{{{MODEL}}}definitions", {
-        "id": _id("Definitions", definition.name),
-        "targetNamespace": f"urn:reserve-flow:workflow:{definition.name}",
-        "exporter": EXPORTER,
-        "exporterVersion": _version(),
-    })
+    definitions = ET.Element(
+        f"{{{MODEL}}}definitions",
+        {
+            "id": _id("Definitions", definition.name),
+            "targetNamespace": f"urn:reserve-flow:workflow:{definition.name}",
+            "exporter": EXPORTER,
+            "exporterVersion": _version(),
+        },
+    )
     _semantic(definitions, definition, p)
     _diagram(definitions, definition, p, layout)
     ET.indent(definitions)

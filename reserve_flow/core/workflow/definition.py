@@ -230,7 +230,8 @@ def load_definition(path: Path, subjects: set[str] | None = None) -> tuple[Workf
         transitions=transitions,
         path=path,
         deadline=_read_deadline(None, head["deadline"], set(ROLES) | set(PSEUDO_ROLES), problem)
-        if "deadline" in head else None,
+        if "deadline" in head
+        else None,
     )
     _check_graph(definition, problem)
     return definition, problems
@@ -296,11 +297,17 @@ def _check_graph(wf: WorkflowDef, problem) -> None:
         if wf.deadline and wf.deadline.on_expiry and not state.terminal:
             t = wf.transition(wf.deadline.on_expiry, name)
             if t is None or "system" not in t.roles:
-                problem(f"[workflow.deadline]: expiry trigger {wf.deadline.on_expiry!r} must leave state {name!r} "
-                        "and allow role 'system'")
+                problem(
+                    f"[workflow.deadline]: expiry trigger {wf.deadline.on_expiry!r} must leave state {name!r} "
+                    "and allow role 'system'"
+                )
         if state.deadline and state.deadline.on_expiry:
             t = wf.transition(state.deadline.on_expiry, name)
             if t is None:
-                problem(f"state {name!r} deadline: expiry trigger {state.deadline.on_expiry!r} does not leave this state")
+                problem(
+                    f"state {name!r} deadline: expiry trigger {state.deadline.on_expiry!r} does not leave this state"
+                )
             elif "system" not in t.roles:
-                problem(f"state {name!r} deadline: expiry trigger {state.deadline.on_expiry!r} must allow role 'system'")
+                problem(
+                    f"state {name!r} deadline: expiry trigger {state.deadline.on_expiry!r} must allow role 'system'"
+                )

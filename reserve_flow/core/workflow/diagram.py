@@ -61,8 +61,11 @@ def case_path(session: Session, definition: WorkflowDef, subject: Any) -> CasePa
     """The subject's path: the initial state, then the transitions of its audit history."""
     rows = session.execute(
         select(AuditEvent.from_state, AuditEvent.trigger, AuditEvent.to_state)
-        .where(AuditEvent.subject_type == definition.subject, AuditEvent.subject_id == subject.id,
-               AuditEvent.kind == "transition")
+        .where(
+            AuditEvent.subject_type == definition.subject,
+            AuditEvent.subject_id == subject.id,
+            AuditEvent.kind == "transition",
+        )
         .order_by(AuditEvent.seq)
     ).all()
     states = {definition.initial, subject.state}
@@ -74,6 +77,7 @@ def case_path(session: Session, definition: WorkflowDef, subject: Any) -> CasePa
 
 
 # --- the graph ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DiagramNode:
@@ -117,23 +121,24 @@ class Diagram:
 
 def _edges(definition: WorkflowDef) -> list[tuple[str, str, TransitionDef]]:
     """(source, destination, transition) for every way out of every state; "=" stays put."""
-    return [(source, source if t.dest == "=" else t.dest, t)
-            for t in definition.transitions for source in t.sources]
+    return [(source, source if t.dest == "=" else t.dest, t) for t in definition.transitions for source in t.sources]
 
 
 def _expiry(definition: WorkflowDef) -> set[tuple[str, str]]:
     """(state, trigger) of the transitions a deadline fires when it passes: a state's
     own, and the whole case's from each state it runs through."""
-    steps = {(name, s.deadline.on_expiry) for name, s in definition.states.items()
-             if s.deadline and s.deadline.on_expiry}
+    steps = {
+        (name, s.deadline.on_expiry) for name, s in definition.states.items() if s.deadline and s.deadline.on_expiry
+    }
     case_deadline = definition.deadline
     if case_deadline and case_deadline.on_expiry:
         steps |= {(name, case_deadline.on_expiry) for name, s in definition.states.items() if not s.terminal}
     return steps
 
 
-def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
-                   params: labels.ParamLookup | None = None) -> Diagram:
+def workflow_graph(
+    definition: WorkflowDef, *, case: CasePath | None = None, params: labels.ParamLookup | None = None
+) -> Diagram:
     """The workflow as a directed graph: states (terminal ones double-bordered, a clock
     note on those with a deadline), transitions labelled with the action and the roles
     (dashed when a deadline fires them). With `case`, its current state and path are
@@ -150,17 +155,23 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
             classes.append("current")
         elif case and name in case.states:
             classes.append("visited")
-        states.append(DiagramNode(name, f"state-{name}", state.label("ru"), note, tooltip, tuple(classes),
-                                  state.terminal))
+        states.append(
+            DiagramNode(name, f"state-{name}", state.label("ru"), note, tooltip, tuple(classes), state.terminal)
+        )
 
     case_note = None
     if definition.deadline:
         # A deadline over the whole case (the reserve term, a vacancy's planned date)
         # belongs to no state: a note beside the graph says it.
         expiry = next((t for t in definition.transitions if t.trigger == definition.deadline.on_expiry), None)
-        case_note = DiagramNode("case_deadline", "case-deadline", "Срок всего дела",
-                                labels.deadline_short(definition.deadline, params),
-                                labels.deadline_long(definition.deadline, expiry, definition.name), ("note",))
+        case_note = DiagramNode(
+            "case_deadline",
+            "case-deadline",
+            "Срок всего дела",
+            labels.deadline_short(definition.deadline, params),
+            labels.deadline_long(definition.deadline, expiry, definition.name),
+            ("note",),
+        )
 
     expiry_steps = _expiry(definition)
     edges = []
@@ -170,16 +181,31 @@ def workflow_graph(definition: WorkflowDef, *, case: CasePath | None = None,
             classes.append("expiry")
         if case and (source, t.trigger, dest) in case.steps:
             classes.append("taken")
-        edges.append(DiagramEdge(source, dest, f"t-{source}-{t.trigger}", t.label("ru"), labels.roles_short(t, definition.name),
-                                 labels.transition_doc(t, definition.name), tuple(classes)))
-    return Diagram(definition.name, definition.label("ru"), definition.initial, tuple(states), tuple(edges),
-                   case_note, highlighted=case is not None)
+        edges.append(
+            DiagramEdge(
+                source,
+                dest,
+                f"t-{source}-{t.trigger}",
+                t.label("ru"),
+                labels.roles_short(t, definition.name),
+                labels.transition_doc(t, definition.name),
+                tuple(classes),
+            )
+        )
+    return Diagram(
+        definition.name,
+        definition.label("ru"),
+        definition.initial,
+        tuple(states),
+        tuple(edges),
+        case_note,
+        highlighted=case is not None,
+    )
 
 
 def case_graph(session: Session, definition: WorkflowDef, subject: Any) -> Diagram:
     """The workflow with this subject's path highlighted and its deadline lengths filled in."""
-    return workflow_graph(definition, case=case_path(session, definition, subject),
-                          params=subject.workflow_param)
+    return workflow_graph(definition, case=case_path(session, definition, subject), params=subject.workflow_param)
 
 
 def render(graph: Diagram, fmt: str = "svg") -> bytes:
@@ -207,23 +233,63 @@ def _dot_attrs(attrs: dict[str, str]) -> str:
 
 
 def _dot_source(d: Diagram) -> str:
-    lines = [f"digraph {_dot_id(d.name)} {{",
-             "\tgraph [" + _dot_attrs({"rankdir": "TB", "label": d.label, "labelloc": "t", "fontname": FONT,
-                                        "fontsize": "16", "nodesep": "0.5", "ranksep": "0.6",
-                                        "bgcolor": "white"}) + "]",
-             "\tnode [" + _dot_attrs({"shape": "box", "style": "rounded,filled", "fillcolor": "white",
-                                       "color": MUTED, "fontname": FONT, "fontsize": "12", "fontcolor": INK,
-                                       "margin": "0.15,0.08"}) + "]",
-             "\tedge [" + _dot_attrs({"fontname": FONT, "fontsize": "10", "color": MUTED, "fontcolor": MUTED,
-                                       "arrowsize": "0.7"}) + "]",
-             f"\t{START} [" + _dot_attrs({"label": "", "shape": "circle", "style": "filled", "fillcolor": INK,
-                                           "color": INK, "width": "0.22", "fixedsize": "true", "id": "start",
-                                           "tooltip": "Начало"}) + "]"]
+    lines = [
+        f"digraph {_dot_id(d.name)} {{",
+        "\tgraph ["
+        + _dot_attrs(
+            {
+                "rankdir": "TB",
+                "label": d.label,
+                "labelloc": "t",
+                "fontname": FONT,
+                "fontsize": "16",
+                "nodesep": "0.5",
+                "ranksep": "0.6",
+                "bgcolor": "white",
+            }
+        )
+        + "]",
+        "\tnode ["
+        + _dot_attrs(
+            {
+                "shape": "box",
+                "style": "rounded,filled",
+                "fillcolor": "white",
+                "color": MUTED,
+                "fontname": FONT,
+                "fontsize": "12",
+                "fontcolor": INK,
+                "margin": "0.15,0.08",
+            }
+        )
+        + "]",
+        "\tedge ["
+        + _dot_attrs({"fontname": FONT, "fontsize": "10", "color": MUTED, "fontcolor": MUTED, "arrowsize": "0.7"})
+        + "]",
+        f"\t{START} ["
+        + _dot_attrs(
+            {
+                "label": "",
+                "shape": "circle",
+                "style": "filled",
+                "fillcolor": INK,
+                "color": INK,
+                "width": "0.22",
+                "fixedsize": "true",
+                "id": "start",
+                "tooltip": "Начало",
+            }
+        )
+        + "]",
+    ]
     start_style = {"color": ACCENT, "penwidth": "2"} if d.highlighted else {}
     lines.append(f"\t{START} -> {_dot_id(d.initial)}" + (f" [{_dot_attrs(start_style)}]" if start_style else ""))
     for node in d.states:
-        attrs = {"label": node.label + ("\n" + node.note if node.note else ""), "id": node.element_id,
-                 "tooltip": node.tooltip}
+        attrs = {
+            "label": node.label + ("\n" + node.note if node.note else ""),
+            "id": node.element_id,
+            "tooltip": node.tooltip,
+        }
         if node.terminal:
             attrs["peripheries"] = "2"
         if "current" in node.classes:
@@ -234,9 +300,20 @@ def _dot_source(d: Diagram) -> str:
         lines.append(f"\t{_dot_id(node.name)} [{_dot_attrs(attrs)}]")
     if d.case_note:
         note = d.case_note
-        lines.append(f"\t{_dot_id(note.name)} [" + _dot_attrs({
-            "id": note.element_id, "shape": "note", "style": "filled", "fillcolor": "white",
-            "label": f"{note.label}\n{note.note}", "tooltip": note.tooltip}) + "]")
+        lines.append(
+            f"\t{_dot_id(note.name)} ["
+            + _dot_attrs(
+                {
+                    "id": note.element_id,
+                    "shape": "note",
+                    "style": "filled",
+                    "fillcolor": "white",
+                    "label": f"{note.label}\n{note.note}",
+                    "tooltip": note.tooltip,
+                }
+            )
+            + "]"
+        )
     for edge in d.edges:
         attrs = {"id": edge.element_id, "tooltip": edge.tooltip, "label": f"{edge.label}\n[{edge.roles}]"}
         if "expiry" in edge.classes:
@@ -255,7 +332,7 @@ def _dot_source(d: Diagram) -> str:
 # Arial), so that a label fits its box whichever of them the viewer has.
 _WIDE = set("жмфшщыюЖШЩЮМФЫЪmwMW—…⏱")
 _NARROW = set("ijlI.,:;'!| ")
-_SLIM = set("ftr()[]-/\"гзэсГ")
+_SLIM = set('ftr()[]-/"гзэсГ')
 
 
 def text_width(text: str, size: float) -> float:
@@ -411,9 +488,13 @@ def _clip(centre: Point, size: tuple[float, float], shape: str, toward: Point) -
     return cx + dx * t, cy + dy * t
 
 
-def _attach(routes: dict[str, list[Point]], ends: dict[str, tuple[str, str]],
-            placed: dict[str, tuple[Point, tuple[float, float]]], boxes: dict[str, Box],
-            aside_tails: Collection[str] = ()) -> None:
+def _attach(
+    routes: dict[str, list[Point]],
+    ends: dict[str, tuple[str, str]],
+    placed: dict[str, tuple[Point, tuple[float, float]]],
+    boxes: dict[str, Box],
+    aside_tails: Collection[str] = (),
+) -> None:
     """Put each route's first and last point on its box's outline (layout frame: x
     across the flow, y along it). Lines that meet a rectangle from the layer above or
     below share out its side, in the order of where they come from, so that arrows
@@ -448,9 +529,17 @@ def _attach(routes: dict[str, list[Point]], ends: dict[str, tuple[str, str]],
             routes[key][index] = (x, cy + side * h / 2)
 
 
-def layered_layout(boxes: dict[str, Box], links: list[Link], *, first: str | None = None,
-                   direction: str = "TB", node_gap: float = 28, rank_gap: float = 24,
-                   label_side: bool = False, margin: float = 0) -> Placement:
+def layered_layout(
+    boxes: dict[str, Box],
+    links: list[Link],
+    *,
+    first: str | None = None,
+    direction: str = "TB",
+    node_gap: float = 28,
+    rank_gap: float = 24,
+    label_side: bool = False,
+    margin: float = 0,
+) -> Placement:
     """Place boxes in layers along the flow (top-down "TB" or left-to-right "LR") with
     grandalf's Sugiyama layout and route the links between them. Each labelled link
     gets a node of the label's size in a layer between its ends, so labels never lie
@@ -565,8 +654,13 @@ def layered_layout(boxes: dict[str, Box], links: list[Link], *, first: str | Non
             left = mx - 4 - a if label_side else mx - a / 2
             label_rects[link.id] = (left, my - f / 2, a, f)
         routes[link.id] = points
-    _attach(routes, {link.id: (link.source, link.target) for link in flow}, placed, boxes,
-            {link.id for link in flow if link.tail_aside is not None})
+    _attach(
+        routes,
+        {link.id: (link.source, link.target) for link in flow},
+        placed,
+        boxes,
+        {link.id for link in flow if link.tail_aside is not None},
+    )
     for link in flow:
         # From a box's side to the edge of its layer, when other boxes make the layer deeper.
         points = routes[link.id]
@@ -601,8 +695,12 @@ def layered_layout(boxes: dict[str, Box], links: list[Link], *, first: str | Non
         for i, (link, (la, lf)) in enumerate(zip(own, sizes, strict=False)):
             r = loop_reach + 10 * i
             spread = min(f / 2 - 3, 7 + 3 * i)
-            routes[link.id] = [(side, cy - spread), (side + r, cy - spread - 4), (side + r, cy + spread + 4),
-                               (side, cy + spread)]
+            routes[link.id] = [
+                (side, cy - spread),
+                (side + r, cy - spread - 4),
+                (side + r, cy + spread + 4),
+                (side, cy + spread),
+            ]
             if link.label:
                 label_rects[link.id] = (side + reach + 6, along, la, lf)
             along += lf + 4
@@ -676,13 +774,21 @@ def _arrow(tip: Point, before: Point, size: float) -> tuple[Point, list[Point]]:
 
 
 def _el(parent: ET.Element, tag: str, **attrs: Any) -> ET.Element:
-    return ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): (_fmt(v) if isinstance(v, float) else str(v))
-                                       for k, v in attrs.items() if v is not None})
+    return ET.SubElement(
+        parent,
+        tag,
+        {
+            k.rstrip("_").replace("_", "-"): (_fmt(v) if isinstance(v, float) else str(v))
+            for k, v in attrs.items()
+            if v is not None
+        },
+    )
 
 
 def _text(parent: ET.Element, x: float, y: float, text: str, size: float, fill: str, **attrs: Any) -> None:
-    _el(parent, "text", x=x, y=y + size * 0.35, font_size=_fmt(size), fill=fill, text_anchor="middle",
-        **attrs).text = text
+    _el(
+        parent, "text", x=x, y=y + size * 0.35, font_size=_fmt(size), fill=fill, text_anchor="middle", **attrs
+    ).text = text
 
 
 def _title(parent: ET.Element, text: str) -> None:
@@ -734,9 +840,18 @@ def _svg(d: Diagram) -> bytes:
     height = max(layout.height, note_h) + title_h + 2 * MARGIN
     ox, oy = (width - content_w) / 2, MARGIN + title_h  # centred under the title
 
-    root = ET.Element("svg", {"xmlns": SVG_NS, "width": f"{width:.0f}", "height": f"{height:.0f}",
-                              "viewBox": f"0 0 {width:.0f} {height:.0f}", "font-family": FONT_FAMILY,
-                              "class": "workflow-diagram", "id": f"workflow-{d.name}"})
+    root = ET.Element(
+        "svg",
+        {
+            "xmlns": SVG_NS,
+            "width": f"{width:.0f}",
+            "height": f"{height:.0f}",
+            "viewBox": f"0 0 {width:.0f} {height:.0f}",
+            "font-family": FONT_FAMILY,
+            "class": "workflow-diagram",
+            "id": f"workflow-{d.name}",
+        },
+    )
     _title(root, d.label)
     _el(root, "rect", x=0, y=0, width=f"{width:.0f}", height=f"{height:.0f}", fill="white")
     _text(root, width / 2, MARGIN + TITLE_SIZE * 0.7, d.label, TITLE_SIZE, INK, class_="graph-label")
@@ -746,11 +861,11 @@ def _svg(d: Diagram) -> bytes:
         return layout.boxes[name]
 
     # Edges under the states; the path already taken drawn last, over the others.
-    start_edge = DiagramEdge(START, d.initial, "start-edge",
-                             classes=("transition", "taken") if d.highlighted else ("transition",))
+    start_edge = DiagramEdge(
+        START, d.initial, "start-edge", classes=("transition", "taken") if d.highlighted else ("transition",)
+    )
     for edge in sorted((start_edge, *d.edges), key=lambda e: "taken" in e.classes):
-        _draw_edge(canvas, edge, layout.routes[edge.element_id], layout.labels.get(edge.element_id),
-                   edge is start_edge)
+        _draw_edge(canvas, edge, layout.routes[edge.element_id], layout.labels.get(edge.element_id), edge is start_edge)
 
     x, y, w, h = box(START)
     start = _el(canvas, "g", id="start", class_="start")
@@ -776,8 +891,10 @@ def _free_corner(layout: Placement, w: float, h: float, room: float = 12.0) -> P
         def inside(p: Point, zone: tuple[float, float, float, float] = zone) -> bool:
             return zone[0] <= p[0] <= zone[0] + zone[2] and zone[1] <= p[1] <= zone[1] + zone[3]
 
-        if any(r[0] < zone[0] + zone[2] and zone[0] < r[0] + r[2] and r[1] < zone[1] + zone[3]
-               and zone[1] < r[1] + r[3] for r in things):
+        if any(
+            r[0] < zone[0] + zone[2] and zone[0] < r[0] + r[2] and r[1] < zone[1] + zone[3] and zone[1] < r[1] + r[3]
+            for r in things
+        ):
             continue
         crossed = False
         for route in layout.routes.values():
@@ -822,8 +939,13 @@ def _draw_note(canvas: ET.Element, node: DiagramNode, rect: Rect) -> None:
     _title(g, node.tooltip)
     outline = [(x, y), (x + w - fold, y), (x + w, y + fold), (x + w, y + h), (x, y + h)]
     _el(g, "polygon", points=" ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in outline), fill="white", stroke=MUTED)
-    _el(g, "polyline", points=f"{_fmt(x + w - fold)},{_fmt(y)} {_fmt(x + w - fold)},{_fmt(y + fold)} "
-                              f"{_fmt(x + w)},{_fmt(y + fold)}", fill="none", stroke=MUTED)
+    _el(
+        g,
+        "polyline",
+        points=f"{_fmt(x + w - fold)},{_fmt(y)} {_fmt(x + w - fold)},{_fmt(y + fold)} {_fmt(x + w)},{_fmt(y + fold)}",
+        fill="none",
+        stroke=MUTED,
+    )
     cx, cy = x + w / 2, y + h / 2
     _text(g, cx, cy - STATE_SIZE * LINE / 2, node.label, STATE_SIZE, INK)
     _text(g, cx, cy + STATE_SIZE * LINE / 2, node.note, NOTE_SIZE, MUTED, class_="deadline")
@@ -839,10 +961,23 @@ def _draw_edge(canvas: ET.Element, edge: DiagramEdge, route: list[Point], label:
     arrow = 8.0 + width
     base, head = _arrow(route[-1], route[-2], arrow)
     points = route[:-1] + [base]
-    _el(g, "path", d=_path(points), fill="none", stroke=colour, stroke_width=width,
-        stroke_dasharray="5,3" if "expiry" in edge.classes else None)
-    _el(g, "polygon", points=" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in head), fill=colour, stroke=colour,
-        stroke_width=1.0)
+    _el(
+        g,
+        "path",
+        d=_path(points),
+        fill="none",
+        stroke=colour,
+        stroke_width=width,
+        stroke_dasharray="5,3" if "expiry" in edge.classes else None,
+    )
+    _el(
+        g,
+        "polygon",
+        points=" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in head),
+        fill=colour,
+        stroke=colour,
+        stroke_width=1.0,
+    )
     if label is None:
         return
     x, y, w, h = label

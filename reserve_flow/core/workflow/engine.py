@@ -125,8 +125,7 @@ class Engine:
         session.flush()
         return carrier.event
 
-    def _record(self, definition: WorkflowDef, transition: TransitionDef, carrier: Carrier,
-                trigger: str) -> AuditEvent:
+    def _record(self, definition: WorkflowDef, transition: TransitionDef, carrier: Carrier, trigger: str) -> AuditEvent:
         """The machine has moved the carrier: write the state (the version bump decides a
         race), the audit event, the deadlines and the outbox rows."""
         context = carrier.context
@@ -159,8 +158,9 @@ class Engine:
         self._queue_notifications(session, definition, transition, subject, event)
         return event
 
-    def _check(self, definition: WorkflowDef, subject: WorkflowSubject, trigger: str, actor: Actor | None,
-               reason: str | None) -> TransitionDef:
+    def _check(
+        self, definition: WorkflowDef, subject: WorkflowSubject, trigger: str, actor: Actor | None, reason: str | None
+    ) -> TransitionDef:
         if not definition.has_trigger(trigger):
             raise UnknownTrigger(trigger=trigger, workflow=definition.label_ru)
         transition = definition.transition(trigger, subject.state)
@@ -177,8 +177,13 @@ class Engine:
             raise ReasonRequired(action=transition.label_ru)
         return transition
 
-    def start(self, subject: WorkflowSubject, actor: Actor | None, reason: str | None = None,
-              data: dict[str, Any] | None = None) -> AuditEvent:
+    def start(
+        self,
+        subject: WorkflowSubject,
+        actor: Actor | None,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> AuditEvent:
         """Begin a new case: `subject` (added to a session in a transaction, not yet
         flushed or at least without history) enters its workflow's initial state. The
         start is an audit event, and the initial state's and the workflow's deadlines open.
@@ -190,20 +195,34 @@ class Engine:
         subject.state = definition.initial
         session.flush()
         now = self.clock()
-        event = append_event(session, kind="transition", actor=actor, subject_type=definition.subject,
-                             subject_id=subject.id, now=now, trigger="start", from_state=None,
-                             to_state=subject.state, reason=reason, data=data)
+        event = append_event(
+            session,
+            kind="transition",
+            actor=actor,
+            subject_type=definition.subject,
+            subject_id=subject.id,
+            now=now,
+            trigger="start",
+            from_state=None,
+            to_state=subject.state,
+            reason=reason,
+            data=data,
+        )
         self._move_deadlines(session, definition, subject, event, now)
         session.flush()
         return event
 
-    def _move_deadlines(self, session: Session, definition: WorkflowDef, subject: WorkflowSubject,
-                        event: AuditEvent, now: datetime) -> None:
+    def _move_deadlines(
+        self, session: Session, definition: WorkflowDef, subject: WorkflowSubject, event: AuditEvent, now: datetime
+    ) -> None:
         """Close the deadline of the state left and open the one of the state entered;
         keep the workflow's own deadline open until a terminal state, following its date."""
         state = definition.states[subject.state]
-        ours = (Deadline.subject_type == definition.subject, Deadline.subject_id == subject.id,
-                Deadline.closed_at.is_(None))
+        ours = (
+            Deadline.subject_type == definition.subject,
+            Deadline.subject_id == subject.id,
+            Deadline.closed_at.is_(None),
+        )
         closing = update(Deadline).where(*ours).values(closed_at=now, closed_by_event_id=event.id)
         session.execute(closing.where(Deadline.scope == "state"))
         if state.deadline is not None:
@@ -223,8 +242,15 @@ class Engine:
             session.execute(closing.where(Deadline.id == current.id))
         session.add(wanted)
 
-    def _deadline(self, definition: WorkflowDef, subject: WorkflowSubject, spec: DeadlineDef, scope: str,
-                  event: AuditEvent, now: datetime) -> Deadline:
+    def _deadline(
+        self,
+        definition: WorkflowDef,
+        subject: WorkflowSubject,
+        spec: DeadlineDef,
+        scope: str,
+        event: AuditEvent,
+        now: datetime,
+    ) -> Deadline:
         if spec.until is not None:
             due = workdays.end_of(getattr(subject, spec.until), self.tz)
             days = max(0, (due.astimezone(self.tz).date() - now.astimezone(self.tz).date()).days - 1)
@@ -248,8 +274,14 @@ class Engine:
             opened_by_event_id=event.id,
         )
 
-    def _queue_notifications(self, session: Session, definition: WorkflowDef, transition: TransitionDef,
-                             subject: WorkflowSubject, event: AuditEvent) -> None:
+    def _queue_notifications(
+        self,
+        session: Session,
+        definition: WorkflowDef,
+        transition: TransitionDef,
+        subject: WorkflowSubject,
+        event: AuditEvent,
+    ) -> None:
         recipients: dict[int, Actor] = {}
         for role in transition.notify:
             for user in subject.recipients(role):

@@ -50,8 +50,7 @@ def role_name(role: str, workflow: str | None = None) -> str:
 
 
 def roles_short(transition: TransitionDef, workflow: str | None = None) -> str:
-    return ", ".join(owner_label(workflow).short if r == "owner" else ROLE_SHORT.get(r, r)
-                     for r in transition.roles)
+    return ", ".join(owner_label(workflow).short if r == "owner" else ROLE_SHORT.get(r, r) for r in transition.roles)
 
 
 def roles_long(roles: tuple[str, ...] | list[str], workflow: str | None = None) -> str:
@@ -74,7 +73,7 @@ def deadline_days(deadline: DeadlineDef, params: ParamLookup | None = None) -> i
 
 
 def deadline_short(deadline: DeadlineDef, params: ParamLookup | None = None) -> str:
-    """"⏱ 5 раб. дн." — or, for a parameter without a subject, the parameter described;
+    """ "⏱ 5 раб. дн." — or, for a parameter without a subject, the parameter described;
     "⏱ до: срок выполнения пункта плана" for a deadline that ends on a date of the subject."""
     if deadline.until:
         return f"⏱ до: {PARAM_NAMES.get(deadline.until, deadline.until)}"

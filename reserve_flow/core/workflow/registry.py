@@ -25,8 +25,9 @@ class Carrier:
     never bound to the machine, and the carrier is never added to machine.models: the
     machine's Event runs for it directly, so fires share no mutable state and take no lock."""
 
-    def __init__(self, state: str, context: GuardContext, engine: Engine,
-                 record: Callable[[Carrier], AuditEvent]) -> None:
+    def __init__(
+        self, state: str, context: GuardContext, engine: Engine, record: Callable[[Carrier], AuditEvent]
+    ) -> None:
         self.state = state
         self.context = context
         self.engine = engine

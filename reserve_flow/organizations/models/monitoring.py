@@ -36,9 +36,11 @@ class MonitoringYear(Base):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     criteria: Mapped[list[MonitoringCriterion]] = relationship(
-        back_populates="monitoring_year", cascade="all, delete-orphan", order_by="MonitoringCriterion.position")
+        back_populates="monitoring_year", cascade="all, delete-orphan", order_by="MonitoringCriterion.position"
+    )
     results: Mapped[list[MonitoringResult]] = relationship(
-        back_populates="monitoring_year", cascade="all, delete-orphan")
+        back_populates="monitoring_year", cascade="all, delete-orphan"
+    )
 
 
 class MonitoringCriterion(Base):
@@ -71,7 +73,8 @@ class MonitoringResult(Base):
     # Rankings sort by the organization's name and lists show it: load it with the result.
     organization: Mapped[Organization] = relationship(lazy="joined")
     scores: Mapped[list[MonitoringScore]] = relationship(
-        back_populates="result", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="result", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def level_label(self) -> str:

@@ -124,6 +124,7 @@ def criterion_header(criterion: MonitoringCriterion) -> str:
 
 # --- years and their criteria --------------------------------------------------------------
 
+
 @dataclass
 class YearSummary:
     year: MonitoringYear
@@ -133,13 +134,20 @@ class YearSummary:
 
 def years(session: Session) -> list[YearSummary]:
     """Every monitoring year, newest first, with its counts."""
-    counts = dict(session.execute(select(MonitoringResult.year_id, func.count()).group_by(MonitoringResult.year_id))
-                  .all())
-    flagged = dict(session.execute(select(MonitoringResult.year_id, func.count())
-                                   .where(MonitoringResult.total_percent < ANTI_CRISIS_BELOW)
-                                   .group_by(MonitoringResult.year_id)).all())
-    return [YearSummary(y, counts.get(y.id, 0), flagged.get(y.id, 0))
-            for y in session.scalars(select(MonitoringYear).order_by(MonitoringYear.year.desc()))]
+    counts = dict(
+        session.execute(select(MonitoringResult.year_id, func.count()).group_by(MonitoringResult.year_id)).all()
+    )
+    flagged = dict(
+        session.execute(
+            select(MonitoringResult.year_id, func.count())
+            .where(MonitoringResult.total_percent < ANTI_CRISIS_BELOW)
+            .group_by(MonitoringResult.year_id)
+        ).all()
+    )
+    return [
+        YearSummary(y, counts.get(y.id, 0), flagged.get(y.id, 0))
+        for y in session.scalars(select(MonitoringYear).order_by(MonitoringYear.year.desc()))
+    ]
 
 
 def get_year(session: Session, year: int) -> MonitoringYear:
@@ -186,8 +194,9 @@ def _saving(session: Session, duplicate: Exception) -> Iterator[None]:
         raise duplicate from None
 
 
-def create_year(session: Session, actor: User, year: int, criteria: Sequence[CriterionData],
-                now: datetime) -> MonitoringYear:
+def create_year(
+    session: Session, actor: User, year: int, criteria: Sequence[CriterionData], now: datetime
+) -> MonitoringYear:
     """A monitoring year with its criteria; audited. Raises MonitoringError."""
     with _saving(session, MonitoringError(f"Мониторинг за {year} год уже заведён.")):
         if not FIRST_YEAR <= year <= LAST_YEAR:
@@ -196,37 +205,55 @@ def create_year(session: Session, actor: User, year: int, criteria: Sequence[Cri
             raise MonitoringError(f"Мониторинг за {year} год уже заведён.")
         cleaned = _check_criteria(criteria)
         monitoring_year = MonitoringYear(year=year)
-        monitoring_year.criteria = [MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
-                                    for i, c in enumerate(cleaned, start=1)]
+        monitoring_year.criteria = [
+            MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
+            for i, c in enumerate(cleaned, start=1)
+        ]
         session.add(monitoring_year)
         session.flush()
-        append_event(session, kind="monitoring_year_created", actor=actor, subject_type="monitoring_year",
-                     subject_id=monitoring_year.id, now=now,
-                     data={"year": year, "criteria": [[c.name, c.max_points] for c in cleaned]})
+        append_event(
+            session,
+            kind="monitoring_year_created",
+            actor=actor,
+            subject_type="monitoring_year",
+            subject_id=monitoring_year.id,
+            now=now,
+            data={"year": year, "criteria": [[c.name, c.max_points] for c in cleaned]},
+        )
         return monitoring_year
 
 
-def update_criteria(session: Session, actor: User, monitoring_year: MonitoringYear,
-                    criteria: Sequence[CriterionData], now: datetime) -> None:
+def update_criteria(
+    session: Session, actor: User, monitoring_year: MonitoringYear, criteria: Sequence[CriterionData], now: datetime
+) -> None:
     """Replace the year's criteria; refused once results are imported (their scores
     refer to the criteria). Audited."""
     with unit_of_work(session):
         if monitoring_year.results:
-            raise MonitoringError(f"Результаты за {monitoring_year.year} год уже загружены: критерии менять нельзя. "
-                                  "Сначала удалите загруженные результаты.")
+            raise MonitoringError(
+                f"Результаты за {monitoring_year.year} год уже загружены: критерии менять нельзя. "
+                "Сначала удалите загруженные результаты."
+            )
         cleaned = _check_criteria(criteria)
         monitoring_year.criteria.clear()
         session.flush()
-        monitoring_year.criteria.extend(MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
-                                        for i, c in enumerate(cleaned, start=1))
+        monitoring_year.criteria.extend(
+            MonitoringCriterion(position=i, name=c.name, max_points=c.max_points)
+            for i, c in enumerate(cleaned, start=1)
+        )
         session.flush()
-        append_event(session, kind="monitoring_criteria_changed", actor=actor, subject_type="monitoring_year",
-                     subject_id=monitoring_year.id, now=now,
-                     data={"year": monitoring_year.year, "criteria": [[c.name, c.max_points] for c in cleaned]})
+        append_event(
+            session,
+            kind="monitoring_criteria_changed",
+            actor=actor,
+            subject_type="monitoring_year",
+            subject_id=monitoring_year.id,
+            now=now,
+            data={"year": monitoring_year.year, "criteria": [[c.name, c.max_points] for c in cleaned]},
+        )
 
 
-def clear_results(session: Session, actor: User, monitoring_year: MonitoringYear, reason: str,
-                  now: datetime) -> int:
+def clear_results(session: Session, actor: User, monitoring_year: MonitoringYear, reason: str, now: datetime) -> int:
     """Delete the year's results (say, to change its criteria); the reason is required
     and audited with the file the results came from. Returns how many were deleted."""
     with unit_of_work(session):
@@ -241,13 +268,21 @@ def clear_results(session: Session, actor: User, monitoring_year: MonitoringYear
         monitoring_year.source_name, monitoring_year.source_sha256 = "", ""
         monitoring_year.imported_at = monitoring_year.imported_by_id = None
         session.flush()
-        append_event(session, kind="monitoring_cleared", actor=actor, subject_type="monitoring_year",
-                     subject_id=monitoring_year.id, now=now, reason=reason,
-                     data={"year": monitoring_year.year, "deleted": count, "previous": previous})
+        append_event(
+            session,
+            kind="monitoring_cleared",
+            actor=actor,
+            subject_type="monitoring_year",
+            subject_id=monitoring_year.id,
+            now=now,
+            reason=reason,
+            data={"year": monitoring_year.year, "deleted": count, "previous": previous},
+        )
         return count
 
 
 # --- the template and the import ---------------------------------------------------------
+
 
 def template_sheet(session: Session, monitoring_year: MonitoringYear) -> Sheet:
     """The year's import template: one row per active organization, with its head filled
@@ -257,9 +292,13 @@ def template_sheet(session: Session, monitoring_year: MonitoringYear) -> Sheet:
     criteria = monitoring_year.criteria
     headers = [ORGANIZATION_COLUMN, HEAD_COLUMN, TOTAL_COLUMN, LEVEL_COLUMN] + [criterion_header(c) for c in criteria]
     rows = [[o.full_name, o.head_name] + [None] * (2 + len(criteria)) for o in list_organizations(session)]
-    return Sheet(title=f"Мониторинг {monitoring_year.year}", headers=headers, rows=rows,
-                 widths=[56, 34, 14, 16] + [22] * len(criteria),
-                 choices={3: [v["ru"] for v in MONITORING_LEVELS.values()]})
+    return Sheet(
+        title=f"Мониторинг {monitoring_year.year}",
+        headers=headers,
+        rows=rows,
+        widths=[56, 34, 14, 16] + [22] * len(criteria),
+        choices={3: [v["ru"] for v in MONITORING_LEVELS.values()]},
+    )
 
 
 def template_csv(session: Session, monitoring_year: MonitoringYear) -> bytes:
@@ -314,8 +353,11 @@ def _columns(table: Table, criteria: Sequence[MonitoringCriterion]) -> tuple[dic
         if criterion is not None:
             criterion_columns[criterion.id] = header
         elif key not in IGNORED_COLUMNS:
-            found.append(RowProblem(1, f"столбец «{header}» не относится к шаблону: такого критерия нет "
-                                       "в наборе критериев этого года"))
+            found.append(
+                RowProblem(
+                    1, f"столбец «{header}» не относится к шаблону: такого критерия нет в наборе критериев этого года"
+                )
+            )
     for needed in (ORGANIZATION_COLUMN, HEAD_COLUMN, TOTAL_COLUMN, LEVEL_COLUMN):
         if needed not in columns:
             found.append(RowProblem(1, f"нет столбца «{needed}»"))
@@ -329,13 +371,26 @@ def _percent(value: float) -> str:
     return format_number(value) + " %"
 
 
-def import_results(session: Session, actor: User, monitoring_year: MonitoringYear, table: Table, *,
-                   now: datetime, sha256: str, filename: str, replace: bool = False) -> ImportSummary:
+def import_results(
+    session: Session,
+    actor: User,
+    monitoring_year: MonitoringYear,
+    table: Table,
+    *,
+    now: datetime,
+    sha256: str,
+    filename: str,
+    replace: bool = False,
+) -> ImportSummary:
     """Import the year's results from a table, all or nothing: raises ImportRejected listing
     every bad row and why. A year with results is refused unless `replace`, which deletes
     them first. One audit event, "monitoring_imported", with the counts and the file's SHA-256."""
-    with _saving(session, ImportRejected([RowProblem(0, "Результаты этого года только что загрузил другой "
-                                                        "пользователь. Обновите страницу.")])):
+    with _saving(
+        session,
+        ImportRejected(
+            [RowProblem(0, "Результаты этого года только что загрузил другой пользователь. Обновите страницу.")]
+        ),
+    ):
         # Lock the year so that two imports of the same year queue up (PostgreSQL; SQLite
         # serializes writers anyway).
         session.execute(select(MonitoringYear.id).where(MonitoringYear.id == monitoring_year.id).with_for_update())
@@ -343,9 +398,16 @@ def import_results(session: Session, actor: User, monitoring_year: MonitoringYea
         previous = len(monitoring_year.results)
         if previous and not replace:
             source = f" из файла «{monitoring_year.source_name}»" if monitoring_year.source_name else ""
-            raise ImportRejected([RowProblem(0, f"Результаты мониторинга за {monitoring_year.year} год уже загружены"
-                                                f"{source}. Чтобы заменить их, отметьте «Заменить загруженные "
-                                                "результаты».")])
+            raise ImportRejected(
+                [
+                    RowProblem(
+                        0,
+                        f"Результаты мониторинга за {monitoring_year.year} год уже загружены"
+                        f"{source}. Чтобы заменить их, отметьте «Заменить загруженные "
+                        "результаты».",
+                    )
+                ]
+            )
         criteria = list(monitoring_year.criteria)
         columns, found = _columns(table, criteria)
         if found:
@@ -359,8 +421,11 @@ def import_results(session: Session, actor: User, monitoring_year: MonitoringYea
         planned: list[MonitoringResult] = []
         for row in table.rows:
             problems: list[str] = []
-            organization, problem = index.find(row.text(fixed[ORGANIZATION_COLUMN])) \
-                if row.text(fixed[ORGANIZATION_COLUMN]) else (None, "не указана организация")
+            organization, problem = (
+                index.find(row.text(fixed[ORGANIZATION_COLUMN]))
+                if row.text(fixed[ORGANIZATION_COLUMN])
+                else (None, "не указана организация")
+            )
             if problem:
                 problems.append(problem)
             elif organization.id in seen:
@@ -378,20 +443,35 @@ def import_results(session: Session, actor: User, monitoring_year: MonitoringYea
             if level is None and level_text:
                 problems.append(f"уровень «{level_text}» не из списка: оптимальный, допустимый, критический")
             elif level is not None and total is not None and level != expected_level(total):
-                problems.append(f"уровень «{MONITORING_LEVELS[level]['ru']}» не соответствует итоговому баллу "
-                                f"{_percent(total)}: при таком балле уровень "
-                                f"«{MONITORING_LEVELS[expected_level(total)]['ru']}»")
+                problems.append(
+                    f"уровень «{MONITORING_LEVELS[level]['ru']}» не соответствует итоговому баллу "
+                    f"{_percent(total)}: при таком балле уровень "
+                    f"«{MONITORING_LEVELS[expected_level(total)]['ru']}»"
+                )
             scores = []
             for criterion in criteria:
-                points = _number(row.get(criterion_columns[criterion.id]), f"балл по критерию «{criterion.name}»",
-                                 criterion.max_points, problems, required=True)
+                points = _number(
+                    row.get(criterion_columns[criterion.id]),
+                    f"балл по критерию «{criterion.name}»",
+                    criterion.max_points,
+                    problems,
+                    required=True,
+                )
                 if points is not None:
                     scores.append(MonitoringScore(criterion_id=criterion.id, points=points))
             if problems:
                 found.extend(RowProblem(row.number, p) for p in problems)
                 continue
-            planned.append(MonitoringResult(organization_id=organization.id, head_name=head, total_percent=total,
-                                            level=level, source_row=row.number, scores=scores))
+            planned.append(
+                MonitoringResult(
+                    organization_id=organization.id,
+                    head_name=head,
+                    total_percent=total,
+                    level=level,
+                    source_row=row.number,
+                    scores=scores,
+                )
+            )
         if found:
             raise ImportRejected(found)
 
@@ -405,14 +485,27 @@ def import_results(session: Session, actor: User, monitoring_year: MonitoringYea
         monitoring_year.imported_by_id = actor.id
         session.flush()
         flagged = sum(1 for r in planned if is_flagged(r.total_percent))
-        data = {"year": monitoring_year.year, "file_name": filename, "file_sha256": sha256, "rows": len(planned),
-                "flagged": flagged, "levels": {code: sum(1 for r in planned if r.level == code) for code in MONITORING_LEVELS},
-                "replaced": bool(previous)}
+        data = {
+            "year": monitoring_year.year,
+            "file_name": filename,
+            "file_sha256": sha256,
+            "rows": len(planned),
+            "flagged": flagged,
+            "levels": {code: sum(1 for r in planned if r.level == code) for code in MONITORING_LEVELS},
+            "replaced": bool(previous),
+        }
         if previous:
             data.update(replaced_results=previous, replaced_file=previous_file)
-        append_event(session, kind="monitoring_imported", actor=actor, subject_type="monitoring_year",
-                     subject_id=monitoring_year.id, now=now, data=data,
-                     reason="замена ранее загруженных результатов" if previous else None)
+        append_event(
+            session,
+            kind="monitoring_imported",
+            actor=actor,
+            subject_type="monitoring_year",
+            subject_id=monitoring_year.id,
+            now=now,
+            data=data,
+            reason="замена ранее загруженных результатов" if previous else None,
+        )
         return ImportSummary(monitoring_year.year, len(planned), flagged, previous)
 
 
@@ -433,6 +526,7 @@ def _number(value, label: str, maximum: float, problems: list[str], *, required:
 
 
 # --- reading the results ------------------------------------------------------------------
+
 
 @dataclass
 class RankedResult:
@@ -476,10 +570,12 @@ class HistoryEntry:
 def organization_history(session: Session, organization: Organization) -> list[HistoryEntry]:
     """The organization's monitoring by year, oldest first, with its place in the district."""
     entries = []
-    for monitoring_year in session.scalars(select(MonitoringYear)
-                                           .join(MonitoringResult, MonitoringResult.year_id == MonitoringYear.id)
-                                           .where(MonitoringResult.organization_id == organization.id)
-                                           .order_by(MonitoringYear.year)):
+    for monitoring_year in session.scalars(
+        select(MonitoringYear)
+        .join(MonitoringResult, MonitoringResult.year_id == MonitoringYear.id)
+        .where(MonitoringResult.organization_id == organization.id)
+        .order_by(MonitoringYear.year)
+    ):
         ranking = ranked(monitoring_year.results)
         mine = next(r for r in ranking if r.result.organization_id == organization.id)
         entries.append(HistoryEntry(monitoring_year.year, mine.result, mine.rank, len(ranking)))
@@ -489,9 +585,11 @@ def organization_history(session: Session, organization: Organization) -> list[H
 def latest_results(session: Session) -> dict[int, tuple[int, MonitoringResult]]:
     """organization id -> (year, result) of its newest monitoring, for lists."""
     latest: dict[int, tuple[int, MonitoringResult]] = {}
-    rows = session.execute(select(MonitoringYear.year, MonitoringResult)
-                           .join(MonitoringResult, MonitoringResult.year_id == MonitoringYear.id)
-                           .order_by(MonitoringYear.year))
+    rows = session.execute(
+        select(MonitoringYear.year, MonitoringResult)
+        .join(MonitoringResult, MonitoringResult.year_id == MonitoringYear.id)
+        .order_by(MonitoringYear.year)
+    )
     for year, result in rows:
         latest[result.organization_id] = (year, result)
     return latest
@@ -500,17 +598,38 @@ def latest_results(session: Session) -> dict[int, tuple[int, MonitoringResult]]:
 def overview_sheet(monitoring_year: MonitoringYear, ranking: Sequence[RankedResult]) -> Sheet:
     """The district overview as an XLSX sheet: place, organization, head, total, level, flag, criteria."""
     criteria = monitoring_year.criteria
-    headers = (["Место", "Организация", "Вид", "Руководитель", "Итоговый балл, %", "Уровень",
-                "Антикризисная программа (менее 50 %)"] + [criterion_header(c) for c in criteria])
+    headers = [
+        "Место",
+        "Организация",
+        "Вид",
+        "Руководитель",
+        "Итоговый балл, %",
+        "Уровень",
+        "Антикризисная программа (менее 50 %)",
+    ] + [criterion_header(c) for c in criteria]
     rows = []
     for item in ranking:
         result = item.result
         points = {s.criterion_id: s.points for s in result.scores}
-        rows.append([item.rank, result.organization.full_name, result.organization.kind_label, result.head_name,
-                     result.total_percent, result.level_label, "да" if item.flagged else ""]
-                    + [points.get(c.id) for c in criteria])
-    return Sheet(title=f"Мониторинг {monitoring_year.year}", headers=headers, rows=rows,
-                 widths=[8, 56, 30, 34, 14, 14, 18] + [18] * len(criteria), number_formats={4: "0.0"})
+        rows.append(
+            [
+                item.rank,
+                result.organization.full_name,
+                result.organization.kind_label,
+                result.head_name,
+                result.total_percent,
+                result.level_label,
+                "да" if item.flagged else "",
+            ]
+            + [points.get(c.id) for c in criteria]
+        )
+    return Sheet(
+        title=f"Мониторинг {monitoring_year.year}",
+        headers=headers,
+        rows=rows,
+        widths=[8, 56, 30, 34, 14, 14, 18] + [18] * len(criteria),
+        number_formats={4: "0.0"},
+    )
 
 
 # --- demo -------------------------------------------------------------------------------

@@ -45,8 +45,9 @@ class OrganizationNotFound(NotFound):
 class OrganizationChanged(ConcurrentChange):
     """Someone saved the organization (or the registry) since it was read; nothing was written."""
 
-    def __init__(self, text: str = "Организацию только что изменил другой пользователь. "
-                                   "Обновите страницу и повторите.") -> None:
+    def __init__(
+        self, text: str = "Организацию только что изменил другой пользователь. Обновите страницу и повторите."
+    ) -> None:
         self.text = text
         super().__init__()
 
@@ -150,8 +151,9 @@ FIELD_LABELS = {
 }
 
 
-def list_organizations(session: Session, *, kind: str | None = None, status: str = "active",
-                       query: str = "") -> list[Organization]:
+def list_organizations(
+    session: Session, *, kind: str | None = None, status: str = "active", query: str = ""
+) -> list[Organization]:
     """The registry, filtered by kind, status (active, inactive, all) and a name or ИНН fragment."""
     statement = select(Organization)
     if kind in ORGANIZATION_KINDS:
@@ -163,11 +165,13 @@ def list_organizations(session: Session, *, kind: str | None = None, status: str
     found = list(session.scalars(statement))
     if query.strip():  # in Python: SQLite's lower() leaves Cyrillic as it is
         needle = query.strip().casefold()
-        found = [o for o in found if needle in o.full_name.casefold() or needle in o.short_name.casefold()
-                 or needle in (o.inn or "")]
+        found = [
+            o
+            for o in found
+            if needle in o.full_name.casefold() or needle in o.short_name.casefold() or needle in (o.inn or "")
+        ]
     kinds = list(ORGANIZATION_KINDS)
-    return sorted(found, key=lambda o: (kinds.index(o.kind) if o.kind in kinds else 9,
-                                                              o.short_name.casefold()))
+    return sorted(found, key=lambda o: (kinds.index(o.kind) if o.kind in kinds else 9, o.short_name.casefold()))
 
 
 def get(session: Session, organization_id: int) -> Organization:
@@ -230,14 +234,21 @@ def create_organization(session: Session, actor: User, data: OrganizationData, n
         _apply(organization, data, head_user)
         session.add(organization)
         session.flush()
-        append_event(session, kind="organization_created", actor=actor, subject_type="organization",
-                     subject_id=organization.id, now=now, data={"full_name": organization.full_name,
-                                                                "kind": organization.kind, "inn": organization.inn})
+        append_event(
+            session,
+            kind="organization_created",
+            actor=actor,
+            subject_type="organization",
+            subject_id=organization.id,
+            now=now,
+            data={"full_name": organization.full_name, "kind": organization.kind, "inn": organization.inn},
+        )
         return organization
 
 
-def update_organization(session: Session, organization: Organization, actor: User, data: OrganizationData,
-                        version: int, now: datetime) -> dict[str, list[Any]]:
+def update_organization(
+    session: Session, organization: Organization, actor: User, data: OrganizationData, version: int, now: datetime
+) -> dict[str, list[Any]]:
     """Save the edit made on `version` of the row; ConcurrentChange when someone saved
     in between. Returns what changed (nothing is audited when nothing did)."""
     with _saving(session, OrganizationError(DUPLICATE)):
@@ -250,13 +261,21 @@ def update_organization(session: Session, organization: Organization, actor: Use
         changed = _apply(organization, data, _check_head_user(session, data))
         if changed:
             _flush(session, organization)
-            append_event(session, kind="organization_updated", actor=actor, subject_type="organization",
-                         subject_id=organization.id, now=now, data={"changed": changed})
+            append_event(
+                session,
+                kind="organization_updated",
+                actor=actor,
+                subject_type="organization",
+                subject_id=organization.id,
+                now=now,
+                data={"changed": changed},
+            )
         return changed
 
 
-def set_active(session: Session, organization: Organization, actor: User, active: bool, version: int,
-               now: datetime) -> None:
+def set_active(
+    session: Session, organization: Organization, actor: User, active: bool, version: int, now: datetime
+) -> None:
     """Deactivate (closed, merged) or reactivate an organization; audited."""
     with unit_of_work(session):
         if organization.version != version:
@@ -264,16 +283,25 @@ def set_active(session: Session, organization: Organization, actor: User, active
         if organization.active == active:
             return
         if not active:
-            vacancy = session.scalar(select(Vacancy.id).where(Vacancy.organization_id == organization.id,
-                                                              Vacancy.state.in_(OPEN_STATES)))
+            vacancy = session.scalar(
+                select(Vacancy.id).where(Vacancy.organization_id == organization.id, Vacancy.state.in_(OPEN_STATES))
+            )
             if vacancy is not None:
-                raise OrganizationError(f"В организации открыта вакансия руководителя № {vacancy}: специалист по "
-                                        "кадрам должен завершить или отменить её, прежде чем организацию закроют.")
+                raise OrganizationError(
+                    f"В организации открыта вакансия руководителя № {vacancy}: специалист по "
+                    "кадрам должен завершить или отменить её, прежде чем организацию закроют."
+                )
         organization.active = active
         _flush(session, organization)
-        append_event(session, kind="organization_activated" if active else "organization_deactivated", actor=actor,
-                     subject_type="organization", subject_id=organization.id, now=now,
-                     data={"full_name": organization.full_name})
+        append_event(
+            session,
+            kind="organization_activated" if active else "organization_deactivated",
+            actor=actor,
+            subject_type="organization",
+            subject_id=organization.id,
+            now=now,
+            data={"full_name": organization.full_name},
+        )
 
 
 def _flush(session: Session, organization: Organization) -> None:
@@ -300,11 +328,27 @@ IGNORED_COLUMNS = ("№", "№ п/п", "n", "#")
 def template_sheet(session: Session) -> Sheet:
     """The import template: the header and the current active registry, ready to be edited
     and imported back (rows match by ИНН or full name and update)."""
-    rows = [[KIND_WORDS.get(o.kind, o.kind), o.full_name, o.short_name, o.address, o.inn or "", o.phone, o.email,
-             o.head_name] for o in list_organizations(session)]
-    return Sheet(title="Организации", headers=[FIELD_LABELS[f] for f in IMPORT_FIELDS], rows=rows,
-                 widths=[26, 60, 30, 50, 14, 20, 28, 36], number_formats={4: "@"},
-                 choices={0: list(KIND_WORDS.values())})
+    rows = [
+        [
+            KIND_WORDS.get(o.kind, o.kind),
+            o.full_name,
+            o.short_name,
+            o.address,
+            o.inn or "",
+            o.phone,
+            o.email,
+            o.head_name,
+        ]
+        for o in list_organizations(session)
+    ]
+    return Sheet(
+        title="Организации",
+        headers=[FIELD_LABELS[f] for f in IMPORT_FIELDS],
+        rows=rows,
+        widths=[26, 60, 30, 50, 14, 20, 28, 36],
+        number_formats={4: "@"},
+        choices={0: list(KIND_WORDS.values())},
+    )
 
 
 TEMPLATE_NOTES = (
@@ -331,9 +375,19 @@ class ImportSummary:
 def _columns(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
     """field -> the file's header for it; and problems with the header row."""
     by_label = {normalize_header(label): name for name, label in FIELD_LABELS.items()}
-    by_label.update({normalize_header(a): n for a, n in (("Наименование", "full_name"), ("Вид", "kind"),
-                                                          ("Руководитель", "head_name"), ("E-mail", "email"),
-                                                          ("Email", "email"), ("Эл. почта", "email"))})
+    by_label.update(
+        {
+            normalize_header(a): n
+            for a, n in (
+                ("Наименование", "full_name"),
+                ("Вид", "kind"),
+                ("Руководитель", "head_name"),
+                ("E-mail", "email"),
+                ("Email", "email"),
+                ("Эл. почта", "email"),
+            )
+        }
+    )
     columns: dict[str, str] = {}
     found: list[RowProblem] = []
     for header in table.headers:
@@ -352,8 +406,9 @@ def _columns(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
     return columns, found
 
 
-def import_organizations(session: Session, actor: User, table: Table, *, now: datetime, sha256: str,
-                         filename: str) -> ImportSummary:
+def import_organizations(
+    session: Session, actor: User, table: Table, *, now: datetime, sha256: str, filename: str
+) -> ImportSummary:
     """Create or update organizations from the table, all or nothing. Raises ImportRejected
     listing every bad row (row number and why). One audit event for the whole import."""
     with _saving(session, OrganizationChanged("Реестр изменился во время загрузки. Повторите загрузку.")):
@@ -375,14 +430,17 @@ def import_organizations(session: Session, actor: User, table: Table, *, now: da
             inn = re.sub(r"\s+", "", values.get("inn", ""))
             row_problems: list[str] = []
             if kind is None:
-                row_problems.append(f"вид организации «{kind_text}» не распознан "
-                                    f"(допустимо: {', '.join(KIND_WORDS.values())})")
+                row_problems.append(
+                    f"вид организации «{kind_text}» не распознан (допустимо: {', '.join(KIND_WORDS.values())})"
+                )
             name_key = normalize_name(values.get("full_name", ""))
             match = by_inn.get(inn) if inn else None
             by_full_name = by_name.get(name_key)
             if match is not None and by_full_name is not None and by_full_name is not match:
-                row_problems.append(f"ИНН {inn} принадлежит организации «{match.short_name}», "
-                                    f"а наименование — организации «{by_full_name.short_name}»")
+                row_problems.append(
+                    f"ИНН {inn} принадлежит организации «{match.short_name}», "
+                    f"а наименование — организации «{by_full_name.short_name}»"
+                )
             match = match or by_full_name
             if name_key and name_key in seen_names:
                 row_problems.append(f"организация уже указана в строке {seen_names[name_key]}")
@@ -429,7 +487,20 @@ def import_organizations(session: Session, actor: User, table: Table, *, now: da
                 unchanged += 1
         session.flush()
         summary = ImportSummary(created, updated, unchanged)
-        append_event(session, kind="organizations_imported", actor=actor, subject_type="organization", subject_id=None,
-                     now=now, data={"file_name": filename, "file_sha256": sha256, "rows": summary.total,
-                                    "created": created, "updated": updated, "unchanged": unchanged})
+        append_event(
+            session,
+            kind="organizations_imported",
+            actor=actor,
+            subject_type="organization",
+            subject_id=None,
+            now=now,
+            data={
+                "file_name": filename,
+                "file_sha256": sha256,
+                "rows": summary.total,
+                "created": created,
+                "updated": updated,
+                "unchanged": unchanged,
+            },
+        )
         return summary

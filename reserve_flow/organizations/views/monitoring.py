@@ -39,9 +39,13 @@ class CriterionForm(Form):
 
 
 class YearForm(FlaskForm):
-    year = IntegerField("Год мониторинга", validators=[InputRequired("Укажите год"),
-                                                       NumberRange(service.FIRST_YEAR, service.LAST_YEAR,
-                                                                   "Год указан неверно")])
+    year = IntegerField(
+        "Год мониторинга",
+        validators=[
+            InputRequired("Укажите год"),
+            NumberRange(service.FIRST_YEAR, service.LAST_YEAR, "Год указан неверно"),
+        ],
+    )
     criteria = FieldList(FormField(CriterionForm), min_entries=6)
 
 
@@ -106,8 +110,9 @@ class Sparkline:
     threshold_y: float
 
 
-def sparkline(values: list[tuple[int, float]], threshold: float, width: int = 320,
-              height: int = 96) -> Sparkline | None:
+def sparkline(
+    values: list[tuple[int, float]], threshold: float, width: int = 320, height: int = 96
+) -> Sparkline | None:
     """Totals by year scaled to the range they and the threshold span, so that a change
     of a few points shows; room is left for the year under each dot and the total above."""
     if not values:
@@ -121,8 +126,10 @@ def sparkline(values: list[tuple[int, float]], threshold: float, width: int = 32
         return round(top + (high - value) / (high - low) * (height - top - bottom), 1)
 
     step = (width - 2 * side) / max(1, len(values) - 1)
-    dots = [(round(side + i * step if len(values) > 1 else width / 2, 1), y(v), year, v)
-            for i, (year, v) in enumerate(values)]
+    dots = [
+        (round(side + i * step if len(values) > 1 else width / 2, 1), y(v), year, v)
+        for i, (year, v) in enumerate(values)
+    ]
     return Sparkline(width, height, " ".join(f"{x},{yy}" for x, yy, _, _ in dots), dots, y(threshold))
 
 
@@ -137,7 +144,9 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str]:
 @login_required
 def index():
     _require_viewer()
-    return render_template("organizations/monitoring/index.html", years=service.years(db()), can_manage=service.can_manage(current_user))
+    return render_template(
+        "organizations/monitoring/index.html", years=service.years(db()), can_manage=service.can_manage(current_user)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -150,11 +159,14 @@ def new():
         form.year.data = runtime().now().astimezone(runtime().tz).year
         _fill_criteria(form, service.latest_criteria(db()))
     elif form.validate_on_submit():
-        outcome = attempt(lambda: service.create_year(db(), current_user, form.year.data, _criteria(form),
-                                                      runtime().now()))
+        outcome = attempt(
+            lambda: service.create_year(db(), current_user, form.year.data, _criteria(form), runtime().now())
+        )
         if outcome.ok:
-            flash(f"Мониторинг за {outcome.value.year} год заведён. Скачайте шаблон, заполните и загрузите его.",
-                  "success")
+            flash(
+                f"Мониторинг за {outcome.value.year} год заведён. Скачайте шаблон, заполните и загрузите его.",
+                "success",
+            )
             return redirect(url_for("monitoring.show", year=outcome.value.year), code=303)
         flash(outcome.error, "error")
         status = outcome.status
@@ -171,15 +183,18 @@ def criteria(year: int):
     form = YearForm()
     status = 200
     if monitoring_year.results:
-        flash(f"Результаты за {year} год уже загружены: критерии менять нельзя. "
-              "Сначала удалите загруженные результаты.", "error")
+        flash(
+            f"Результаты за {year} год уже загружены: критерии менять нельзя. Сначала удалите загруженные результаты.",
+            "error",
+        )
         return redirect(url_for("monitoring.show", year=year), code=303)
     if request.method == "GET":
         form.year.data = year
         _fill_criteria(form, [service.CriterionData(c.name, c.max_points) for c in monitoring_year.criteria])
     elif form.validate_on_submit():
-        outcome = attempt(lambda: service.update_criteria(db(), current_user, monitoring_year, _criteria(form),
-                                                          runtime().now()))
+        outcome = attempt(
+            lambda: service.update_criteria(db(), current_user, monitoring_year, _criteria(form), runtime().now())
+        )
         if outcome.ok:
             flash("Критерии сохранены.", "success")
             return redirect(url_for("monitoring.show", year=year), code=303)
@@ -187,18 +202,32 @@ def criteria(year: int):
         status = outcome.status
     else:
         status = 400
-    return render_template("organizations/monitoring/year_form.html", form=form, monitoring_year=monitoring_year), status
+    return render_template(
+        "organizations/monitoring/year_form.html", form=form, monitoring_year=monitoring_year
+    ), status
 
 
-def _render_show(monitoring_year: MonitoringYear, status: int = 200, problems: list[str] | None = None,
-                 import_form: ImportForm | None = None, clear_form: ClearForm | None = None):
+def _render_show(
+    monitoring_year: MonitoringYear,
+    status: int = 200,
+    problems: list[str] | None = None,
+    import_form: ImportForm | None = None,
+    clear_form: ClearForm | None = None,
+):
     kind = request.args.get("kind", "")
     ranking = service.overview(db(), monitoring_year, kind)
     return render_template(
-        "organizations/monitoring/show.html", monitoring_year=monitoring_year, ranking=ranking, kind=kind,
-        kinds=ORGANIZATION_KINDS, levels=MONITORING_LEVELS, can_manage=service.can_manage(current_user),
-        import_form=import_form or ImportForm(formdata=None), clear_form=clear_form or ClearForm(formdata=None),
-        problems=problems or [], thresholds=(service.OPTIMAL_FROM, service.ACCEPTABLE_FROM),
+        "organizations/monitoring/show.html",
+        monitoring_year=monitoring_year,
+        ranking=ranking,
+        kind=kind,
+        kinds=ORGANIZATION_KINDS,
+        levels=MONITORING_LEVELS,
+        can_manage=service.can_manage(current_user),
+        import_form=import_form or ImportForm(formdata=None),
+        clear_form=clear_form or ClearForm(formdata=None),
+        problems=problems or [],
+        thresholds=(service.OPTIMAL_FROM, service.ACCEPTABLE_FROM),
         level_counts={code: sum(1 for r in ranking if r.result.level == code) for code in MONITORING_LEVELS},
         flagged=sum(1 for r in ranking if r.flagged),
     ), status
@@ -217,8 +246,9 @@ def export(year: int):
     _require_viewer()
     monitoring_year = _load(year)
     ranking = service.overview(db(), monitoring_year, request.args.get("kind", ""))
-    return send_bytes(write_xlsx([service.overview_sheet(monitoring_year, ranking)]),
-                      f"monitoring-{year}.xlsx", XLSX_MIMETYPE)
+    return send_bytes(
+        write_xlsx([service.overview_sheet(monitoring_year, ranking)]), f"monitoring-{year}.xlsx", XLSX_MIMETYPE
+    )
 
 
 @bp.route("/<int:year>/template.<any(xlsx, csv):fmt>")
@@ -227,8 +257,9 @@ def template(year: int, fmt: str):
     _require_admin()
     monitoring_year = _load(year)
     if fmt == "csv":
-        return send_bytes(service.template_csv(db(), monitoring_year), f"monitoring-{year}-template.csv",
-                          "text/csv; charset=utf-8")
+        return send_bytes(
+            service.template_csv(db(), monitoring_year), f"monitoring-{year}-template.csv", "text/csv; charset=utf-8"
+        )
     book = write_xlsx([service.template_sheet(db(), monitoring_year), notes_sheet(service.TEMPLATE_NOTES)])
     return send_bytes(book, f"monitoring-{year}-template.xlsx", XLSX_MIMETYPE)
 
@@ -236,9 +267,16 @@ def template(year: int, fmt: str):
 def _import(monitoring_year: MonitoringYear, form: ImportForm) -> service.ImportSummary:
     storage = form.file.data
     upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
-    return service.import_results(db(), current_user, monitoring_year, read_table(upload.content, upload.filename),
-                                  now=runtime().now(), sha256=upload.sha256, filename=upload.filename,
-                                  replace=form.replace.data)
+    return service.import_results(
+        db(),
+        current_user,
+        monitoring_year,
+        read_table(upload.content, upload.filename),
+        now=runtime().now(),
+        sha256=upload.sha256,
+        filename=upload.filename,
+        replace=form.replace.data,
+    )
 
 
 @bp.route("/<int:year>/import", methods=["POST"])
@@ -256,9 +294,12 @@ def import_file(year: int):
     if not outcome.ok:
         return _render_show(_load(year), 400, list(outcome.problems), import_form=form)
     summary = outcome.value
-    flash(f"Загружены результаты {summary.imported} организаций за {summary.year} год"
-          f"{f' (заменено прежних: {summary.replaced})' if summary.replaced else ''}. "
-          f"Менее 50 %: {summary.flagged}.", "success")
+    flash(
+        f"Загружены результаты {summary.imported} организаций за {summary.year} год"
+        f"{f' (заменено прежних: {summary.replaced})' if summary.replaced else ''}. "
+        f"Менее 50 %: {summary.flagged}.",
+        "success",
+    )
     return redirect(url_for("monitoring.show", year=year), code=303)
 
 
@@ -270,12 +311,15 @@ def clear(year: int):
     form = ClearForm()
     if not form.validate_on_submit():
         return _render_show(monitoring_year, 400, clear_form=form)
-    outcome = attempt(lambda: service.clear_results(db(), current_user, monitoring_year, form.reason.data,
-                                                    runtime().now()))
+    outcome = attempt(
+        lambda: service.clear_results(db(), current_user, monitoring_year, form.reason.data, runtime().now())
+    )
     if not outcome.ok:
         flash(outcome.error, "error")
         return redirect(url_for("monitoring.show", year=year), code=303)
     count = outcome.value
-    flash(f"Результаты за {year} год удалены ({count}). Теперь можно изменить критерии и загрузить файл заново.",
-          "success")
+    flash(
+        f"Результаты за {year} год удалены ({count}). Теперь можно изменить критерии и загрузить файл заново.",
+        "success",
+    )
     return redirect(url_for("monitoring.show", year=year), code=303)

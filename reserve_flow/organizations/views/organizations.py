@@ -86,9 +86,16 @@ def _form(organization: Organization | None = None) -> OrganizationForm:
 
 def _data(form: OrganizationForm) -> service.OrganizationData:
     return service.OrganizationData(
-        kind=form.kind.data, full_name=form.full_name.data or "", short_name=form.short_name.data or "",
-        address=form.address.data or "", inn=(form.inn.data or "").replace(" ", ""), phone=form.phone.data or "",
-        email=form.email.data or "", head_name=form.head_name.data or "", head_user_id=form.head_user_id.data or None)
+        kind=form.kind.data,
+        full_name=form.full_name.data or "",
+        short_name=form.short_name.data or "",
+        address=form.address.data or "",
+        inn=(form.inn.data or "").replace(" ", ""),
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        head_name=form.head_name.data or "",
+        head_user_id=form.head_user_id.data or None,
+    )
 
 
 @too_large_back_link(bp)
@@ -107,9 +114,15 @@ def index():
     return render_template(
         "organizations/registry/index.html",
         organizations=service.list_organizations(session, kind=kind, status=status, query=query),
-        latest=monitoring.latest_results(session), kinds=ORGANIZATION_KINDS, statuses=STATUS_CHOICES,
-        kind=kind, status=status, query=query, can_manage=current_user.has_role("admin"),
-        flag_below=monitoring.ANTI_CRISIS_BELOW)
+        latest=monitoring.latest_results(session),
+        kinds=ORGANIZATION_KINDS,
+        statuses=STATUS_CHOICES,
+        kind=kind,
+        status=status,
+        query=query,
+        can_manage=current_user.has_role("admin"),
+        flag_below=monitoring.ANTI_CRISIS_BELOW,
+    )
 
 
 @bp.route("/<int:organization_id>")
@@ -119,13 +132,17 @@ def show(organization_id: int):
     organization = _load(organization_id)
     history = monitoring.organization_history(db(), organization)
     staff = current_user.has_role("hr") or current_user.has_role("admin")
-    return render_template("organizations/registry/show.html", organization=organization, history=history,
-                           timeline=history_service.organization_timeline(runtime(), db(), organization),
-                           may_follow=staff, show_audit=current_user.has_role("admin"),
-                           chart=sparkline([(h.year, h.result.total_percent) for h in history],
-                                           threshold=monitoring.ANTI_CRISIS_BELOW),
-                           can_manage=current_user.has_role("admin"), active_form=ActiveForm(
-                               formdata=None, version=organization.version))
+    return render_template(
+        "organizations/registry/show.html",
+        organization=organization,
+        history=history,
+        timeline=history_service.organization_timeline(runtime(), db(), organization),
+        may_follow=staff,
+        show_audit=current_user.has_role("admin"),
+        chart=sparkline([(h.year, h.result.total_percent) for h in history], threshold=monitoring.ANTI_CRISIS_BELOW),
+        can_manage=current_user.has_role("admin"),
+        active_form=ActiveForm(formdata=None, version=organization.version),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -154,8 +171,11 @@ def edit(organization_id: int):
     form = _form(organization)
     status = 200
     if form.validate_on_submit():
-        outcome = attempt(lambda: service.update_organization(db(), organization, current_user, _data(form),
-                                                              form.version.data or 0, runtime().now()))
+        outcome = attempt(
+            lambda: service.update_organization(
+                db(), organization, current_user, _data(form), form.version.data or 0, runtime().now()
+            )
+        )
         if outcome.ok:
             flash("Изменения сохранены." if outcome.value else "Изменений нет.", "success")
             return redirect(url_for("organizations.show", organization_id=organization.id), code=303)
@@ -174,11 +194,18 @@ def set_active(organization_id: int, action: str):
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
-    outcome = attempt(lambda: service.set_active(db(), organization, current_user, action == "activate",
-                                                 form.version.data, runtime().now()))
+    outcome = attempt(
+        lambda: service.set_active(
+            db(), organization, current_user, action == "activate", form.version.data, runtime().now()
+        )
+    )
     if outcome.ok:
-        flash("Организация снова действует." if action == "activate"
-              else "Организация закрыта: она скрыта из списков и шаблонов, история сохранена.", "success")
+        flash(
+            "Организация снова действует."
+            if action == "activate"
+            else "Организация закрыта: она скрыта из списков и шаблонов, история сохранена.",
+            "success",
+        )
     else:
         flash(outcome.error, "error")
     return redirect(url_for("organizations.show", organization_id=organization_id), code=303)
@@ -196,8 +223,14 @@ def template(fmt: str):
 
 def _import(storage) -> service.ImportSummary:
     upload = read_upload(storage.stream, storage.filename, runtime().settings["uploads"]["max_size_mb"])
-    return service.import_organizations(db(), current_user, read_table(upload.content, upload.filename),
-                                        now=runtime().now(), sha256=upload.sha256, filename=upload.filename)
+    return service.import_organizations(
+        db(),
+        current_user,
+        read_table(upload.content, upload.filename),
+        now=runtime().now(),
+        sha256=upload.sha256,
+        filename=upload.filename,
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -211,11 +244,15 @@ def import_file():
         outcome = attempt(lambda: _import(form.file.data))
         if outcome.ok:
             summary = outcome.value
-            flash(f"Загружено строк: {summary.total}. Добавлено организаций: {summary.created}, "
-                  f"обновлено: {summary.updated}, без изменений: {summary.unchanged}.", "success")
+            flash(
+                f"Загружено строк: {summary.total}. Добавлено организаций: {summary.created}, "
+                f"обновлено: {summary.updated}, без изменений: {summary.unchanged}.",
+                "success",
+            )
             return redirect(url_for("organizations.index"), code=303)
         problems, status = list(outcome.problems), outcome.status
     elif request.method == "POST":
         status = 400
-    return render_template("organizations/registry/import.html", form=form, problems=problems,
-                           notes=service.TEMPLATE_NOTES), status
+    return render_template(
+        "organizations/registry/import.html", form=form, problems=problems, notes=service.TEMPLATE_NOTES
+    ), status

@@ -27,28 +27,55 @@ def users(session: Session, role: str | None = None, query: str = "") -> list[Us
     return list(session.scalars(statement))
 
 
-def create_user_by_admin(rt: Runtime, session: Session, admin: User, *, email: str, full_name: str, password: str,
-                         roles: list[str]) -> User:
+def create_user_by_admin(
+    rt: Runtime, session: Session, admin: User, *, email: str, full_name: str, password: str, roles: list[str]
+) -> User:
     """A new account made by an administrator, with the audit event naming its roles; committed.
     Raises UserError."""
     with unit_of_work(session):
         user = create_user(session, email=email, full_name=full_name, password=password, roles=roles)
-        append_event(session, kind="user_created", actor=admin, subject_type="user", subject_id=user.id,
-                     now=rt.now(), data={"email": user.email, "roles": sorted(user.roles)})
+        append_event(
+            session,
+            kind="user_created",
+            actor=admin,
+            subject_type="user",
+            subject_id=user.id,
+            now=rt.now(),
+            data={"email": user.email, "roles": sorted(user.roles)},
+        )
         return user
 
 
-def update_user(rt: Runtime, session: Session, admin: User, user: User, *, full_name: str, roles: list[str],
-                active: bool, new_password: str = "") -> None:
+def update_user(
+    rt: Runtime,
+    session: Session,
+    admin: User,
+    user: User,
+    *,
+    full_name: str,
+    roles: list[str],
+    active: bool,
+    new_password: str = "",
+) -> None:
     """Change a user's name, roles, activity or password, committed. An administrator cannot take
     away their own administrator role or deactivate themselves (nobody would be left to undo it)."""
     with unit_of_work(session):
-        _update_user(rt, session, admin, user, full_name=full_name, roles=roles, active=active,
-                     new_password=new_password)
+        _update_user(
+            rt, session, admin, user, full_name=full_name, roles=roles, active=active, new_password=new_password
+        )
 
 
-def _update_user(rt: Runtime, session: Session, admin: User, user: User, *, full_name: str, roles: list[str],
-                 active: bool, new_password: str) -> None:
+def _update_user(
+    rt: Runtime,
+    session: Session,
+    admin: User,
+    user: User,
+    *,
+    full_name: str,
+    roles: list[str],
+    active: bool,
+    new_password: str,
+) -> None:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise UserError(f"Неизвестная роль: {', '.join(unknown)}")
@@ -71,5 +98,12 @@ def _update_user(rt: Runtime, session: Session, admin: User, user: User, *, full
     if new_password:
         changes["password"] = "сброшен администратором"
     if changes:
-        append_event(session, kind="user_changed", actor=admin, subject_type="user", subject_id=user.id,
-                     now=rt.now(), data=changes)
+        append_event(
+            session,
+            kind="user_changed",
+            actor=admin,
+            subject_type="user",
+            subject_id=user.id,
+            now=rt.now(),
+            data=changes,
+        )

@@ -32,8 +32,16 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, *, email: str, full_name: str, password: str, roles: list[str] | tuple[str, ...],
-                position: str = "", organization_id: int | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    roles: list[str] | tuple[str, ...],
+    position: str = "",
+    organization_id: int | None = None,
+) -> User:
     """Create a user with the given roles, in the caller's transaction: a building block of
     the services that make accounts (registration, the administrator's, the CLI and demo
     seeding), which commit it with their own records. Raises UserError on a taken e-mail,
@@ -50,8 +58,13 @@ def create_user(session: Session, *, email: str, full_name: str, password: str, 
         raise UserError("Укажите фамилию, имя и отчество")
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise UserError(f"Пользователь с адресом {email} уже есть")
-    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
-                position=position, organization_id=organization_id)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        position=position,
+        organization_id=organization_id,
+    )
     user.role_rows = [UserRole(role=r) for r in dict.fromkeys(roles)]
     session.add(user)
     session.flush()
@@ -75,16 +88,18 @@ def _wait_needed(throttle: LoginThrottle | None, now: datetime, free_tries: int,
     return max(0, int(remaining + 0.999))
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime, *, free_tries: int = 3,
-                 max_wait: int = 900) -> LoginResult:
+def authenticate(
+    session: Session, email: str, password: str, now: datetime, *, free_tries: int = 3, max_wait: int = 900
+) -> LoginResult:
     """Check a login. Repeated failures for one e-mail make the next try wait (the
     password is then not even checked). The failure count is committed with the answer."""
     with unit_of_work(session):
         return _authenticate(session, normalize_email(email), password, now, free_tries, max_wait)
 
 
-def _authenticate(session: Session, email: str, password: str, now: datetime, free_tries: int,
-                  max_wait: int) -> LoginResult:
+def _authenticate(
+    session: Session, email: str, password: str, now: datetime, free_tries: int, max_wait: int
+) -> LoginResult:
     throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
     wait = _wait_needed(throttle, now, free_tries, max_wait)
     if wait:

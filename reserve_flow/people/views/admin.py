@@ -16,6 +16,7 @@ from reserve_flow.people.services import admin as service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+
 class RolesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -34,8 +35,9 @@ class UserForm(FlaskForm):
 def users():
     role = request.args.get("role", "")
     query = request.args.get("q", "")
-    return render_template("people/admin/users.html", users=service.users(db(), role or None, query), roles=ROLES,
-                           role=role, query=query)
+    return render_template(
+        "people/admin/users.html", users=service.users(db(), role or None, query), roles=ROLES, role=role, query=query
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -44,9 +46,17 @@ def new_user():
     form = UserForm()
     status = 200
     if form.validate_on_submit():
-        outcome = attempt(lambda: service.create_user_by_admin(
-            runtime(), db(), current_user, email=form.email.data, full_name=form.full_name.data,
-            password=form.password.data or "", roles=form.roles.data or []))
+        outcome = attempt(
+            lambda: service.create_user_by_admin(
+                runtime(),
+                db(),
+                current_user,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                password=form.password.data or "",
+                roles=form.roles.data or [],
+            )
+        )
         if not outcome.ok:
             flash(outcome.error, "error")
             status = outcome.status
@@ -71,10 +81,18 @@ def edit_user(user_id: int):
     form.email.data = user.email  # the login name does not change here
     status = 200
     if form.validate_on_submit():
-        outcome = attempt(lambda: service.update_user(runtime(), session, current_user, user,
-                                                      full_name=form.full_name.data, roles=form.roles.data or [],
-                                                      active=form.active.data,
-                                                      new_password=form.password.data or ""))
+        outcome = attempt(
+            lambda: service.update_user(
+                runtime(),
+                session,
+                current_user,
+                user,
+                full_name=form.full_name.data,
+                roles=form.roles.data or [],
+                active=form.active.data,
+                new_password=form.password.data or "",
+            )
+        )
         if not outcome.ok:
             flash(outcome.error, "error")
             status = outcome.status

@@ -19,9 +19,11 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Электронная почта", filters=[lambda value: value.strip() if value else value],
-                       validators=[DataRequired("Укажите адрес электронной почты"),
-                                                       Email("Некорректный адрес электронной почты")])
+    email = EmailField(
+        "Электронная почта",
+        filters=[lambda value: value.strip() if value else value],
+        validators=[DataRequired("Укажите адрес электронной почты"), Email("Некорректный адрес электронной почты")],
+    )
     password = PasswordField("Пароль", validators=[DataRequired("Введите пароль")])
     submit = SubmitField("Войти")
 
@@ -42,9 +44,16 @@ def login():
     if form.validate_on_submit():
         rt = runtime()
         app_settings = rt.settings["app"]
-        result = attempt(lambda: authenticate(db(), form.email.data or "", form.password.data or "", rt.now(),
-                                              free_tries=app_settings["login_throttle_after"],
-                                              max_wait=app_settings["login_throttle_max_seconds"])).value
+        result = attempt(
+            lambda: authenticate(
+                db(),
+                form.email.data or "",
+                form.password.data or "",
+                rt.now(),
+                free_tries=app_settings["login_throttle_after"],
+                max_wait=app_settings["login_throttle_max_seconds"],
+            )
+        ).value
         if result.user is not None:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))

@@ -66,10 +66,10 @@ class ReserveMembership(Base):
     contest: Mapped[Contest] = relationship()
     application: Mapped[Application] = relationship()
     items: Mapped[list[PlanItem]] = relationship(back_populates="membership", order_by="PlanItem.position, PlanItem.id")
-    plan_versions: Mapped[list[PlanVersion]] = relationship(back_populates="membership",
-                                                            order_by="PlanVersion.number")
-    deficits: Mapped[list[ProfessionalDeficit]] = relationship(back_populates="membership",
-                                                               order_by="ProfessionalDeficit.id")
+    plan_versions: Mapped[list[PlanVersion]] = relationship(back_populates="membership", order_by="PlanVersion.number")
+    deficits: Mapped[list[ProfessionalDeficit]] = relationship(
+        back_populates="membership", order_by="ProfessionalDeficit.id"
+    )
     extensions: Mapped[list[TermExtension]] = relationship(back_populates="membership", order_by="TermExtension.id")
 
     __mapper_args__ = {"version_id_col": version}
@@ -114,8 +114,11 @@ def role_holders(session: Any, role: str) -> list[User]:
     """Active users holding `role`, by name."""
     if session is None:
         return []
-    return list(session.scalars(select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
-                                .order_by(User.full_name)))
+    return list(
+        session.scalars(
+            select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True)).order_by(User.full_name)
+        )
+    )
 
 
 class ProfessionalDeficit(Base):

@@ -94,8 +94,9 @@ class PlanItem(Base):
     membership: Mapped[ReserveMembership] = relationship(back_populates="items", lazy="joined")
     host_organization: Mapped[Organization | None] = relationship()
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
-    evidence: Mapped[list[PlanEvidence]] = relationship(back_populates="item", order_by="PlanEvidence.id",
-                                                        cascade="all, delete-orphan")
+    evidence: Mapped[list[PlanEvidence]] = relationship(
+        back_populates="item", order_by="PlanEvidence.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

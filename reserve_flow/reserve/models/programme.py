@@ -25,8 +25,10 @@ class ReserveProgramme(Base):
 
     targets: Mapped[list[ProgrammeTarget]] = relationship(back_populates="programme", cascade="all, delete-orphan")
     events: Mapped[list[ProgrammeEvent]] = relationship(
-        back_populates="programme", cascade="all, delete-orphan",
-        order_by="ProgrammeEvent.year, ProgrammeEvent.planned_on, ProgrammeEvent.id")
+        back_populates="programme",
+        cascade="all, delete-orphan",
+        order_by="ProgrammeEvent.year, ProgrammeEvent.planned_on, ProgrammeEvent.id",
+    )
 
     @property
     def years(self) -> list[int]:

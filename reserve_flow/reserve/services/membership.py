@@ -71,9 +71,14 @@ def include(runtime: Runtime, session: Session, application: Application, actor:
     included_on = now.astimezone(runtime.tz).date()
     contest = application.contest
     membership = ReserveMembership(
-        user_id=application.applicant_id, application_id=application.id, contest_id=contest.id,
-        included_on=included_on, term_end=add_years(included_on, contest.reserve_term_years),
-        position_kind=position_kind_for(contest.organization_kinds, application.applicant), created_at=now)
+        user_id=application.applicant_id,
+        application_id=application.id,
+        contest_id=contest.id,
+        included_on=included_on,
+        term_end=add_years(included_on, contest.reserve_term_years),
+        position_kind=position_kind_for(contest.organization_kinds, application.applicant),
+        created_at=now,
+    )
     session.add(membership)
     runtime.engine.start(membership, actor, data={"application_id": application.id, "contest_id": contest.id})
     return membership
@@ -81,9 +86,14 @@ def include(runtime: Runtime, session: Session, application: Application, actor:
 
 # --- who sees what ---
 
+
 def can_view(user: User, membership: ReserveMembership) -> bool:
-    return (membership.user_id == user.id or user.has_role("hr") or user.has_role("admin")
-            or membership.holds_role(user, "mentor"))
+    return (
+        membership.user_id == user.id
+        or user.has_role("hr")
+        or user.has_role("admin")
+        or membership.holds_role(user, "mentor")
+    )
 
 
 def may_list(user: User) -> bool:
@@ -103,8 +113,11 @@ def get_visible(session: Session, user: User, membership_id: int) -> ReserveMemb
 
 
 def own_memberships(session: Session, user: User) -> list[ReserveMembership]:
-    return list(session.scalars(select(ReserveMembership).where(ReserveMembership.user_id == user.id)
-                                .order_by(ReserveMembership.id)))
+    return list(
+        session.scalars(
+            select(ReserveMembership).where(ReserveMembership.user_id == user.id).order_by(ReserveMembership.id)
+        )
+    )
 
 
 def visible_memberships(session: Session, user: User) -> list[ReserveMembership]:
@@ -112,12 +125,17 @@ def visible_memberships(session: Session, user: User) -> list[ReserveMembership]
     query = select(ReserveMembership)
     if not (user.has_role("hr") or user.has_role("admin")):
         mentored = select(PlanItem.membership_id).where(PlanItem.mentor_id == user.id, PlanItem.state != "cancelled")
-        query = query.where(or_(ReserveMembership.user_id == user.id,
-                                ReserveMembership.id.in_(mentored) if user.has_role("mentor") else false()))
+        query = query.where(
+            or_(
+                ReserveMembership.user_id == user.id,
+                ReserveMembership.id.in_(mentored) if user.has_role("mentor") else false(),
+            )
+        )
     # The list shows each member's plan progress and workplace: load them with the
     # memberships (a few statements in all) rather than one query per member.
-    query = query.options(selectinload(ReserveMembership.items),
-                          joinedload(ReserveMembership.user).joinedload(User.organization))
+    query = query.options(
+        selectinload(ReserveMembership.items), joinedload(ReserveMembership.user).joinedload(User.organization)
+    )
     return list(session.scalars(query.order_by(ReserveMembership.id)).unique())
 
 
@@ -126,11 +144,18 @@ def record_view(runtime: Runtime, session: Session, membership: ReserveMembershi
     if membership.user_id == user.id:
         return
     with unit_of_work(session):
-        append_event(session, kind="personal_file_viewed", actor=user, subject_type=SUBJECT_TYPE,
-                     subject_id=membership.id, now=runtime.now())
+        append_event(
+            session,
+            kind="personal_file_viewed",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=membership.id,
+            now=runtime.now(),
+        )
 
 
 # --- the list ---
+
 
 @dataclass(frozen=True)
 class ListFilters:
@@ -160,9 +185,16 @@ def ending_reasons(session: Session, memberships: list[ReserveMembership]) -> di
     ended = [m.id for m in memberships if m.state in ENDED_STATES]
     if not ended:
         return {}
-    events = session.scalars(select(AuditEvent).where(
-        AuditEvent.subject_type == SUBJECT_TYPE, AuditEvent.subject_id.in_(ended),
-        AuditEvent.kind == "transition", AuditEvent.to_state.in_(ENDED_STATES)).order_by(AuditEvent.seq))
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == SUBJECT_TYPE,
+            AuditEvent.subject_id.in_(ended),
+            AuditEvent.kind == "transition",
+            AuditEvent.to_state.in_(ENDED_STATES),
+        )
+        .order_by(AuditEvent.seq)
+    )
     reasons = {}
     for event in events:
         data = json.loads(event.data or "{}")
@@ -196,24 +228,54 @@ def reserve_list(runtime: Runtime, session: Session, user: User, filters: ListFi
             continue
         if filters.readiness and progress.readiness != filters.readiness:
             continue
-        rows.append(ListRow(
-            membership=m, state_label=states[m.state].label_ru, progress=progress, reserved_for=reserved_for(m),
-            organization=m.user.organization.short_name if m.user.organization else "",
-            position=m.user.position, ended_because=reasons.get(m.id, "")))
+        rows.append(
+            ListRow(
+                membership=m,
+                state_label=states[m.state].label_ru,
+                progress=progress,
+                reserved_for=reserved_for(m),
+                organization=m.user.organization.short_name if m.user.organization else "",
+                position=m.user.position,
+                ended_because=reasons.get(m.id, ""),
+            )
+        )
     rows.sort(key=lambda r: (r.membership.user.full_name, r.membership.id))
     return rows
 
 
-EXPORT_HEADER = ["№", "ФИО", "Место работы", "Должность", "Резерв на должность", "Конкурс", "Включён",
-                 "Срок до", "Состояние", "Готовность плана, %", "Основание исключения"]
+EXPORT_HEADER = [
+    "№",
+    "ФИО",
+    "Место работы",
+    "Должность",
+    "Резерв на должность",
+    "Конкурс",
+    "Включён",
+    "Срок до",
+    "Состояние",
+    "Готовность плана, %",
+    "Основание исключения",
+]
 
 
 def export_rows(rows: list[ListRow]) -> list[list[object]]:
     """The list as the exports write it (dates as dates, the percentage as a number)."""
-    return [[i, r.membership.user.full_name, r.organization, r.position, r.reserved_for,
-             r.membership.contest.title, r.membership.included_on, r.membership.term_end, r.state_label,
-             r.progress.percent, r.ended_because]
-            for i, r in enumerate(rows, start=1)]
+    return [
+        [
+            i,
+            r.membership.user.full_name,
+            r.organization,
+            r.position,
+            r.reserved_for,
+            r.membership.contest.title,
+            r.membership.included_on,
+            r.membership.term_end,
+            r.state_label,
+            r.progress.percent,
+            r.ended_because,
+        ]
+        for i, r in enumerate(rows, start=1)
+    ]
 
 
 def public_list(session: Session) -> list[tuple[str, str]]:
@@ -228,6 +290,7 @@ KIND_CHOICES = {k: v["ru"] for k, v in ORGANIZATION_KINDS.items()}
 
 # --- steps of a membership ---
 
+
 def _checked(session: Session, user: User, membership_id: int, expected_version: int | None) -> ReserveMembership:
     membership = get_visible(session, user, membership_id)
     if expected_version is not None and membership.version != expected_version:
@@ -235,8 +298,15 @@ def _checked(session: Session, user: User, membership_id: int, expected_version:
     return membership
 
 
-def fire(runtime: Runtime, session: Session, user: User, membership_id: int, trigger: str,
-         reason: str | None, expected_version: int) -> AuditEvent:
+def fire(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    trigger: str,
+    reason: str | None,
+    expected_version: int,
+) -> AuditEvent:
     """Fire a step without a form of its own (appoint, begin_development) and commit."""
     with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
@@ -245,24 +315,45 @@ def fire(runtime: Runtime, session: Session, user: User, membership_id: int, tri
         return runtime.engine.fire(membership, trigger, user, reason=reason)
 
 
-def exclude(runtime: Runtime, session: Session, user: User, membership_id: int, expected_version: int,
-            reason_code: str, note: str) -> AuditEvent:
+def exclude(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    expected_version: int,
+    reason_code: str,
+    note: str,
+) -> AuditEvent:
     """The HR officer excludes a member for a reason from the fixed list ("other" with a
     text); the member is told (the transition's notification), open items are cancelled."""
     with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
         note = note.strip()
         if reason_code not in EXCLUSION_REASONS:
-            raise ReserveRefused("Выберите основание исключения из перечня: "
-                                 + ", ".join(EXCLUSION_REASONS.values()) + ".")
+            raise ReserveRefused(
+                "Выберите основание исключения из перечня: " + ", ".join(EXCLUSION_REASONS.values()) + "."
+            )
         if reason_code == "other" and not note:
             raise ReserveRefused("Опишите иную причину исключения из резерва.")
-        return runtime.engine.fire(membership, "exclude", user, reason=exclusion_text(reason_code, note),
-                                   data={"reason_code": reason_code, "note": note})
+        return runtime.engine.fire(
+            membership,
+            "exclude",
+            user,
+            reason=exclusion_text(reason_code, note),
+            data={"reason_code": reason_code, "note": note},
+        )
 
 
-def extend_term(runtime: Runtime, session: Session, user: User, membership_id: int, expected_version: int,
-                order_number: str, order_date: date | None, new_term_end: date | None) -> AuditEvent:
+def extend_term(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    expected_version: int,
+    order_number: str,
+    order_date: date | None,
+    new_term_end: date | None,
+) -> AuditEvent:
     """Record an extension order (number, date, new term end) and move the term: the
     term's deadline then follows the new date, with its reminders due again."""
     with unit_of_work(session):
@@ -287,18 +378,31 @@ def extend_term(runtime: Runtime, session: Session, user: User, membership_id: i
             raise ReserveRefused("Продление не записано: " + "; ".join(problems) + ".")
         assert order_date is not None and new_term_end is not None
         previous = membership.term_end
-        extension = TermExtension(membership_id=membership.id, order_number=order_number.strip(),
-                                  order_date=order_date, previous_term_end=previous, new_term_end=new_term_end,
-                                  created_at=runtime.now(), created_by_id=user.id)
+        extension = TermExtension(
+            membership_id=membership.id,
+            order_number=order_number.strip(),
+            order_date=order_date,
+            previous_term_end=previous,
+            new_term_end=new_term_end,
+            created_at=runtime.now(),
+            created_by_id=user.id,
+        )
         session.add(extension)
         membership.extensions.append(extension)
         membership.term_end = new_term_end
         return runtime.engine.fire(
-            membership, "extend_term", user,
+            membership,
+            "extend_term",
+            user,
             reason=f"{extension.order_title[:1].upper()}{extension.order_title[1:]}: срок продлён "
-                   f"до {new_term_end.strftime('%d.%m.%Y')}",
-            data={"order_number": extension.order_number, "order_date": order_date.isoformat(),
-                  "previous_term_end": previous.isoformat(), "new_term_end": new_term_end.isoformat()})
+            f"до {new_term_end.strftime('%d.%m.%Y')}",
+            data={
+                "order_number": extension.order_number,
+                "order_date": order_date.isoformat(),
+                "previous_term_end": previous.isoformat(),
+                "new_term_end": new_term_end.isoformat(),
+            },
+        )
 
 
 # The deadlines' overview links a membership's or a plan item's deadline to its page for those who may open it.

@@ -61,8 +61,10 @@ class ItemNotFound(NotFound):
 
 # --- reading ---
 
-def _membership(session: Session, user: User, membership_id: int, expected_version: int | None = None
-                ) -> ReserveMembership:
+
+def _membership(
+    session: Session, user: User, membership_id: int, expected_version: int | None = None
+) -> ReserveMembership:
     membership = get_visible(session, user, membership_id)
     if expected_version is not None and membership.version != expected_version:
         raise ConcurrentChange(subject_id=membership.id)
@@ -91,6 +93,7 @@ def _fmt(day: date | None) -> str:
 
 # --- deficits ---
 
+
 def add_deficit(runtime: Runtime, session: Session, user: User, membership_id: int, text: str) -> None:
     with unit_of_work(session):
         membership = _membership(session, user, membership_id)
@@ -101,14 +104,29 @@ def add_deficit(runtime: Runtime, session: Session, user: User, membership_id: i
         _add_deficit(runtime, session, membership, user, text.strip(), "manual", None)
 
 
-def _add_deficit(runtime: Runtime, session: Session, membership: ReserveMembership, user: User, text: str,
-                 source: str, criterion_id: int | None) -> ProfessionalDeficit:
-    deficit = ProfessionalDeficit(text=text, source=source, criterion_id=criterion_id, created_at=runtime.now(),
-                                  created_by_id=user.id)
+def _add_deficit(
+    runtime: Runtime,
+    session: Session,
+    membership: ReserveMembership,
+    user: User,
+    text: str,
+    source: str,
+    criterion_id: int | None,
+) -> ProfessionalDeficit:
+    deficit = ProfessionalDeficit(
+        text=text, source=source, criterion_id=criterion_id, created_at=runtime.now(), created_by_id=user.id
+    )
     membership.deficits.append(deficit)
     session.flush()
-    append_event(session, kind="deficit_added", actor=user, subject_type=MEMBERSHIP, subject_id=membership.id,
-                 now=runtime.now(), data={"text": text, "source": source})
+    append_event(
+        session,
+        kind="deficit_added",
+        actor=user,
+        subject_type=MEMBERSHIP,
+        subject_id=membership.id,
+        now=runtime.now(),
+        data={"text": text, "source": source},
+    )
     return deficit
 
 
@@ -119,22 +137,23 @@ def deficits_from_scores(runtime: Runtime, session: Session, user: User, members
         membership = _membership(session, user, membership_id)
         _require_hr(membership, user, "Вносить профессиональные дефициты")
         _require_changeable(runtime, membership)
-        row = next((r for r in ranking(session, membership.contest) if r.application.id == membership.application_id),
-                   None)
+        row = next(
+            (r for r in ranking(session, membership.contest) if r.application.id == membership.application_id), None
+        )
         known = {d.criterion_id for d in membership.deficits if d.criterion_id is not None}
         added = 0
         # Not ranked (no row): no means, so nothing to add.
         for criterion, mean in zip(membership.contest.criteria, row.means if row else [], strict=False):
             if mean is None or criterion.id in known or mean >= LOW_SCORE_SHARE * criterion.max_score:
                 continue
-            text = (f"«{criterion.name}»: средний балл комиссии {mean:.1f} из {criterion.max_score}"
-                    .replace(".", ",", 1))
+            text = f"«{criterion.name}»: средний балл комиссии {mean:.1f} из {criterion.max_score}".replace(".", ",", 1)
             _add_deficit(runtime, session, membership, user, text, "assessment", criterion.id)
             added += 1
         return added
 
 
 # --- items and versions ---
+
 
 @dataclass
 class ItemData:
@@ -159,8 +178,9 @@ def mentors(session: Session) -> list[User]:
     return role_holders(session, "mentor")
 
 
-def _validate(runtime: Runtime, session: Session, membership: ReserveMembership, data: ItemData,
-              item: PlanItem | None) -> None:
+def _validate(
+    runtime: Runtime, session: Session, membership: ReserveMembership, data: ItemData, item: PlanItem | None
+) -> None:
     problems = []
     if data.kind not in ITEM_KINDS:
         problems.append("выберите вид мероприятия")
@@ -218,22 +238,38 @@ def _require_plan_editor(runtime: Runtime, membership: ReserveMembership, user: 
     if not membership.holds_role(user, "hr"):
         if membership.state == "included":
             raise PlanRefused("Проект плана составляет специалист по кадрам; резервист подтверждает его.")
-        raise PlanRefused("Согласованный план изменяет только специалист по кадрам, новой редакцией с указанием "
-                          "причины; резервист подтверждает новую редакцию.")
+        raise PlanRefused(
+            "Согласованный план изменяет только специалист по кадрам, новой редакцией с указанием "
+            "причины; резервист подтверждает новую редакцию."
+        )
     _require_changeable(runtime, membership)
 
 
 def _snapshot(membership: ReserveMembership) -> str:
-    return canonical_json([
-        {"id": i.id, "kind": i.kind, "title": i.title, "mandatory": i.mandatory, "due_date": i.due_date,
-         "starts_on": i.starts_on, "ends_on": i.ends_on, "provider": i.provider, "programme": i.programme,
-         "hours": i.hours, "host": i.host_organization.short_name if i.host_organization else None,
-         "mentor": i.mentor.full_name if i.mentor else None}
-        for i in plan_rules.live_items(membership)])
+    return canonical_json(
+        [
+            {
+                "id": i.id,
+                "kind": i.kind,
+                "title": i.title,
+                "mandatory": i.mandatory,
+                "due_date": i.due_date,
+                "starts_on": i.starts_on,
+                "ends_on": i.ends_on,
+                "provider": i.provider,
+                "programme": i.programme,
+                "hours": i.hours,
+                "host": i.host_organization.short_name if i.host_organization else None,
+                "mentor": i.mentor.full_name if i.mentor else None,
+            }
+            for i in plan_rules.live_items(membership)
+        ]
+    )
 
 
-def _version_for_change(runtime: Runtime, session: Session, membership: ReserveMembership, user: User,
-                        reason: str) -> tuple[PlanVersion, bool]:
+def _version_for_change(
+    runtime: Runtime, session: Session, membership: ReserveMembership, user: User, reason: str
+) -> tuple[PlanVersion, bool]:
     """The version a change goes into: the draft (version 1, its confirmations reset)
     before agreement; a new version, confirmed by the HR officer who makes it, after.
     Returns (version, whether it is a new version after agreement)."""
@@ -248,30 +284,69 @@ def _version_for_change(runtime: Runtime, session: Session, membership: ReserveM
     if not reason.strip():
         raise PlanRefused("План уже согласован: укажите причину изменения — она войдёт в новую редакцию плана.")
     assert current is not None
-    version = PlanVersion(number=current.number + 1, created_at=now, created_by_id=user.id, reason=reason.strip(),
-                          hr_agreed_at=now, hr_agreed_by_id=user.id)
+    version = PlanVersion(
+        number=current.number + 1,
+        created_at=now,
+        created_by_id=user.id,
+        reason=reason.strip(),
+        hr_agreed_at=now,
+        hr_agreed_by_id=user.id,
+    )
     membership.plan_versions.append(version)
     return version, True
 
 
-def _record_change(runtime: Runtime, session: Session, membership: ReserveMembership, user: User,
-                   version: PlanVersion, new_version: bool, change: str, item: PlanItem,
-                   fields: dict[str, Any] | None = None) -> None:
+def _record_change(
+    runtime: Runtime,
+    session: Session,
+    membership: ReserveMembership,
+    user: User,
+    version: PlanVersion,
+    new_version: bool,
+    change: str,
+    item: PlanItem,
+    fields: dict[str, Any] | None = None,
+) -> None:
     session.flush()
     version.snapshot = _snapshot(membership)
     bump_version(session, membership)
-    event = append_event(session, kind="plan_changed", actor=user, subject_type=MEMBERSHIP,
-                         subject_id=membership.id, now=runtime.now(), reason=version.reason if new_version else None,
-                         data={"version": version.number, "change": change, "item_id": item.id, "title": item.title,
-                               **({"fields": fields} if fields else {})})
+    event = append_event(
+        session,
+        kind="plan_changed",
+        actor=user,
+        subject_type=MEMBERSHIP,
+        subject_id=membership.id,
+        now=runtime.now(),
+        reason=version.reason if new_version else None,
+        data={
+            "version": version.number,
+            "change": change,
+            "item_id": item.id,
+            "title": item.title,
+            **({"fields": fields} if fields else {}),
+        },
+    )
     if new_version:
-        _tell(session, membership, event, f"План развития изменён: редакция № {version.number}. "
-                                          "Ознакомьтесь с ней и подтвердите.", version.reason, [membership.user])
+        _tell(
+            session,
+            membership,
+            event,
+            f"План развития изменён: редакция № {version.number}. Ознакомьтесь с ней и подтвердите.",
+            version.reason,
+            [membership.user],
+        )
     _ready_if_fulfilled(runtime, session, membership, user)
 
 
-def add_item(runtime: Runtime, session: Session, user: User, membership_id: int, expected_version: int,
-             data: ItemData, reason: str = "") -> PlanItem:
+def add_item(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    expected_version: int,
+    data: ItemData,
+    reason: str = "",
+) -> PlanItem:
     """Add an item: to the draft before agreement; as a new version (with a reason) after,
     the item then planned at once with its deadline running."""
     with unit_of_work(session):
@@ -279,8 +354,13 @@ def add_item(runtime: Runtime, session: Session, user: User, membership_id: int,
         _require_plan_editor(runtime, membership, user)
         _validate(runtime, session, membership, data, None)
         version, new_version = _version_for_change(runtime, session, membership, user, reason)
-        item = PlanItem(membership=membership, created_at=runtime.now(), added_in_version=version.number,
-                        position=len(membership.items) + 1, **_columns(data))
+        item = PlanItem(
+            membership=membership,
+            created_at=runtime.now(),
+            added_in_version=version.number,
+            position=len(membership.items) + 1,
+            **_columns(data),
+        )
         session.add(item)
         runtime.engine.start(item, user, data={"version": version.number})
         if new_version:
@@ -297,8 +377,16 @@ def _columns(data: ItemData) -> dict[str, Any]:
     return values
 
 
-def update_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
-                expected_version: int, data: ItemData, reason: str = "") -> None:
+def update_item(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    item_id: int,
+    expected_version: int,
+    data: ItemData,
+    reason: str = "",
+) -> None:
     """Change an item; after agreement a new version, and a moved due date moves its deadline."""
     with unit_of_work(session):
         membership = _membership(session, user, membership_id, expected_version)
@@ -307,8 +395,11 @@ def update_item(runtime: Runtime, session: Session, user: User, membership_id: i
         if item.state in ("accepted", "cancelled"):
             raise PlanRefused("Выполненный или исключённый из плана пункт не изменяется.")
         _validate(runtime, session, membership, data, item)
-        changed = {name: _fmt(v) if isinstance(v, date) else v for name, v in _columns(data).items()
-                   if getattr(item, name) != v}
+        changed = {
+            name: _fmt(v) if isinstance(v, date) else v
+            for name, v in _columns(data).items()
+            if getattr(item, name) != v
+        }
         if not changed:
             raise PlanRefused("Изменений нет: пункт плана остался прежним.")
         version, new_version = _version_for_change(runtime, session, membership, user, reason)
@@ -316,13 +407,25 @@ def update_item(runtime: Runtime, session: Session, user: User, membership_id: i
         for name, value in _columns(data).items():
             setattr(item, name, value)
         if new_version and item.due_date != old_due:
-            runtime.engine.fire(item, "reschedule", user, reason=version.reason,
-                                data={"from": old_due.isoformat(), "to": item.due_date.isoformat()})
+            runtime.engine.fire(
+                item,
+                "reschedule",
+                user,
+                reason=version.reason,
+                data={"from": old_due.isoformat(), "to": item.due_date.isoformat()},
+            )
         _record_change(runtime, session, membership, user, version, new_version, "updated", item, changed)
 
 
-def remove_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
-                expected_version: int, reason: str = "") -> None:
+def remove_item(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    item_id: int,
+    expected_version: int,
+    reason: str = "",
+) -> None:
     with unit_of_work(session):
         membership = _membership(session, user, membership_id, expected_version)
         _require_plan_editor(runtime, membership, user)
@@ -359,13 +462,26 @@ def confirm_plan(runtime: Runtime, session: Session, user: User, membership_id: 
             raise PlanRefused("Вы уже подтвердили эту редакцию плана; ждём подтверждения другой стороны.")
         session.flush()
         bump_version(session, membership)
-        event = append_event(session, kind="plan_confirmed", actor=user, subject_type=MEMBERSHIP,
-                             subject_id=membership.id, now=now, data={"version": version.number, "side": side})
+        event = append_event(
+            session,
+            kind="plan_confirmed",
+            actor=user,
+            subject_type=MEMBERSHIP,
+            subject_id=membership.id,
+            now=now,
+            data={"version": version.number, "side": side},
+        )
         if not version.agreed:
             if side == "hr":
-                _tell(session, membership, event, f"Специалист по кадрам подтвердил план развития (редакция № "
-                                                  f"{version.number}). Ознакомьтесь с ним и подтвердите.",
-                      None, [membership.user])
+                _tell(
+                    session,
+                    membership,
+                    event,
+                    f"Специалист по кадрам подтвердил план развития (редакция № "
+                    f"{version.number}). Ознакомьтесь с ним и подтвердите.",
+                    None,
+                    [membership.user],
+                )
             return
         if membership.state == "included":
             for item in membership.items:
@@ -381,22 +497,44 @@ def _ready_if_fulfilled(runtime: Runtime, session: Session, membership: ReserveM
         runtime.engine.fire(membership, "become_ready", user)
 
 
-def _tell(session: Session, membership: ReserveMembership, event: AuditEvent, action: str, reason: str | None,
-          users: list[User]) -> None:
+def _tell(
+    session: Session,
+    membership: ReserveMembership,
+    event: AuditEvent,
+    action: str,
+    reason: str | None,
+    users: list[User],
+) -> None:
     """Queue an e-mail and an in-app notice about a plan event (not a transition)."""
-    context = json.dumps({"workflow": MEMBERSHIP, "subject_id": membership.id,
-                          "subject_label": membership.subject_label, "action": action, "reason": reason},
-                         ensure_ascii=False)
+    context = json.dumps(
+        {
+            "workflow": MEMBERSHIP,
+            "subject_id": membership.id,
+            "subject_label": membership.subject_label,
+            "action": action,
+            "reason": reason,
+        },
+        ensure_ascii=False,
+    )
     for user in users:
         for channel in ("email", "inapp"):
-            session.add(OutboxMessage(dedupe_key=f"event:{event.seq}:{channel}:{user.id}", channel=channel,
-                                      recipient_id=user.id, template="reserve.plan_notice", context=context,
-                                      audit_event_id=event.id, created_at=event.occurred_at,
-                                      next_attempt_at=event.occurred_at))
+            session.add(
+                OutboxMessage(
+                    dedupe_key=f"event:{event.seq}:{channel}:{user.id}",
+                    channel=channel,
+                    recipient_id=user.id,
+                    template="reserve.plan_notice",
+                    context=context,
+                    audit_event_id=event.id,
+                    created_at=event.occurred_at,
+                    next_attempt_at=event.occurred_at,
+                )
+            )
     session.flush()
 
 
 # --- doing the plan ---
+
 
 def uploads_folder(runtime: Runtime) -> Path:
     return runtime.settings.uploads_folder
@@ -412,8 +550,16 @@ def _require_working(runtime: Runtime, membership: ReserveMembership, item: Plan
         raise PlanRefused(f"Документы к пункту «{item.title}» сейчас не принимаются: он в состоянии «{state}».")
 
 
-def upload_evidence(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int, kind: str,
-                    stream: BinaryIO, filename: str) -> PlanEvidence:
+def upload_evidence(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    membership_id: int,
+    item_id: int,
+    kind: str,
+    stream: BinaryIO,
+    filename: str,
+) -> PlanEvidence:
     """The member uploads a certificate or report for an item. The first upload of an
     agreed plan means the member has begun it (begin_development)."""
     membership = _membership(session, user, membership_id)
@@ -431,13 +577,27 @@ def upload_evidence(runtime: Runtime, session: Session, user: User, membership_i
     try:
         with unit_of_work(session):
             now = runtime.now()
-            evidence = PlanEvidence(kind=kind, original_name=Path(filename).name[:300],
-                                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                                    storage_key=stored.storage_key, uploaded_at=now, uploaded_by_id=user.id)
+            evidence = PlanEvidence(
+                kind=kind,
+                original_name=Path(filename).name[:300],
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                storage_key=stored.storage_key,
+                uploaded_at=now,
+                uploaded_by_id=user.id,
+            )
             item.evidence.append(evidence)
             session.flush()
-            append_event(session, kind="evidence_uploaded", actor=user, subject_type=ITEM, subject_id=item.id,
-                         now=now, data={"file": evidence.original_name, "kind": kind, "sha256": stored.sha256})
+            append_event(
+                session,
+                kind="evidence_uploaded",
+                actor=user,
+                subject_type=ITEM,
+                subject_id=item.id,
+                now=now,
+                data={"file": evidence.original_name, "kind": kind, "sha256": stored.sha256},
+            )
             if membership.state == "plan_agreed":
                 runtime.engine.fire(membership, "begin_development", user)
             return evidence
@@ -472,12 +632,20 @@ def review_item(runtime: Runtime, session: Session, user: User, membership_id: i
         item.mentor_review = text.strip()
         item.mentor_reviewed_at = runtime.now()
         session.flush()
-        append_event(session, kind="mentor_review", actor=user, subject_type=ITEM, subject_id=item.id,
-                     now=runtime.now(), data={"text": item.mentor_review})
+        append_event(
+            session,
+            kind="mentor_review",
+            actor=user,
+            subject_type=ITEM,
+            subject_id=item.id,
+            now=runtime.now(),
+            data={"text": item.mentor_review},
+        )
 
 
-def accept_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
-                comment: str = "") -> None:
+def accept_item(
+    runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int, comment: str = ""
+) -> None:
     """HR accepts an item; the last mandatory one makes the member ready, in this transaction."""
     with unit_of_work(session):
         membership = _membership(session, user, membership_id)
@@ -486,15 +654,15 @@ def accept_item(runtime: Runtime, session: Session, user: User, membership_id: i
         _ready_if_fulfilled(runtime, session, membership, user)
 
 
-def return_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int,
-                reason: str) -> None:
+def return_item(runtime: Runtime, session: Session, user: User, membership_id: int, item_id: int, reason: str) -> None:
     with unit_of_work(session):
         membership = _membership(session, user, membership_id)
         runtime.engine.fire(_item(membership, item_id), "return_item", user, reason=reason)
 
 
-def open_evidence(runtime: Runtime, session: Session, user: User, membership_id: int,
-                  evidence_id: int) -> tuple[PlanEvidence, Path]:
+def open_evidence(
+    runtime: Runtime, session: Session, user: User, membership_id: int, evidence_id: int
+) -> tuple[PlanEvidence, Path]:
     """A stored evidence file, for the member, HR, administrators and the item's mentor."""
     membership = _membership(session, user, membership_id)
     evidence = session.get(PlanEvidence, evidence_id)
@@ -508,7 +676,13 @@ def open_evidence(runtime: Runtime, session: Session, user: User, membership_id:
         raise ItemNotFound(evidence_id)
     if membership.user_id != user.id:
         with unit_of_work(session):
-            append_event(session, kind="personal_file_viewed", actor=user, subject_type=ITEM,
-                         subject_id=evidence.item_id, now=runtime.now(), data={"file": evidence.original_name})
+            append_event(
+                session,
+                kind="personal_file_viewed",
+                actor=user,
+                subject_type=ITEM,
+                subject_id=evidence.item_id,
+                now=runtime.now(),
+                data={"file": evidence.original_name},
+            )
     return evidence, path
-

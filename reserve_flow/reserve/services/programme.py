@@ -50,17 +50,22 @@ class Indicator:
 
 INDICATORS: dict[str, Indicator] = {
     "members_school": Indicator("Резервисты на должность руководителя общеобразовательной организации", "чел."),
-    "members_kindergarten": Indicator("Резервисты на должность руководителя дошкольной образовательной организации",
-                                      "чел."),
-    "members_additional": Indicator("Резервисты на должность руководителя организации дополнительного образования",
-                                    "чел."),
+    "members_kindergarten": Indicator(
+        "Резервисты на должность руководителя дошкольной образовательной организации", "чел."
+    ),
+    "members_additional": Indicator(
+        "Резервисты на должность руководителя организации дополнительного образования", "чел."
+    ),
     "vacancies_filled": Indicator("Доля вакансий руководителей, замещённых из резерва", "%"),
     "plan_on_time": Indicator("Доля резервистов, выполнивших план развития в срок", "%"),
     "internships": Indicator("Проведено стажировок резервистов", "ед."),
     "appointed": Indicator("Назначено руководителями из резерва", "чел."),
 }
-KIND_INDICATORS = {"school": "members_school", "kindergarten": "members_kindergarten",
-                   "additional": "members_additional"}
+KIND_INDICATORS = {
+    "school": "members_school",
+    "kindergarten": "members_kindergarten",
+    "additional": "members_additional",
+}
 
 
 class ProgrammeRefused(Refused):
@@ -80,8 +85,9 @@ def may_view(user: User) -> bool:
 
 
 def programmes(session: Session) -> list[ReserveProgramme]:
-    return list(session.scalars(select(ReserveProgramme).order_by(ReserveProgramme.first_year.desc(),
-                                                                 ReserveProgramme.id)))
+    return list(
+        session.scalars(select(ReserveProgramme).order_by(ReserveProgramme.first_year.desc(), ReserveProgramme.id))
+    )
 
 
 def get(session: Session, user: User, programme_id: int) -> ReserveProgramme:
@@ -96,8 +102,15 @@ def _require_manager(user: User) -> None:
         raise ProgrammeRefused("Программу ведёт специалист по кадрам.")
 
 
-def create(runtime: Runtime, session: Session, user: User, title: str, first_year: int | None,
-           last_year: int | None, approved_by: str) -> ReserveProgramme:
+def create(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    title: str,
+    first_year: int | None,
+    last_year: int | None,
+    approved_by: str,
+) -> ReserveProgramme:
     with unit_of_work(session):
         _require_manager(user)
         problems = []
@@ -108,18 +121,30 @@ def create(runtime: Runtime, session: Session, user: User, title: str, first_yea
         if problems:
             raise ProgrammeRefused("Программа не создана: " + "; ".join(problems) + ".")
         assert first_year is not None and last_year is not None
-        programme = ReserveProgramme(title=title.strip(), first_year=first_year, last_year=last_year,
-                                     approved_by=approved_by.strip(), created_at=runtime.now())
+        programme = ReserveProgramme(
+            title=title.strip(),
+            first_year=first_year,
+            last_year=last_year,
+            approved_by=approved_by.strip(),
+            created_at=runtime.now(),
+        )
         session.add(programme)
         session.flush()
-        append_event(session, kind="programme_created", actor=user, subject_type="programme",
-                     subject_id=programme.id, now=runtime.now(), data={"title": programme.title,
-                                                                        "period": programme.period})
+        append_event(
+            session,
+            kind="programme_created",
+            actor=user,
+            subject_type="programme",
+            subject_id=programme.id,
+            now=runtime.now(),
+            data={"title": programme.title, "period": programme.period},
+        )
         return programme
 
 
-def set_targets(runtime: Runtime, session: Session, user: User, programme_id: int,
-                values: dict[tuple[str, int], str]) -> None:
+def set_targets(
+    runtime: Runtime, session: Session, user: User, programme_id: int, values: dict[tuple[str, int], str]
+) -> None:
     """Save the targets given as text per (indicator, year); an empty text removes one."""
     with unit_of_work(session):
         _require_manager(user)
@@ -160,29 +185,52 @@ def set_targets(runtime: Runtime, session: Session, user: User, programme_id: in
                 changed[f"{key[0]}:{key[1]}"] = number
         session.flush()
         if changed:
-            append_event(session, kind="programme_targets", actor=user, subject_type="programme",
-                         subject_id=programme.id, now=runtime.now(), data=changed)
+            append_event(
+                session,
+                kind="programme_targets",
+                actor=user,
+                subject_type="programme",
+                subject_id=programme.id,
+                now=runtime.now(),
+                data=changed,
+            )
 
 
-def add_event(runtime: Runtime, session: Session, user: User, programme_id: int, year: int | None, title: str,
-              planned_on: date | None, responsible: str) -> None:
+def add_event(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    programme_id: int,
+    year: int | None,
+    title: str,
+    planned_on: date | None,
+    responsible: str,
+) -> None:
     with unit_of_work(session):
         _require_manager(user)
         programme = get(session, user, programme_id)
         if not title.strip() or year not in programme.years:
-            raise ProgrammeRefused(f"Мероприятие не добавлено: укажите название и год программы "
-                                   f"({programme.period}).")
+            raise ProgrammeRefused(f"Мероприятие не добавлено: укажите название и год программы ({programme.period}).")
         if planned_on is not None and planned_on.year != year:
             raise ProgrammeRefused("Мероприятие не добавлено: запланированная дата не в выбранном году.")
-        programme.events.append(ProgrammeEvent(year=year, title=title.strip(), planned_on=planned_on,
-                                               responsible=responsible.strip()))
+        programme.events.append(
+            ProgrammeEvent(year=year, title=title.strip(), planned_on=planned_on, responsible=responsible.strip())
+        )
         session.flush()
-        append_event(session, kind="programme_event", actor=user, subject_type="programme", subject_id=programme.id,
-                     now=runtime.now(), data={"title": title.strip(), "year": year})
+        append_event(
+            session,
+            kind="programme_event",
+            actor=user,
+            subject_type="programme",
+            subject_id=programme.id,
+            now=runtime.now(),
+            data={"title": title.strip(), "year": year},
+        )
 
 
-def mark_held(runtime: Runtime, session: Session, user: User, programme_id: int, event_id: int,
-              held_on: date | None, note: str) -> None:
+def mark_held(
+    runtime: Runtime, session: Session, user: User, programme_id: int, event_id: int, held_on: date | None, note: str
+) -> None:
     with unit_of_work(session):
         _require_manager(user)
         programme = get(session, user, programme_id)
@@ -194,12 +242,19 @@ def mark_held(runtime: Runtime, session: Session, user: User, programme_id: int,
             raise ProgrammeRefused("Укажите дату проведения мероприятия (не позже сегодняшнего дня).")
         event.held_on, event.note = held_on, note.strip()
         session.flush()
-        append_event(session, kind="programme_event_held", actor=user, subject_type="programme",
-                     subject_id=programme.id, now=runtime.now(), data={"title": event.title,
-                                                                        "held_on": held_on.isoformat()})
+        append_event(
+            session,
+            kind="programme_event_held",
+            actor=user,
+            subject_type="programme",
+            subject_id=programme.id,
+            now=runtime.now(),
+            data={"title": event.title, "held_on": held_on.isoformat()},
+        )
 
 
 # --- actual values ---
+
 
 @dataclass(frozen=True)
 class Actual:
@@ -223,10 +278,17 @@ def _facts(runtime: Runtime, session: Session) -> _Facts:
     facts = _Facts()
     internships = set(session.scalars(select(PlanItem.id).where(PlanItem.kind == "internship")))
     events = session.execute(
-        select(AuditEvent.subject_type, AuditEvent.subject_id, AuditEvent.trigger, AuditEvent.to_state,
-               AuditEvent.actor_id, AuditEvent.occurred_at)
+        select(
+            AuditEvent.subject_type,
+            AuditEvent.subject_id,
+            AuditEvent.trigger,
+            AuditEvent.to_state,
+            AuditEvent.actor_id,
+            AuditEvent.occurred_at,
+        )
         .where(AuditEvent.kind == "transition", AuditEvent.subject_type.in_(("reserve", "plan_item")))
-        .order_by(AuditEvent.seq))
+        .order_by(AuditEvent.seq)
+    )
     for subject_type, subject_id, trigger, to_state, actor_id, occurred_at in events:
         day = occurred_at.astimezone(runtime.tz).date()
         if subject_type == "reserve":
@@ -253,8 +315,9 @@ def as_of(year: int, today: date) -> date | None:
     return min(date(year, 12, 31), today)
 
 
-def actual_values(runtime: Runtime, session: Session, year: int, today: date,
-                  facts: _Facts | None = None) -> dict[str, Actual]:
+def actual_values(
+    runtime: Runtime, session: Session, year: int, today: date, facts: _Facts | None = None
+) -> dict[str, Actual]:
     """Every indicator's actual value for `year` (see the module doc)."""
     day = as_of(year, today)
     if day is None:
@@ -275,9 +338,11 @@ def actual_values(runtime: Runtime, session: Session, year: int, today: date,
     values["appointed"] = Actual(float(appointed))
     closed = closed_orders(session, year, day)
     from_reserve = sum(1 for o in closed if o.candidate.membership_id is not None)
-    values["vacancies_filled"] = (Actual(round(100 * from_reserve / len(closed), 1),
-                                         f"из резерва {from_reserve} из {len(closed)}") if closed
-                                  else Actual(None, "нет закрытых вакансий"))
+    values["vacancies_filled"] = (
+        Actual(round(100 * from_reserve / len(closed), 1), f"из резерва {from_reserve} из {len(closed)}")
+        if closed
+        else Actual(None, "нет закрытых вакансий")
+    )
 
     due = 0
     on_time = 0
@@ -289,19 +354,29 @@ def actual_values(runtime: Runtime, session: Session, year: int, today: date,
         ready = facts.ready_on.get(m.id)
         if ready is not None and ready <= plan_due:
             on_time += 1
-    values["plan_on_time"] = (Actual(round(100 * on_time / due, 1), f"в срок {on_time} из {due}") if due
-                              else Actual(None, "в этом году не истёк срок ни одного плана"))
+    values["plan_on_time"] = (
+        Actual(round(100 * on_time / due, 1), f"в срок {on_time} из {due}")
+        if due
+        else Actual(None, "в этом году не истёк срок ни одного плана")
+    )
     values["internships"] = Actual(float(sum(1 for d in facts.internship_accepted_on if d.year == year)))
     return values
 
 
 def closed_orders(session: Session, year: int, day: date) -> list[AppointmentOrder]:
     """The orders of the vacancies closed by an order issued in `year`, on or before `day`."""
-    return list(session.scalars(
-        select(AppointmentOrder).join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
-        .where(Vacancy.state == "closed", AppointmentOrder.issued_on >= date(year, 1, 1),
-               AppointmentOrder.issued_on <= day)
-        .order_by(AppointmentOrder.issued_on, AppointmentOrder.number)))
+    return list(
+        session.scalars(
+            select(AppointmentOrder)
+            .join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
+            .where(
+                Vacancy.state == "closed",
+                AppointmentOrder.issued_on >= date(year, 1, 1),
+                AppointmentOrder.issued_on <= day,
+            )
+            .order_by(AppointmentOrder.issued_on, AppointmentOrder.number)
+        )
+    )
 
 
 def direct_appointments(session: Session, year: int, today: date) -> list[DirectLine]:
@@ -310,14 +385,20 @@ def direct_appointments(session: Session, year: int, today: date) -> list[Direct
     day = as_of(year, today)
     if day is None:
         return []
-    return [DirectLine(o.vacancy.organization.short_name, o.vacancy.position, o.title, o.start_on)
-            for o in closed_orders(session, year, day) if o.candidate.membership_id is None]
+    return [
+        DirectLine(o.vacancy.organization.short_name, o.vacancy.position, o.title, o.start_on)
+        for o in closed_orders(session, year, day)
+        if o.candidate.membership_id is None
+    ]
 
 
 def _plan_due(membership: ReserveMembership, facts: _Facts) -> date | None:
     """The latest due date of the agreed plan's mandatory items (those HR removed left out)."""
-    dates = [i.due_date for i in membership.items
-             if i.mandatory and i.id in facts.approved_items and i.id not in facts.removed_by_hr]
+    dates = [
+        i.due_date
+        for i in membership.items
+        if i.mandatory and i.id in facts.approved_items and i.id not in facts.removed_by_hr
+    ]
     return max(dates) if dates else None
 
 
@@ -343,8 +424,9 @@ def table(runtime: Runtime, session: Session, programme: ReserveProgramme, today
     result = {}
     for year in programme.years:
         actual = actual_values(runtime, session, year, today, facts)
-        result[year] = [Row(code, indicator, targets.get((code, year)), actual[code])
-                        for code, indicator in INDICATORS.items()]
+        result[year] = [
+            Row(code, indicator, targets.get((code, year)), actual[code]) for code, indicator in INDICATORS.items()
+        ]
     return result
 
 
@@ -362,20 +444,37 @@ def report_content(runtime: Runtime, session: Session, programme: ReserveProgram
     now = runtime.now().astimezone(runtime.tz)
     rows = table(runtime, session, programme, now.date())[year]
     return ReportContent(
-        programme=programme.title, period=programme.period, approved_by=programme.approved_by, year=year,
+        programme=programme.title,
+        period=programme.period,
+        approved_by=programme.approved_by,
+        year=year,
         as_of=as_of(year, now.date()),
-        indicators=[IndicatorLine(r.indicator.name, r.indicator.unit, r.target, r.actual.value, r.fulfilment,
-                                  r.actual.note) for r in rows],
-        events=[EventLine(e.title, e.planned_on, e.responsible, e.held_on, e.note)
-                for e in programme.events if e.year == year],
-        composition=reserve_composition(runtime, session), generated_at=now,
-        direct=direct_appointments(session, year, now.date()))
+        indicators=[
+            IndicatorLine(r.indicator.name, r.indicator.unit, r.target, r.actual.value, r.fulfilment, r.actual.note)
+            for r in rows
+        ],
+        events=[
+            EventLine(e.title, e.planned_on, e.responsible, e.held_on, e.note)
+            for e in programme.events
+            if e.year == year
+        ],
+        composition=reserve_composition(runtime, session),
+        generated_at=now,
+        direct=direct_appointments(session, year, now.date()),
+    )
 
 
-def audit_report(runtime: Runtime, session: Session, user: User, programme: ReserveProgramme, year: int,
-                 kind: str) -> None:
+def audit_report(
+    runtime: Runtime, session: Session, user: User, programme: ReserveProgramme, year: int, kind: str
+) -> None:
     """Log that the yearly report was generated (the figures are as of this moment)."""
     with unit_of_work(session):
-        append_event(session, kind="programme_report", actor=user, subject_type="programme", subject_id=programme.id,
-                     now=runtime.now(), data={"year": year, "format": kind})
-
+        append_event(
+            session,
+            kind="programme_report",
+            actor=user,
+            subject_type="programme",
+            subject_id=programme.id,
+            now=runtime.now(),
+            data={"year": year, "format": kind},
+        )

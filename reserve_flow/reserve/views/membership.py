@@ -37,13 +37,15 @@ from reserve_flow.reserve.services import plan as plan_service
 
 bp = Blueprint("reserve", __name__)
 
-workflow_ui.EVENT_KIND_LABELS.update({
-    "plan_changed": "Изменён план развития",
-    "plan_confirmed": "План развития подтверждён",
-    "deficit_added": "Внесён профессиональный дефицит",
-    "evidence_uploaded": "Загружен подтверждающий документ",
-    "mentor_review": "Отзыв наставника",
-})
+workflow_ui.EVENT_KIND_LABELS.update(
+    {
+        "plan_changed": "Изменён план развития",
+        "plan_confirmed": "План развития подтверждён",
+        "deficit_added": "Внесён профессиональный дефицит",
+        "evidence_uploaded": "Загружен подтверждающий документ",
+        "mentor_review": "Отзыв наставника",
+    }
+)
 _CHANGES = {"added": "добавлен пункт", "updated": "изменён пункт", "removed": "исключён пункт"}
 
 
@@ -79,11 +81,13 @@ class ExtendForm(VersionForm):
 
 # --- the list ---
 
+
 def _filters() -> service.ListFilters:
     args = request.args
     return service.ListFilters(
         kind=args.get("kind", "") if args.get("kind", "") in service.KIND_CHOICES else "",
-        state=args.get("state", "") if args.get("state", "") in runtime().workflows.definitions["reserve"].states
+        state=args.get("state", "")
+        if args.get("state", "") in runtime().workflows.definitions["reserve"].states
         else "",
         term_end_by=parse_date(args.get("term_end_by")),
         readiness=args.get("readiness", "") if args.get("readiness", "") in READINESS else "",
@@ -108,14 +112,20 @@ def index():
         own = service.own_memberships(db(), current_user)
         if len(own) == 1:
             return redirect(url_for("reserve.show", membership_id=own[0].id))
-        return render_template("reserve/mine.html", memberships=own,
-                               state_label=lambda m: workflow_ui.state_label(runtime(), m))
+        return render_template(
+            "reserve/mine.html", memberships=own, state_label=lambda m: workflow_ui.state_label(runtime(), m)
+        )
     rows = _listed_rows()
     return render_template(
-        "reserve/index.html", rows=rows, filters=_filters(), kinds=service.KIND_CHOICES,
+        "reserve/index.html",
+        rows=rows,
+        filters=_filters(),
+        kinds=service.KIND_CHOICES,
         states={k: s.label_ru for k, s in runtime().workflows.definitions["reserve"].states.items()},
-        readiness=READINESS, query=request.query_string.decode("ascii", "ignore"),
-        may_export=service.may_export(current_user))
+        readiness=READINESS,
+        query=request.query_string.decode("ascii", "ignore"),
+        may_export=service.may_export(current_user),
+    )
 
 
 def _download(content: bytes, mimetype: str, name: str) -> Response:
@@ -130,10 +140,17 @@ def _download(content: bytes, mimetype: str, name: str) -> Response:
 def export_xlsx():
     rows = service.export_rows(_listed_rows(export=True))
     today = runtime().now().astimezone(runtime().tz).date()
-    content = to_xlsx("Кадровый резерв", service.EXPORT_HEADER, rows,
-                      caption=f"Кадровый резерв руководителей образовательных организаций на {today:%d.%m.%Y}")
-    return _download(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"reserve-{today.isoformat()}.xlsx")
+    content = to_xlsx(
+        "Кадровый резерв",
+        service.EXPORT_HEADER,
+        rows,
+        caption=f"Кадровый резерв руководителей образовательных организаций на {today:%d.%m.%Y}",
+    )
+    return _download(
+        content,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"reserve-{today.isoformat()}.xlsx",
+    )
 
 
 @bp.route("/reserve/export.csv")
@@ -152,11 +169,20 @@ def public_list():
 
 # --- a member's page ---
 
+
 def term_status(membership: ReserveMembership) -> str:
     rt = runtime()
-    deadline = db().query(Deadline).filter(
-        Deadline.subject_type == "reserve", Deadline.subject_id == membership.id, Deadline.scope == "workflow",
-        Deadline.closed_at.is_(None)).first()
+    deadline = (
+        db()
+        .query(Deadline)
+        .filter(
+            Deadline.subject_type == "reserve",
+            Deadline.subject_id == membership.id,
+            Deadline.scope == "workflow",
+            Deadline.closed_at.is_(None),
+        )
+        .first()
+    )
     if deadline is None:
         return ""
     return workdays.describe_left(rt.now(), deadline.due_at, rt.tz, deadline.calendar)
@@ -167,16 +193,26 @@ def item_deadlines(membership: ReserveMembership) -> dict[int, str]:
     ids = [i.id for i in membership.items]
     if not ids:
         return {}
-    found = db().query(Deadline).filter(Deadline.subject_type == "plan_item", Deadline.subject_id.in_(ids),
-                                        Deadline.closed_at.is_(None))
+    found = (
+        db()
+        .query(Deadline)
+        .filter(Deadline.subject_type == "plan_item", Deadline.subject_id.in_(ids), Deadline.closed_at.is_(None))
+    )
     return {d.subject_id: workdays.describe_left(rt.now(), d.due_at, rt.tz, d.calendar) for d in found}
 
 
 def plan_history(membership: ReserveMembership) -> list[dict]:
     """The plan's versions and changes as the page lists them, newest first."""
-    events = db().query(AuditEvent).filter(
-        AuditEvent.subject_type == "reserve", AuditEvent.subject_id == membership.id,
-        AuditEvent.kind.in_(("plan_changed", "plan_confirmed"))).order_by(AuditEvent.seq.desc())
+    events = (
+        db()
+        .query(AuditEvent)
+        .filter(
+            AuditEvent.subject_type == "reserve",
+            AuditEvent.subject_id == membership.id,
+            AuditEvent.kind.in_(("plan_changed", "plan_confirmed")),
+        )
+        .order_by(AuditEvent.seq.desc())
+    )
     rows = []
     for event in events:
         data = json.loads(event.data or "{}")
@@ -184,13 +220,26 @@ def plan_history(membership: ReserveMembership) -> list[dict]:
             what = f"{_CHANGES.get(data.get('change'), data.get('change'))} «{data.get('title', '')}»"
         else:
             what = "подтверждено " + ("специалистом по кадрам" if data.get("side") == "hr" else "резервистом")
-        rows.append({"time": event.occurred_at, "actor": event.actor_name, "version": data.get("version"),
-                     "what": what, "reason": event.reason})
+        rows.append(
+            {
+                "time": event.occurred_at,
+                "actor": event.actor_name,
+                "version": data.get("version"),
+                "what": what,
+                "reason": event.reason,
+            }
+        )
     return rows
 
 
-def render_member(membership: ReserveMembership, *, error: str | None = None, status: int = 200,
-                  form: dict | None = None, failed: str | None = None):
+def render_member(
+    membership: ReserveMembership,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    form: dict | None = None,
+    failed: str | None = None,
+):
     """The member's page. Someone else's view is logged as a personal-file access."""
     rt = runtime()
     session = db()
@@ -216,18 +265,26 @@ def render_member(membership: ReserveMembership, *, error: str | None = None, st
         item_left=item_deadlines(membership),
         item_history={i.id: workflow_ui.history(rt, session, i) for i in membership.items} if not mentor_view else {},
         plan_history=plan_history(membership),
-        is_hr=is_hr, is_owner=is_owner, mentor_view=mentor_view,
+        is_hr=is_hr,
+        is_owner=is_owner,
+        mentor_view=mentor_view,
         may_change_plan=is_hr and membership.state in plan_service.CHANGEABLE_STATES,
         may_work=is_owner and membership.state in plan_service.WORKING_STATES,
         agreed_once=membership.state != "included",
-        item_kinds=ITEM_KINDS, evidence_kinds=EVIDENCE_KINDS, exclusion_reasons=EXCLUSION_REASONS,
-        organizations=session.query(Organization).filter(Organization.active.is_(True))
-        .order_by(Organization.kind, Organization.short_name).all(),
+        item_kinds=ITEM_KINDS,
+        evidence_kinds=EVIDENCE_KINDS,
+        exclusion_reasons=EXCLUSION_REASONS,
+        organizations=session.query(Organization)
+        .filter(Organization.active.is_(True))
+        .order_by(Organization.kind, Organization.short_name)
+        .all(),
         mentors=plan_service.mentors(session),
         actions=workflow_ui.actions(rt, membership, user, exclude=service.CUSTOM_TRIGGERS),
         may_exclude=is_hr and membership.state in service.ACTIVE_STATES,
         history=workflow_ui.history(rt, session, membership),
-        error=error, form=form or {}, failed=failed,
+        error=error,
+        form=form or {},
+        failed=failed,
     ), status
 
 
@@ -248,8 +305,14 @@ def item(item_id: int):
     return redirect(url_for("reserve.show", membership_id=found.membership_id, _anchor=f"item-{item_id}"))
 
 
-def act(membership_id: int, form: FlaskForm, action: Callable[[], Any], failed: str,
-        done: str | Callable[[Any], str], on_refusal: Callable[[str, int], Any] | None = None):
+def act(
+    membership_id: int,
+    form: FlaskForm,
+    action: Callable[[], Any],
+    failed: str,
+    done: str | Callable[[Any], str],
+    on_refusal: Callable[[str, int], Any] | None = None,
+):
     """Validate the posted form, then run a service action; on a bad field or a refusal
     the page again with the reason and the form kept (400), on a conflict with a notice
     (409); on success back to the member's page with a message (`done`, or done(result)).
@@ -259,8 +322,13 @@ def act(membership_id: int, form: FlaskForm, action: Callable[[], Any], failed: 
     def refused(message: str, status: int):
         if on_refusal is not None:
             return on_refusal(message, status)
-        return render_member(load_visible(membership_id), error=message, status=status,
-                             form=kept(form) if status == 400 else None, failed=failed)
+        return render_member(
+            load_visible(membership_id),
+            error=message,
+            status=status,
+            form=kept(form) if status == 400 else None,
+            failed=failed,
+        )
 
     if not form.validate_on_submit():
         if stale(form):
@@ -281,29 +349,56 @@ def fire(membership_id: int, trigger: str):
     form = FireForm()
     membership = load_visible(membership_id)
     label = workflow_ui.action_label(rt, membership, trigger)
-    return act(membership_id, form, lambda: service.fire(rt, db(), current_user, membership_id, trigger,
-                                                         form.reason.data or "", form.version.data),
-               trigger, f"Выполнено: {label}.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.fire(rt, db(), current_user, membership_id, trigger, form.reason.data or "", form.version.data),
+        trigger,
+        f"Выполнено: {label}.",
+    )
 
 
 @bp.route("/reserve/<int:membership_id>/exclude", methods=["POST"])
 @login_required
 def exclude(membership_id: int):
     form = ExcludeForm()
-    return act(membership_id, form, lambda: service.exclude(runtime(), db(), current_user, membership_id,
-                                                            form.version.data, form.reason_code.data or "",
-                                                            form.note.data or ""),
-               "exclude", "Резервист исключён из резерва; ему направлено уведомление.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.exclude(
+            runtime(),
+            db(),
+            current_user,
+            membership_id,
+            form.version.data,
+            form.reason_code.data or "",
+            form.note.data or "",
+        ),
+        "exclude",
+        "Резервист исключён из резерва; ему направлено уведомление.",
+    )
 
 
 @bp.route("/reserve/<int:membership_id>/extend", methods=["POST"])
 @login_required
 def extend(membership_id: int):
     form = ExtendForm()
-    return act(membership_id, form, lambda: service.extend_term(
-        runtime(), db(), current_user, membership_id, form.version.data, form.order_number.data or "",
-        form.order_date.data, form.new_term_end.data),
-        "extend", "Срок пребывания в резерве продлён.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.extend_term(
+            runtime(),
+            db(),
+            current_user,
+            membership_id,
+            form.version.data,
+            form.order_number.data or "",
+            form.order_date.data,
+            form.new_term_end.data,
+        ),
+        "extend",
+        "Срок пребывания в резерве продлён.",
+    )
 
 
 @bp.route("/reserve/<int:membership_id>/diagram.svg")

@@ -71,41 +71,66 @@ class ReturnForm(RussianForm):
 
 def item_data(form: ItemForm) -> service.ItemData:
     return service.ItemData(
-        kind=form.kind.data or "", title=form.title.data or "", mandatory=form.mandatory.data,
-        due_date=form.due_date.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-        provider=form.provider.data or "", programme=form.programme.data or "", hours=form.hours.data,
-        host_organization_id=form.host_organization_id.data, mentor_id=form.mentor_id.data,
-        deficit_id=form.deficit_id.data)
+        kind=form.kind.data or "",
+        title=form.title.data or "",
+        mandatory=form.mandatory.data,
+        due_date=form.due_date.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        provider=form.provider.data or "",
+        programme=form.programme.data or "",
+        hours=form.hours.data,
+        host_organization_id=form.host_organization_id.data,
+        mentor_id=form.mentor_id.data,
+        deficit_id=form.deficit_id.data,
+    )
 
 
 @bp.route("/deficits", methods=["POST"])
 @login_required
 def add_deficit(membership_id: int):
     form = TextForm()
-    return act(membership_id, form, lambda: service.add_deficit(runtime(), db(), current_user, membership_id,
-                                                                form.text.data or ""),
-               "deficit", "Дефицит внесён.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.add_deficit(runtime(), db(), current_user, membership_id, form.text.data or ""),
+        "deficit",
+        "Дефицит внесён.",
+    )
 
 
 @bp.route("/deficits/from-scores", methods=["POST"])
 @login_required
 def deficits_from_scores(membership_id: int):
     def done(added: int) -> str:
-        return f"По результатам оценки внесено дефицитов: {added}." if added else \
-            "Низких оценок комиссии нет: дефициты не добавлены."
+        return (
+            f"По результатам оценки внесено дефицитов: {added}."
+            if added
+            else "Низких оценок комиссии нет: дефициты не добавлены."
+        )
 
-    return act(membership_id, RussianForm(),
-               lambda: service.deficits_from_scores(runtime(), db(), current_user, membership_id), "deficit", done)
+    return act(
+        membership_id,
+        RussianForm(),
+        lambda: service.deficits_from_scores(runtime(), db(), current_user, membership_id),
+        "deficit",
+        done,
+    )
 
 
 @bp.route("/items", methods=["POST"])
 @login_required
 def add_item(membership_id: int):
     form = ItemForm()
-    return act(membership_id, form, lambda: service.add_item(runtime(), db(), current_user, membership_id,
-                                                             form.version.data, item_data(form),
-                                                             form.reason.data or ""),
-               "add_item", "Пункт добавлен в план.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.add_item(
+            runtime(), db(), current_user, membership_id, form.version.data, item_data(form), form.reason.data or ""
+        ),
+        "add_item",
+        "Пункт добавлен в план.",
+    )
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -117,24 +142,45 @@ def edit_item(membership_id: int, item_id: int):
     if request.method == "GET":
         return _edit_page(membership_id, item_id)
     form = ItemForm()
-    return act(membership_id, form, lambda: service.update_item(
-        runtime(), db(), current_user, membership_id, item_id, form.version.data, item_data(form),
-        form.reason.data or ""), "edit_item", "Пункт плана изменён.",
-        on_refusal=lambda error, status: _edit_page(membership_id, item_id, error, status,
-                                                    kept(form) if status == 400 else None))
+    return act(
+        membership_id,
+        form,
+        lambda: service.update_item(
+            runtime(),
+            db(),
+            current_user,
+            membership_id,
+            item_id,
+            form.version.data,
+            item_data(form),
+            form.reason.data or "",
+        ),
+        "edit_item",
+        "Пункт плана изменён.",
+        on_refusal=lambda error, status: _edit_page(
+            membership_id, item_id, error, status, kept(form) if status == 400 else None
+        ),
+    )
 
 
-def _edit_page(membership_id: int, item_id: int, error: str | None = None, status: int = 200,
-               form: dict | None = None):
+def _edit_page(membership_id: int, item_id: int, error: str | None = None, status: int = 200, form: dict | None = None):
     """The edit form; after a refusal with its reason and what was typed."""
     membership = load_visible(membership_id)
     item = next(i for i in membership.items if i.id == item_id)
     return render_template(
-        "reserve/item_edit.html", m=membership, item=item, form=form, error=error,
-        item_kinds=ITEM_KINDS, organizations=db().query(Organization).filter(
-            (Organization.active.is_(True)) | (Organization.id == item.host_organization_id))
-        .order_by(Organization.kind, Organization.short_name).all(),
-        mentors=service.mentors(db()), agreed_once=membership.state != "included",
+        "reserve/item_edit.html",
+        m=membership,
+        item=item,
+        form=form,
+        error=error,
+        item_kinds=ITEM_KINDS,
+        organizations=db()
+        .query(Organization)
+        .filter((Organization.active.is_(True)) | (Organization.id == item.host_organization_id))
+        .order_by(Organization.kind, Organization.short_name)
+        .all(),
+        mentors=service.mentors(db()),
+        agreed_once=membership.state != "included",
     ), status
 
 
@@ -142,18 +188,28 @@ def _edit_page(membership_id: int, item_id: int, error: str | None = None, statu
 @login_required
 def remove_item(membership_id: int, item_id: int):
     form = ReasonForm()
-    return act(membership_id, form, lambda: service.remove_item(runtime(), db(), current_user, membership_id,
-                                                                item_id, form.version.data, form.reason.data or ""),
-               f"remove-{item_id}", "Пункт исключён из плана.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.remove_item(
+            runtime(), db(), current_user, membership_id, item_id, form.version.data, form.reason.data or ""
+        ),
+        f"remove-{item_id}",
+        "Пункт исключён из плана.",
+    )
 
 
 @bp.route("/plan/confirm", methods=["POST"])
 @login_required
 def confirm(membership_id: int):
     form = VersionForm()
-    return act(membership_id, form, lambda: service.confirm_plan(runtime(), db(), current_user, membership_id,
-                                                                 form.version.data),
-               "confirm", "Вы подтвердили план развития.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.confirm_plan(runtime(), db(), current_user, membership_id, form.version.data),
+        "confirm",
+        "Вы подтвердили план развития.",
+    )
 
 
 @bp.route("/items/<int:item_id>/evidence", methods=["POST"])
@@ -163,8 +219,16 @@ def upload(membership_id: int, item_id: int):
 
     def upload_it():
         file = form.file.data
-        return service.upload_evidence(runtime(), db(), current_user, membership_id, item_id, form.kind.data or "",
-                                       file.stream if file else None, file.filename if file else "")
+        return service.upload_evidence(
+            runtime(),
+            db(),
+            current_user,
+            membership_id,
+            item_id,
+            form.kind.data or "",
+            file.stream if file else None,
+            file.filename if file else "",
+        )
 
     return act(membership_id, form, upload_it, f"upload-{item_id}", "Документ загружен.")
 
@@ -172,43 +236,59 @@ def upload(membership_id: int, item_id: int):
 @bp.route("/items/<int:item_id>/submit", methods=["POST"])
 @login_required
 def submit(membership_id: int, item_id: int):
-    return act(membership_id, RussianForm(),
-               lambda: service.submit_item(runtime(), db(), current_user, membership_id, item_id),
-               f"submit-{item_id}", "Пункт плана отправлен на проверку.")
+    return act(
+        membership_id,
+        RussianForm(),
+        lambda: service.submit_item(runtime(), db(), current_user, membership_id, item_id),
+        f"submit-{item_id}",
+        "Пункт плана отправлен на проверку.",
+    )
 
 
 @bp.route("/items/<int:item_id>/review", methods=["POST"])
 @login_required
 def review(membership_id: int, item_id: int):
     form = TextForm()
-    return act(membership_id, form, lambda: service.review_item(runtime(), db(), current_user, membership_id,
-                                                                item_id, form.text.data or ""),
-               f"review-{item_id}", "Отзыв наставника сохранён.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.review_item(runtime(), db(), current_user, membership_id, item_id, form.text.data or ""),
+        f"review-{item_id}",
+        "Отзыв наставника сохранён.",
+    )
 
 
 @bp.route("/items/<int:item_id>/accept", methods=["POST"])
 @login_required
 def accept(membership_id: int, item_id: int):
     form = CommentForm()
-    return act(membership_id, form, lambda: service.accept_item(runtime(), db(), current_user, membership_id,
-                                                                item_id, form.comment.data or ""),
-               f"decide-{item_id}", "Выполнение пункта принято.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.accept_item(runtime(), db(), current_user, membership_id, item_id, form.comment.data or ""),
+        f"decide-{item_id}",
+        "Выполнение пункта принято.",
+    )
 
 
 @bp.route("/items/<int:item_id>/return", methods=["POST"])
 @login_required
 def return_item(membership_id: int, item_id: int):
     form = ReturnForm()
-    return act(membership_id, form, lambda: service.return_item(runtime(), db(), current_user, membership_id,
-                                                                item_id, form.reason.data or ""),
-               f"decide-{item_id}", "Пункт возвращён на доработку.")
+    return act(
+        membership_id,
+        form,
+        lambda: service.return_item(runtime(), db(), current_user, membership_id, item_id, form.reason.data or ""),
+        f"decide-{item_id}",
+        "Пункт возвращён на доработку.",
+    )
 
 
 @bp.route("/evidence/<int:evidence_id>")
 @login_required
 def evidence(membership_id: int, evidence_id: int):
     """A stored evidence file, to whoever may see it (404 for anyone else)."""
-    record, path = attempt(lambda: service.open_evidence(runtime(), db(), current_user, membership_id,
-                                                         evidence_id)).value
+    record, path = attempt(
+        lambda: service.open_evidence(runtime(), db(), current_user, membership_id, evidence_id)
+    ).value
     return send_stored(path, mimetype=record.content_type, name=record.original_name)
-

@@ -86,16 +86,28 @@ def index():
                 abort(400)
             error = error_text(form)
         else:
-            outcome = attempt(lambda: service.create(runtime(), db(), current_user, form.title.data or "",
-                                                     form.first_year.data, form.last_year.data,
-                                                     form.approved_by.data or ""))
+            outcome = attempt(
+                lambda: service.create(
+                    runtime(),
+                    db(),
+                    current_user,
+                    form.title.data or "",
+                    form.first_year.data,
+                    form.last_year.data,
+                    form.approved_by.data or "",
+                )
+            )
             if outcome.ok:
                 flash("Программа создана: задайте целевые значения показателей.", "success")
                 return redirect(url_for("programme.show", programme_id=outcome.value.id), code=303)
             error = outcome.error
-    return render_template("reserve/programme/index.html", programmes=service.programmes(db()), error=error,
-                           may_manage=service.may_manage(current_user),
-                           form=kept(form) if error else {}), 400 if error else 200
+    return render_template(
+        "reserve/programme/index.html",
+        programmes=service.programmes(db()),
+        error=error,
+        may_manage=service.may_manage(current_user),
+        form=kept(form) if error else {},
+    ), 400 if error else 200
 
 
 def _page(programme, error: str | None = None, status: int = 200, form: dict | None = None):
@@ -103,14 +115,28 @@ def _page(programme, error: str | None = None, status: int = 200, form: dict | N
     today = rt.now().astimezone(rt.tz).date()
     by_year = service.table(rt, db(), programme, today)
     chart_rows = [
-        (code, indicator, charts.bars(indicator.name, indicator.unit,
-                                      [(year, by_year[year][i].target, by_year[year][i].actual.value)
-                                       for year in programme.years]))
-        for i, (code, indicator) in enumerate(service.INDICATORS.items())]
+        (
+            code,
+            indicator,
+            charts.bars(
+                indicator.name,
+                indicator.unit,
+                [(year, by_year[year][i].target, by_year[year][i].actual.value) for year in programme.years],
+            ),
+        )
+        for i, (code, indicator) in enumerate(service.INDICATORS.items())
+    ]
     targets = {(t.indicator, t.year): t.value for t in programme.targets}
     return render_template(
-        "reserve/programme/show.html", programme=programme, by_year=by_year, charts=chart_rows, targets=targets,
-        indicators=service.INDICATORS, today=today, may_manage=service.may_manage(current_user), error=error,
+        "reserve/programme/show.html",
+        programme=programme,
+        by_year=by_year,
+        charts=chart_rows,
+        targets=targets,
+        indicators=service.INDICATORS,
+        today=today,
+        may_manage=service.may_manage(current_user),
+        error=error,
         form=form or {},
     ), status
 
@@ -131,8 +157,7 @@ def _act(programme_id: int, form: FlaskForm, action, done: str):
         return _page(programme, error_text(form), 400, kept(form))
     outcome = attempt(action)
     if not outcome.ok:
-        return _page(_load(programme.id), outcome.error, outcome.status,
-                     kept(form) if outcome.status == 400 else None)
+        return _page(_load(programme.id), outcome.error, outcome.status, kept(form) if outcome.status == 400 else None)
     flash(done, "success")
     return redirect(url_for("programme.show", programme_id=programme_id), code=303)
 
@@ -141,27 +166,47 @@ def _act(programme_id: int, form: FlaskForm, action, done: str):
 @login_required
 def targets(programme_id: int):
     form = targets_form(_load(programme_id))
-    return _act(programme_id, form, lambda: service.set_targets(runtime(), db(), current_user, programme_id,
-                                                                _target_values(form)),
-                "Целевые значения сохранены.")
+    return _act(
+        programme_id,
+        form,
+        lambda: service.set_targets(runtime(), db(), current_user, programme_id, _target_values(form)),
+        "Целевые значения сохранены.",
+    )
 
 
 @bp.route("/<int:programme_id>/events", methods=["POST"])
 @login_required
 def add_event(programme_id: int):
     form = EventForm()
-    return _act(programme_id, form, lambda: service.add_event(
-        runtime(), db(), current_user, programme_id, form.year.data, form.title.data or "",
-        form.planned_on.data, form.responsible.data or ""), "Мероприятие добавлено.")
+    return _act(
+        programme_id,
+        form,
+        lambda: service.add_event(
+            runtime(),
+            db(),
+            current_user,
+            programme_id,
+            form.year.data,
+            form.title.data or "",
+            form.planned_on.data,
+            form.responsible.data or "",
+        ),
+        "Мероприятие добавлено.",
+    )
 
 
 @bp.route("/<int:programme_id>/events/<int:event_id>/held", methods=["POST"])
 @login_required
 def event_held(programme_id: int, event_id: int):
     form = HeldForm()
-    return _act(programme_id, form, lambda: service.mark_held(runtime(), db(), current_user, programme_id,
-                                                              event_id, form.held_on.data, form.note.data or ""),
-                "Отмечено проведение мероприятия.")
+    return _act(
+        programme_id,
+        form,
+        lambda: service.mark_held(
+            runtime(), db(), current_user, programme_id, event_id, form.held_on.data, form.note.data or ""
+        ),
+        "Отмечено проведение мероприятия.",
+    )
 
 
 @bp.route("/<int:programme_id>/report/<int:year>.<kind>")

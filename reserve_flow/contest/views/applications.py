@@ -17,11 +17,16 @@ from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applications as service
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.core import workdays
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+label_event_kinds(
+    {"protocol_generated": "Сформирован протокол", "document_replaced": "Документ заменён после возврата"}
+)
 
 # The secretary decides on documents on the check page, where each document gets its mark.
 CHECK_TRIGGERS = ("admit", "return_for_fix", "refuse")

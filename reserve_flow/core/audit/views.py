@@ -14,39 +14,19 @@ from reserve_flow.core.web.access import admin_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 
+# The journal's names of event kinds; each domain adds its own with label_event_kinds.
 EVENT_KINDS = {
     "transition": "Шаг процесса",
     "personal_file_viewed": "Просмотр личного дела",
-    "user_created": "Создан пользователь",
-    "user_changed": "Изменён пользователь",
     "outbox_retried": "Письмо снова поставлено в очередь",
-    "organization_created": "Добавлена организация",
-    "organization_updated": "Изменена организация",
-    "organization_deactivated": "Организация закрыта",
-    "organization_activated": "Организация возвращена в реестр",
-    "organizations_imported": "Загружен реестр организаций",
-    "monitoring_year_created": "Заведён год мониторинга",
-    "monitoring_criteria_changed": "Изменены критерии мониторинга",
-    "monitoring_imported": "Загружены результаты мониторинга",
-    "monitoring_cleared": "Удалены результаты мониторинга",
-    "deficit_added": "Внесён профессиональный дефицит резервиста",
-    "plan_changed": "Изменён план развития резервиста",
-    "plan_confirmed": "Подтверждён план развития резервиста",
-    "evidence_uploaded": "Загружен документ по плану развития",
-    "mentor_review": "Отзыв наставника о стажировке",
-    "programme_created": "Создана программа формирования резерва",
-    "programme_targets": "Изменены целевые значения программы",
-    "programme_event": "Добавлено мероприятие программы",
-    "programme_event_held": "Отмечено проведение мероприятия программы",
-    "programme_report": "Сформирован отчёт о реализации программы",
 }
 
 
-def label_event_kinds(labels: dict[str, str]) -> None:
-    """Name an area's own audit event kinds once, for the journal's filter and for the
-    case histories (core/web/workflow_ui.py) alike."""
+def label_event_kinds(labels: dict[str, str], *, history: dict[str, str] | None = None) -> None:
+    """Name an area's own audit event kinds once: for the journal's filter and for the case
+    histories (core/web/workflow_ui.py), which may word some of them as `history` says."""
     EVENT_KINDS.update(labels)
-    workflow_ui.EVENT_KIND_LABELS.update(labels)
+    workflow_ui.EVENT_KIND_LABELS.update({**labels, **(history or {})})
 
 
 def recent_events(

@@ -17,10 +17,10 @@ from reserve_flow.core.context import Context
 from reserve_flow.core.workflow.subjects import WorkflowSubject
 
 # Audit kinds that are not workflow steps, with how the history names them.
+# Names of the audit event kinds that are not steps, for case histories; domains add theirs
+# (core.audit.views.label_event_kinds).
 EVENT_KIND_LABELS = {
     "personal_file_viewed": "Просмотр личного дела",
-    "protocol_generated": "Сформирован протокол",
-    "document_replaced": "Документ заменён после возврата",
 }
 # Kinds that record an access rather than a step: kept out of case histories.
 ACCESS_KINDS = ("personal_file_viewed",)

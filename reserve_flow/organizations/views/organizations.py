@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, widgets
 from wtforms.validators import DataRequired, Optional
 
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.files.tabular import (
     XLSX_MIMETYPE,
     notes_sheet,
@@ -31,6 +32,20 @@ from reserve_flow.organizations.views.monitoring import sparkline
 from reserve_flow.people.models import User
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+
+label_event_kinds(
+    {
+        "organization_created": "Добавлена организация",
+        "organization_updated": "Изменена организация",
+        "organization_deactivated": "Организация закрыта",
+        "organization_activated": "Организация возвращена в реестр",
+        "organizations_imported": "Загружен реестр организаций",
+        "monitoring_year_created": "Заведён год мониторинга",
+        "monitoring_criteria_changed": "Изменены критерии мониторинга",
+        "monitoring_imported": "Загружены результаты мониторинга",
+        "monitoring_cleared": "Удалены результаты мониторинга",
+    }
+)
 
 REQUIRED = "Заполните это поле"
 STATUS_CHOICES = (("active", "действующие"), ("inactive", "закрытые"), ("all", "все"))

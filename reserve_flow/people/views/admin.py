@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Optional
 
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.web.access import admin_required
 from reserve_flow.core.web.actions import attempt
@@ -15,6 +16,8 @@ from reserve_flow.people.models import ROLES, User
 from reserve_flow.people.services import admin as service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+label_event_kinds({"user_created": "Создан пользователь", "user_changed": "Изменён пользователь"})
 
 
 class RolesField(SelectMultipleField):

@@ -22,6 +22,7 @@ from wtforms.validators import Optional
 
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.models import AuditEvent
+from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
@@ -37,14 +38,27 @@ from reserve_flow.reserve.services import plan as plan_service
 
 bp = Blueprint("reserve", __name__)
 
-workflow_ui.EVENT_KIND_LABELS.update(
+label_event_kinds(
     {
+        "deficit_added": "Внесён профессиональный дефицит резервиста",
+        "plan_changed": "Изменён план развития резервиста",
+        "plan_confirmed": "Подтверждён план развития резервиста",
+        "evidence_uploaded": "Загружен документ по плану развития",
+        "mentor_review": "Отзыв наставника о стажировке",
+        "programme_created": "Создана программа формирования резерва",
+        "programme_targets": "Изменены целевые значения программы",
+        "programme_event": "Добавлено мероприятие программы",
+        "programme_event_held": "Отмечено проведение мероприятия программы",
+        "programme_report": "Сформирован отчёт о реализации программы",
+    },
+    # A member's own case history says it shorter: the member is the page's subject.
+    history={
         "plan_changed": "Изменён план развития",
         "plan_confirmed": "План развития подтверждён",
         "deficit_added": "Внесён профессиональный дефицит",
         "evidence_uploaded": "Загружен подтверждающий документ",
         "mentor_review": "Отзыв наставника",
-    }
+    },
 )
 _CHANGES = {"added": "добавлен пункт", "updated": "изменён пункт", "removed": "исключён пункт"}
 

@@ -19,7 +19,7 @@ from common import arguments, bench_runtime, database, describe, scaled
 
 from reserve_flow.core.audit.chain import append_event, canonical_json, event_hash, verify_chain
 from reserve_flow.core.audit.models import AuditChainHead, AuditEvent
-from reserve_flow.core.db import make_engine, make_session_factory, transaction
+from reserve_flow.core.db import make_engine, make_session_factory, unit_of_work
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,7 +45,7 @@ def writer_process(url: str, writer: int, count: int, barrier, results) -> None:
     barrier.wait()
     start = time.perf_counter()
     for n in range(count):
-        with transaction(sessions) as s:
+        with sessions() as s, unit_of_work(s):
             append(s, writer, n)
     results.put((start, time.perf_counter()))
     engine.dispose()
@@ -79,7 +79,7 @@ def extend_chain(url: str, total: int, batch: int = 2000) -> float:
     start = time.perf_counter()
     done = 0
     while done < total:
-        with transaction(sessions) as s:
+        with sessions() as s, unit_of_work(s):
             head = s.get(AuditChainHead, 1, with_for_update=True)
             seq, prev_hash = head.last_seq, head.last_hash
             for n in range(done, min(total, done + batch)):

@@ -78,14 +78,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work commits at the end of the block, or rolls back whole."""
-    with factory() as session:
-        with session.begin():
-            yield session
-
-
 _DEPTH_KEY = "reserve_flow.unit_of_work_depth"
 
 

@@ -192,7 +192,11 @@ def users() -> None:
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True, help="Full name, as it appears in documents.")
 @click.option(
-    "--role", "roles", multiple=True, required=True, help="applicant, secretary, member, chair, hr, admin (repeatable)."
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="applicant, secretary, member, chair, hr, mentor, admin (repeatable).",
 )
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:

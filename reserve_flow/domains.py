@@ -2,8 +2,8 @@
 models (so that Base.metadata, and Alembic, see every table, and the engine every
 workflow subject), its guards (so that the workflow files' guard names resolve) and the
 services that register who may open a case. Each domain's init_app adds its pages to
-the app. The core never imports it; the app factory, the command line and the
-migrations do."""
+the app. The core never imports it; the app factory, the runtime (and so the command
+line) and the migrations do."""
 
 from reserve_flow import appointments, contest, history, organizations, people, reserve
 from reserve_flow.appointments import guards as _appointment_guards

@@ -15,7 +15,7 @@ down_revision = "0006a"
 branch_labels = None
 depends_on = None
 
-# The open states of workflows/appointment.toml (models/appointments.py OPEN_STATES).
+# The open states of workflows/appointment.toml (appointments/models.py OPEN_STATES).
 ONE_OPEN = sa.text("state IN ('open', 'shortlisted', 'attestation', 'order_drafted')")
 
 

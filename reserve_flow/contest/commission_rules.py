@@ -3,7 +3,7 @@ the assessment's progress and a vote's tally and decision.
 
 Read-only queries over the session, shared by the workflow guards (which make the
 engine refuse a step the rules do not allow) and the commission services (which show
-the same numbers to people). Like workdays.py, it sits below both.
+the same numbers to people). Like core/workdays.py, it sits below both.
 
 The rules (issue 3, item 4; DESIGN section 2):
 - The voters of a contest are the holders of its commission seats who have the member

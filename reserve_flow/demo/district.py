@@ -1,6 +1,6 @@
 """Demo data: a district of the Severo-Baikalsky area, one user per role, a contest
 accepting applications, applications in several states and reserve members
-(services/demo_reserve.py) in several more (`reserve-flow demo`).
+(demo/reserve.py) in several more (`reserve-flow demo`).
 
 The settlements are real; the addresses, people and e-mails are invented. The contest
 and every application are moved only by the workflow engine, with the actor who would
@@ -138,7 +138,7 @@ _APPLICANTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("applicant3", "Мельникова Анастасия Юрьевна", "Старший воспитатель", "д/с «Северяночка»", "returned"),
     ("applicant4", "Хабитуев Баир Цыренович", "Заместитель директора по ВР", "Нижнеангарская СОШ № 2", "admitted"),
     ("applicant5", "Гончарова Ирина Васильевна", "Заместитель директора по УВР", "Уоянская СОШ", "voting"),
-    # Included by the commission: their reserve states are in demo_reserve.RESERVE_STATES.
+    # Included by the commission: their reserve states are in demo/reserve.py RESERVE_STATES.
     ("applicant6", "Батуева Туяна Владимировна", "Заместитель директора по УВР", "Кичерская СОШ", "included"),
     ("applicant7", "Соколов Алексей Игоревич", "Заместитель директора по ВР", "Ангоянская СОШ", "included"),
     ("applicant8", "Иванова Ольга Николаевна", "Старший воспитатель", "д/с «Солнышко»", "included"),

@@ -36,7 +36,7 @@ RESERVE_STATES = {
     "applicant8": "developing",
     "applicant9": "ready",
     "applicant10": "excluded",
-    # Made ready here, then appointed by the demo's closed vacancy (demo_appointments.py).
+    # Made ready here, then appointed by the demo's closed vacancy (demo/appointments.py).
     "applicant11": "appointed",
 }
 PDF = b"%PDF-1.4\n% reserve-flow demo evidence\n"

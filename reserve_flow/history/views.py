@@ -1,5 +1,5 @@
 """History pages (issue 6, item 7): a person's path from application to appointment.
-The organization's timeline is part of the organization's page (web/organizations.py).
+The organization's timeline is part of the organization's page (organizations/views/organizations.py).
 
 HR officers and administrators see anyone's path, a person their own; anyone else
 gets 404. Opening someone else's path is a personal-file view and is audited. The

@@ -1,5 +1,5 @@
 """The HR officer's vacancy pages through HTTP (issue 6, items 3-5), and the facts
-services/candidates.py puts before the HR officer when choosing."""
+appointments/services/candidates.py puts before the HR officer when choosing."""
 
 from __future__ import annotations
 
@@ -387,7 +387,7 @@ def test_each_view_of_the_attestation_document_is_audited(runtime, appointment: 
     assert "Просмотр личного дела" not in history  # accesses are not steps of the case
 
 
-# --- services/candidates.py ---------------------------------------------------------
+# --- appointments/services/candidates.py -------------------------------------------
 
 
 def test_candidate_facts_score_rank_plan_experience_and_monitoring(runtime, reserve, client, auth):

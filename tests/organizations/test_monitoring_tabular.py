@@ -1,4 +1,4 @@
-"""Reading and writing spreadsheets (services.tabular): what Russian Excel produces is read
+"""Reading and writing spreadsheets (core.files.tabular): what Russian Excel produces is read
 as the person sees it, and what is not a spreadsheet is refused in Russian."""
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ContestStanding:
-    total: float | None  # the weighted total of services/ranking.py; None: not scored
+    total: float | None  # the weighted total of contest/services/ranking.py; None: not scored
     rank: int | None  # place among the contest's scored applications; equal totals share it
     ranked: int  # how many applications of the contest were scored
 
@@ -184,7 +184,7 @@ def _facts(
 
 
 def for_members(runtime: Runtime, session: Session, memberships: Iterable[ReserveMembership]) -> list[CandidateFacts]:
-    """Facts per reserve member, in the given order (services.appointments.eligible_members
+    """Facts per reserve member, in the given order (vacancies.eligible_members
     puts ready members first)."""
     batch = _Batch(session)
     return [_facts(runtime, session, batch, m.user, m) for m in memberships]

@@ -50,7 +50,7 @@ def years_filter(years: int) -> str:
 
 
 def vacancy_url(vacancy_id: int) -> str:
-    """The vacancy's page (web/appointments.py), where the order's part is shown."""
+    """The vacancy's page (appointments/views/vacancies.py), where the order's part is shown."""
     return url_for("appointments.show", vacancy_id=vacancy_id)
 
 

@@ -169,7 +169,7 @@ class Application(Base):
 
     contest: Mapped[Contest] = relationship(back_populates="applications", lazy="joined")
     applicant: Mapped[User] = relationship(lazy="joined")
-    documents: Mapped[list[ApplicationDocument]] = relationship(  # noqa: F821 (models/documents.py)
+    documents: Mapped[list[ApplicationDocument]] = relationship(  # noqa: F821 (contest/models/documents.py)
         back_populates="application", cascade="all, delete-orphan"
     )
 

@@ -32,7 +32,7 @@ class ApplicationDocument(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    # Path of the file relative to the uploads folder (documents.storage); empty for
+    # Path of the file relative to the uploads folder (core.files.storage); empty for
     # rows made without a file (demo data).
     storage_key: Mapped[str] = mapped_column(String(200), default="")
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

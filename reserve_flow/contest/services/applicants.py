@@ -53,7 +53,7 @@ class ApplicantError(Refused):
 
 def register(runtime: Runtime, session: Session, *, email: str, password: str, full_name: str) -> User:
     """Create an applicant account with an empty profile and record the consent given at
-    registration, committed. Raises UserError (services.users) on a taken e-mail or a short password."""
+    registration, committed. Raises UserError (people.services.users) on a taken e-mail or a short password."""
     with unit_of_work(session):
         user = create_user(session, email=email, full_name=full_name, password=password, roles=["applicant"])
         session.add(ApplicantProfile(user_id=user.id, updated_at=runtime.now()))

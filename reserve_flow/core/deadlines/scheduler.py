@@ -481,7 +481,7 @@ class Ticker:
             return None
         scan = scan_once(self.runtime, self.runtime.now())
         dispatch = dispatch_once(self.runtime, self.runtime.now())
-        if scan or dispatch.sent or dispatch.failed:  # an outage is logged by notify, once a tick
+        if scan or dispatch.sent or dispatch.failed:  # an outage is logged by dispatch, once a tick
             log.info(
                 "scheduler: %d reminders, %d escalations, %d expiries (%d refused); "
                 "e-mail: %d sent, %d to retry, %d failed",

@@ -1,6 +1,6 @@
 """Sending the outbox after commit: e-mail over SMTP and in-app notifications.
 
-The engine and the scheduler only queue rows (models/outbox.py) in the transaction
+The engine and the scheduler only queue rows (core/notifications/models.py) in the transaction
 of the change they tell of; `dispatch_once` sends what is due. A row is claimed by
 one conditional UPDATE before it is sent (so two dispatchers never send one
 message), and marked sent only after the SMTP server accepted it. A failed send
@@ -80,7 +80,7 @@ def link_path(context: dict[str, Any]) -> str | None:
 
 def render(message: OutboxMessage, recipient: Actor, base_url: str) -> Rendered:
     """Subject, summary, plain text and HTML of a message, in Russian, from
-    templates/email/<template>.txt and .html (the generic transition templates when
+    templates/core/email/<template>.txt and .html (the generic transition templates when
     there are none). The .txt template sets `subject` and `summary`."""
     env = _environment()
     context = json.loads(message.context or "{}")

@@ -32,7 +32,7 @@ class OutboxMessage(Base):
     context: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
     status: Mapped[str] = mapped_column(String(10), default="pending")  # STATUSES
-    # Tries so far; a dispatcher counts one when it claims the row (see notify.py).
+    # Tries so far; a dispatcher counts one when it claims the row (see dispatch.py).
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

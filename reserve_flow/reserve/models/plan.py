@@ -126,7 +126,7 @@ class PlanItem(Base):
 
 class PlanEvidence(Base):
     """A file the member uploaded for an item (a certificate, an internship report);
-    stored like application documents (documents/storage.py), named by its hash."""
+    stored like application documents (core/files/storage.py), named by its hash."""
 
     __tablename__ = "plan_evidence"
 

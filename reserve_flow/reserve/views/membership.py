@@ -1,6 +1,6 @@
 """The reserve's pages: the list with its filters and exports, the public list, and a
 member's page (the membership, its term and the steps of HR), with the plan's part
-in web/plan.py.
+in reserve/views/plan.py.
 
 Every page checks the login and the object: a membership the user may not see is
 answered with 404. The list is for HR officers, administrators and mentors (theirs

@@ -48,10 +48,7 @@ def deadline_text(status: service.DeadlineStatus | None) -> str:
 
 
 def _load_visible(application_id: int) -> Application:
-    try:
-        return service.get_visible(db(), current_user, application_id)
-    except service.ApplicationNotFound:
-        abort(404)
+    return service.get_visible(db(), current_user, application_id)
 
 
 @bp.route("/")

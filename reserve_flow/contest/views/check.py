@@ -65,10 +65,7 @@ def _require_secretary() -> None:
 
 def _load(application_id: int) -> Application:
     _require_secretary()
-    try:
-        return service.get_for_check(db(), current_user, application_id)
-    except service.ApplicationNotFound:
-        abort(404)
+    return service.get_for_check(db(), current_user, application_id)
 
 
 @bp.route("/")

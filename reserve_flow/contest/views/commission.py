@@ -91,17 +91,11 @@ def _number(value: float | None) -> str:
 
 
 def _contest(contest_id: int) -> Contest:
-    try:
-        return service.get_contest(db(), current_user, contest_id)
-    except service.CommissionNotFound:
-        abort(404)
+    return service.get_contest(db(), current_user, contest_id)
 
 
 def _application(application_id: int) -> Application:
-    try:
-        return service.get_application(db(), current_user, application_id)
-    except service.CommissionNotFound:
-        abort(404)
+    return service.get_application(db(), current_user, application_id)
 
 
 def _roles(contest: Contest) -> set[str]:
@@ -205,8 +199,6 @@ def generate_protocol(contest_id: int):
 def protocol_file(protocol_id: int, kind: str):
     try:
         found = protocols.open_file(runtime(), db(), current_user, protocol_id, kind)
-    except service.CommissionNotFound:
-        abort(404)
     except service.CommissionRefused as exc:
         return exc.message(_language()), 409, {"Content-Type": "text/plain; charset=utf-8"}
     return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)

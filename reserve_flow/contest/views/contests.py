@@ -175,10 +175,7 @@ def _data(form: ContestForm) -> service.ContestData:
 
 
 def _load(contest_id: int) -> Contest:
-    try:
-        return service.get_visible(db(), current_user, contest_id)
-    except service.ContestNotFound:
-        abort(404)
+    return service.get_visible(db(), current_user, contest_id)
 
 
 def _require_secretary() -> None:

@@ -71,10 +71,7 @@ def parse_date(value: str | None) -> date | None:
 
 
 def load_visible(membership_id: int) -> ReserveMembership:
-    try:
-        return service.get_visible(db(), current_user, membership_id)
-    except service.ReserveNotFound:
-        abort(404)
+    return service.get_visible(db(), current_user, membership_id)
 
 
 class FireForm(VersionForm):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
@@ -25,6 +25,7 @@ from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
+from reserve_flow.core.web.workflow_ui import language
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
 
@@ -75,13 +76,9 @@ def _valid(form: FlaskForm) -> FlaskForm:
     return form
 
 
-def _language() -> str:
-    return current_app.config.get("RESERVE_FLOW_LANGUAGE", "ru")
-
-
 def _state_label(subject) -> str:
     state = runtime().workflows.definition_for(subject).states.get(subject.state)
-    return state.label(_language()) if state else subject.state
+    return state.label(language()) if state else subject.state
 
 
 def _number(value: float | None) -> str:
@@ -197,10 +194,11 @@ def generate_protocol(contest_id: int):
 @bp.route("/protocols/<int:protocol_id>.<kind>")
 @login_required
 def protocol_file(protocol_id: int, kind: str):
-    try:
-        found = protocols.open_file(runtime(), db(), current_user, protocol_id, kind)
-    except service.CommissionRefused as exc:
-        return exc.message(_language()), 409, {"Content-Type": "text/plain; charset=utf-8"}
+    # A refusal here is a stored file that no longer matches its record: a conflict, not bad input.
+    outcome = attempt(lambda: protocols.open_file(runtime(), db(), current_user, protocol_id, kind), refused_status=409)
+    if not outcome.ok:
+        return outcome.error, outcome.status, {"Content-Type": "text/plain; charset=utf-8"}
+    found = outcome.value
     return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)
 
 

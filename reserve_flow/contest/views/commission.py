@@ -14,8 +14,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms import SelectMultipleField, StringField, TextAreaField
 
 from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.contests import Application, Contest
@@ -25,6 +24,7 @@ from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
+from reserve_flow.core.web.forms import VersionForm
 from reserve_flow.core.web.workflow_ui import language
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
@@ -44,12 +44,6 @@ class RecusalForm(FlaskForm):
 
 class VoteForm(FlaskForm):
     choice = StringField()
-
-
-class VersionForm(FlaskForm):
-    """A step on the application: the version the page was rendered from."""
-
-    version = IntegerField(validators=[InputRequired()])
 
 
 class CloseVoteForm(VersionForm):

@@ -7,7 +7,7 @@ links into the audit journal are shown to administrators only (the journal is th
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from reserve_flow.core.web import db, runtime
@@ -24,10 +24,7 @@ def may_follow_staff_links() -> bool:
 @login_required
 def person_path(user_id: int):
     session = db()
-    try:
-        person = service.get_person(session, current_user, user_id)
-    except service.PathNotFound:
-        abort(404)
+    person = service.get_person(session, current_user, user_id)
     rt = runtime()
     service.record_view(rt, session, person, current_user)
     return render_template(

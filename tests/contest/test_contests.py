@@ -217,6 +217,16 @@ def test_cancel_needs_a_reason(client, secretary, runtime):
     assert contest_row(runtime, secretary.contest_id).state == "cancelled"
 
 
+def test_a_step_without_a_version_is_a_bad_request_and_changes_nothing(client, secretary, runtime):
+    page = client.get(f"/contests/{secretary.contest_id}").get_data(as_text=True)
+    before = audit_count(runtime)
+    response = client.post(
+        f"/contests/{secretary.contest_id}/fire/cancel", data={"csrf_token": _csrf_token(page), "reason": "Отмена"}
+    )
+    assert response.status_code == 400
+    assert contest_row(runtime, secretary.contest_id).state != "cancelled" and audit_count(runtime) == before
+
+
 def test_commission_sees_its_contest_and_others_do_not(client, auth, district):
     auth.login("member@example.ru")
     assert client.get(f"/contests/{district.contest_id}").status_code == 200

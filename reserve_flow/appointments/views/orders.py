@@ -105,10 +105,7 @@ def register():
     years = service.issued_years(db())
     today = runtime().now().astimezone(runtime().tz).date()
     year = request.args.get("year", type=int) or (years[0] if years else today.year)
-    try:
-        rows = service.order_register(db(), current_user, year)
-    except service.OrderNotFound:
-        abort(404)
+    rows = service.order_register(db(), current_user, year)
     return render_template(
         "appointments/orders/register.html", rows=rows, years=years, year=year, vacancy_url=vacancy_url
     )

@@ -61,10 +61,7 @@ def _require_viewer() -> None:
 
 
 def _load(vacancy_id: int) -> Vacancy:
-    try:
-        return service.get_vacancy(db(), current_user, vacancy_id)
-    except service.VacancyNotFound:
-        abort(404)
+    return service.get_vacancy(db(), current_user, vacancy_id)
 
 
 # The service checks what is chosen and what is missing and names it in its refusal; the

@@ -16,7 +16,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -35,7 +34,7 @@ from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.web.forms import RussianForm, strip_text
+from reserve_flow.core.web.forms import RussianForm, VersionForm, stale, strip_text
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
@@ -116,8 +115,8 @@ class ConsentForm(RussianForm):
     )
 
 
-class ActionForm(RussianForm):
-    version = HiddenField(validators=[DataRequired()])
+class ActionForm(VersionForm):
+    """Submit or resubmit, on the version the page showed."""
 
 
 class WithdrawForm(ActionForm):
@@ -312,7 +311,7 @@ def _render(
     actions = [t for t in rt.engine.available(application, current_user) if t.trigger in APPLICANT_TRIGGERS]
     forms = forms or {}
     withdraw_form = forms.get("withdraw") or WithdrawForm(formdata=None)
-    withdraw_form.version.data = str(application.version)  # the current one, also after a refusal
+    withdraw_form.version.data = application.version  # the current one, also after a refusal
     return render_template(
         "contest/applicant/application.html",
         application=application,
@@ -332,7 +331,7 @@ def _render(
         error_kind=error_kind,
         upload_form=UploadForm(formdata=None),
         consent_form=forms.get("consent") or ConsentForm(formdata=None),
-        action_form=ActionForm(formdata=None, version=str(application.version)),
+        action_form=ActionForm(formdata=None, version=application.version),
         withdraw_form=withdraw_form,
         plain_form=PlainForm(formdata=None),
         max_mb=rt.settings["uploads"]["max_size_mb"],
@@ -432,18 +431,14 @@ def act(application_id: int, trigger: str):
     application = _own(application_id)
     form = WithdrawForm() if trigger == "withdraw" else ActionForm()
     if not form.validate_on_submit():
-        errors = [e for field in form for e in field.errors if field.name != "version"]
-        if not errors:
+        if stale(form):
             abort(400)
+        errors = [e for field in form for e in field.errors]
         return _refused(application.id, "; ".join(errors), forms={trigger: form})
-    try:
-        expected_version = int(form.version.data)
-    except ValueError:
-        abort(400)
     reason = form.reason.data if trigger == "withdraw" else None
     outcome = attempt(
         lambda: applications_service.fire_application(
-            runtime(), db(), application.id, trigger, current_user, reason, expected_version
+            runtime(), db(), application.id, trigger, current_user, reason, form.version.data
         )
     )
     if not outcome.ok:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Optional
 
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applications as service
@@ -21,6 +18,7 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
+from reserve_flow.core.web.forms import FireForm
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -32,14 +30,6 @@ label_event_kinds(
 CHECK_TRIGGERS = ("admit", "return_for_fix", "refuse")
 
 
-class FireForm(FlaskForm):
-    """An action button of the case page: the version the page was rendered from, and the
-    reason when the transition asks for one."""
-
-    version = IntegerField(validators=[InputRequired()])
-    reason = TextAreaField(validators=[Optional()])
-
-
 def deadline_text(status: service.DeadlineStatus | None) -> str:
     if status is None:
         return ""
@@ -48,10 +38,7 @@ def deadline_text(status: service.DeadlineStatus | None) -> str:
 
 
 def _load_visible(application_id: int) -> Application:
-    try:
-        return service.get_visible(db(), current_user, application_id)
-    except service.ApplicationNotFound:
-        abort(404)
+    return service.get_visible(db(), current_user, application_id)
 
 
 @bp.route("/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from reserve_flow.contest.models.contests import Application
@@ -23,7 +23,7 @@ from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.files.storage import ALLOWED_TYPES
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.web.forms import RussianForm, strip_text
+from reserve_flow.core.web.forms import VersionForm, stale, strip_text
 
 bp = Blueprint("check", __name__, url_prefix="/check")
 
@@ -31,8 +31,8 @@ bp = Blueprint("check", __name__, url_prefix="/check")
 VIEWABLE = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
 
 
-class DecisionForm(RussianForm):
-    version = HiddenField(validators=[DataRequired()])
+class DecisionForm(VersionForm):
+    """A decision on the application, on the version the checklist showed."""
 
 
 class RefuseForm(DecisionForm):
@@ -65,10 +65,7 @@ def _require_secretary() -> None:
 
 def _load(application_id: int) -> Application:
     _require_secretary()
-    try:
-        return service.get_for_check(db(), current_user, application_id)
-    except service.ApplicationNotFound:
-        abort(404)
+    return service.get_for_check(db(), current_user, application_id)
 
 
 @bp.route("/")
@@ -112,7 +109,7 @@ def _render(
     view_id = request.args.get("view", type=int)
     if view_id is not None:
         viewing = next((d for d in application.documents if d.id == view_id), None)
-    version = str(application.version)
+    version = application.version
     returned_form = returned_form or return_form(application, from_request=False)
     refuse_form = refuse_form or RefuseForm(formdata=None)
     refuse_form.requirement.choices = _refusal_choices(application)
@@ -158,13 +155,6 @@ def _decided(application_id: int, call, **forms):
     return redirect(url_for("check.queue"), code=303)
 
 
-def _version(form: DecisionForm) -> int:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        abort(400)
-
-
 @bp.route("/<int:application_id>/admit", methods=["POST"])
 @login_required
 def admit(application_id: int):
@@ -173,7 +163,7 @@ def admit(application_id: int):
     if not form.validate_on_submit():
         abort(400)
     return _decided(
-        application.id, lambda: service.admit(runtime(), db(), application.id, current_user, _version(form))
+        application.id, lambda: service.admit(runtime(), db(), application.id, current_user, form.version.data)
     )
 
 
@@ -183,14 +173,14 @@ def return_for_fix(application_id: int):
     application = _load(application_id)
     form = return_form(application)
     if not form.validate_on_submit():
-        if form.csrf_token.errors or form.version.errors:
+        if stale(form):
             abort(400)
         return _render(application, error="Проверьте поля формы возврата.", status=400, returned_form=form)
     reasons = {d.id: getattr(form, f"reason_{d.id}").data or "" for d in application.documents}
     return _decided(
         application.id,
         lambda: service.return_for_fix(
-            runtime(), db(), application.id, current_user, _version(form), reasons, form.comment.data or ""
+            runtime(), db(), application.id, current_user, form.version.data, reasons, form.comment.data or ""
         ),
         returned_form=form,
     )
@@ -203,7 +193,7 @@ def refuse(application_id: int):
     form = RefuseForm()
     form.requirement.choices = _refusal_choices(application)
     if not form.validate_on_submit():
-        if form.csrf_token.errors or form.version.errors:
+        if stale(form):
             abort(400)
         return _render(
             application,
@@ -218,7 +208,7 @@ def refuse(application_id: int):
             db(),
             application.id,
             current_user,
-            _version(form),
+            form.version.data,
             form.requirement.data,
             form.comment.data or "",
         ),

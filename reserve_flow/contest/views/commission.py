@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms import SelectMultipleField, StringField, TextAreaField
 
 from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.contests import Application, Contest
@@ -25,6 +24,8 @@ from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
+from reserve_flow.core.web.forms import VersionForm
+from reserve_flow.core.web.workflow_ui import language
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
 
@@ -43,12 +44,6 @@ class RecusalForm(FlaskForm):
 
 class VoteForm(FlaskForm):
     choice = StringField()
-
-
-class VersionForm(FlaskForm):
-    """A step on the application: the version the page was rendered from."""
-
-    version = IntegerField(validators=[InputRequired()])
 
 
 class CloseVoteForm(VersionForm):
@@ -75,13 +70,9 @@ def _valid(form: FlaskForm) -> FlaskForm:
     return form
 
 
-def _language() -> str:
-    return current_app.config.get("RESERVE_FLOW_LANGUAGE", "ru")
-
-
 def _state_label(subject) -> str:
     state = runtime().workflows.definition_for(subject).states.get(subject.state)
-    return state.label(_language()) if state else subject.state
+    return state.label(language()) if state else subject.state
 
 
 def _number(value: float | None) -> str:
@@ -91,17 +82,11 @@ def _number(value: float | None) -> str:
 
 
 def _contest(contest_id: int) -> Contest:
-    try:
-        return service.get_contest(db(), current_user, contest_id)
-    except service.CommissionNotFound:
-        abort(404)
+    return service.get_contest(db(), current_user, contest_id)
 
 
 def _application(application_id: int) -> Application:
-    try:
-        return service.get_application(db(), current_user, application_id)
-    except service.CommissionNotFound:
-        abort(404)
+    return service.get_application(db(), current_user, application_id)
 
 
 def _roles(contest: Contest) -> set[str]:
@@ -203,12 +188,11 @@ def generate_protocol(contest_id: int):
 @bp.route("/protocols/<int:protocol_id>.<kind>")
 @login_required
 def protocol_file(protocol_id: int, kind: str):
-    try:
-        found = protocols.open_file(runtime(), db(), current_user, protocol_id, kind)
-    except service.CommissionNotFound:
-        abort(404)
-    except service.CommissionRefused as exc:
-        return exc.message(_language()), 409, {"Content-Type": "text/plain; charset=utf-8"}
+    # A refusal here is a stored file that no longer matches its record: a conflict, not bad input.
+    outcome = attempt(lambda: protocols.open_file(runtime(), db(), current_user, protocol_id, kind), refused_status=409)
+    if not outcome.ok:
+        return outcome.error, outcome.status, {"Content-Type": "text/plain; charset=utf-8"}
+    found = outcome.value
     return send_stored(found.path, mimetype=found.mimetype, name=found.download_name, attachment=True)
 
 

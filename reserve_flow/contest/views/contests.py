@@ -27,6 +27,7 @@ from reserve_flow.contest.services import contests as service
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.format import format_date
+from reserve_flow.core.web.forms import FireForm
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS
 from reserve_flow.people.models import User, UserRole
 
@@ -92,14 +93,6 @@ for _code, _title, _mandatory in service.STANDARD_DOCUMENT_KINDS:
         f"doc_{_code}",
         SelectField(_title, choices=DOCUMENT_CHOICES, default="mandatory" if _mandatory else "optional"),
     )
-
-
-class FireForm(FlaskForm):
-    """An action button of the workflow (core/_workflow.html action_forms): the version the
-    page was rendered from and the reason, when the transition asks for one."""
-
-    version = IntegerField(validators=[Optional()])
-    reason = TextAreaField(validators=[Optional()])
 
 
 class ExtendForm(FlaskForm):
@@ -175,10 +168,7 @@ def _data(form: ContestForm) -> service.ContestData:
 
 
 def _load(contest_id: int) -> Contest:
-    try:
-        return service.get_visible(db(), current_user, contest_id)
-    except service.ContestNotFound:
-        abort(404)
+    return service.get_visible(db(), current_user, contest_id)
 
 
 def _require_secretary() -> None:
@@ -290,9 +280,9 @@ def fire(contest_id: int, trigger: str):
         abort(400)
     reason = form.reason.data or ""
     rt = runtime()
-    # A form without a version was not rendered from this contest: a conflict, not a step.
-    version = form.version.data if form.version.data is not None else 0
-    outcome = attempt(lambda: service.fire_contest(rt, db(), current_user, contest_id, trigger, reason, version))
+    outcome = attempt(
+        lambda: service.fire_contest(rt, db(), current_user, contest_id, trigger, reason, form.version.data)
+    )
     if not outcome.ok:
         if outcome.status == 409:
             return _render_show(_load(contest_id), 409, outcome.error)

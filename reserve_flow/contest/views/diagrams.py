@@ -3,7 +3,7 @@ their pages (404 for a case the user may not see)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from flask_login import current_user, login_required
 
 from reserve_flow.contest.services import applications as applications_service
@@ -17,18 +17,12 @@ bp = Blueprint("contest_diagrams", __name__)
 @bp.route("/applications/<int:application_id>/diagram.svg")
 @login_required
 def application_svg(application_id: int):
-    try:
-        application = applications_service.get_visible(db(), current_user, application_id)
-    except applications_service.ApplicationNotFound:
-        abort(404)
+    application = applications_service.get_visible(db(), current_user, application_id)
     return case_svg(application)
 
 
 @bp.route("/contests/<int:contest_id>/diagram.svg")
 @login_required
 def contest_svg(contest_id: int):
-    try:
-        contest = contests_service.get_visible(db(), current_user, contest_id)
-    except contests_service.ContestNotFound:
-        abort(404)
+    contest = contests_service.get_visible(db(), current_user, contest_id)
     return case_svg(contest)

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
+from reserve_flow.core.errors import NotFound
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -73,7 +74,9 @@ def too_large_back_link(blueprint: Blueprint) -> Callable[[BackLink], BackLink]:
 
 def _register_error_pages(app: Flask) -> None:
     """Russian pages instead of Werkzeug's English ones; a missing CSRF token says the form is stale;
-    a request over MAX_CONTENT_LENGTH says how large a file may be and leads back to its form."""
+    a request over MAX_CONTENT_LENGTH says how large a file may be and leads back to its form.
+    A domain's NotFound (a missing or foreign object) that a view lets through is the 404 page,
+    so views load objects without wrapping each lookup."""
 
     def csrf_error(_error: CSRFError):
         return render_template("core/errors/csrf.html"), 400
@@ -81,6 +84,10 @@ def _register_error_pages(app: Flask) -> None:
     def error_page(error: HTTPException):
         title, text = ERROR_PAGES[error.code]
         return render_template("core/errors/error.html", title=title, text=text), error.code
+
+    def not_found(_error: NotFound):
+        title, text = ERROR_PAGES[404]
+        return render_template("core/errors/error.html", title=title, text=text), 404
 
     def too_large(_error: HTTPException):
         link = _too_large_back_links.get(request.blueprint or "")
@@ -90,6 +97,7 @@ def _register_error_pages(app: Flask) -> None:
 
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(413, too_large)
+    app.register_error_handler(NotFound, not_found)
     for code in ERROR_PAGES:
         app.register_error_handler(code, error_page)
 

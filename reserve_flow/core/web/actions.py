@@ -39,9 +39,12 @@ class Outcome(Generic[T]):
         return self.error is None
 
 
-def attempt(action: Callable[[], T]) -> Outcome[T]:
+def attempt(action: Callable[[], T], *, refused_status: int = 400) -> Outcome[T]:
     """Run `action` (a service call that is its own transaction). Refusals become an
-    Outcome with status 400 or 409; NotFound aborts the request with 404."""
+    Outcome with status 400 or 409; NotFound aborts the request with 404.
+
+    `refused_status` is the status of a Refused, for an action whose refusals mean the
+    stored state conflicts with the request (409) rather than that the input was bad."""
     try:
         return Outcome(value=action())
     except NotFound:
@@ -54,7 +57,7 @@ def attempt(action: Callable[[], T]) -> Outcome[T]:
         # A refusal that knows its text in several languages (message(language)) speaks the page's.
         translated = getattr(exc, "message", None)
         error = translated(language()) if callable(translated) else str(exc)
-        return _refusal(error, 400, getattr(exc, "problems", ()))
+        return _refusal(error, refused_status, getattr(exc, "problems", ()))
 
 
 def _refusal(error: str, status: int, problems=()) -> Outcome:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField
+from wtforms import IntegerField, TextAreaField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired
+from wtforms.widgets import HiddenInput
 
 
 class RussianForm(FlaskForm):
@@ -31,7 +32,14 @@ class VersionForm(RussianForm):
     """A step on an object the page was rendered from: the version it showed. A form
     without one was not sent by the page (views answer 400 without a message)."""
 
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class FireForm(VersionForm):
+    """An action button of a workflow (core/_workflow.html action_forms): the version, and
+    the reason when the transition asks for one (the engine says when it is missing)."""
+
+    reason = TextAreaField()
 
 
 def strip_text(value):

@@ -69,10 +69,7 @@ def _require_admin() -> None:
 
 
 def _load(year: int) -> MonitoringYear:
-    try:
-        return service.get_year(db(), year)
-    except service.MonitoringNotFound:
-        abort(404)
+    return service.get_year(db(), year)
 
 
 def _criteria(form: YearForm) -> list[service.CriterionData]:

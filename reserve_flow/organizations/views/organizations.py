@@ -83,10 +83,7 @@ def _require_admin() -> None:
 
 
 def _load(organization_id: int) -> Organization:
-    try:
-        return service.get(db(), organization_id)
-    except service.OrganizationNotFound:
-        abort(404)
+    return service.get(db(), organization_id)
 
 
 def _form(organization: Organization | None = None) -> OrganizationForm:

@@ -27,7 +27,7 @@ from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.web.forms import VersionForm, error_text, kept, stale
+from reserve_flow.core.web.forms import FireForm, VersionForm, error_text, kept, stale
 from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve import plan_rules
@@ -71,14 +71,7 @@ def parse_date(value: str | None) -> date | None:
 
 
 def load_visible(membership_id: int) -> ReserveMembership:
-    try:
-        return service.get_visible(db(), current_user, membership_id)
-    except service.ReserveNotFound:
-        abort(404)
-
-
-class FireForm(VersionForm):
-    reason = TextAreaField("Причина")
+    return service.get_visible(db(), current_user, membership_id)
 
 
 class ExcludeForm(VersionForm):

@@ -67,10 +67,7 @@ def _target_values(form: FlaskForm) -> dict[tuple[str, int], str]:
 
 
 def _load(programme_id: int):
-    try:
-        return service.get(db(), current_user, programme_id)
-    except service.ProgrammeNotFound:
-        abort(404)
+    return service.get(db(), current_user, programme_id)
 
 
 @bp.route("/", methods=["GET", "POST"])

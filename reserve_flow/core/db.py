@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -82,21 +83,24 @@ _DEPTH_KEY = "reserve_flow.unit_of_work_depth"
 
 
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[Session]:
+def unit_of_work(session: Session, *, duplicate: Exception | None = None) -> Iterator[Session]:
     """The service call as one transaction: the block's work commits when the outermost
     unit of work on this session ends, and rolls back whole on any error. A service
     called from another service's unit of work joins it instead of committing early,
     so a web request, a CLI command, the scheduler and the API all get the same
-    all-or-nothing step."""
+    all-or-nothing step. With `duplicate`, a unique constraint that a request committed
+    first makes the flush or commit fail (IntegrityError) raises `duplicate` instead."""
     depth = session.info.get(_DEPTH_KEY, 0)
     session.info[_DEPTH_KEY] = depth + 1
     try:
         yield session
         if depth == 0:
             session.commit()
-    except BaseException:
+    except BaseException as exc:
         if depth == 0:
             session.rollback()
+        if duplicate is not None and isinstance(exc, IntegrityError):
+            raise duplicate from None
         raise
     finally:
         session.info[_DEPTH_KEY] = depth

@@ -16,13 +16,11 @@ A result under 50 % is flagged: the roadmap requires an anti-crisis programme th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reserve_flow.core.audit.chain import append_event
@@ -183,22 +181,11 @@ def latest_criteria(session: Session) -> list[CriterionData]:
     return [CriterionData(c.name, c.max_points) for c in latest.criteria] if latest else []
 
 
-@contextmanager
-def _saving(session: Session, duplicate: Exception) -> Iterator[None]:
-    """The unit of work of a monitoring change: a year or its results written by a
-    request that committed first (the unique constraints) is refused with `duplicate`."""
-    try:
-        with unit_of_work(session):
-            yield
-    except IntegrityError:
-        raise duplicate from None
-
-
 def create_year(
     session: Session, actor: User, year: int, criteria: Sequence[CriterionData], now: datetime
 ) -> MonitoringYear:
     """A monitoring year with its criteria; audited. Raises MonitoringError."""
-    with _saving(session, MonitoringError(f"Мониторинг за {year} год уже заведён.")):
+    with unit_of_work(session, duplicate=MonitoringError(f"Мониторинг за {year} год уже заведён.")):
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise MonitoringError(f"Год должен быть между {FIRST_YEAR} и {LAST_YEAR}.")
         if session.scalar(select(MonitoringYear.id).where(MonitoringYear.year == year)) is not None:
@@ -385,9 +372,9 @@ def import_results(
     """Import the year's results from a table, all or nothing: raises ImportRejected listing
     every bad row and why. A year with results is refused unless `replace`, which deletes
     them first. One audit event, "monitoring_imported", with the counts and the file's SHA-256."""
-    with _saving(
+    with unit_of_work(
         session,
-        ImportRejected(
+        duplicate=ImportRejected(
             [RowProblem(0, "Результаты этого года только что загрузил другой пользователь. Обновите страницу.")]
         ),
     ):

@@ -8,15 +8,12 @@ first and writes either all of them or nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -56,17 +53,6 @@ class OrganizationChanged(ConcurrentChange):
 
 
 DUPLICATE = "Организация с таким наименованием или ИНН уже есть."
-
-
-@contextmanager
-def _saving(session: Session, duplicate: Exception) -> Iterator[None]:
-    """The unit of work of a registry change: a unique name or INN taken by a request
-    that committed first is refused with `duplicate`, nothing written."""
-    try:
-        with unit_of_work(session):
-            yield
-    except IntegrityError:
-        raise duplicate from None
 
 
 @dataclass
@@ -224,7 +210,7 @@ def _apply(organization: Organization, data: OrganizationData, head_user: User |
 
 def create_organization(session: Session, actor: User, data: OrganizationData, now: datetime) -> Organization:
     """Add an organization (active). Raises OrganizationError listing every problem."""
-    with _saving(session, OrganizationError(DUPLICATE)):
+    with unit_of_work(session, duplicate=OrganizationError(DUPLICATE)):
         data = _clean(data)
         found = problems(data) + _conflicts(session, data, None)
         if found:
@@ -251,7 +237,7 @@ def update_organization(
 ) -> dict[str, list[Any]]:
     """Save the edit made on `version` of the row; ConcurrentChange when someone saved
     in between. Returns what changed (nothing is audited when nothing did)."""
-    with _saving(session, OrganizationError(DUPLICATE)):
+    with unit_of_work(session, duplicate=OrganizationError(DUPLICATE)):
         if organization.version != version:
             raise OrganizationChanged()
         data = _clean(data)
@@ -411,7 +397,9 @@ def import_organizations(
 ) -> ImportSummary:
     """Create or update organizations from the table, all or nothing. Raises ImportRejected
     listing every bad row (row number and why). One audit event for the whole import."""
-    with _saving(session, OrganizationChanged("Реестр изменился во время загрузки. Повторите загрузку.")):
+    with unit_of_work(
+        session, duplicate=OrganizationChanged("Реестр изменился во время загрузки. Повторите загрузку.")
+    ):
         columns, found = _columns(table)
         if found:
             raise ImportRejected(found)

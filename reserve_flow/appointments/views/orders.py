@@ -17,9 +17,9 @@ from reserve_flow.appointments.services import orders as service
 from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.files import storage
 from reserve_flow.core.web import db, runtime, too_large_back_link
-from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_bytes, send_stored
-from reserve_flow.core.web.forms import RussianForm, VersionForm, error_text
+from reserve_flow.core.web.forms import RussianForm, VersionForm
 
 bp = Blueprint("orders", __name__)
 
@@ -138,10 +138,10 @@ def template():
     if request.method == "GET":
         return _template_page()
     form = TemplateForm()
-    if not form.validate_on_submit():
-        return _template_page(error_text(form), 400)
-    upload = form.file.data
-    outcome = attempt(lambda: service.upload_template(runtime(), db(), current_user, upload.stream, upload.filename))
+    outcome = submit(
+        form,
+        lambda: service.upload_template(runtime(), db(), current_user, form.file.data.stream, form.file.data.filename),
+    )
     if not outcome.ok:
         return _template_page(outcome.error, outcome.status)
     flash(f"Шаблон «{outcome.value.original_name}» загружен: следующие приказы будут сформированы по нему.", "success")

@@ -28,10 +28,11 @@ from reserve_flow.appointments.services import vacancies as service
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.errors import Refused
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
-from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_stored
-from reserve_flow.core.web.forms import RussianForm, VersionForm, error_text, kept, stale
+from reserve_flow.core.web.forms import RussianForm, VersionForm, kept
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
@@ -160,14 +161,11 @@ def index():
 def open_vacancy():
     _require_viewer()
     form = OpenForm()
-    if not form.validate_on_submit():
-        if stale(form):
-            abort(400)
-        return render_index(error=error_text(form), status=400, form=kept(form))
-    if form.planned_on.data is None:
-        return render_index(error="Укажите планируемую дату назначения.", status=400, form=kept(form))
-    outcome = attempt(
-        lambda: service.open_vacancy(
+
+    def opening():
+        if form.planned_on.data is None:
+            raise Refused("Укажите планируемую дату назначения.")
+        return service.open_vacancy(
             runtime(),
             db(),
             current_user,
@@ -177,7 +175,8 @@ def open_vacancy():
             reason_note=form.reason_note.data or "",
             position=form.position.data or "",
         )
-    )
+
+    outcome = submit(form, opening)
     if not outcome.ok:
         return render_index(
             error=outcome.error, status=outcome.status, form=kept(form) if outcome.status == 400 else None
@@ -279,12 +278,8 @@ def act(vacancy_id: int, failed: str, form: FlaskForm, action: Callable[[], Any]
     """Validate the form, then run a service action: on a bad field or a refusal the page
     again with the reason and the form kept (400), on a conflict with a notice (409), else
     back to the page with `done`. A form the page could not have sent is answered 400."""
-    vacancy = _load(vacancy_id)
-    if not form.validate_on_submit():
-        if stale(form):
-            abort(400)
-        return render_vacancy(vacancy, error=error_text(form), status=400, failed=failed, form=kept(form))
-    outcome = attempt(action)
+    _load(vacancy_id)  # a missing or foreign vacancy is 404 before its form is read
+    outcome = submit(form, action)
     if outcome.ok:
         flash(done() if callable(done) else done, "success")
         return redirect(url_for("appointments.show", vacancy_id=vacancy_id), code=303)

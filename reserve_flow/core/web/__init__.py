@@ -10,6 +10,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as werkzeug_not_found
 
 from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
@@ -86,8 +87,7 @@ def _register_error_pages(app: Flask) -> None:
         return render_template("core/errors/error.html", title=title, text=text), error.code
 
     def not_found(_error: NotFound):
-        title, text = ERROR_PAGES[404]
-        return render_template("core/errors/error.html", title=title, text=text), 404
+        return error_page(werkzeug_not_found())
 
     def too_large(_error: HTTPException):
         link = _too_large_back_links.get(request.blueprint or "")

@@ -26,8 +26,8 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
-from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.web.forms import FireForm, VersionForm, error_text, kept, stale
+from reserve_flow.core.web.actions import submit
+from reserve_flow.core.web.forms import FireForm, VersionForm, kept
 from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve import plan_rules
@@ -337,11 +337,7 @@ def act(
             failed=failed,
         )
 
-    if not form.validate_on_submit():
-        if stale(form):
-            abort(400)
-        return refused(error_text(form), 400)
-    outcome = attempt(action)
+    outcome = submit(form, action)
     if not outcome.ok:
         return refused(outcome.error, outcome.status)
     result = outcome.value

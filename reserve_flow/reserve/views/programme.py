@@ -11,8 +11,8 @@ from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from reserve_flow.core.web import db, runtime
-from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.web.forms import RussianForm, error_text, kept, stale
+from reserve_flow.core.web.actions import submit
+from reserve_flow.core.web.forms import RussianForm, kept
 from reserve_flow.reserve import charts, programme_report
 from reserve_flow.reserve.services import programme as service
 
@@ -78,26 +78,22 @@ def index():
     error = None
     form = ProgrammeForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            if stale(form):
-                abort(400)
-            error = error_text(form)
-        else:
-            outcome = attempt(
-                lambda: service.create(
-                    runtime(),
-                    db(),
-                    current_user,
-                    form.title.data or "",
-                    form.first_year.data,
-                    form.last_year.data,
-                    form.approved_by.data or "",
-                )
-            )
-            if outcome.ok:
-                flash("Программа создана: задайте целевые значения показателей.", "success")
-                return redirect(url_for("programme.show", programme_id=outcome.value.id), code=303)
-            error = outcome.error
+        outcome = submit(
+            form,
+            lambda: service.create(
+                runtime(),
+                db(),
+                current_user,
+                form.title.data or "",
+                form.first_year.data,
+                form.last_year.data,
+                form.approved_by.data or "",
+            ),
+        )
+        if outcome.ok:
+            flash("Программа создана: задайте целевые значения показателей.", "success")
+            return redirect(url_for("programme.show", programme_id=outcome.value.id), code=303)
+        error = outcome.error
     return render_template(
         "reserve/programme/index.html",
         programmes=service.programmes(db()),
@@ -147,14 +143,10 @@ def show(programme_id: int):
 def _act(programme_id: int, form: FlaskForm, action, done: str):
     """Validate the form, then run the action: a bad field or a refusal shows the page
     again with the reason and the input kept (400); success comes back with `done`."""
-    programme = _load(programme_id)
-    if not form.validate_on_submit():
-        if stale(form):
-            abort(400)
-        return _page(programme, error_text(form), 400, kept(form))
-    outcome = attempt(action)
+    _load(programme_id)  # a missing programme is 404 before its form is read
+    outcome = submit(form, action)
     if not outcome.ok:
-        return _page(_load(programme.id), outcome.error, outcome.status, kept(form) if outcome.status == 400 else None)
+        return _page(_load(programme_id), outcome.error, outcome.status, kept(form) if outcome.status == 400 else None)
     flash(done, "success")
     return redirect(url_for("programme.show", programme_id=programme_id), code=303)
 

@@ -6,6 +6,7 @@ there for why this is a hook rather than a package-dir mapping.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -13,8 +14,18 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-# Kept in step with reserve_flow.resources.RESOURCES (the locator that reads them back).
-RESOURCES = ("templates", "workflows", "migrations", "static")
+
+
+def _resource_names() -> tuple[str, ...]:
+    """The folders reserve_flow.resources reads back, from that module itself (loaded by
+    path: the build environment has none of the package's dependencies)."""
+    spec = importlib.util.spec_from_file_location("_resources_locator", HERE / "reserve_flow" / "resources.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.RESOURCES
+
+
+RESOURCES = _resource_names()
 
 
 class build_py_with_resources(build_py):  # noqa: N801  (setuptools' command naming)

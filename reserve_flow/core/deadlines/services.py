@@ -86,7 +86,8 @@ def _rows(
     for d, subject in pairs:
         state = runtime.workflows.definitions[d.workflow].states.get(d.state)
         path = link_path({"workflow": d.workflow, "subject_id": d.subject_id})
-        may_open = _may_open(viewer, d.workflow, subject)
+        # the case page's own rule, as its domain registered it
+        may_open = may_view(viewer, d.workflow, subject)
         found = notices[d.id]
         rows.append(
             DeadlineRow(
@@ -105,11 +106,6 @@ def _rows(
             )
         )
     return rows
-
-
-def _may_open(viewer: Actor, workflow: str, subject: Any) -> bool:
-    """Whether the viewer may open the case page a deadline links to (the rule its domain registered)."""
-    return may_view(viewer, workflow, subject)
 
 
 def may_see_overview(user: Actor) -> bool:

@@ -1,6 +1,8 @@
 """The BPMN 2.0 export of every shipped workflow: well-formed references, one shape per
-node and one edge per flow (so a modeler shows it), the mapping of states, transitions,
-gateways and deadline timers, the OMG schema, and a BPMN engine's parser."""
+node and one edge per flow (so a modeler shows it), labels clear of the shapes, the
+mapping of states, transitions, gateways, lanes and deadline timers with their rf:
+extension elements, the OMG schema, and a BPMN engine's parser (the runs are in
+test_bpmn_execution.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ExclusiveGateway
 
-from reserve_flow.core.workflow.bpmn import BPMNDI, DC, DI, MODEL, export_bpmn
+from reserve_flow.core.workflow.bpmn import BPMNDI, DC, DI, EXPRESSION_LANGUAGE, EXTENSION, MODEL, export_bpmn
 from reserve_flow.core.workflow.registry import check_directory
 from reserve_flow.runtime import WORKFLOWS_DIR
 
@@ -25,6 +27,11 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 def m(tag: str) -> str:
     return f"{{{MODEL}}}{tag}"
+
+
+def rf(element, tag: str):
+    """The rf: extension element of a BPMN element, or None."""
+    return element.find(f"{m('extensionElements')}/{{{EXTENSION}}}{tag}")
 
 
 @pytest.fixture(scope="module", params=NAMES)
@@ -41,11 +48,33 @@ def process_of(root):
 
 
 def nodes_of(process):
-    return {e.get("id"): e for e in process if e.tag in {m(t) for t in FLOW_NODES}}
+    """Flow nodes of the process and of its event subprocess (the case's deadline)."""
+    nodes = {}
+    for e in process.iter():
+        if e.tag in {m(t) for t in FLOW_NODES}:
+            nodes[e.get("id")] = e
+    return nodes
 
 
 def flows_of(process):
-    return {e.get("id"): e for e in process.findall(m("sequenceFlow"))}
+    return {e.get("id"): e for e in process.iter(m("sequenceFlow"))}
+
+
+def boxes_of(root):
+    """Each shape's bounds and each label's bounds from the BPMNDI, by element id."""
+    shapes, labels = {}, {}
+
+    def bounds(element):
+        b = element.find(f"{{{DC}}}Bounds")
+        return tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
+
+    for shape in root.iter(f"{{{BPMNDI}}}BPMNShape"):
+        shapes[shape.get("bpmnElement")] = bounds(shape)
+    for element in [*root.iter(f"{{{BPMNDI}}}BPMNShape"), *root.iter(f"{{{BPMNDI}}}BPMNEdge")]:
+        label = element.find(f"{{{BPMNDI}}}BPMNLabel")
+        if label is not None:
+            labels[element.get("bpmnElement")] = bounds(label)
+    return shapes, labels
 
 
 def test_ids_are_unique_and_every_reference_resolves(exported):
@@ -64,6 +93,10 @@ def test_ids_are_unique_and_every_reference_resolves(exported):
             assert flows[ref.text].get("sourceRef") == node.get("id")
     for timer in process.findall(m("boundaryEvent")):
         assert nodes[timer.get("attachedToRef")].tag == m("userTask")
+    lanes = process.findall(f"{m('laneSet')}/{m('lane')}")
+    placed = [ref.text for lane in lanes for ref in lane.findall(m("flowNodeRef"))]
+    top_level = {e.get("id") for e in process if e.tag in {m(t) for t in (*FLOW_NODES, "subProcess")}}
+    assert sorted(placed) == sorted(top_level)  # each node in exactly one lane
 
 
 def test_every_node_has_a_shape_and_every_flow_an_edge_with_waypoints(exported):
@@ -75,7 +108,8 @@ def test_every_node_has_a_shape_and_every_flow_an_edge_with_waypoints(exported):
     assert plane.get("bpmnElement") == process.get("id")
     shapes = {s.get("bpmnElement"): s for s in plane.findall(f"{{{BPMNDI}}}BPMNShape")}
     edges = {e.get("bpmnElement"): e for e in plane.findall(f"{{{BPMNDI}}}BPMNEdge")}
-    assert set(shapes) == set(nodes)
+    subprocesses = {e.get("id") for e in process.findall(m("subProcess"))}
+    assert set(shapes) == set(nodes) | subprocesses
     assert set(edges) == set(flows)
     boxes = {}
     for element, shape in shapes.items():
@@ -142,39 +176,55 @@ def test_a_state_with_several_ways_out_decides_in_an_exclusive_gateway(exported)
     for name, state in definition.states.items():
         if state.terminal:
             continue
-        expiry = state.deadline.on_expiry if state.deadline else None
-        ways_out = [t for t in definition.transitions_from(name) if t.trigger != expiry]
+        expiries = {state.deadline.on_expiry if state.deadline else None}
+        expiries.add(definition.deadline.on_expiry if definition.deadline else None)
+        ways_out = [t for t in definition.transitions_from(name) if t.trigger not in expiries]
         if len(ways_out) > 1:
             assert f"Gateway_{name}" in gateways
             for t in ways_out:
                 flow = flows[f"Flow_{name}_{t.trigger}"]
                 assert flow.get("sourceRef") == f"Gateway_{name}"
                 condition = flow.find(m("conditionExpression"))
-                assert f"action == '{t.trigger}'" in condition.text
+                assert condition.text == f'trigger == "{t.trigger}"'
                 assert condition.get(XSI_TYPE) == "bpmn:tFormalExpression"
         else:
             assert f"Gateway_{name}" not in gateways
             assert flows[f"Flow_{name}_{ways_out[0].trigger}"].get("sourceRef") == f"Task_{name}"
 
 
+def _expected_timer(deadline):
+    """The timer's text for a deadline: a Python expression giving ISO 8601."""
+    if deadline.until:
+        return "timeDate", 'f"{' + deadline.until + '}T23:59:59"'
+    if isinstance(deadline.days, int):
+        days = deadline.days if deadline.calendar == "calendar" else -(-deadline.days * 7 // 5)
+        return "timeDuration", f'"P{days}D"'
+    return "timeDuration", 'f"P{-(-' + deadline.days + ' * 7 // 5)}D"'
+
+
 def test_deadlines_are_boundary_timers_and_expiry_leaves_through_them(exported):
     definition, _, root = exported
     process = process_of(root)
-    timers = {t.get("attachedToRef"): t for t in process.findall(m("boundaryEvent"))}
+    timers = {
+        t.get("attachedToRef"): t for t in process.findall(m("boundaryEvent")) if rf(t, "deadline").get("scope") == "state"
+    }
     flows = flows_of(process)
     with_deadline = {name for name, s in definition.states.items() if s.deadline}
     assert {ref.removeprefix("Task_") for ref in timers} == with_deadline
     for name in with_deadline:
         deadline = definition.states[name].deadline
         timer = timers[f"Task_{name}"]
-        if deadline.until:  # until a date of the subject: a timer date
-            moment = timer.find(f"{m('timerEventDefinition')}/{m('timeDate')}")
-            assert moment.text == "${" + deadline.until + "}"
-        else:
-            duration = timer.find(f"{m('timerEventDefinition')}/{m('timeDuration')}")
-            expected = f"P{deadline.days}D" if isinstance(deadline.days, int) else "${" + deadline.days + "}"
-            assert duration.text == expected
+        kind, text = _expected_timer(deadline)
+        assert timer.find(f"{m('timerEventDefinition')}/{m(kind)}").text == text
         assert "рабочие дни" in timer.findtext(m("documentation"))
+        extension = rf(timer, "deadline")
+        assert extension.get("actor") == deadline.actor
+        if deadline.until:
+            assert extension.get("until") == deadline.until
+        elif isinstance(deadline.days, int):
+            assert extension.get("workingDays") == str(deadline.days)
+        else:
+            assert extension.get("param") == deadline.days
         if deadline.on_expiry:
             assert timer.get("cancelActivity") == "true"
             assert flows[f"Flow_{name}_{deadline.on_expiry}"].get("sourceRef") == timer.get("id")
@@ -182,6 +232,105 @@ def test_deadlines_are_boundary_timers_and_expiry_leaves_through_them(exported):
             assert timer.get("cancelActivity") == "false"
             (out,) = timer.findall(m("outgoing"))
             assert flows[out.text].get("targetRef") == f"Escalation_{name}"
+
+
+def test_the_twenty_working_days_of_an_attestation_wait_four_weeks_and_say_so():
+    root = ET.fromstring(export_bpmn(DEFINITIONS["appointment"]))
+    timer = next(t for t in root.iter(m("boundaryEvent")) if t.get("attachedToRef") == "Task_attestation")
+    assert timer.findtext(f"{m('timerEventDefinition')}/{m('timeDuration')}") == '"P28D"'
+    assert rf(timer, "deadline").attrib == {
+        "scope": "state",
+        "calendar": "working",
+        "workingDays": "20",
+        "actor": "hr",
+        "remindBefore": "5",
+        "escalateTo": "admin",
+    }
+
+
+def test_the_reserve_term_is_a_timer_date_on_every_task_leading_to_exclusion():
+    root = ET.fromstring(export_bpmn(DEFINITIONS["reserve"]))
+    process = process_of(root)
+    flows = flows_of(process)
+    timers = [t for t in process.findall(m("boundaryEvent")) if rf(t, "deadline").get("scope") == "workflow"]
+    assert sorted(t.get("attachedToRef") for t in timers) == sorted(
+        f"Task_{name}" for name, state in DEFINITIONS["reserve"].states.items() if not state.terminal
+    )
+    for timer in timers:
+        assert timer.get("cancelActivity") == "true"
+        assert timer.findtext(f"{m('timerEventDefinition')}/{m('timeDate')}") == 'f"{term_end}T23:59:59"'
+        assert rf(timer, "deadline").get("onExpiry") == "expire_term"
+        (out,) = timer.findall(m("outgoing"))
+        assert flows[out.text].get("targetRef") == "End_excluded"
+        assert rf(flows[out.text], "transition").get("guards") == "term_ended"
+
+
+def test_the_planned_date_of_an_appointment_is_an_event_subprocess_that_warns_once():
+    root = ET.fromstring(export_bpmn(DEFINITIONS["appointment"]))
+    (sub,) = process_of(root).findall(m("subProcess"))
+    assert sub.get("triggeredByEvent") == "true"
+    (start,) = sub.findall(m("startEvent"))
+    assert start.get("isInterrupting") == "false"
+    assert start.findtext(f"{m('timerEventDefinition')}/{m('timeDate')}") == 'f"{planned_on}T23:59:59"'
+    assert rf(start, "deadline").get("scope") == "workflow"
+    assert rf(start, "deadline").get("escalateTo") == "admin"
+    (end,) = sub.findall(m("endEvent"))
+    assert end.find(m("messageEventDefinition")) is not None
+
+
+def test_the_process_is_executable_in_a_declared_expression_language(exported):
+    definition, _, root = exported
+    assert root.get("expressionLanguage") == EXPRESSION_LANGUAGE
+    process = process_of(root)
+    assert process.get("isExecutable") == "true"
+    head = rf(process, "workflow")
+    assert (head.get("name"), head.get("subject")) == (definition.name, definition.subject)
+    for condition in process.iter(m("conditionExpression")):
+        assert "${" not in condition.text
+        compile(condition.text, "condition", "eval")  # Python, as declared
+    for timer in process.iter(m("timerEventDefinition")):
+        (moment,) = list(timer)
+        assert "${" not in moment.text
+        compile(moment.text, "timer", "eval")
+
+
+def test_roles_are_lanes_and_each_task_sits_in_its_actors_lane(exported):
+    definition, _, root = exported
+    process = process_of(root)
+    lane_of = {}
+    for lane in process.iter(m("lane")):
+        role = rf(lane, "role").get("name")
+        for ref in lane.findall(m("flowNodeRef")):
+            lane_of[ref.text] = role
+    for name, state in definition.states.items():
+        if state.terminal:
+            continue
+        role = lane_of[f"Task_{name}"]
+        if state.deadline:
+            assert role == state.deadline.actor
+        else:
+            assert any(role in t.roles for t in definition.transitions_from(name))
+
+
+def test_labels_lie_clear_of_every_other_shape(exported):
+    """bpmn.io draws an event's or a flow's label where its BPMNLabel says: none may
+    cover a task, an event or a gateway (the event subprocess is a container)."""
+    _, _, root = exported
+    shapes, labels = boxes_of(root)
+    containers = {e.get("id") for e in root.iter(m("subProcess"))}
+
+    def overlap(a, b):
+        return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+    assert labels
+    for owner, label in labels.items():
+        for element, shape in shapes.items():
+            if element != owner and element not in containers:
+                assert not overlap(label, shape), (owner, element)
+    for first, a in labels.items():
+        for second, b in labels.items():
+            if first < second:
+                assert not overlap(a, b), (first, second)
 
 
 def test_the_application_fix_period_lapses_through_its_timer():
@@ -199,18 +348,16 @@ def test_valid_against_the_omg_bpmn_schema(exported):
     assert validator.validate(document), validator.error_log
 
 
-def test_a_bpmn_engine_parses_the_process(exported):
-    """SpiffWorkflow builds a process spec from it: gateways and timers included. The export
-    is a model, not an executable process, so the engine's copy is marked executable first."""
+def test_a_bpmn_engine_parses_the_process_as_exported(exported):
+    """SpiffWorkflow builds a process spec from the file as it is: gateways and timers included."""
     definition, content, _ = exported
     document = etree.fromstring(content)
     process = document.find(m("process"))
-    process.set("isExecutable", "true")
     parser = BpmnParser()
     parser.add_bpmn_xml(etree.ElementTree(document), filename=f"{definition.name}.bpmn")
     spec = parser.get_spec(process.get("id"))
     kinds = Counter(type(s) for s in spec.task_specs.values())
-    assert kinds[BoundaryEvent] == sum(1 for s in definition.states.values() if s.deadline)
+    assert kinds[BoundaryEvent] == len(process.findall(m("boundaryEvent")))
     assert kinds[ExclusiveGateway] == len(process.findall(m("exclusiveGateway")))
     for state in definition.states.values():
         assert f"{'End' if state.terminal else 'Task'}_{state.name}" in spec.task_specs

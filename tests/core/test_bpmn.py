@@ -206,7 +206,9 @@ def test_deadlines_are_boundary_timers_and_expiry_leaves_through_them(exported):
     definition, _, root = exported
     process = process_of(root)
     timers = {
-        t.get("attachedToRef"): t for t in process.findall(m("boundaryEvent")) if rf(t, "deadline").get("scope") == "state"
+        t.get("attachedToRef"): t
+        for t in process.findall(m("boundaryEvent"))
+        if rf(t, "deadline").get("scope") == "state"
     }
     flows = flows_of(process)
     with_deadline = {name for name, s in definition.states.items() if s.deadline}

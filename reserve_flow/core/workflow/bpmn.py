@@ -3,19 +3,21 @@ bpmn.io, Camunda Modeler and other standard modelers open and show it, and a BPM
 engine (SpiffWorkflow) runs it as it is.
 
 The mapping: a start event leads to the initial state; each non-terminal state is a
-user task (documentation: who acts, the actions, the deadline) in the lane of the
-role that acts in it; each terminal state an end event; each transition a sequence
-flow named with its action (documentation: roles and guards). Completing a task
-sets the process variable `trigger` to the action taken; a state with more than one
-way out decides through an exclusive gateway whose flows carry `trigger == "..."`
-conditions, in Python, the expression language the definitions declare. A deadline
-is a boundary timer on its task: interrupting, with the expiry transition leaving
-through it, when the deadline moves the case; otherwise non-interrupting, leading to
-a notification. A deadline over the whole case is an event subprocess started by a
-timer (interrupting when it moves the case). Timers hold ISO 8601 durations or
-dates (working days as the calendar days of five-day weeks); what reserve-flow
-itself counts, and everything else the TOML says and BPMN has no word for, is kept
-in rf: extension elements (EXTENSION), which bpmn_import reads back.
+user task (documentation: who acts, the actions, the deadline) in the lane of the role
+that acts in it; each terminal state a terminate end event (the case is over, its
+timers with it); each transition a sequence flow named with its action (documentation:
+roles and guards). Completing a task sets the process variable `trigger` to the action
+taken; a state with more than one way out decides through an exclusive gateway whose
+flows carry `trigger == "..."` conditions, in Python, the expression language the
+definitions declare. A deadline is a boundary timer on its task: interrupting, with
+the expiry transition leaving through it, when the deadline moves the case; otherwise
+non-interrupting, leading to a notification. A deadline over the whole case that moves
+it is an interrupting timer on every task (a date, so the same moment on each); one
+that only warns, an event subprocess with a non-interrupting timer start event. Timers
+hold ISO 8601 durations or dates (working days as the calendar days of five-day
+weeks); what reserve-flow itself counts, and everything else the TOML says and BPMN
+has no word for, is kept in rf: extension elements (EXTENSION), which bpmn_import
+reads back.
 The layout is the diagrams' own (diagram.layered_layout: grandalf's layered
 Sugiyama layout, left to right), so the shapes, waypoints and label places come from
 pure Python with no system program.
@@ -64,7 +66,7 @@ class _Node:
     kind: str  # startEvent, userTask, exclusiveGateway, endEvent
     name: str = ""
     documentation: str = ""
-    event: str | None = None  # "message" for a notification end event
+    event: str | None = None  # "message" for a notification end event, "terminate" for a terminal state
     extension: tuple[str, dict[str, str]] | None = None  # an rf: element and its attributes
     incoming: list[str] = field(default_factory=list)
     outgoing: list[str] = field(default_factory=list)
@@ -239,7 +241,10 @@ def _process(definition: WorkflowDef) -> _Process:
         ways_out = definition.transitions_from(state.name)
         if state.terminal:
             name, attrib = _state_extension(state)
-            p.nodes[node_id] = _Node(node_id, "endEvent", name=state.label("ru"), extension=(name, attrib))
+            # A terminate end: the case is over, and so are the timers still waiting in it.
+            p.nodes[node_id] = _Node(
+                node_id, "endEvent", name=state.label("ru"), event="terminate", extension=(name, attrib)
+            )
         else:
             lane_of[node_id] = _lane_of(state, ways_out)
             p.nodes[node_id] = _Node(
@@ -458,8 +463,8 @@ def _flow_node(parent: ET.Element, node: _Node) -> ET.Element:
         _el(element, MODEL, "incoming", text=ref)
     for ref in node.outgoing:
         _el(element, MODEL, "outgoing", text=ref)
-    if node.event == "message":
-        _el(element, MODEL, "messageEventDefinition", {"id": f"{node.id}_message"})
+    if node.event:
+        _el(element, MODEL, f"{node.event}EventDefinition", {"id": f"{node.id}_{node.event}"})
     return element
 
 

@@ -202,7 +202,9 @@ class _Reader:
         if dest is None:
             target = self.by_id.get(flow.get("targetRef"))
             kind = _local(target.tag) if target is not None else "?"
-            self.problem(f"Поток {flow.get('id')}: ведёт в {kind} {flow.get('targetRef')}, а не в состояние — пропущен.")
+            self.problem(
+                f"Поток {flow.get('id')}: ведёт в {kind} {flow.get('targetRef')}, а не в состояние — пропущен."
+            )
             return None
         ext = _rf(flow, "transition") or {}
         trigger = ext.get("trigger") or self._trigger_from_condition(flow) or _code(flow.get("id", ""))
@@ -265,7 +267,7 @@ class _Reader:
         days = int(found.group(1)) * 7 if found.group(1) else int(found.group(2))
         self.problem(
             f"Таймер {event.get('id')}: {days} календарных дней без rf:deadline — записаны как calendar = "
-            "\"calendar\"; для рабочих дней поменяйте на \"working\"."
+            '"calendar"; для рабочих дней поменяйте на "working".'
         )
         return {"days": days, "calendar": "calendar", "actor": actor or FALLBACK_ROLE}
 
@@ -277,7 +279,9 @@ def _process_of(root: ET.Element, problems: list[str]) -> ET.Element | None:
     chosen = next((p for p in processes if p.get("isExecutable") == "true"), processes[0])
     for other in processes:
         if other is not chosen:
-            problems.append(f"Процесс {other.get('id')}: в файле несколько процессов, перенесён только {chosen.get('id')}.")
+            problems.append(
+                f"Процесс {other.get('id')}: в файле несколько процессов, перенесён только {chosen.get('id')}."
+            )
     return chosen
 
 
@@ -352,7 +356,9 @@ def import_bpmn(content: bytes, *, subject: str | None = None, subjects: set[str
                 continue
             if timer.find(_m("timerEventDefinition")) is None:
                 kinds = ", ".join(_local(c.tag) for c in timer if _local(c.tag).endswith("EventDefinition"))
-                problems.append(f"Граничное событие {timer.get('id')} ({kinds or 'без типа'}): не таймер — не перенесено.")
+                problems.append(
+                    f"Граничное событие {timer.get('id')} ({kinds or 'без типа'}): не таймер — не перенесено."
+                )
                 continue
             scope = (_rf(timer, "deadline") or {}).get("scope", "state")
             deadline = r.deadline(timer, lane if lane != "system" else None)
@@ -376,7 +382,9 @@ def import_bpmn(content: bytes, *, subject: str | None = None, subjects: set[str
             if scope == "workflow":
                 workflow_deadline = workflow_deadline or deadline
             elif source in state_deadlines:
-                problems.append(f"Задача «{r.states[source]['label_ru']}»: второй таймер {timer.get('id')} не перенесён.")
+                problems.append(
+                    f"Задача «{r.states[source]['label_ru']}»: второй таймер {timer.get('id')} не перенесён."
+                )
             else:
                 state_deadlines[source] = deadline
     transitions.extend(workflow_expiry.values())
@@ -466,7 +474,10 @@ def _table(lines: list[str], header: str, items: Iterable[tuple[str, object]]) -
 
 
 def _toml(workflow: dict, states: dict[str, dict], transitions: list[_Transition]) -> str:
-    lines = ["# Imported from BPMN by `reserve-flow workflows import`; check it with `reserve-flow workflows check`.", ""]
+    lines = [
+        "# Imported from BPMN by `reserve-flow workflows import`; check it with `reserve-flow workflows check`.",
+        "",
+    ]
     deadline = workflow.pop("deadline", None)
     _table(lines, "workflow", workflow.items())
     if deadline:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -15,7 +16,10 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ExclusiveGateway
 
 from reserve_flow.core.workflow.bpmn import BPMNDI, DC, DI, EXPRESSION_LANGUAGE, EXTENSION, MODEL, export_bpmn
+from reserve_flow.core.workflow.bpmn_import import import_bpmn
+from reserve_flow.core.workflow.definition import load_definition
 from reserve_flow.core.workflow.registry import check_directory
+from reserve_flow.core.workflow.subjects import subject_types
 from reserve_flow.runtime import WORKFLOWS_DIR
 
 DEFINITIONS, PROBLEMS = check_directory(WORKFLOWS_DIR)
@@ -363,3 +367,99 @@ def test_a_bpmn_engine_parses_the_process_as_exported(exported):
     assert kinds[ExclusiveGateway] == len(process.findall(m("exclusiveGateway")))
     for state in definition.states.values():
         assert f"{'End' if state.terminal else 'Task'}_{state.name}" in spec.task_specs
+
+
+# --- the import ---------------------------------------------------------------
+
+
+def _parsed(definition):
+    """What a workflow file says, as comparable data: states, transitions (by action and
+    sources), roles, guards and deadlines."""
+    transitions = {
+        (t.trigger, tuple(sorted(t.sources))): (t.dest, t.roles, t.guards, t.reason_required, t.notify, t.label_ru)
+        for t in definition.transitions
+    }
+    return (
+        definition.name,
+        definition.subject,
+        definition.initial,
+        definition.label_ru,
+        definition.label_en,
+        definition.states,
+        transitions,
+        definition.deadline,
+    )
+
+
+def test_a_round_trip_through_bpmn_keeps_the_whole_workflow(exported, tmp_path):
+    definition, content, _ = exported
+    result = import_bpmn(content, subjects=set(subject_types()))
+    assert result.problems == [] and result.errors == []
+    path = tmp_path / f"{definition.name}.toml"
+    path.write_text(result.toml, encoding="utf-8")
+    back, problems = load_definition(path, set(subject_types()))
+    assert problems == []
+    assert _parsed(back) == _parsed(definition)
+
+
+# A process drawn in Camunda Modeler (its namespaces, a pool with two lanes, JUEL
+# conditions, a service task, a timer boundary event with a bare ISO duration).
+CAMUNDA = (Path(__file__).parent / "bpmn" / "camunda_check.bpmn").read_text(encoding="utf-8")
+
+
+def test_a_camunda_modeler_process_imports_to_a_workflow_that_loads(tmp_path):
+    result = import_bpmn(CAMUNDA.encode(), subject="application", subjects=set(subject_types()))
+    assert result.errors == []
+    path = tmp_path / "check.toml"
+    path.write_text(result.toml, encoding="utf-8")
+    definition, problems = load_definition(path, set(subject_types()))
+    assert problems == []
+    assert (definition.name, definition.subject, definition.label_ru) == (
+        "process_check",
+        "application",
+        "Проверка документов кандидата",
+    )
+    labels = {s.label_ru: s for s in definition.states.values()}
+    assert definition.states[definition.initial].label_ru == "Проверить документы"
+    assert {name for name, s in labels.items() if s.terminal} == {"Допущен", "Отказано", "Не проверено в срок"}
+    check, fix = labels["Проверить документы"].name, labels["Исправить документы"].name
+    approve = definition.transition("approve", check)  # the trigger from the gateway's condition
+    assert approve.dest == labels["Допущен"].name  # through the service task, which is not kept
+    assert approve.roles == ("hr",)  # the lane of the task
+    assert approve.label_ru == "Да"
+    assert definition.transition("send_back", check).dest == fix
+    refuse = definition.transition("flow_refuse", fix)
+    assert (refuse.dest, refuse.roles) == (labels["Отказано"].name, ("secretary",))
+    deadline = labels["Проверить документы"].deadline
+    assert (deadline.days, deadline.calendar, deadline.actor) == (10, "calendar", "hr")
+    expiry = definition.transition(deadline.on_expiry, check)
+    assert (expiry.dest, expiry.roles) == (labels["Не проверено в срок"].name, ("system",))
+
+
+def test_what_does_not_map_is_reported_in_russian():
+    result = import_bpmn(CAMUNDA.encode())
+    problems = "\n".join(result.problems)
+    assert "serviceTask «Отправить письмо кандидату»" in problems
+    assert "не перенесён" in problems
+    assert "10 календарных дней" in problems  # an ISO duration has no working days in it
+    assert "Тип дела (subject) не указан" in problems
+
+
+def test_a_parallel_gateway_and_a_message_event_are_reported_and_the_rest_imported():
+    content = CAMUNDA.replace(
+        '<bpmn:endEvent id="Event_late"',
+        '<bpmn:parallelGateway id="Gateway_par" name="И" /><bpmn:endEvent id="Event_late"',
+    ).replace(
+        '<bpmn:endEvent id="Event_refused"',
+        '<bpmn:intermediateCatchEvent id="Event_msg" name="Письмо получено">'
+        '<bpmn:messageEventDefinition id="Message_1" /></bpmn:intermediateCatchEvent><bpmn:endEvent id="Event_refused"',
+    )
+    result = import_bpmn(content.encode(), subject="application")
+    assert any("parallelGateway «И»" in p for p in result.problems)
+    assert any("intermediateCatchEvent «Письмо получено»" in p for p in result.problems)
+    assert result.errors == []
+
+
+def test_a_file_that_is_not_bpmn_is_refused_in_russian():
+    assert import_bpmn(b"<html/>").problems == ["Это не документ BPMN 2.0 (нет bpmn:definitions)."]
+    assert import_bpmn(b"not xml").problems[0].startswith("Файл не читается как XML")

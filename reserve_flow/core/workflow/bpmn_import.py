@@ -42,10 +42,19 @@ IGNORED = (
     "boundaryEvent",
     "exclusiveGateway",
     "endEvent",
-    "subProcess",
     *TASKS,
 )
 FALLBACK_ROLE = "admin"
+# Steps a machine would do: not carried over, but a flow through one leads on to what follows.
+AUTOMATIC = ("serviceTask", "scriptTask", "sendTask", "businessRuleTask")
+# Lane names for the pseudo-roles (the user roles are matched by their Russian names and codes).
+PSEUDO_LANES = {
+    "owner": "owner",
+    "владелец": "owner",
+    "владелец дела": "owner",
+    "system": "system",
+    "система": "system",
+}
 
 
 def _m(tag: str) -> str:
@@ -113,7 +122,7 @@ class _Reader:
 
     def _lanes(self) -> dict[str, str]:
         names = {v["ru"].lower(): code for code, v in ROLES.items()} | {code: code for code in ROLES}
-        names |= {"owner": "owner", "system": "system"}
+        names |= PSEUDO_LANES
         role_of: dict[str, str] = {}
         for lane in self.process.iter(_m("lane")):
             ext = _rf(lane, "role")
@@ -171,7 +180,8 @@ class _Reader:
             return None
         if target.get("id") in self.state_of:
             return self.state_of[target.get("id")]
-        if _local(target.tag) == "exclusiveGateway" and target.get("id") not in seen:
+        passes = _local(target.tag) == "exclusiveGateway" or _local(target.tag) in AUTOMATIC
+        if passes and target.get("id") not in seen:
             out = self.outgoing.get(target.get("id"), [])
             if len(out) == 1:
                 return self.target_state(out[0], seen | {target.get("id")})
@@ -203,7 +213,7 @@ class _Reader:
             target = self.by_id.get(flow.get("targetRef"))
             kind = _local(target.tag) if target is not None else "?"
             self.problem(
-                f"Поток {flow.get('id')}: ведёт в {kind} {flow.get('targetRef')}, а не в состояние — пропущен."
+                f"Поток {flow.get('id')}: ведёт в {kind} {flow.get('targetRef')}, а не в состояние — не перенесён."
             )
             return None
         ext = _rf(flow, "transition") or {}
@@ -305,6 +315,8 @@ def import_bpmn(content: bytes, *, subject: str | None = None, subjects: set[str
     r.read_states()
     for element in process:
         kind = _local(element.tag)
+        if kind == "subProcess" and element.get("triggeredByEvent") == "true":
+            continue  # the case's deadline, read below
         if element.tag.startswith(f"{{{MODEL}}}") and kind not in IGNORED:
             label = element.get("name") or element.get("id")
             problems.append(f"{kind} «{label}»: такого элемента нет в модели процессов reserve-flow — не перенесён.")

@@ -109,11 +109,14 @@ def test_every_node_has_a_shape_and_every_flow_an_edge_with_waypoints(exported):
     nodes, flows = nodes_of(process), flows_of(process)
     diagram = root.find(f"{{{BPMNDI}}}BPMNDiagram")
     plane = diagram.find(f"{{{BPMNDI}}}BPMNPlane")
-    assert plane.get("bpmnElement") == process.get("id")
+    (collaboration,) = root.findall(m("collaboration"))
+    (participant,) = collaboration.findall(m("participant"))
+    assert participant.get("processRef") == process.get("id")
+    assert plane.get("bpmnElement") == collaboration.get("id")
     shapes = {s.get("bpmnElement"): s for s in plane.findall(f"{{{BPMNDI}}}BPMNShape")}
     edges = {e.get("bpmnElement"): e for e in plane.findall(f"{{{BPMNDI}}}BPMNEdge")}
-    subprocesses = {e.get("id") for e in process.findall(m("subProcess"))}
-    assert set(shapes) == set(nodes) | subprocesses
+    containers = {e.get("id") for e in [*process.findall(m("subProcess")), *process.iter(m("lane")), participant]}
+    assert set(shapes) == set(nodes) | containers
     assert set(edges) == set(flows)
     boxes = {}
     for element, shape in shapes.items():
@@ -301,13 +304,24 @@ def test_the_process_is_executable_in_a_declared_expression_language(exported):
 
 
 def test_roles_are_lanes_and_each_task_sits_in_its_actors_lane(exported):
+    """In the model and in the drawing: each node's shape lies inside its lane's band,
+    the lanes inside the pool, one under another."""
     definition, _, root = exported
     process = process_of(root)
-    lane_of = {}
+    shapes, _ = boxes_of(root)
+    pool = shapes[root.find(f"{m('collaboration')}/{m('participant')}").get("id")]
+    lane_of, bands = {}, []
     for lane in process.iter(m("lane")):
         role = rf(lane, "role").get("name")
+        x, y, w, h = shapes[lane.get("id")]
+        assert pool[0] <= x and x + w <= pool[0] + pool[2] and pool[1] <= y and y + h <= pool[1] + pool[3]
+        bands.append((y, y + h))
         for ref in lane.findall(m("flowNodeRef")):
             lane_of[ref.text] = role
+            nx, ny, nw, nh = shapes[ref.text]
+            assert x <= nx and nx + nw <= x + w and y <= ny and ny + nh <= y + h, ref.text
+    bands.sort()
+    assert all(a[1] <= b[0] for a, b in zip(bands, bands[1:]))
     for name, state in definition.states.items():
         if state.terminal:
             continue
@@ -323,7 +337,7 @@ def test_labels_lie_clear_of_every_other_shape(exported):
     cover a task, an event or a gateway (the event subprocess is a container)."""
     _, _, root = exported
     shapes, labels = boxes_of(root)
-    containers = {e.get("id") for e in root.iter(m("subProcess"))}
+    containers = {e.get("id") for e in [*root.iter(m("subProcess")), *root.iter(m("lane")), *root.iter(m("participant"))]}
 
     def overlap(a, b):
         return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

@@ -56,6 +56,8 @@ SIZES = {
 }
 SHAPES = {"startEvent": "ellipse", "endEvent": "ellipse", "userTask": "rect", "exclusiveGateway": "diamond"}
 MARGIN = 40
+POOL_STRIP = 30  # the band on a pool's and a lane's left where bpmn.io writes their names
+_DEADLINE_LINK = "_deadline"  # places the case's deadline box; not drawn
 LABEL_SIZE = 11  # bpmn.io's label font size, px
 LABEL_LINE = 14
 
@@ -299,6 +301,7 @@ def _process(definition: WorkflowDef) -> _Process:
         p.lanes.setdefault(role, []).append(node_id)
     if definition.deadline and not definition.deadline.on_expiry:
         p.deadline = _workflow_deadline(definition)
+        p.lanes.setdefault(definition.deadline.actor, []).append(p.deadline.id)
     return p
 
 
@@ -430,8 +433,22 @@ def _layout(p: _Process) -> Placement:
             label = (max(text_width(line, LABEL_SIZE) for line in lines) + 4, LABEL_LINE * len(lines))
         links.append(Link(flow.id, source, flow.target, label, tail_aside))
     start = next(node.id for node in p.nodes.values() if node.kind == "startEvent")
+    if p.deadline:  # the case's deadline: a box in its lane, placed as if the start led to it
+        width, height = _subprocess_size(p.deadline)
+        boxes[p.deadline.id] = Box(width, height)
+        links.append(Link(_DEADLINE_LINK, start, p.deadline.id))
+    lane_index = {role: i for i, role in enumerate(p.lanes)}
+    lanes = {node: lane_index[role] for role, members in p.lanes.items() for node in members if node in boxes}
     return layered_layout(
-        boxes, links, first=start, direction="LR", node_gap=30, rank_gap=40, label_side=True, margin=MARGIN
+        boxes,
+        links,
+        first=start,
+        direction="LR",
+        node_gap=30,
+        rank_gap=40,
+        label_side=True,
+        margin=MARGIN + POOL_STRIP,
+        lanes=lanes,
     )
 
 
@@ -491,6 +508,10 @@ def _sequence_flow(parent: ET.Element, flow: _Flow) -> None:
         _el(element, MODEL, "conditionExpression", {f"{{{XSI}}}type": "bpmn:tFormalExpression"}, flow.condition)
 
 
+def _participant_id(definition: WorkflowDef) -> str:
+    return _id("Participant", definition.name)
+
+
 def _lane_id(role: str) -> str:
     return _id("Lane", role)
 
@@ -519,16 +540,8 @@ def _semantic(definitions: ET.Element, definition: WorkflowDef, p: _Process) -> 
     for role, members in p.lanes.items():
         lane = _el(lane_set, MODEL, "lane", {"id": _lane_id(role), "name": labels.role_name(role, definition.name)})
         _extension(lane, "role", {"name": role})
-        refs = list(members)
-        if p.deadline and role == p.deadline.timer.extension["actor"]:
-            refs.append(p.deadline.id)
-        for ref in refs:
+        for ref in members:
             _el(lane, MODEL, "flowNodeRef", text=ref)
-    if p.deadline and p.deadline.timer.extension["actor"] not in p.lanes:
-        role = p.deadline.timer.extension["actor"]
-        lane = _el(lane_set, MODEL, "lane", {"id": _lane_id(role), "name": labels.role_name(role, definition.name)})
-        _extension(lane, "role", {"name": role})
-        _el(lane, MODEL, "flowNodeRef", text=p.deadline.id)
     for node in p.nodes.values():
         _flow_node(process, node)
     for timer in p.timers.values():
@@ -578,7 +591,9 @@ def _event_subprocess(process: ET.Element, definition: WorkflowDef, d: _Workflow
 
 
 def _bounds(parent: ET.Element, x: float, y: float, w: float, h: float) -> None:
-    _el(parent, DC, "Bounds", {"x": f"{x:.0f}", "y": f"{y:.0f}", "width": f"{w:.0f}", "height": f"{h:.0f}"})
+    # Both corners rounded, so that shapes that share an edge still do in whole pixels.
+    left, top, right, bottom = (round(v) for v in (x, y, x + w, y + h))
+    _el(parent, DC, "Bounds", {"x": str(left), "y": str(top), "width": str(right - left), "height": str(bottom - top)})
 
 
 def _diagram(definitions: ET.Element, definition: WorkflowDef, p: _Process, layout: Placement) -> None:
@@ -587,8 +602,28 @@ def _diagram(definitions: ET.Element, definition: WorkflowDef, p: _Process, layo
         diagram,
         BPMNDI,
         "BPMNPlane",
-        {"id": _id("BPMNPlane", definition.name), "bpmnElement": _id("Process", definition.name)},
+        {"id": _id("BPMNPlane", definition.name), "bpmnElement": _id("Collaboration", definition.name)},
     )
+    # The pool, and in it a lane per role, each as wide as the drawing.
+    top = min(a for a, _ in layout.lanes.values())
+    bottom = max(b for _, b in layout.lanes.values())
+    left, right = MARGIN / 2, layout.width - MARGIN / 2
+    pool = _el(
+        plane,
+        BPMNDI,
+        "BPMNShape",
+        {"id": f"{_participant_id(definition)}_di", "bpmnElement": _participant_id(definition), "isHorizontal": "true"},
+    )
+    _bounds(pool, left, top, right - left, bottom - top)
+    for index, role in enumerate(p.lanes):
+        a, b = layout.lanes[index]
+        lane = _el(
+            plane,
+            BPMNDI,
+            "BPMNShape",
+            {"id": f"{_lane_id(role)}_di", "bpmnElement": _lane_id(role), "isHorizontal": "true"},
+        )
+        _bounds(lane, left + POOL_STRIP, a, right - left - POOL_STRIP, b - a)
     for node in p.nodes.values():
         attrib = {"id": f"{node.id}_di", "bpmnElement": node.id}
         if node.kind == "exclusiveGateway":
@@ -624,20 +659,22 @@ def _diagram(definitions: ET.Element, definition: WorkflowDef, p: _Process, layo
         _event_subprocess_diagram(plane, p.deadline, layout)
 
 
+def _subprocess_size(d: _WorkflowDeadline) -> tuple[float, float]:
+    size = SIZES["startEvent"][0]
+    start_h, end_h = _outside_label(d.timer.name)[2], _outside_label(d.end.name)[2]
+    return 60 + size + 150 + size + 60, 40 + size + 4 + max(start_h, end_h) + 20
+
+
 def _event_subprocess_diagram(plane: ET.Element, d: _WorkflowDeadline, layout: Placement) -> None:
-    """The case's deadline under the process: a box with its timer on the left, the
-    expiry's end on the right, and the flow's label above the line between them."""
+    """The case's deadline in its lane: a box with its timer on the left and the
+    notice's end on the right, room for the box's name above them."""
     size = SIZES["startEvent"][0]
     lines = _label_lines(d.flow.name) if d.flow.name else []
     label_w = max((text_width(line, LABEL_SIZE) for line in lines), default=0.0) + 4
     label_h = LABEL_LINE * len(lines)
-    start_h, end_h = _outside_label(d.timer.name)[2], _outside_label(d.end.name)[2]
-    x0, y0 = MARGIN, layout.height
-    top = 40 + label_h  # room for the box's name and the flow's label
-    line_y = y0 + top + size / 2
-    sx, ex = x0 + 60, x0 + 60 + size + 30 + max(label_w, 120) + 30
-    width = ex + size + 60 - x0
-    height = top + size + 4 + max(start_h, end_h) + 20
+    x0, y0, width, height = layout.boxes[d.id]
+    line_y = y0 + 40 + size / 2
+    sx, ex = x0 + 60, x0 + width - 60 - size
     shape = _el(plane, BPMNDI, "BPMNShape", {"id": f"{d.id}_di", "bpmnElement": d.id, "isExpanded": "true"})
     _bounds(shape, x0, y0, width, height)
     for node_id, name, x in ((d.timer.id, d.timer.name, sx), (d.end.id, d.end.name, ex)):
@@ -673,6 +710,13 @@ def export_bpmn(definition: WorkflowDef) -> bytes:
             "exporter": EXPORTER,
             "exporterVersion": _version(),
         },
+    )
+    collaboration = _el(definitions, MODEL, "collaboration", {"id": _id("Collaboration", definition.name)})
+    _el(
+        collaboration,
+        MODEL,
+        "participant",
+        {"id": _participant_id(definition), "name": "РУО", "processRef": _id("Process", definition.name)},
     )
     _semantic(definitions, definition, p)
     _diagram(definitions, definition, p, layout)

@@ -321,7 +321,7 @@ def test_roles_are_lanes_and_each_task_sits_in_its_actors_lane(exported):
             nx, ny, nw, nh = shapes[ref.text]
             assert x <= nx and nx + nw <= x + w and y <= ny and ny + nh <= y + h, ref.text
     bands.sort()
-    assert all(a[1] <= b[0] for a, b in zip(bands, bands[1:]))
+    assert all(a[1] <= b[0] for a, b in zip(bands, bands[1:], strict=False))
     for name, state in definition.states.items():
         if state.terminal:
             continue
@@ -337,7 +337,9 @@ def test_labels_lie_clear_of_every_other_shape(exported):
     cover a task, an event or a gateway (the event subprocess is a container)."""
     _, _, root = exported
     shapes, labels = boxes_of(root)
-    containers = {e.get("id") for e in [*root.iter(m("subProcess")), *root.iter(m("lane")), *root.iter(m("participant"))]}
+    containers = {
+        e.get("id") for e in [*root.iter(m("subProcess")), *root.iter(m("lane")), *root.iter(m("participant"))]
+    }
 
     def overlap(a, b):
         return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

@@ -100,8 +100,8 @@ class _Flow:
 
 @dataclass
 class _WorkflowDeadline:
-    """The deadline over the whole case: an event subprocess whose timer start event
-    (interrupting when the deadline moves the case) leads to the expiry's end."""
+    """The case's deadline that only warns: an event subprocess whose non-interrupting
+    timer start event leads to a notice end event."""
 
     id: str
     timer: _Timer
@@ -564,10 +564,10 @@ def _semantic(definitions: ET.Element, definition: WorkflowDef, p: _Process) -> 
     for flow in p.flows:
         _sequence_flow(process, flow)
     if p.deadline:
-        _event_subprocess(process, definition, p.deadline)
+        _event_subprocess(process, p.deadline)
 
 
-def _event_subprocess(process: ET.Element, definition: WorkflowDef, d: _WorkflowDeadline) -> None:
+def _event_subprocess(process: ET.Element, d: _WorkflowDeadline) -> None:
     sub = _el(
         process,
         MODEL,
@@ -669,9 +669,6 @@ def _event_subprocess_diagram(plane: ET.Element, d: _WorkflowDeadline, layout: P
     """The case's deadline in its lane: a box with its timer on the left and the
     notice's end on the right, room for the box's name above them."""
     size = SIZES["startEvent"][0]
-    lines = _label_lines(d.flow.name) if d.flow.name else []
-    label_w = max((text_width(line, LABEL_SIZE) for line in lines), default=0.0) + 4
-    label_h = LABEL_LINE * len(lines)
     x0, y0, width, height = layout.boxes[d.id]
     line_y = y0 + 40 + size / 2
     sx, ex = x0 + 60, x0 + width - 60 - size
@@ -684,8 +681,6 @@ def _event_subprocess_diagram(plane: ET.Element, d: _WorkflowDeadline, layout: P
     edge = _el(plane, BPMNDI, "BPMNEdge", {"id": f"{d.flow.id}_di", "bpmnElement": d.flow.id})
     for x in (sx + size, ex):
         _el(edge, DI, "waypoint", {"x": f"{x:.0f}", "y": f"{line_y:.0f}"})
-    if lines:
-        _bounds(_el(edge, BPMNDI, "BPMNLabel"), sx + size + 30, line_y - 6 - label_h, label_w, label_h)
 
 
 def _label_under(shape: ET.Element, name: str, box: tuple[float, float, float, float]) -> None:

@@ -321,8 +321,8 @@ def _workflow_deadline(definition: WorkflowDef) -> _WorkflowDeadline:
         date=is_date,
         interrupting=False,
         documentation=(
-            "Срок всего дела: открывается с началом дела, закрывается, когда дело завершено. "
-            f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, None, definition.name)}"
+            f"{labels.UNITS_LONG[deadline.calendar]}. Срок всего дела: открывается с началом дела, закрывается, "
+            f"когда дело завершено. {labels.deadline_long(deadline, None, definition.name)}"
         ),
         extension=deadline_extension(deadline, "workflow"),
     )
@@ -358,8 +358,9 @@ def _add_timer(
         date=is_date,
         interrupting=expiry is not None,
         documentation=(
-            ("Срок всего дела, ждёт на каждой задаче. " if scope == "workflow" else "")
-            + f"{labels.UNITS_LONG[deadline.calendar]}. {labels.deadline_long(deadline, expiry, definition.name)}"
+            f"{labels.UNITS_LONG[deadline.calendar]}. "
+            + ("Срок всего дела, ждёт на каждой задаче. " if scope == "workflow" else "")
+            + labels.deadline_long(deadline, expiry, definition.name)
         ),
         extension=deadline_extension(deadline, scope),
     )

@@ -168,3 +168,18 @@ def test_a_gateway_routes_on_the_trigger_the_user_task_set():
         act(workflow, "refuse")
         assert workflow.is_completed()
         assert finished_at(workflow) == {"End_refused"}
+
+
+def test_a_plan_item_past_its_due_date_warns_and_can_still_be_done():
+    with time_machine.travel(START, tick=False) as clock:
+        workflow = load("plan_item")
+        act(workflow, "approve")
+        pass_time(clock, workflow, 59)  # 30 April, the due date, has not ended yet
+        assert "Escalation_planned" not in finished_at(workflow)
+        pass_time(clock, workflow, 2)  # it has, in any time zone
+        assert "Escalation_planned" in finished_at(workflow)
+        assert waiting(workflow) == ["planned"]
+        act(workflow, "submit")
+        act(workflow, "accept")
+        assert workflow.is_completed()
+        assert "End_accepted" in finished_at(workflow)

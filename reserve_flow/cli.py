@@ -309,3 +309,37 @@ def workflows_export(name: str, fmt: str, output: str | None) -> None:
         return
     Path(output).write_bytes(content)
     click.echo(f"{name}: {fmt} written to {output}", err=True)
+
+
+@workflows.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Workflow file to write (default: standard output).",
+)
+@click.option("--subject", default=None, help="The kind of case, when the file does not say (rf:workflow).")
+def workflows_import(source: str, output: str | None, subject: str | None) -> None:
+    """Turn a BPMN process (drawn in Camunda Modeler, or exported here) into a workflow
+    TOML; print, in Russian, what could not be carried over; exit 1 if the result does
+    not pass the workflow checks (the file is written all the same, to be fixed)."""
+    from reserve_flow import domains  # noqa: F401  (the roles, guards and subjects the checks know)
+    from reserve_flow.core.workflow.bpmn_import import import_bpmn
+    from reserve_flow.core.workflow.registry import subject_types
+
+    result = import_bpmn(Path(source).read_bytes(), subject=subject, subjects=set(subject_types()))
+    if not result.toml:
+        raise click.ClickException("; ".join(result.problems))
+    for problem in result.problems:
+        click.echo(f"не перенесено: {problem}", err=True)
+    if output is None:
+        click.echo(result.toml, nl=False)
+    else:
+        Path(output).write_text(result.toml, encoding="utf-8")
+        click.echo(f"{source}: записан {output}", err=True)
+    for error in result.errors:
+        click.echo(f"ошибка проверки: {error}", err=True)
+    if result.errors:
+        sys.exit(1)

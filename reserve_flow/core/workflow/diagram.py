@@ -400,6 +400,8 @@ class Placement:
     boxes: dict[str, Rect]  # each box as drawn
     routes: dict[str, list[Point]]  # each link's polyline, from its source's outline to its target's
     labels: dict[str, Rect] = field(default_factory=dict)  # where each labelled link's label goes
+    # With `lanes`: each lane's band across the flow (from, to), in the order given.
+    lanes: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 class _View:
@@ -471,6 +473,40 @@ def _separate(sug: SugiyamaLayout, gap: float) -> None:
                 v.view.xy = (least, v.view.xy[1])
 
 
+def _into_lanes(sug: SugiyamaLayout, lane_of: dict[Any, int], gap: float) -> dict[int, tuple[float, float]]:
+    """Move every vertex across the flow into the band of its lane, the bands one after
+    another in lane order. Within a lane the layout's places are kept as far as they
+    fit, so what lined up still does; returns each band's (start, end)."""
+    lowest: dict[int, float] = {}
+    for layer in sug.layers:
+        for v in layer:
+            lane = lane_of[v]
+            lowest[lane] = min(lowest.get(lane, math.inf), v.view.xy[0] - v.view.w / 2)
+    within: dict[Any, float] = {}  # each vertex's centre, from its band's start
+    size: dict[int, float] = dict.fromkeys(lowest, 0.0)
+    for layer in sug.layers:
+        end: dict[int, float] = {}
+        for v in sorted(layer, key=lambda v: (lane_of[v], v.view.xy[0])):
+            lane = lane_of[v]
+            wanted = v.view.xy[0] - lowest[lane]
+            if lane in end:
+                wanted = max(wanted, end[lane] + gap + v.view.w / 2)
+            else:
+                wanted = max(wanted, v.view.w / 2)
+            within[v] = wanted
+            end[lane] = wanted + v.view.w / 2
+            size[lane] = max(size[lane], end[lane])
+    bands: dict[int, tuple[float, float]] = {}
+    start = 0.0
+    for lane in sorted(size):
+        bands[lane] = (start - gap, start + size[lane] + gap)
+        start += size[lane] + 3 * gap
+    for layer in sug.layers:
+        for v in layer:
+            v.view.xy = (bands[lane_of[v]][0] + gap + within[v], v.view.xy[1])
+    return bands
+
+
 def _clip(centre: Point, size: tuple[float, float], shape: str, toward: Point) -> Point:
     """Where a line from the centre of a box toward `toward` crosses its outline."""
     cx, cy = centre
@@ -539,6 +575,7 @@ def layered_layout(
     rank_gap: float = 24,
     label_side: bool = False,
     margin: float = 0,
+    lanes: dict[str, int] | None = None,
 ) -> Placement:
     """Place boxes in layers along the flow (top-down "TB" or left-to-right "LR") with
     grandalf's Sugiyama layout and route the links between them. Each labelled link
@@ -547,7 +584,9 @@ def layered_layout(
     `label_side`, beside it (the label left of a top-down line, above a left-to-right
     one). A link from a box to itself is a loop on the box's far side, its label
     beyond it. `first` is where the flow starts: links that lead back towards it are
-    laid out turned round and drawn back."""
+    laid out turned round and drawn back. `lanes` puts each box in a band across the
+    flow (a BPMN lane: the number orders the bands); a link's label and the points that
+    carry it through layers go in its source's band. It needs one connected graph."""
     horizontal = direction == "LR"
 
     def across(w: float, h: float) -> tuple[float, float]:  # (across, along) the flow
@@ -599,7 +638,11 @@ def layered_layout(
     through: dict[Edge, list[Vertex]] = {}  # each edge's vertices, the dummies between its ends included
     band: dict[Any, tuple[float, float]] = {}  # each vertex's layer, from its top to its bottom along the flow
     offset = 0.0
-    for part_vertices, part_edges in _components(list(vertices.values()) + label_vertices, edges):
+    bands: dict[int, tuple[float, float]] = {}
+    parts = _components(list(vertices.values()) + label_vertices, edges)
+    if lanes is not None and len(parts) > 1:
+        raise ValueError("lanes need one connected graph")
+    for part_vertices, part_edges in parts:
         core = graph_core(part_vertices, part_edges)
         sug = SugiyamaLayout(core)
         sug.xspace, sug.yspace = node_gap, rank_gap
@@ -608,6 +651,16 @@ def layered_layout(
         sug.init_all(roots=roots, inverted_edges=[])
         sug.draw(N=4.5)
         _separate(sug, node_gap)
+        if lanes is not None:
+            lane_of: dict[Any, int] = {vertices[name]: lanes[name] for name in boxes}
+            for link in flow:
+                pair, middle = chains[link.id]
+                for e in pair:
+                    for v in sug.ctrls.get(e, {}).values():
+                        lane_of.setdefault(v, lanes[link.source])
+                if middle is not None:
+                    lane_of[middle] = lanes[link.source]
+            bands = _into_lanes(sug, lane_of, node_gap)
         every = [v for layer in sug.layers for v in layer]
         low = min(v.view.xy[0] - v.view.w / 2 for v in every)
         high = max(v.view.xy[0] + v.view.w / 2 for v in every)
@@ -718,6 +771,12 @@ def layered_layout(
     ys = [r[1] for r in rects] + [p[1] for pts in out_routes.values() for p in pts]
     xe = [r[0] + r[2] for r in rects] + xs
     ye = [r[1] + r[3] for r in rects] + ys
+    if horizontal:
+        ys += [b[0] for b in bands.values()]
+        ye += [b[1] for b in bands.values()]
+    else:
+        xs += [b[0] for b in bands.values()]
+        xe += [b[1] for b in bands.values()]
     dx, dy = margin - min(xs), margin - min(ys)
 
     def move(p: Point) -> Point:
@@ -729,6 +788,7 @@ def layered_layout(
         boxes={k: (r[0] + dx, r[1] + dy, r[2], r[3]) for k, r in out_boxes.items()},
         routes={k: [move(p) for p in pts] for k, pts in out_routes.items()},
         labels={k: (r[0] + dx, r[1] + dy, r[2], r[3]) for k, r in out_labels.items()},
+        lanes={k: (a + (dy if horizontal else dx), b + (dy if horizontal else dx)) for k, (a, b) in bands.items()},
     )
 
 

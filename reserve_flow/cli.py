@@ -158,8 +158,8 @@ def scheduler() -> None:
 
     Every scheduler.scan_interval_seconds: reminders, escalations and expiry
     transitions of due deadlines, then the e-mail and in-app notifications. Start as
-    many as you like: one acts (a PostgreSQL advisory lock, a lease row on SQLite),
-    the others wait and take over when it stops.
+    many as you like: one acts (it holds a lease row with an expiry), the others
+    wait and take over when it stops, dies or hangs past scheduler.lease_seconds.
     """
     from reserve_flow.core import migrate
     from reserve_flow.core.deadlines.scheduler import run_forever

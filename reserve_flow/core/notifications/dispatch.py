@@ -43,6 +43,7 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
+from reserve_flow.core.fencing import Fence, LeaseLost, check
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.subjects import CASE_PAGES
 from reserve_flow.resources import resource_dir
@@ -227,12 +228,15 @@ def _claim_hold(smtp: dict[str, Any]) -> timedelta:
     return timedelta(seconds=max(300, 4 * smtp["timeout_seconds"]))
 
 
-def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> DispatchResult:
+def dispatch_once(runtime: Context, now: datetime, limit: int = 200, fence: Fence | None = None) -> DispatchResult:
     """Send what is due at `now`: in-app notifications are marked delivered, up to
     `limit` e-mails are claimed one by one and sent over one SMTP session. When the
-    server cannot be reached the pass stops sending e-mail (the rest wait untouched)."""
+    server cannot be reached the pass stops sending e-mail (the rest wait untouched).
+    `fence` is checked in the delivery's and in each claim's transaction, and again
+    just before each e-mail goes to the server; LeaseLost ends the pass."""
     result = DispatchResult()
     with runtime.transaction() as session:
+        check(fence, session)
         result.delivered = session.execute(
             update(OutboxMessage)
             .where(
@@ -262,10 +266,12 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
     mailer = SmtpMailer(smtp)
     try:
         for message_id in due:
-            if not _claim(runtime, message_id, now, _claim_hold(smtp)):
+            if not _claim(runtime, message_id, now, _claim_hold(smtp), fence):
                 continue  # another dispatcher has it
             try:
-                _send_one(runtime, mailer, message_id, now)
+                _send_one(runtime, mailer, message_id, now, fence)
+            except LeaseLost:
+                raise  # the claim runs out and the new leader sends the message
             except ConnectionFailed as exc:
                 log.warning("outbox: SMTP unavailable, e-mail waits: %s", exc)
                 _record_failure(runtime, message_id, now, str(exc), kind="temporary", result=result)
@@ -287,10 +293,11 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
     return result
 
 
-def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) -> bool:
+def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta, fence: Fence | None) -> bool:
     """Take the message for this dispatcher until now + hold, counting a try.
     The WHERE clause is re-checked under the row lock: only one claimant matches."""
     with runtime.transaction() as session:
+        check(fence, session)
         claimed = session.execute(
             update(OutboxMessage)
             .where(
@@ -302,7 +309,7 @@ def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) ->
     return claimed == 1
 
 
-def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: datetime) -> None:
+def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: datetime, fence: Fence | None) -> None:
     settings = runtime.settings
     with runtime.sessions() as session:
         message = session.get(OutboxMessage, message_id)
@@ -311,6 +318,9 @@ def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: dateti
             return
         rendered = render(message, recipient, settings["app"]["base_url"])
         email = build_email(message, recipient, rendered, settings["smtp"]["sender"], now)
+    if fence is not None:
+        with runtime.transaction() as session:  # the last moment before the mail leaves
+            fence(session)
     mailer.send(email)
     with runtime.transaction() as session:
         session.execute(

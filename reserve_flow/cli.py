@@ -206,7 +206,12 @@ def backup_command(directory: Path) -> None:
 
 @main.command("restore")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
-def restore_command(directory: Path) -> None:
+@click.option(
+    "--manifest-sha256",
+    default=None,
+    help="The manifest's SHA-256 that `reserve-flow backup` printed: refuse a manifest rewritten since.",
+)
+def restore_command(directory: Path, manifest_sha256: str | None) -> None:
     """Restore the backup in DIRECTORY into the configured database and uploads folder,
     both of which must be empty. Every hash of the manifest is checked first; then the
     audit chain and the restored files are checked."""
@@ -216,7 +221,7 @@ def restore_command(directory: Path) -> None:
     rt = _runtime()
     try:
         try:
-            result = restore(rt.db, rt.settings.uploads_folder, directory)
+            result = restore(rt.db, rt.settings.uploads_folder, directory, manifest_sha256)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
         with rt.sessions() as session:

@@ -280,16 +280,22 @@ def check(folder: Path, manifest: dict) -> list[str]:
             problems.append(f"{name}: missing")
         elif sha256_of(path) != expected:
             problems.append(f"{name}: SHA-256 differs from the manifest")
-    database = manifest.get("database", {}).get("file")
-    if database not in manifest["files"]:
+    database = manifest.get("database")
+    if not isinstance(database, dict) or database.get("file") not in manifest["files"]:
         problems.append("the manifest names no database file")
     return problems
 
 
-def restore(engine: Engine, uploads: Path, folder: Path) -> RestoreResult:
+def restore(engine: Engine, uploads: Path, folder: Path, manifest_sha256: str | None = None) -> RestoreResult:
     """Restore the backup in `folder` into the empty database of `engine` and the empty
-    uploads folder `uploads`, after checking every hash; nothing is written if a check fails."""
+    uploads folder `uploads`, after checking every hash (and the manifest's own against
+    `manifest_sha256`, the one `backup` printed); nothing is written if a check fails."""
     manifest = read_manifest(folder)
+    if manifest_sha256 and sha256_of(folder / MANIFEST) != manifest_sha256.strip().lower():
+        raise BackupError(
+            f"{MANIFEST} не тот, что был записан при копировании, восстановление отменено / "
+            f"{MANIFEST} is not the one the backup wrote, nothing restored"
+        )
     problems = check(folder, manifest)
     if problems:
         listed = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")

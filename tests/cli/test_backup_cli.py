@@ -129,6 +129,29 @@ def test_a_tampered_backup_is_refused_and_nothing_is_written(runtime, filled, tm
     assert not (tmp_path / "restored-instance" / "uploads").exists()
 
 
+def test_a_rewritten_manifest_is_refused_against_the_hash_the_backup_printed(
+    runtime, filled, tmp_path, empty_database_url, cli_env
+):
+    source = cli_env(runtime.settings.database_url, runtime.settings.instance_path)
+    target = cli_env(empty_database_url, tmp_path / "restored-instance")
+    made = _cli(source, "backup", str(tmp_path / "backup"))
+    printed = made.output.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+    path = tmp_path / "backup" / "manifest.json"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == printed
+    # Someone swaps a stored file and writes its new hash into the manifest: the files agree with it.
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    [stored] = [name for name in manifest["files"] if name.startswith("uploads/")]
+    forged = PDF.replace(b"passport", b"forgery!")
+    (tmp_path / "backup" / stored).write_bytes(forged)
+    manifest["files"][stored] = hashlib.sha256(forged).hexdigest()
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    result = _cli(target, "restore", str(tmp_path / "backup"), "--manifest-sha256", printed)
+    assert result.exit_code == 1
+    assert "manifest.json is not the one the backup wrote" in result.output
+    assert not (tmp_path / "restored-instance" / "uploads").exists()
+
+
 def test_restore_refuses_a_non_empty_uploads_folder(runtime, filled, tmp_path, empty_database_url, cli_env):
     source = cli_env(runtime.settings.database_url, runtime.settings.instance_path)
     target = cli_env(empty_database_url, tmp_path / "restored-instance")

@@ -1,4 +1,4 @@
-"""The `reserve-flow` command: db, demo, scheduler, users, audit, workflows."""
+"""The `reserve-flow` command: db, demo, scheduler, users, audit, workflows, backup, restore."""
 
 from __future__ import annotations
 
@@ -158,8 +158,8 @@ def scheduler() -> None:
 
     Every scheduler.scan_interval_seconds: reminders, escalations and expiry
     transitions of due deadlines, then the e-mail and in-app notifications. Start as
-    many as you like: one acts (a PostgreSQL advisory lock, a lease row on SQLite),
-    the others wait and take over when it stops.
+    many as you like: one acts (it holds a lease row with an expiry), the others
+    wait and take over when it stops, dies or hangs past scheduler.lease_seconds.
     """
     from reserve_flow.core import migrate
     from reserve_flow.core.deadlines.scheduler import run_forever
@@ -178,6 +178,71 @@ def scheduler() -> None:
     finally:
         rt.dispose()
     click.echo("scheduler: stopped")
+
+
+# --- backup and restore -----------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory: Path) -> None:
+    """Copy the database and the stored files into DIRECTORY (new or empty), with a
+    manifest of their SHA-256 hashes. Safe while the application runs."""
+    from reserve_flow.core.backup import BackupError, backup
+
+    rt = _runtime()
+    try:
+        result = backup(rt.db, rt.settings.uploads_folder, directory)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        rt.dispose()
+    click.echo(
+        f"Копия готова / backup written: {result.folder} (schema {', '.join(result.revision)}, "
+        f"{result.files} stored files)"
+    )
+    click.echo(f"manifest.json SHA-256 (keep it apart from the backup): {result.manifest_sha256}")
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--manifest-sha256",
+    default=None,
+    help="The manifest's SHA-256 that `reserve-flow backup` printed: refuse a manifest rewritten since.",
+)
+def restore_command(directory: Path, manifest_sha256: str | None) -> None:
+    """Restore the backup in DIRECTORY into the configured database and uploads folder,
+    both of which must be empty. Every hash of the manifest is checked first; then the
+    audit chain and the restored files are checked."""
+    from reserve_flow.core.audit.chain import verify_chain
+    from reserve_flow.core.backup import BackupError, restore
+
+    rt = _runtime()
+    try:
+        try:
+            result = restore(rt.db, rt.settings.uploads_folder, directory, manifest_sha256)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        with rt.sessions() as session:
+            chain = verify_chain(session)
+    finally:
+        rt.dispose()
+    click.echo(
+        f"Восстановлено / restored: schema {', '.join(result.revision)}, {result.files} stored files, "
+        f"audit chain: {chain.checked} events"
+    )
+    problems = list(result.problems)
+    if not chain.ok:
+        problems.append(f"audit chain broken: {chain.problem} (row id {chain.broken_id})")
+    if problems:
+        for problem in problems:
+            click.echo(f"ОШИБКА / PROBLEM: {problem}", err=True)
+        sys.exit(1)
+    if result.upgrade_needed:
+        click.echo(
+            "Схема старше этой версии: выполните / the schema is older than this version: reserve-flow db upgrade"
+        )
 
 
 # --- users ------------------------------------------------------------------

@@ -57,7 +57,8 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "max_attempts": (int, 8),
         # A failed send waits retry_base_seconds, then twice as long each time, at most retry_max_seconds.
         "retry_base_seconds": (int, 60),
-        "retry_max_seconds": (int, 21600),
+        # The cap also bounds how long mail waits after an outage ends.
+        "retry_max_seconds": (int, 1800),
     },
     "scheduler": {
         "enabled": (bool, True),

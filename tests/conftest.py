@@ -40,6 +40,7 @@ from tests.helpers import NOW, PASSWORD, AuthActions, District
 pytest_plugins = [
     "tests.fixtures.applicant",
     "tests.fixtures.appointment",
+    "tests.fixtures.backup",
     "tests.fixtures.commission",
     "tests.fixtures.history",
     "tests.fixtures.monitoring",

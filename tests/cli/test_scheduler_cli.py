@@ -11,14 +11,20 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from reserve_flow.cli import main
 from reserve_flow.config import ConfigError, load_settings
-from reserve_flow.core.deadlines.scheduler import InProcess
+from reserve_flow.core.db import utcnow
+from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.scheduler import InProcess, reminder_moment
+from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
+from reserve_flow.core.notifications.dispatch import dispatch_once
 from tests.fixtures.scheduler import fire
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -100,6 +106,89 @@ def test_one_process_acts_a_second_waits_and_takes_over_after_sigterm(scheduler_
         first.kill()
         if second is not None:
             second.kill()
+
+
+def _lease(runtime) -> SchedulerLease:
+    with runtime.sessions() as s:
+        return s.get(SchedulerLease, "scheduler")
+
+
+def _make_a_reminder_due_now(runtime, application_id) -> None:
+    """Move the open deadline of the application so that its 1-day reminder is due
+    now, on the real clock the child schedulers use (calendar days, reminder hour 0)."""
+    now = utcnow()
+    today = now.astimezone(runtime.tz).date()
+    with runtime.transaction() as s:
+        deadline = s.scalars(
+            select(Deadline).where(Deadline.subject_id == application_id, Deadline.closed_at.is_(None))
+        ).one()
+        deadline.calendar, deadline.remind_before = "calendar", "1"
+        deadline.opened_at = now - timedelta(days=10)
+        deadline.due_at = datetime.combine(today + timedelta(days=2), datetime.min.time(), tzinfo=runtime.tz)
+        assert reminder_moment(deadline, 1, runtime.tz, 0) <= now < deadline.due_at
+
+
+def _reminders(smtp_server) -> list:
+    return [r for r in smtp_server.received if r.subject.startswith("Напоминание о сроке")]
+
+
+def test_a_standby_takes_over_from_a_stopped_leader_which_then_steps_down(
+    runtime, district, smtp_server, scheduler_env
+):
+    """SIGSTOP, not a kill: the stopped process keeps its connections (an advisory
+    lock would stay with it). Its lease runs out, the second scheduler takes over
+    within lease_seconds and a scan interval, and sends the due reminder once;
+    woken with SIGCONT, the first finds its lease gone and only waits."""
+    runtime.engine.clock = utcnow  # the child processes live on the real clock
+    runtime.settings["scheduler"]["reminder_hour"] = 0
+    scheduler_env.update(
+        RESERVE_FLOW_SMTP_HOST="127.0.0.1",
+        RESERVE_FLOW_SMTP_PORT=str(smtp_server.port),
+        RESERVE_FLOW_SCHEDULER_REMINDER_HOUR="0",
+    )
+    fire(runtime, district.application_id, "submit", "applicant", district)
+    dispatch_once(runtime, utcnow())  # the mail of the submission itself
+    smtp_server.received.clear()
+
+    first = Process(scheduler_env)
+    second = None
+    try:
+        first.wait_for("scheduler: acting", timeout=60)
+        first.popen.send_signal(signal.SIGSTOP)
+        stopped = _lease(runtime)
+        _make_a_reminder_due_now(runtime, district.application_id)
+
+        second = Process(scheduler_env)
+        second.wait_for("scheduler: acting", timeout=60)
+        taken = _lease(runtime)
+        assert taken.holder != stopped.holder
+        lease = timedelta(seconds=int(scheduler_env["RESERVE_FLOW_SCHEDULER_LEASE_SECONDS"]))
+        # Not before the stopped leader's lease ran out; within a lease and a tick after it
+        # (renewals after `stopped` was read could only move the expiry by that much).
+        assert stopped.expires_at <= taken.acquired_at
+        for _ in range(300):
+            if _reminders(smtp_server):
+                break
+            time.sleep(0.1)
+        assert [r.to for r in _reminders(smtp_server)] == [["secretary@example.ru"]]
+
+        first.popen.send_signal(signal.SIGCONT)
+        first.wait_for("waiting: another scheduler acts", timeout=60)
+        time.sleep(3)  # a few more ticks of both
+        assert _lease(runtime).holder == taken.holder
+        assert taken.acquired_at - stopped.expires_at <= lease + timedelta(seconds=30)
+        assert first.stop() == 0
+        assert second.stop() == 0
+    finally:
+        if first.popen.poll() is None:
+            first.popen.send_signal(signal.SIGCONT)
+        first.kill()
+        if second is not None:
+            second.kill()
+    assert [r.to for r in _reminders(smtp_server)] == [["secretary@example.ru"]]
+    with runtime.sessions() as s:
+        sent = s.scalars(select(DeadlineNotice).where(DeadlineNotice.kind == "reminder")).all()
+    assert [(n.offset_days, n.outcome) for n in sent] == [(1, "sent")]
 
 
 def test_in_process_scheduler_sends_what_is_queued(runtime, district, smtp_server):

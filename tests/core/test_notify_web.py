@@ -138,3 +138,49 @@ def test_outbox_page_is_for_administrators_only(auth, client, district, runtime,
     assert client.post(f"/admin/outbox/{target.id}/retry").status_code == 400  # no CSRF token
     with runtime.sessions() as s:
         assert s.get(OutboxMessage, target.id).status == "failed"
+
+
+def test_admin_queues_every_failed_mail_again_at_once(auth, client, district, runtime, smtp_server):
+    smtp_server.refuse.update({"secretary@example.ru", "applicant@example.ru"})
+    fire(runtime, district.application_id, "submit", "applicant", district)
+    fire(runtime, district.application_id, "return_for_fix", "secretary", district, reason="Нет подписи.")
+    dispatch_once(runtime, NOW)
+    with runtime.sessions() as s:
+        failed = {m.id for m in s.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed"))}
+        events = s.scalar(select(func.count()).select_from(AuditEvent))
+    assert len(failed) == 3
+
+    auth.login("admin@example.ru")
+    html = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "Отправить снова все неотправленные (3)" in html
+    assert client.post("/admin/outbox/retry-failed").status_code == 400  # no CSRF token
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).where(OutboxMessage.status == "failed")) == 3
+
+    smtp_server.refuse.clear()
+    response = client.post("/admin/outbox/retry-failed", data={"csrf_token": _csrf_token(html)})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Снова в очереди на отправку писем: 3." in page and "Все письма отправлены." in page
+    with runtime.sessions() as s:
+        retried = s.scalars(select(AuditEvent).where(AuditEvent.kind == "outbox_retried")).all()
+        assert {e.subject_id for e in retried} == failed
+        assert {e.actor_id for e in retried} == {district.users["admin"]}
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == events + 3
+    smtp_server.received.clear()
+    dispatch_once(runtime, NOW)
+    assert sorted(r.to[0] for r in smtp_server.received) == [
+        "applicant@example.ru",
+        "applicant@example.ru",
+        "secretary@example.ru",
+    ]
+
+
+def test_only_an_administrator_queues_failed_mail_again(auth, client, district, runtime, smtp_server):
+    fire(runtime, district.application_id, "submit", "applicant", district)
+    _fail_everything(runtime, smtp_server)
+    auth.login("secretary@example.ru")
+    token = _csrf_token(client.get("/notifications/").get_data(as_text=True))
+    assert client.post("/admin/outbox/retry-failed", data={"csrf_token": token}).status_code == 404
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).where(OutboxMessage.status == "failed")) == 1

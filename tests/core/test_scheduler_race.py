@@ -9,18 +9,14 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.core.audit.models import AuditEvent
-from reserve_flow.core.deadlines.scheduler import (
-    AdvisoryLockLeader,
-    LeaseLeader,
-    Ticker,
-    make_leader,
-    scan_once,
-)
+from reserve_flow.core.deadlines.scheduler import LeaseLeader, Ticker, make_leader, scan_once
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice
+from reserve_flow.core.fencing import LeaseLost
 from reserve_flow.core.notifications.dispatch import dispatch_once
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.runtime import Runtime
@@ -122,18 +118,10 @@ def test_two_dispatchers_send_each_message_once(runtime, district, smtp_server):
     assert len(ids) == queued and set(ids.values()) == {1}
 
 
-def _kill(leader) -> None:
-    """What the death of a scheduler's process does to its claim."""
-    if isinstance(leader, AdvisoryLockLeader):
-        leader._connection.invalidate()  # the server sees the connection end
-        leader._connection = None
-
-
-def test_one_scheduler_acts_and_another_takes_over_when_it_dies(runtime, district, is_postgres):
+def test_one_scheduler_acts_and_another_takes_over_when_it_dies(runtime, district):
     first, second = (Runtime(runtime.settings) for _ in range(2))
     try:
         leaders = [make_leader(first, "first"), make_leader(second, "second")]
-        assert isinstance(leaders[0], AdvisoryLockLeader if is_postgres else LeaseLeader)
         acting = [Ticker(first, leaders[0]), Ticker(second, leaders[1])]
         moment = NOW
         for rt in (first, second):
@@ -143,9 +131,10 @@ def test_one_scheduler_acts_and_another_takes_over_when_it_dies(runtime, distric
         moment = NOW + timedelta(seconds=60)
         assert acting[0].tick() is not None and acting[1].tick() is None
 
-        _kill(leaders[0])  # the first scheduler's process dies without releasing anything
-        # The lease outlives its holder by lease_seconds (120); the advisory lock does not.
-        moment = NOW + timedelta(seconds=61 if is_postgres else 60 + 121)
+        # The first scheduler dies without releasing anything: its lease outlives it by lease_seconds (120).
+        moment = NOW + timedelta(seconds=60 + 119)
+        assert acting[1].tick() is None
+        moment = NOW + timedelta(seconds=60 + 120)
         assert acting[1].tick() is not None
         assert acting[1].tick() is not None  # and keeps it
     finally:
@@ -165,3 +154,51 @@ def test_the_lease_is_renewed_by_its_holder_and_taken_over_only_when_expired(run
     assert not one.hold(NOW + timedelta(seconds=221))  # the old holder is idle now
     two.release()  # a clean shutdown frees the lease at once
     assert one.hold(NOW + timedelta(seconds=222))
+
+
+def test_a_leader_that_wakes_after_losing_its_lease_sends_nothing(runtime, district, smtp_server):
+    """The first scheduler stalls (SIGSTOP, a frozen VM) while leader; the second takes
+    the expired lease over. Woken, the first finds due work it read before, but every
+    transaction it starts is fenced: nothing is recorded, claimed or sent."""
+    fire(runtime, district.application_id, "submit", "applicant", district)
+    dispatch_once(runtime, NOW)
+    smtp_server.received.clear()
+    reminder_due = irkutsk(2026, 12, 1, 9)  # the secretary's check: 1 working day left
+    first, second = (Runtime(runtime.settings) for _ in range(2))
+    try:
+        stalled, standby = LeaseLeader(first, "first"), LeaseLeader(second, "second")
+        for rt, moment in (
+            (first, reminder_due - timedelta(seconds=1)),
+            (second, reminder_due + timedelta(seconds=120)),
+        ):
+            rt.engine.clock = lambda moment=moment: moment
+        assert stalled.hold(first.now())
+        assert standby.hold(second.now())  # the first has not renewed for lease_seconds
+
+        first.engine.clock = lambda: reminder_due + timedelta(seconds=121)  # the first wakes up
+        with pytest.raises(LeaseLost):
+            scan_once(first, first.now(), fence=stalled.fence)
+        with pytest.raises(LeaseLost):
+            dispatch_once(first, first.now(), fence=stalled.fence)
+        with runtime.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(DeadlineNotice)) == 0
+        assert Ticker(first, stalled).tick() is None  # and it stays idle
+
+        scan, dispatch = Ticker(second, standby).tick()
+        assert (scan.reminders, dispatch.sent) == (1, 1)
+    finally:
+        first.dispose()
+        second.dispose()
+    assert [(r.to, r.subject.split(":")[0]) for r in smtp_server.received] == [
+        (["secretary@example.ru"], "Напоминание о сроке")
+    ]
+
+
+def test_the_lease_fence_renews_the_lease_of_a_busy_leader(runtime):
+    leader, standby = LeaseLeader(runtime, "busy"), LeaseLeader(runtime, "standby")
+    assert leader.hold(NOW)
+    runtime.engine.clock = lambda: NOW + timedelta(seconds=100)  # a long tick, still working
+    with runtime.transaction() as session:
+        leader.fence(session)
+    assert not standby.hold(NOW + timedelta(seconds=150))  # renewed until NOW + 220 s by the fence
+    assert standby.hold(NOW + timedelta(seconds=220))

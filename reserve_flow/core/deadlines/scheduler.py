@@ -11,7 +11,11 @@ unique key (deadline, kind, offset), inserted in the transaction that queues its
 outbox rows or fires its transition. A second scheduler, a restart or a crash in
 the middle of a scan can at worst attempt an action again, and then the insert
 fails and the attempt rolls back whole. Only one scheduler acts at a time anyway:
-it holds a PostgreSQL advisory lock, or a lease row on SQLite.
+it holds a lease row (scheduler_leases) with an expiry, renewed on every tick and
+in every transaction that claims work; a standby takes it over once it has expired.
+That fence (core/fencing.py) is what stops a leader that stalled (SIGSTOP, a frozen
+VM) and woke after losing its lease: its next transaction finds another holder and
+rolls back.
 
 After downtime the next scan handles what fell due meanwhile, once: only the most
 recent of several overdue reminders is sent (the older ones are recorded as
@@ -33,13 +37,14 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import case, or_, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reserve_flow.core import workdays
 from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
+from reserve_flow.core.fencing import Fence, LeaseLost, check
 from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.engine import role_label
@@ -52,9 +57,6 @@ if TYPE_CHECKING:
     from reserve_flow.core.context import Context
 
 log = logging.getLogger(__name__)
-
-# Any constant works; it names "the reserve-flow scheduler" among advisory locks.
-ADVISORY_LOCK_KEY = 0x52465343  # "RFSC"
 
 
 # --- what is due ----------------------------------------------------------------
@@ -131,10 +133,11 @@ class ScanResult:
         return any((self.reminders, self.escalations, self.expiries, self.refused))
 
 
-def scan_once(runtime: Context, now: datetime) -> ScanResult:
+def scan_once(runtime: Context, now: datetime, fence: Fence | None = None) -> ScanResult:
     """Handle every reminder, escalation and expiry due at `now`, each in its own
-    transaction. Safe to run from several processes at once (see the module doc);
-    an action that fails for a database reason is logged and tried on the next scan."""
+    transaction, which `fence` checks first (LeaseLost ends the scan). Safe to run
+    from several processes at once (see the module doc); an action that fails for a
+    database reason is logged and tried on the next scan."""
     result = ScanResult()
     hour = runtime.settings["scheduler"]["reminder_hour"]
     with runtime.sessions() as session:
@@ -158,7 +161,7 @@ def scan_once(runtime: Context, now: datetime) -> ScanResult:
     for deadline in deadlines:
         for due in due_actions(deadline, done[deadline.id], now, runtime.tz, hour):
             try:
-                outcome = handlers[due.kind](runtime, due, now)
+                outcome = handlers[due.kind](runtime, due, now, fence)
             except (IntegrityError, ConcurrentChange):
                 result.skipped += 1  # another scheduler did it, or the case moved meanwhile
                 continue
@@ -234,8 +237,9 @@ def _queue(
     session.flush()
 
 
-def _remind(runtime: Context, due: Due, now: datetime) -> str | None:
+def _remind(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
     with runtime.transaction() as session:
+        check(fence, session)
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None:
             return None
@@ -255,8 +259,9 @@ def _remind(runtime: Context, due: Due, now: datetime) -> str | None:
     return "reminders"
 
 
-def _escalate(runtime: Context, due: Due, now: datetime) -> str | None:
+def _escalate(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
     with runtime.transaction() as session:
+        check(fence, session)
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None or not deadline.escalate_to:
             return None
@@ -274,12 +279,13 @@ def _escalate(runtime: Context, due: Due, now: datetime) -> str | None:
     return "escalations"
 
 
-def _expire(runtime: Context, due: Due, now: datetime) -> str | None:
+def _expire(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
     """Fire the deadline's expiry transition as the system. If the workflow refuses it,
     record why and tell the escalation role (administrators when the state names
     none) instead, in one transaction of its own."""
     try:
         with runtime.transaction() as session:
+            check(fence, session)
             deadline = _open_deadline(session, due.deadline_id)
             if deadline is None or not deadline.on_expiry:
                 return None
@@ -291,6 +297,7 @@ def _expire(runtime: Context, due: Due, now: datetime) -> str | None:
         refusal = exc.message("ru")
     log.warning("scheduler: deadline %s: expiry refused: %s", due.deadline_id, refusal)
     with runtime.transaction() as session:
+        check(fence, session)
         deadline = _open_deadline(session, due.deadline_id)
         if deadline is None:
             return None
@@ -330,13 +337,19 @@ class Leader(Protocol):
     def hold(self, now: datetime) -> bool:
         """Take or keep the right to act; False while another scheduler has it."""
 
+    def fence(self, session: Session) -> None:
+        """In the caller's transaction: raise LeaseLost unless this scheduler still holds the right."""
+
     def release(self) -> None:
         """Give the right up (on a clean shutdown)."""
 
 
 class LeaseLeader:
-    """A row in scheduler_leases, renewed on every tick until `now + lease_seconds`;
-    another scheduler takes it over once it has expired (its holder died or hung)."""
+    """A row in scheduler_leases, renewed until `now + lease_seconds` on every tick and
+    by `fence` in every transaction that claims work. Another scheduler takes it over
+    once it has expired: its holder died, hung or was stopped. The same on SQLite and
+    PostgreSQL (an advisory lock would stay with a stopped process whose connection
+    the server still sees alive)."""
 
     kind = "lease"
 
@@ -344,9 +357,18 @@ class LeaseLeader:
         self.runtime, self.holder, self.name = runtime, holder, name
         self.lease = timedelta(seconds=runtime.settings["scheduler"]["lease_seconds"])
 
+    def _bound_stall(self, session: Session) -> None:
+        """On PostgreSQL, end this transaction on the server if its process stalls inside
+        it (SIGSTOP) for half a lease, so that the row locks it holds do not keep the
+        standby from taking the lease over."""
+        if session.get_bind().dialect.name == "postgresql":
+            milliseconds = int(self.lease.total_seconds() * 500)
+            session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}"))
+
     def hold(self, now: datetime) -> bool:
         try:
             with self.runtime.transaction() as session:
+                self._bound_stall(session)
                 taken = session.execute(
                     update(SchedulerLease)
                     .where(
@@ -372,6 +394,26 @@ class LeaseLeader:
         except IntegrityError:
             return False  # another scheduler created the row first
 
+    def fence(self, session: Session) -> None:
+        """Renew the lease in the caller's transaction, or raise LeaseLost when it has
+        expired or passed to another holder. The renewal locks the lease row until
+        that transaction ends, so a takeover waits for the work under way and then
+        finds the lease renewed."""
+        now = self.runtime.now()
+        self._bound_stall(session)
+        renewed = session.execute(
+            update(SchedulerLease)
+            .where(
+                SchedulerLease.name == self.name,
+                SchedulerLease.holder == self.holder,
+                SchedulerLease.expires_at > now,
+            )
+            .values(expires_at=now + self.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not renewed:
+            raise LeaseLost(f"the lease {self.name!r} is no longer held by {self.holder}")
+
     def release(self) -> None:
         with self.runtime.transaction() as session:
             session.execute(
@@ -382,71 +424,12 @@ class LeaseLeader:
             )
 
 
-class AdvisoryLockLeader:
-    """A PostgreSQL session-level advisory lock on a connection of its own, kept open
-    while the scheduler runs. The server drops the lock when that connection ends,
-    so a scheduler that dies frees it at once and the next tick of another takes it."""
-
-    kind = "advisory lock"
-
-    def __init__(self, runtime: Context, holder: str) -> None:
-        self.runtime, self.holder = runtime, holder
-        self._connection = None
-
-    def hold(self, now: datetime) -> bool:
-        if self._connection is not None:
-            try:
-                self._query("SELECT 1")
-                return True
-            except DBAPIError:
-                log.warning("scheduler: lost the connection holding the lock")
-                self._close()
-        self._connection = self.runtime.db.connect()
-        self._connection.detach()  # a physical connection of its own: the lock lives and dies with it
-        try:
-            if self._query("SELECT pg_try_advisory_lock(:key)", key=ADVISORY_LOCK_KEY):
-                return True
-        except DBAPIError:
-            self._close()
-            raise
-        self._close()
-        return False
-
-    def _query(self, sql: str, **params: Any) -> Any:
-        """Run one statement and end its transaction at once (a session-level advisory
-        lock outlives the transaction; an idle-in-transaction connection would not do)."""
-        assert self._connection is not None
-        value = self._connection.scalar(text(sql), params)
-        self._connection.commit()
-        return value
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            except DBAPIError:
-                pass
-            self._connection = None
-
-    def release(self) -> None:
-        if self._connection is not None:
-            try:
-                self._query("SELECT pg_advisory_unlock(:key)", key=ADVISORY_LOCK_KEY)
-            except DBAPIError:
-                pass
-        self._close()
-
-
 def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def make_leader(runtime: Context, holder: str | None = None) -> Leader:
-    """The advisory lock on PostgreSQL, the lease row elsewhere (SQLite)."""
-    holder = holder or holder_name()
-    if runtime.db.dialect.name == "postgresql":
-        return AdvisoryLockLeader(runtime, holder)
-    return LeaseLeader(runtime, holder)
+    return LeaseLeader(runtime, holder or holder_name())
 
 
 # --- the periodic job -------------------------------------------------------------
@@ -479,8 +462,14 @@ class Ticker:
             self.acting = acting
         if not acting:
             return None
-        scan = scan_once(self.runtime, self.runtime.now())
-        dispatch = dispatch_once(self.runtime, self.runtime.now())
+        try:
+            scan = scan_once(self.runtime, self.runtime.now(), fence=self.leader.fence)
+            dispatch = dispatch_once(self.runtime, self.runtime.now(), fence=self.leader.fence)
+        except LeaseLost:
+            # It stalled past its lease and a standby took over: nothing of this tick was committed.
+            log.warning("scheduler: lost the lease while acting; waiting: another scheduler acts")
+            self.acting = False
+            return None
         if scan or dispatch.sent or dispatch.failed:  # an outage is logged by dispatch, once a tick
             log.info(
                 "scheduler: %d reminders, %d escalations, %d expiries (%d refused); "

@@ -39,8 +39,9 @@ class DeadlineNotice(Base):
 
 
 class SchedulerLease(Base):
-    """Leader election where there are no advisory locks (SQLite): the holder renews
-    `expires_at` on every tick; another scheduler takes the row once it has expired."""
+    """Leader election (SQLite and PostgreSQL): the holder renews `expires_at` on every
+    tick and in every transaction that claims work; another scheduler takes the row
+    once it has expired."""
 
     __tablename__ = "scheduler_leases"
 

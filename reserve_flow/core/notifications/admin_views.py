@@ -1,6 +1,6 @@
 """The administrator's page of e-mails that could not be sent: those that failed
-for good (after smtp.max_attempts tries, or refused by the server) and those still
-waiting for another try; a failed one can be queued again."""
+for good (refused by the server, or not built in smtp.max_attempts tries) and those
+still waiting for another try; a failed one, or all of them, can be queued again."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def index():
             }
         )
     return render_template(
-        "core/notifications/undelivered.html", rows=rows, max_attempts=rt.settings["smtp"]["max_attempts"]
+        "core/notifications/undelivered.html",
+        rows=rows,
+        failed=sum(1 for row in rows if row["message"].status == "failed"),
     )
 
 
@@ -42,4 +44,12 @@ def retry(message_id: int):
     # Not failed (any more) or not there: attempt() answers 404.
     message = attempt(lambda: notify.retry(db(), message_id, current_user, runtime().now())).value
     flash(f"Письмо № {message.id} снова в очереди на отправку.", "success")
+    return redirect(url_for("admin_outbox.index"), code=303)
+
+
+@bp.route("/retry-failed", methods=["POST"])
+@admin_required
+def retry_failed():
+    count = attempt(lambda: notify.retry_all_failed(db(), current_user, runtime().now())).value
+    flash(f"Снова в очереди на отправку писем: {count}.", "success")
     return redirect(url_for("admin_outbox.index"), code=303)

@@ -4,8 +4,13 @@ The engine and the scheduler only queue rows (core/notifications/models.py) in t
 of the change they tell of; `dispatch_once` sends what is due. A row is claimed by
 one conditional UPDATE before it is sent (so two dispatchers never send one
 message), and marked sent only after the SMTP server accepted it. A failed send
-waits (exponential backoff) and is tried again; after smtp.max_attempts it is
-marked failed and listed for administrators (`undelivered`, `retry`). A dispatcher
+waits (exponential backoff, at most smtp.retry_max_seconds) and is tried again.
+A server that cannot be reached or answers "try later" (4xx) is not the message's
+fault: such a message waits as long as the outage lasts and is never failed. Only
+the server's permanent refusal (5xx) fails a message at once; an error of the
+message itself (a template that does not render) fails it after smtp.max_attempts
+tries. Failed messages are listed for administrators (`undelivered`, `retry`,
+`retry_all_failed`). A dispatcher
 that dies between the server's acceptance and the "sent" mark sends that one
 message again once its claim runs out; its Message-ID stays the same, so mail
 software can drop the copy.
@@ -38,6 +43,7 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
+from reserve_flow.core.fencing import Fence, LeaseLost, check
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.subjects import CASE_PAGES
 from reserve_flow.resources import resource_dir
@@ -191,6 +197,16 @@ def _is_permanent(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
+def _is_temporary(exc: Exception) -> bool:
+    """The server could not be reached, or answered 4xx ("try later"): the message
+    itself is fine, so it waits however long that lasts."""
+    if isinstance(exc, ConnectionFailed):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return not _is_permanent(exc)
+    return isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500
+
+
 # --- the dispatcher ---------------------------------------------------------------
 
 
@@ -212,12 +228,15 @@ def _claim_hold(smtp: dict[str, Any]) -> timedelta:
     return timedelta(seconds=max(300, 4 * smtp["timeout_seconds"]))
 
 
-def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> DispatchResult:
+def dispatch_once(runtime: Context, now: datetime, limit: int = 200, fence: Fence | None = None) -> DispatchResult:
     """Send what is due at `now`: in-app notifications are marked delivered, up to
     `limit` e-mails are claimed one by one and sent over one SMTP session. When the
-    server cannot be reached the pass stops sending e-mail (the rest wait untouched)."""
+    server cannot be reached the pass stops sending e-mail (the rest wait untouched).
+    `fence` is checked in the delivery's and in each claim's transaction, and again
+    just before each e-mail goes to the server; LeaseLost ends the pass."""
     result = DispatchResult()
     with runtime.transaction() as session:
+        check(fence, session)
         result.delivered = session.execute(
             update(OutboxMessage)
             .where(
@@ -247,13 +266,15 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
     mailer = SmtpMailer(smtp)
     try:
         for message_id in due:
-            if not _claim(runtime, message_id, now, _claim_hold(smtp)):
+            if not _claim(runtime, message_id, now, _claim_hold(smtp), fence):
                 continue  # another dispatcher has it
             try:
-                _send_one(runtime, mailer, message_id, now)
+                _send_one(runtime, mailer, message_id, now, fence)
+            except LeaseLost:
+                raise  # the claim runs out and the new leader sends the message
             except ConnectionFailed as exc:
                 log.warning("outbox: SMTP unavailable, e-mail waits: %s", exc)
-                _record_failure(runtime, message_id, now, str(exc), permanent=False, result=result)
+                _record_failure(runtime, message_id, now, str(exc), kind="temporary", result=result)
                 break
             except Exception as exc:  # noqa: BLE001 - one bad message must not hold up the others
                 log.warning("outbox: message %s not sent: %s", message_id, exc)
@@ -262,7 +283,7 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
                     message_id,
                     now,
                     f"{type(exc).__name__}: {exc}",
-                    permanent=_is_permanent(exc),
+                    kind="permanent" if _is_permanent(exc) else "temporary" if _is_temporary(exc) else "own",
                     result=result,
                 )
             else:
@@ -272,10 +293,11 @@ def dispatch_once(runtime: Context, now: datetime, limit: int = 200) -> Dispatch
     return result
 
 
-def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) -> bool:
+def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta, fence: Fence | None) -> bool:
     """Take the message for this dispatcher until now + hold, counting a try.
     The WHERE clause is re-checked under the row lock: only one claimant matches."""
     with runtime.transaction() as session:
+        check(fence, session)
         claimed = session.execute(
             update(OutboxMessage)
             .where(
@@ -287,7 +309,7 @@ def _claim(runtime: Context, message_id: int, now: datetime, hold: timedelta) ->
     return claimed == 1
 
 
-def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: datetime) -> None:
+def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: datetime, fence: Fence | None) -> None:
     settings = runtime.settings
     with runtime.sessions() as session:
         message = session.get(OutboxMessage, message_id)
@@ -296,6 +318,9 @@ def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: dateti
             return
         rendered = render(message, recipient, settings["app"]["base_url"])
         email = build_email(message, recipient, rendered, settings["smtp"]["sender"], now)
+    if fence is not None:
+        with runtime.transaction() as session:  # the last moment before the mail leaves
+            fence(session)
     mailer.send(email)
     with runtime.transaction() as session:
         session.execute(
@@ -307,15 +332,18 @@ def _send_one(runtime: Context, mailer: SmtpMailer, message_id: int, now: dateti
 
 
 def _record_failure(
-    runtime: Context, message_id: int, now: datetime, error: str, *, permanent: bool, result: DispatchResult
+    runtime: Context, message_id: int, now: datetime, error: str, *, kind: str, result: DispatchResult
 ) -> None:
+    """`kind`: permanent (the server refused the message for good: failed now),
+    temporary (unreachable server, 4xx: wait, however many tries it takes) or own
+    (the message's own error: failed after smtp.max_attempts tries)."""
     smtp = runtime.settings["smtp"]
     with runtime.transaction() as session:
         message = session.get(OutboxMessage, message_id)
         if message is None or message.status != "pending":
             return
         message.last_error = error[:2000]
-        if permanent or message.attempts >= smtp["max_attempts"]:
+        if kind == "permanent" or (kind == "own" and message.attempts >= smtp["max_attempts"]):
             message.status = "failed"
             result.failed += 1
         else:
@@ -384,6 +412,21 @@ def undelivered(session: Session) -> list[OutboxMessage]:
     )
 
 
+def _queue_again(session: Session, message: OutboxMessage, actor: Actor, now: datetime) -> None:
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = now
+    append_event(
+        session,
+        kind="outbox_retried",
+        actor=actor,
+        subject_type="outbox",
+        subject_id=message.id,
+        now=now,
+        data={"template": message.template, "recipient_id": message.recipient_id},
+    )
+
+
 class NotRetryable(NotFound):
     """No such failed message (it does not exist, or it is not failed)."""
 
@@ -395,16 +438,22 @@ def retry(session: Session, message_id: int, actor: Actor, now: datetime) -> Out
         message = session.get(OutboxMessage, message_id)
         if message is None or message.status != "failed":
             raise NotRetryable(message_id)
-        message.status = "pending"
-        message.attempts = 0
-        message.next_attempt_at = now
-        append_event(
-            session,
-            kind="outbox_retried",
-            actor=actor,
-            subject_type="outbox",
-            subject_id=message.id,
-            now=now,
-            data={"template": message.template, "recipient_id": message.recipient_id},
-        )
+        _queue_again(session, message, actor, now)
         return message
+
+
+def retry_all_failed(session: Session, actor: Actor, now: datetime) -> int:
+    """Put every failed e-mail back in the queue (after the mail server's problem is
+    fixed), each recorded in the audit log as `retry` does; committed. Returns how many."""
+    with unit_of_work(session):
+        failed = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.channel == "email", OutboxMessage.status == "failed")
+                .order_by(OutboxMessage.id)
+                .with_for_update()
+            )
+        )
+        for message in failed:
+            _queue_again(session, message, actor, now)
+        return len(failed)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
 
 # pending: waiting for (another) try; sent: accepted by the SMTP server, or, in-app,
-# delivered; failed: smtp.max_attempts tries failed (or the server refused it for
-# good): an administrator sees it and may send it again.
+# delivered; failed: the server refused it for good (5xx), or the message itself
+# could not be built in smtp.max_attempts tries (never for an unreachable server):
+# an administrator sees it and may send it again.
 STATUSES = ("pending", "sent", "failed")
 
 

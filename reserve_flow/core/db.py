@@ -58,6 +58,11 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's legacy transaction handling begins a transaction only before an INSERT,
+    # UPDATE or DELETE and never before a SAVEPOINT, so a savepoint taken first opened (and
+    # its release committed) the outer transaction. The driver is told to stay out and
+    # the "begin" listener below issues BEGIN itself, as SQLAlchemy documents.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -65,12 +70,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine with SQLite's foreign keys and WAL switched on."""
+    """An engine with SQLite's foreign keys and WAL switched on, whose transactions (and
+    savepoints inside them) are all or nothing on SQLite as on PostgreSQL."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

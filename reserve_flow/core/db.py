@@ -58,10 +58,10 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # pysqlite's legacy transaction handling begins a transaction only before an INSERT,
-    # UPDATE or DELETE and never before a SAVEPOINT, so a savepoint taken first opened (and
-    # its release committed) the outer transaction. The driver is told to stay out and
-    # the "begin" listener below issues BEGIN itself, as SQLAlchemy documents.
+    # pysqlite's legacy transaction handling begins a transaction before an INSERT, UPDATE
+    # or DELETE but never before a SAVEPOINT: a savepoint taken first opened the transaction
+    # itself, and its release committed it, early. The driver is told to stay out of
+    # transactions and _sqlite_begin_before_writing issues BEGIN instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -70,18 +70,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
+def _sqlite_begin_before_writing(_conn, cursor, statement, _parameters, context, _executemany) -> None:
+    """BEGIN IMMEDIATE before the first write (or savepoint) of a transaction: from there to
+    COMMIT or ROLLBACK everything is one transaction holding SQLite's write lock, so it is
+    all or nothing and concurrent writers queue (busy_timeout) instead of failing. Reads
+    before the first write each see the latest commit, as under PostgreSQL's READ
+    COMMITTED. A BEGIN at the transaction's first read would pin that read's snapshot, and
+    SQLite refuses a later write at once ("database is locked") when another connection
+    committed in between."""
+    dbapi_connection = cursor.connection
+    if dbapi_connection.in_transaction:
+        return
+    writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if writes or statement.lstrip().upper().startswith(_SQLITE_WRITES):
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine with SQLite's foreign keys and WAL switched on, whose transactions (and
+    """An engine with SQLite's foreign keys and WAL switched on, whose transactions (and the
     savepoints inside them) are all or nothing on SQLite as on PostgreSQL."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_begin_before_writing)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

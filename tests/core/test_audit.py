@@ -29,14 +29,14 @@ def tamper(runtime, sql, **params):
     with runtime.db.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))  # triggers and FKs off
-        else:  # before BEGIN: inside a transaction SQLite ignores this pragma
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
             conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
         conn.execute(text(sql), params)
         conn.commit()
         if conn.dialect.name == "sqlite":
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def verify(runtime):

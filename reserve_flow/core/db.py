@@ -165,3 +165,21 @@ def bump_version(session: Session, obj: object) -> None:
         session.flush()
     except StaleDataError:
         raise ConcurrentChange(subject_id=ident[0] if ident else None) from None
+
+
+def lock_row(session: Session, model: type[Base], ident: int, *, shared: bool = False) -> None:
+    """Hold a lock on one row until the transaction ends, so that a decision counting the
+    rows that hang off it (votes, scores, attendance) and the writes of those rows take
+    turns. PostgreSQL locks the row (FOR UPDATE, or FOR SHARE for `shared` holders that
+    may run side by side). SQLite has one lock for the whole database: its write lock is
+    taken now. Reload the locked object afterwards (`populate_existing`): it may have
+    been changed by the transaction waited for."""
+    from sqlalchemy import inspect, select
+
+    if session.get_bind().dialect.name == "sqlite":
+        driver = session.connection().connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+        return
+    (key,) = inspect(model).primary_key
+    session.execute(select(key).where(key == ident).with_for_update(read=shared))

@@ -146,3 +146,19 @@ def test_a_write_that_fails_leaves_neither_a_torn_file_nor_a_temporary_one(tmp_p
         pass
     assert target.read_bytes() == b"%PDF-1.4 first"
     assert sorted(p.name for p in target.parent.iterdir()) == ["order.pdf"]
+
+
+def test_the_scheduler_sweeps_once_a_day(runtime, district):
+    from reserve_flow.core.deadlines.scheduler import Ticker, make_leader
+
+    folder = runtime.settings.uploads_folder
+    first = _leftover(folder, "orders/2026/killed-1.pdf", 2 * DAY)
+    ticker = Ticker(runtime, make_leader(runtime))
+    try:
+        assert ticker.tick() is not None
+        assert not first.exists()
+        second = _leftover(folder, "orders/2026/killed-2.pdf", 2 * DAY)
+        ticker.tick()
+        assert second.exists()  # swept already today
+    finally:
+        ticker.leader.release()

@@ -101,7 +101,7 @@ def authenticate(
     checked and, if so, counts it as a failure before the password is looked at; the
     second, after the (slow) password check, which holds no lock, clears the count on
     success. Tries that come at once are thus counted one by one, and no more of them
-    are checked than the throttle allows."""
+    are checked than the throttle allows; a try that has to wait is not counted."""
     email = normalize_email(email)
     with unit_of_work(session):
         failures, wait = _claim_try(session, email, now, free_tries, max_wait)
@@ -123,8 +123,8 @@ def authenticate(
 
 
 def _claim_try(session: Session, email: str, now: datetime, free_tries: int, max_wait: int) -> tuple[int, int]:
-    """Lock the e-mail's failure row (made on the first failure, by an upsert that a
-    simultaneous first failure cannot break) and either count this try as a failure,
+    """Lock the e-mail's failure row (made by its first try, with an upsert that a
+    simultaneous first try cannot break on the unique e-mail) and either count this try as a failure,
     returning the new count and 0, or, when the try comes too soon, leave the row as it
     is and return the seconds to wait."""
     dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert

@@ -1,4 +1,4 @@
-"""The `reserve-flow` command: db, demo, scheduler, users, audit, workflows, backup, restore."""
+"""The `reserve-flow` command: db, demo, scheduler, users, audit, files, workflows, backup, restore."""
 
 from __future__ import annotations
 
@@ -301,6 +301,43 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+# --- files ------------------------------------------------------------------
+
+
+@main.group()
+def files() -> None:
+    """The uploads folder: stored and generated files."""
+
+
+@files.command("sweep")
+@click.option(
+    "--grace-hours",
+    type=click.FloatRange(min=0),
+    default=24.0,
+    show_default=True,
+    help="Only files older than this go (a transaction still running may have just written one).",
+)
+def files_sweep(grace_hours: float) -> None:
+    """Remove temporary files left by interrupted writes and files no row refers to."""
+    from datetime import timedelta
+
+    from reserve_flow.core.files.sweep import sweep
+
+    rt = _runtime()
+    try:
+        with rt.sessions() as session:
+            result = sweep(session, rt.settings.uploads_folder, timedelta(hours=grace_hours))
+    finally:
+        rt.dispose()
+    for path in result.temporary:
+        click.echo(f"removed temporary file {path}")
+    for path in result.unreferenced:
+        click.echo(f"removed unreferenced file {path}")
+    click.echo(
+        f"files sweep: {len(result.temporary)} temporary and {len(result.unreferenced)} unreferenced files removed"
+    )
 
 
 # --- workflows --------------------------------------------------------------

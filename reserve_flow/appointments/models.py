@@ -19,6 +19,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.files.references import refers_to_files
 from reserve_flow.core.workflow.subjects import register_owner_label, register_subject
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
@@ -280,3 +281,11 @@ class AppointmentOrder(Base):
 
 
 register_owner_label("appointment", full="Выбранный кандидат (владелец дела)", short="кандидат")
+
+
+refers_to_files(
+    AttestationSession.document_key,
+    OrderTemplate.storage_key,
+    AppointmentOrder.docx_path,
+    AppointmentOrder.pdf_path,
+)

@@ -58,6 +58,11 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's legacy transaction handling begins a transaction before an INSERT, UPDATE
+    # or DELETE but never before a SAVEPOINT: a savepoint taken first opened the transaction
+    # itself, and its release committed it, early. The driver is told to stay out of
+    # transactions and _sqlite_begin_before_writing issues BEGIN instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -65,12 +70,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
+def _sqlite_begin_before_writing(_conn, cursor, statement, _parameters, context, _executemany) -> None:
+    """BEGIN IMMEDIATE before the first write (or savepoint) of a transaction: from there to
+    COMMIT or ROLLBACK everything is one transaction holding SQLite's write lock, so it is
+    all or nothing and concurrent writers queue (busy_timeout) instead of failing. Reads
+    before the first write each see the latest commit, as under PostgreSQL's READ
+    COMMITTED. A BEGIN at the transaction's first read would pin that read's snapshot, and
+    SQLite refuses a later write at once ("database is locked") when another connection
+    committed in between."""
+    dbapi_connection = cursor.connection
+    if dbapi_connection.in_transaction:
+        return
+    writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if writes or statement.lstrip().upper().startswith(_SQLITE_WRITES):
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine with SQLite's foreign keys and WAL switched on."""
+    """An engine with SQLite's foreign keys and WAL switched on, whose transactions (and the
+    savepoints inside them) are all or nothing on SQLite as on PostgreSQL."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _sqlite_begin_before_writing)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -139,3 +165,21 @@ def bump_version(session: Session, obj: object) -> None:
         session.flush()
     except StaleDataError:
         raise ConcurrentChange(subject_id=ident[0] if ident else None) from None
+
+
+def lock_row(session: Session, model: type[Base], ident: int, *, shared: bool = False) -> None:
+    """Hold a lock on one row until the transaction ends, so that a decision counting the
+    rows that hang off it (votes, scores, attendance) and the writes of those rows take
+    turns. PostgreSQL locks the row (FOR UPDATE, or FOR SHARE for `shared` holders that
+    may run side by side). SQLite has one lock for the whole database: its write lock is
+    taken now. Reload the locked object afterwards (`populate_existing`): it may have
+    been changed by the transaction waited for."""
+    from sqlalchemy import inspect, select
+
+    if session.get_bind().dialect.name == "sqlite":
+        driver = session.connection().connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+        return
+    (key,) = inspect(model).primary_key
+    session.execute(select(key).where(key == ident).with_for_update(read=shared))

@@ -105,3 +105,29 @@ def test_draft_and_attestation_refusals_leave_the_vacancy_as_it_was(runtime, app
         assert s.scalar(select(func.count()).select_from(AppointmentOrder)) == 0
         assert s.scalar(select(func.count()).select_from(AttestationSession)) == 1
     assert vacancy_version(runtime, appointment.vacancy) == version
+
+
+def test_a_vacancy_whose_start_fails_is_not_left_behind(runtime, district, monkeypatch):
+    """The vacancy is inserted under a savepoint; when the workflow's start fails after
+    it, the whole opening rolls back, on SQLite too (its savepoint once committed the
+    vacancy early, leaving one with no deadline and no audit event)."""
+    from reserve_flow.appointments.models import Vacancy
+    from reserve_flow.core.audit.models import AuditEvent
+    from reserve_flow.people.models import User
+
+    def failing_start(*_args, **_kwargs):
+        raise RuntimeError("the start fails")
+
+    monkeypatch.setattr(runtime.engine, "start", failing_start)
+    with runtime.sessions() as s, pytest.raises(RuntimeError):
+        appointment_service.open_vacancy(
+            runtime,
+            s,
+            s.get(User, district.users["hr"]),
+            organization_id=district.organizations[2],
+            reason="retirement",
+            planned_on=date(2027, 2, 1),
+        )
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Vacancy)) == 0
+        assert s.scalar(select(func.count()).where(AuditEvent.subject_type == "vacancy")) == 0

@@ -116,7 +116,7 @@ def test_wrong_forged_empty_or_large_files_are_refused_and_nothing_is_stored(
     assert f"«{name}»" in html
     assert snapshot(runtime, application_id) == before
     assert stored_files(runtime) == []
-    assert not any(runtime.settings.uploads_folder.rglob(".upload-*"))
+    assert not any(runtime.settings.uploads_folder.rglob(".partial-*"))
 
 
 def test_exactly_the_limit_is_accepted(auth, client, runtime, district):

@@ -123,3 +123,24 @@ def test_database_refuses_to_rewrite_history(chain, is_postgres):
 def test_empty_chain_verifies(runtime, settings):
     result = run_cli(settings, "audit", "verify")
     assert result.exit_code == 0 and "0 events checked" in result.output
+
+
+def test_an_event_is_never_dated_before_the_one_it_follows(runtime):
+    """An appender whose clock was read before the previous appender committed (or a clock
+    that stepped back) still dates its event no earlier than the chain's last one."""
+    from datetime import timedelta
+
+    from reserve_flow.core.audit.chain import append_event
+    from reserve_flow.core.db import unit_of_work
+    from tests.helpers import NOW
+
+    with runtime.sessions() as s, unit_of_work(s):
+        first = append_event(s, kind="test", actor=None, subject_type="test", subject_id=1, now=NOW)
+        second = append_event(
+            s, kind="test", actor=None, subject_type="test", subject_id=1, now=NOW - timedelta(seconds=5)
+        )
+        later = append_event(s, kind="test", actor=None, subject_type="test", subject_id=1, now=NOW + timedelta(1))
+    assert first.occurred_at == NOW
+    assert second.occurred_at == NOW  # not five seconds before the event it follows
+    assert later.occurred_at == NOW + timedelta(1)
+    assert verify(runtime).ok

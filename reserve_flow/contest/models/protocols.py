@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reserve_flow.contest.models.contests import Contest
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.files.references import refers_to_files
 
 
 class ProtocolCounter(Base):
@@ -46,3 +47,6 @@ class Protocol(Base):
     @property
     def title(self) -> str:
         return f"Протокол № {self.number} от {self.issued_on.strftime('%d.%m.%Y')}"
+
+
+refers_to_files(Protocol.docx_path, Protocol.pdf_path)

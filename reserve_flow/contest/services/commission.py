@@ -24,7 +24,7 @@ from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
 from reserve_flow.contest.models.contests import Application, CommissionSeat, Contest
 from reserve_flow.core.audit.chain import append_event
-from reserve_flow.core.db import unit_of_work
+from reserve_flow.core.db import lock_row, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.i18n import MESSAGES, translate
 from reserve_flow.core.workflow.errors import ConcurrentChange
@@ -117,6 +117,12 @@ MESSAGES.update(
             "en": "The vote is tied ({votes_for} for, {votes_against} against): the chair, who did not vote, "
             "gives the casting vote when closing.",
         },
+        "commission.vote_closed_before_yours": {
+            "ru": "Председатель закрыл голосование по заявлению раньше, чем пришёл ваш голос: голос не принят. "
+            "Итог голосования — на странице заявления.",
+            "en": "The chair closed the vote on this application before your vote arrived: it was not recorded. "
+            "The result is on the application's page.",
+        },
         "commission.vote_already_closed": {
             "ru": "Голосование по заявлению уже закрыто.",
             "en": "The vote on this application is already closed.",
@@ -176,6 +182,20 @@ def get_application(session: Session, user: User, application_id: int) -> Applic
     return application
 
 
+def _locked_application(session: Session, user: User, application_id: int) -> Application:
+    """The application as `get_application` finds it, locked until commit. Whatever writes
+    or counts its scores, recusals and votes takes this lock first, after a shared lock
+    on the contest (whose attendance decides who votes): a vote cast while the chair
+    closes the vote is either counted in the tally or refused, never stored uncounted."""
+    contest_id = session.scalar(select(Application.contest_id).where(Application.id == application_id))
+    if contest_id is None:
+        raise CommissionNotFound(application_id)
+    lock_row(session, Contest, contest_id, shared=True)
+    lock_row(session, Application, application_id)
+    session.get(Application, application_id, populate_existing=True)
+    return get_application(session, user, application_id)
+
+
 def contest_applications(session: Session, contest: Contest) -> list[Application]:
     return list(
         session.scalars(
@@ -215,7 +235,7 @@ def declare_recusal(runtime: Runtime, session: Session, user: User, application_
     """Record the member's conflict of interest (audited with its comment); from now on they
     neither score nor vote on the application. Refused after the member has voted on it."""
     with unit_of_work(session):
-        application = get_application(session, user, application_id)
+        application = _locked_application(session, user, application_id)
         _require_voter(user, application)
         if application.state not in OPEN_STATES:
             raise CommissionRefused("decided")
@@ -277,7 +297,7 @@ def record_scores(
     correct them until the assessment is complete. Audited; completes the assessment when
     every member expected to score has scored."""
     with unit_of_work(session):
-        application = get_application(session, user, application_id)
+        application = _locked_application(session, user, application_id)
         _require_voter(user, application)
         if user.id in rules.recused_ids(session, application.id):
             raise CommissionRefused("recused")
@@ -325,11 +345,13 @@ def record_scores(
 def cast_vote(runtime: Runtime, session: Session, user: User, application_id: int, choice: str) -> None:
     """One vote, include or not, by a member present at the meeting and not recused. Audited."""
     with unit_of_work(session):
-        application = get_application(session, user, application_id)
+        application = _locked_application(session, user, application_id)
         _require_voter(user, application)
         if choice not in (rules.INCLUDE, rules.NOT_INCLUDE):
             raise CommissionRefused("bad_choice")
         if application.state != "voting":
+            if session.get(VoteResult, application.id) is not None:
+                raise CommissionRefused("vote_closed_before_yours")
             raise CommissionRefused("vote_not_open", state=_state_label(runtime, application))
         if user.id in rules.recused_ids(session, application.id):
             raise CommissionRefused("recused")
@@ -360,6 +382,8 @@ def mark_attendance(runtime: Runtime, session: Session, user: User, contest_id: 
     absent). Fixed once any vote of the contest is closed, so the protocol shows the
     meeting the decisions were taken at. Audited on the contest."""
     with unit_of_work(session):
+        lock_row(session, Contest, contest_id)  # votes being cast or closed hold it shared
+        session.get(Contest, contest_id, populate_existing=True)
         contest = get_contest(session, user, contest_id)
         if not contest.holds_role(user, "secretary"):
             raise CommissionRefused("secretary_only")
@@ -408,7 +432,7 @@ def _fire_checked(
     runtime: Runtime, session: Session, user: User, application_id: int, trigger: str, expected_version: int
 ) -> None:
     with unit_of_work(session):
-        application = get_application(session, user, application_id)
+        application = _locked_application(session, user, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
         runtime.engine.fire(application, trigger, user)
@@ -448,7 +472,7 @@ def close_vote(
     chair who did not vote gives `casting_vote` ("include" / "not_include").
     Returns the trigger fired."""
     with unit_of_work(session):
-        application = get_application(session, user, application_id)
+        application = _locked_application(session, user, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
         if not application.holds_role(user, "chair"):

@@ -62,7 +62,9 @@ def append_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain in the session's transaction and return it (flushed).
-    The head row's update takes a write lock held until commit, so appenders queue up."""
+    The head row's update takes a write lock held until commit, so appenders queue up.
+    An event is never dated before the one it follows: an appender whose clock was read
+    before the previous appender's commit takes the previous event's time instead."""
     bump = (
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
@@ -76,9 +78,13 @@ def append_event(
         row = session.execute(bump).first()
     assert row is not None
     seq, prev_hash = row
+    previous_at = session.scalar(select(AuditEvent.occurred_at).where(AuditEvent.seq == seq - 1))
+    occurred_at = now.astimezone(UTC)
+    if previous_at is not None and previous_at > occurred_at:
+        occurred_at = previous_at
     event = AuditEvent(
         seq=seq,
-        occurred_at=now.astimezone(UTC),
+        occurred_at=occurred_at,
         kind=kind,
         actor_id=actor.id if actor else None,
         actor_name=actor.full_name if actor else "система",

@@ -33,7 +33,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import case, or_, select, text, update
@@ -45,6 +45,7 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
 from reserve_flow.core.fencing import Fence, LeaseLost, check
+from reserve_flow.core.files.sweep import sweep
 from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.engine import role_label
@@ -441,6 +442,7 @@ class Ticker:
     def __init__(self, runtime: Context, leader: Leader) -> None:
         self.runtime, self.leader = runtime, leader
         self.acting: bool | None = None
+        self.files_swept_on: date | None = None
 
     def __call__(self) -> tuple[ScanResult, DispatchResult] | None:
         try:
@@ -470,6 +472,7 @@ class Ticker:
             log.warning("scheduler: lost the lease while acting; waiting: another scheduler acts")
             self.acting = False
             return None
+        self._sweep_files_daily()
         if scan or dispatch.sent or dispatch.failed:  # an outage is logged by dispatch, once a tick
             log.info(
                 "scheduler: %d reminders, %d escalations, %d expiries (%d refused); "
@@ -483,6 +486,22 @@ class Ticker:
                 dispatch.failed,
             )
         return scan, dispatch
+
+    def _sweep_files_daily(self) -> None:
+        """Once a day (the first tick of the day acted on), what crashes left in the uploads
+        folder goes (core/files/sweep.py)."""
+        today = self.runtime.now().date()
+        if self.files_swept_on == today:
+            return
+        self.files_swept_on = today
+        with self.runtime.sessions() as session:
+            result = sweep(session, self.runtime.settings.uploads_folder)
+        if result.removed:
+            log.info(
+                "scheduler: files sweep removed %d temporary and %d unreferenced files",
+                len(result.temporary),
+                len(result.unreferenced),
+            )
 
 
 def build(runtime: Context, ticker: Ticker, blocking: bool) -> BaseScheduler:

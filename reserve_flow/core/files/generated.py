@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from reserve_flow.core.files.storage import DOCX, path_of
+from reserve_flow.core.files.storage import DOCX, path_of, write_atomically
 
 # The formats a generated document is kept in, by the extension its download asks for.
 KINDS = {"docx": DOCX, "pdf": "application/pdf"}
@@ -22,10 +22,9 @@ class GeneratedFile:
 
 
 def write(folder: Path, relative: str, content: bytes) -> str:
-    """Write `content` at `relative` under `folder`; its SHA-256, to be stored with the row."""
-    path = path_of(folder, relative)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    """Write `content` at `relative` under `folder` (atomically); its SHA-256, to be stored
+    with the row."""
+    write_atomically(path_of(folder, relative), content)
     return hashlib.sha256(content).hexdigest()
 
 

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 64 * 1024
+# Files being written carry this prefix until renamed into place; the sweep
+# (core/files/sweep.py) removes those a crash left behind.
+TEMP_PREFIX = ".partial-"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # content type -> (its name in messages, the file name extensions it may carry)
@@ -98,15 +101,16 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
     """Read `stream` into the uploads folder if it is an allowed file of at most
     `max_bytes`; raise UploadRejected (and leave nothing behind) otherwise.
 
-    The file is written to a temporary name in the same folder, checked, and only then
-    renamed to its hash, so a reader never sees a half-written or unchecked file.
+    The file is written to a temporary name in the same folder, checked, flushed to disk
+    and only then renamed to its hash, so a reader never sees a half-written or unchecked
+    file, nor a crash a file whose name is there but whose bytes are not.
     """
     declared = check_name(filename)
     folder.mkdir(parents=True, exist_ok=True)
     limit_mb = max_bytes // (1024 * 1024)
     digest = hashlib.sha256()
     size = 0
-    handle, temp_name = tempfile.mkstemp(prefix=".upload-", dir=folder)
+    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -119,6 +123,8 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
                     )
                 digest.update(chunk)
                 out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
         if size == 0:
             raise UploadRejected(f"Файл «{filename}» пуст.")
         actual = detect_type(temp)
@@ -134,11 +140,43 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
         final = path_of(folder, key)
         if final.exists():
             temp.unlink()
+            os.utime(final)  # in use again: the sweep's grace period starts afresh
             return StoredFile(key, sha, size, actual, created=False)
         final.parent.mkdir(parents=True, exist_ok=True)
         temp.chmod(0o640)
         temp.replace(final)
+        _fsync_folder(final.parent)
         return StoredFile(key, sha, size, actual, created=True)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (POSIX: the directory entry is data of the folder)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write `content` at `path` all or nothing: into a temporary file beside it, flushed
+    to disk, then renamed over `path`. A crash leaves the old file or the new one (and
+    perhaps a temporary file for the sweep), never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        temp.chmod(0o640)
+        temp.replace(path)
+        _fsync_folder(path.parent)
     finally:
         temp.unlink(missing_ok=True)
 

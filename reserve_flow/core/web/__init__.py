@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as werkzeug_not_found
@@ -34,7 +35,10 @@ def db() -> Session:
 def _close_db(_exc: BaseException | None) -> None:
     session = g.pop("db", None)
     if session is not None:
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:  # the connection is gone: nothing of it is left to undo
+            pass
         session.close()
 
 
@@ -77,7 +81,8 @@ def _register_error_pages(app: Flask) -> None:
     """Russian pages instead of Werkzeug's English ones; a missing CSRF token says the form is stale;
     a request over MAX_CONTENT_LENGTH says how large a file may be and leads back to its form.
     A domain's NotFound (a missing or foreign object) that a view lets through is the 404 page,
-    so views load objects without wrapping each lookup."""
+    so views load objects without wrapping each lookup. A database that cannot be reached
+    is a Russian 503 page that needs no database to draw."""
 
     def csrf_error(_error: CSRFError):
         return render_template("core/errors/csrf.html"), 400
@@ -89,6 +94,13 @@ def _register_error_pages(app: Flask) -> None:
     def not_found(_error: NotFound):
         return error_page(werkzeug_not_found())
 
+    def database_unavailable(error: OperationalError | InterfaceError):
+        # A dropped or refused connection (or SQLite still locked after its busy timeout):
+        # the request's transaction is lost whole, so the user is told to try again.
+        current_app.logger.error("database unavailable: %s", error)
+        g._login_user = login_manager.anonymous_user()  # drawn for a visitor: no user can be loaded
+        return render_template("core/errors/unavailable.html"), 503, {"Retry-After": "60"}
+
     def too_large(_error: HTTPException):
         link = _too_large_back_links.get(request.blueprint or "")
         back = link(request.view_args or {}) if link else None
@@ -98,6 +110,8 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(413, too_large)
     app.register_error_handler(NotFound, not_found)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)  # psycopg: "the connection is closed"
     for code in ERROR_PAGES:
         app.register_error_handler(code, error_page)
 

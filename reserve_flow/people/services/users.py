@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reserve_flow.core.db import unit_of_work
@@ -78,13 +80,13 @@ class LoginResult:
     throttled: bool = False  # this try came too soon and was not checked
 
 
-def _wait_needed(throttle: LoginThrottle | None, now: datetime, free_tries: int, max_wait: int) -> int:
+def _wait_needed(failures: int, last_failure_at: datetime, now: datetime, free_tries: int, max_wait: int) -> int:
     """Seconds to wait before the next try: none for the first `free_tries` failures,
     then doubling from 2 s per further failure, capped at `max_wait`."""
-    if throttle is None or throttle.failures < free_tries:
+    if failures < free_tries:
         return 0
-    wait = min(max_wait, 2 ** (throttle.failures - free_tries + 1))
-    remaining = (throttle.last_failure_at + timedelta(seconds=wait) - now).total_seconds()
+    wait = min(max_wait, 2 ** (failures - free_tries + 1))
+    remaining = (last_failure_at + timedelta(seconds=wait) - now).total_seconds()
     return max(0, int(remaining + 0.999))
 
 
@@ -92,33 +94,56 @@ def authenticate(
     session: Session, email: str, password: str, now: datetime, *, free_tries: int = 3, max_wait: int = 900
 ) -> LoginResult:
     """Check a login. Repeated failures for one e-mail make the next try wait (the
-    password is then not even checked). The failure count is committed with the answer."""
+    password is then not even checked).
+
+    Two short transactions, so that simultaneous tries cannot share one free try: the
+    first takes the e-mail's failure row under its lock, decides whether this try may be
+    checked and, if so, counts it as a failure before the password is looked at; the
+    second, after the (slow) password check, which holds no lock, clears the count on
+    success. Tries that come at once are thus counted one by one, and no more of them
+    are checked than the throttle allows; a try that has to wait is not counted."""
+    email = normalize_email(email)
     with unit_of_work(session):
-        return _authenticate(session, normalize_email(email), password, now, free_tries, max_wait)
-
-
-def _authenticate(
-    session: Session, email: str, password: str, now: datetime, free_tries: int, max_wait: int
-) -> LoginResult:
-    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
-    wait = _wait_needed(throttle, now, free_tries, max_wait)
+        failures, wait = _claim_try(session, email, now, free_tries, max_wait)
     if wait:
         return LoginResult(wait_seconds=wait, throttled=True)
-    user = session.scalar(select(User).where(func.lower(User.email) == email))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        ok = user is not None and user.active
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if ok:
-        if throttle is not None:
-            session.delete(throttle)
+    with unit_of_work(session):
+        user = session.scalar(select(User).where(func.lower(User.email) == email))
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = user is not None and user.active
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            return LoginResult(wait_seconds=_wait_needed(failures, now, now, free_tries, max_wait))
+        session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         return LoginResult(user=user)
-    if throttle is None:
-        throttle = LoginThrottle(email=email, failures=0)
-        session.add(throttle)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    return LoginResult(wait_seconds=_wait_needed(throttle, now, free_tries, max_wait))
+
+
+def _claim_try(session: Session, email: str, now: datetime, free_tries: int, max_wait: int) -> tuple[int, int]:
+    """Lock the e-mail's failure row (made by its first try, with an upsert that a
+    simultaneous first try cannot break on the unique e-mail) and either count this try as a failure,
+    returning the new count and 0, or, when the try comes too soon, leave the row as it
+    is and return the seconds to wait."""
+    dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    table = LoginThrottle.__table__
+    # The conflict's update changes nothing; it is there so that PostgreSQL locks the row
+    # (a plain DO NOTHING would not) and SQLite takes its write lock, until commit.
+    upsert = (
+        dialect_insert(table)
+        .values(email=email, failures=0, last_failure_at=now)
+        .on_conflict_do_update(index_elements=[table.c.email], set_={"email": email})
+        .returning(table.c.failures, table.c.last_failure_at)
+    )
+    failures, last_failure_at = session.execute(upsert).one()
+    wait = _wait_needed(failures, last_failure_at, now, free_tries, max_wait)
+    if wait:
+        return failures, wait
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.email == email)
+        .values(failures=LoginThrottle.failures + 1, last_failure_at=now)
+    )
+    return failures + 1, 0

@@ -16,10 +16,10 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from reserve_flow.core.errors import Refused
+from reserve_flow.core.files import tables
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -147,7 +147,7 @@ def _headers(cells: list[Any]) -> list[str]:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = tables.restored(value).strip()
         return value or None
     return value
 
@@ -288,7 +288,8 @@ def notes_sheet(lines: Sequence[str]) -> Sheet:
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """An XLSX book: bold, frozen header rows, column widths, drop-downs. Text that looks
-    like a formula stays text, so a cell typed as «=...» never runs in the reader's Excel."""
+    like a formula is neutralised (core/files/tables.py), so a cell typed as «=...» never
+    runs in the reader's Excel."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -298,16 +299,13 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     workbook.remove(workbook.active)
     for sheet in sheets:
         ws = workbook.create_sheet(sheet.title[:31])
-        ws.append(sheet.headers)
+        ws.append([tables.cell_value(h) for h in sheet.headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="E8EEF5")
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for values in sheet.rows:
-            ws.append([_xlsx_safe(v) for v in values])
-            for cell in ws[ws.max_row]:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+            ws.append([tables.cell_value(v) for v in values])
         for index, width in enumerate(sheet.widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
         last_row = max(ws.max_row, 500)
@@ -333,18 +331,12 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def _xlsx_safe(value: Any) -> Any:
-    if isinstance(value, (datetime, date, int, float)) or value is None:
-        return value
-    return str(value)
-
-
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ";") -> bytes:
     """CSV as Russian Excel opens it by double-click: UTF-8 with a BOM, ';', decimal commas.
-    Text starting with = + @ gets a leading apostrophe so that Excel shows it, not runs it."""
+    Text that would start a formula is neutralised (core/files/tables.py), so that Excel shows it, not runs it."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([_csv_cell(h) for h in headers])
     for values in rows:
         writer.writerow([_csv_cell(v) for v in values])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
@@ -357,8 +349,7 @@ def _csv_cell(value: Any) -> str:
         return "да" if value else "нет"
     if isinstance(value, (int, float)):
         return format_number(float(value))
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "@") else text
+    return tables.neutralised(str(value))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.files import references
 from reserve_flow.core.workflow.subjects import register_owner_label, register_subject
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
@@ -280,3 +281,8 @@ class AppointmentOrder(Base):
 
 
 register_owner_label("appointment", full="Выбранный кандидат (владелец дела)", short="кандидат")
+
+# The signed attestation record and the uploaded order template are stored by hash
+# (core/files/storage.py), perhaps shared with other rows.
+references.register(AttestationSession.__tablename__, "document_sha256")
+references.register(OrderTemplate.__tablename__, "sha256")

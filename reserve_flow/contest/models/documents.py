@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
+from reserve_flow.core.files import references
 
 # The secretary's verdict on one document. "replaced": it was returned and the
 # applicant has uploaded a new file, which the secretary has yet to look at.
@@ -46,3 +47,6 @@ class ApplicationDocument(Base):
     @property
     def review_label(self) -> str:
         return REVIEW_STATUSES.get(self.review_status, self.review_status)
+
+# The document is stored by hash (core/files/storage.py), perhaps shared with other rows.
+references.register(ApplicationDocument.__tablename__, "sha256")

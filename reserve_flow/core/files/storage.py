@@ -85,6 +85,11 @@ def check_name(filename: str) -> str:
     return declared
 
 
+def key_of(sha256: str) -> str:
+    """Where the bytes of `sha256` are stored, relative to the uploads folder."""
+    return f"{sha256[:2]}/{sha256}"
+
+
 def path_of(folder: Path, storage_key: str) -> Path:
     """The file of a storage key, refusing keys that would leave the folder."""
     root = folder.resolve()
@@ -130,7 +135,7 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
                 f"а по содержимому это {_type_name(actual)}. Сохраните файл в нужном формате."
             )
         sha = digest.hexdigest()
-        key = f"{sha[:2]}/{sha}"
+        key = key_of(sha)
         final = path_of(folder, key)
         if final.exists():
             temp.unlink()
@@ -144,6 +149,7 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
 
 
 def remove(folder: Path, storage_key: str) -> None:
-    """Delete a stored file (when no document refers to it any more)."""
+    """Delete a stored file. Only core/files/references.py calls this: a file shared by hash
+    is deleted through its `release`, which first makes sure nothing refers to it."""
     if storage_key:
         path_of(folder, storage_key).unlink(missing_ok=True)

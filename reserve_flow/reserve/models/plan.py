@@ -16,6 +16,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reserve_flow.core.db import Base, UTCDateTime
+from reserve_flow.core.files import references
 from reserve_flow.core.workflow.subjects import register_case_page, register_owner_label, register_subject
 from reserve_flow.people.models import Organization, User
 from reserve_flow.reserve.models.membership import ReserveMembership
@@ -150,3 +151,6 @@ class PlanEvidence(Base):
 
 register_owner_label("plan_item", full="Резервист (владелец дела)", short="резервист")
 register_case_page("plan_item", "/reserve/items/{id}")
+
+# The evidence file is stored by hash (core/files/storage.py), perhaps shared with other rows.
+references.register(PlanEvidence.__tablename__, "sha256")

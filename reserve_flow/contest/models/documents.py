@@ -48,5 +48,6 @@ class ApplicationDocument(Base):
     def review_label(self) -> str:
         return REVIEW_STATUSES.get(self.review_status, self.review_status)
 
+
 # The document is stored by hash (core/files/storage.py), perhaps shared with other rows.
 references.register(ApplicationDocument.__tablename__, "sha256")

@@ -112,10 +112,11 @@ def init_app(app: Flask) -> None:
     _register_error_pages(app)
 
     from reserve_flow.core.web import format as formatting
-    from reserve_flow.core.web import menu
+    from reserve_flow.core.web import menu, security_headers
 
     formatting.init_app(app)
     menu.init_app(app)
+    security_headers.init_app(app)
 
     from reserve_flow.core.audit import views as audit
     from reserve_flow.core.deadlines import views as deadlines

@@ -220,9 +220,8 @@ def delete(runtime: Runtime, session: Session, user: User, application_id: int, 
 
 
 def _clean_name(filename: str) -> str:
-    """The name as shown to people: no folders, at most 300 characters."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[-300:] or "файл"
+    """The name as shown to people: no folders or control characters, at most 300 characters."""
+    return storage.clean_filename(filename)[-300:] or "файл"
 
 
 def open_document(

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.audit import exports
 from reserve_flow.core.audit.chain import verify_chain
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.web import db, workflow_ui
@@ -19,6 +20,7 @@ EVENT_KINDS = {
     "transition": "Шаг процесса",
     "personal_file_viewed": "Просмотр личного дела",
     "outbox_retried": "Письмо снова поставлено в очередь",
+    exports.KIND: "Выгрузка персональных данных",
 }
 
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from reserve_flow.core.files import archives
 
 CHUNK = 64 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -74,6 +77,18 @@ def _type_name(content_type: str) -> str:
     return ALLOWED_TYPES[content_type][0]
 
 
+# Control characters (NUL, CR, LF, ...) and invisible formatting ones (the right-to-left
+# override that shows «fdp.exe» as «exe.pdf»): never part of a name a person chose.
+_INVISIBLE = ("Cc", "Cf")
+
+
+def clean_filename(filename: str) -> str:
+    """A file name as a browser sent it, fit to keep and show: control and invisible
+    formatting characters stripped, and the folders some browsers send dropped."""
+    visible = "".join(ch for ch in filename if unicodedata.category(ch) not in _INVISIBLE)
+    return visible.replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
 def check_name(filename: str) -> str:
     """The type the file's name promises; UploadRejected when the name is empty or its
     extension is not an allowed one."""
@@ -129,6 +144,11 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
         actual = detect_type(temp)
         if actual is None:
             raise UploadRejected(f"Файл «{filename}» не принят: по содержимому это не {ALLOWED_LIST}.")
+        if actual == DOCX:
+            try:
+                archives.check_zip(temp)  # before anyone opens it with python-docx
+            except archives.ArchiveRefused as exc:
+                raise UploadRejected(f"Файл «{filename}» не принят: {exc}.") from None
         if actual != declared:
             raise UploadRejected(
                 f"Файл «{filename}» не принят: имя указывает на {_type_name(declared)}, "

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reserve_flow.core.errors import Refused
-from reserve_flow.core.files import tables
+from reserve_flow.core.files import archives, tables
+from reserve_flow.core.files.storage import clean_filename
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 MAX_ROWS = 10_000
-# A 10 MB upload that unpacks to gigabytes is a zip bomb, not a registry.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and other OLE files
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -158,13 +157,14 @@ def _xlsx_rows(content: bytes) -> Iterable[list[Any]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         raise TabularError("Файл XLSX повреждён: его не удаётся открыть.") from None
     if "xl/workbook.xml" not in names:
         raise TabularError("Файл не является книгой Excel (XLSX).")
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise TabularError("Книга Excel слишком велика после распаковки.")
+    try:
+        archives.check_zip(content)  # before openpyxl unpacks anything
+    except archives.ArchiveRefused as exc:
+        raise TabularError(f"Книга Excel не принята: {exc}.") from None
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on damaged files; all mean the same here
@@ -368,5 +368,5 @@ def read_upload(stream: Any, filename: str, max_size_mb: int) -> Upload:
     content = stream.read(limit + 1)
     if len(content) > limit:
         raise TabularError(f"Файл больше {max_size_mb} МБ: загрузите файл меньшего размера.")
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "без имени"
+    name = clean_filename(filename or "") or "без имени"
     return Upload(content, name, hashlib.sha256(content).hexdigest())

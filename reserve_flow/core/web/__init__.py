@@ -11,10 +11,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as werkzeug_not_found
+from werkzeug.routing import IntegerConverter
 
 from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
 from reserve_flow.core.errors import NotFound
+from reserve_flow.core.web import access_log
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -102,7 +104,23 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, error_page)
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: at most 2**31 - 1, PostgreSQL's integer (the type of every
+    id), so a longer number answers 404 like any missing object instead of failing in the
+    database (an out-of-range error on PostgreSQL, an overflow on SQLite)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+MAX_ID = 2**31 - 1
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: the converter is looked up when a rule is added.
+    app.url_map.converters["int"] = DatabaseId
+    access_log.install()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

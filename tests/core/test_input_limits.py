@@ -39,6 +39,8 @@ def test_ids_past_the_integer_range_are_not_found(client, auth, district, number
         assert response.status_code == 404, url
         assert "Страница не найдена" in response.get_data(as_text=True)
     assert client.get(f"/reserve/{2**31 - 1}").status_code == 404  # the largest id: looked up, missing
+    journal = client.get(f"/admin/audit?event={number}&before={number}")  # ids in the query: ignored
+    assert journal.status_code == 200 and "Журнал" in journal.get_data(as_text=True)
 
 
 def test_control_characters_are_stripped_from_an_uploads_name(auth, client, runtime, district):

@@ -117,6 +117,15 @@ class DatabaseId(IntegerConverter):
 MAX_ID = 2**31 - 1
 
 
+def database_id(text: str) -> int:
+    """A query argument read as an id (`request.args.get(..., type=database_id)`): ValueError,
+    and so no value, for anything but a whole number within the ids' range."""
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(text)
+    return number
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: the converter is looked up when a rule is added.
     app.url_map.converters["int"] = DatabaseId

@@ -12,17 +12,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import jinja2
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from docxtpl import DocxTemplate
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from reserve_flow.contest.protocol_document import _font_files
+from reserve_flow.core.files import user_templates
 
 # Every placeholder a template may use: name -> what it becomes (shown to the administrator).
 PLACEHOLDERS: dict[str, str] = {
@@ -64,13 +63,8 @@ SAMPLE_CONTEXT: dict[str, object] = {
 assert set(SAMPLE_CONTEXT) == set(PLACEHOLDERS)
 
 
-class TemplateInvalid(ValueError):
-    """The template cannot render an order; str() is the Russian reason."""
-
-
-def _environment() -> jinja2.Environment:
-    # Strict: a misspelt placeholder fails loudly instead of leaving a blank in a legal document.
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+# The core's refusal of a user's template, under the name this module has always raised.
+TemplateInvalid = user_templates.TemplateRefused
 
 
 def years_phrase(years: int) -> str:
@@ -138,51 +132,16 @@ def default_template() -> bytes:
 
 
 def render_docx(template: bytes, context: dict[str, object]) -> bytes:
-    """The order's DOCX from a template and a context with every placeholder's value.
-    Raises TemplateInvalid when the template uses an unknown placeholder or broken markup."""
-    try:
-        document = DocxTemplate(io.BytesIO(template))
-        document.render(context, jinja_env=_environment(), autoescape=True)
-    except jinja2.UndefinedError as exc:
-        raise TemplateInvalid(
-            f"В шаблоне неизвестное поле: {_undefined_name(exc)}. Допустимые поля: {', '.join(PLACEHOLDERS)}."
-        ) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateInvalid(
-            f"В шаблоне ошибка в разметке полей (строка {exc.lineno}): {exc.message}. "
-            "Поле записывается так: {{ full_name }}."
-        ) from None
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _undefined_name(exc: jinja2.UndefinedError) -> str:
-    # Jinja says "'name' is undefined" (or "... has no attribute 'name'").
-    text = str(exc.message or "")
-    quoted = text.split("'")
-    return f"«{{{{ {quoted[-2] if len(quoted) >= 3 else text} }}}}»"
+    """The order's DOCX from a template and a context with every placeholder's value, rendered
+    in the sandbox of core/files/user_templates.py. Raises TemplateInvalid when the template
+    uses anything but the placeholders, has broken markup or reaches for more."""
+    return user_templates.render_docx(template, context, PLACEHOLDERS)
 
 
 def check_template(template: bytes) -> None:
     """A replacement template is accepted only when it opens as a Word document, uses
-    only the known placeholders and renders the sample order. Raises TemplateInvalid."""
-    try:
-        document = DocxTemplate(io.BytesIO(template))
-        unknown = sorted(document.get_undeclared_template_variables(_environment()) - set(PLACEHOLDERS))
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateInvalid(
-            f"В шаблоне ошибка в разметке полей (строка {exc.lineno}): {exc.message}. "
-            "Поле записывается так: {{ full_name }}."
-        ) from None
-    except Exception:  # noqa: BLE001 - any parse failure of a foreign file is the same refusal
-        raise TemplateInvalid("Файл не открывается как документ Word (DOCX).") from None
-    if unknown:
-        names = ", ".join(f"«{{{{ {name} }}}}»" for name in unknown)
-        raise TemplateInvalid(
-            f"В шаблоне {'неизвестные поля' if len(unknown) > 1 else 'неизвестное поле'}: "
-            f"{names}. Допустимые поля: {', '.join(PLACEHOLDERS)}."
-        )
+    only the known placeholders (in every part docxtpl fills, properties included) and
+    renders the sample order. Raises TemplateInvalid."""
     render_docx(template, SAMPLE_CONTEXT)
 
 

@@ -25,10 +25,14 @@ def test_stored_files_open_or_download_with_safety_headers(app, tmp_path, mimety
     path.write_bytes(b"%PDF-1.4\n")
     with app.test_request_context(f"/x{query}"):
         response = send_stored(path, mimetype=mimetype, name="Приказ № 1-к.pdf", attachment=attachment)
+        response = app.process_response(response)  # the after-request hooks, as a request would run them
         response.direct_passthrough = False
         assert response.headers["Content-Disposition"].startswith(disposition)
         assert "filename*=UTF-8''" in response.headers["Content-Disposition"]  # the Russian name kept
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        # Shown inline: the site's own document viewer may frame it; a download, nobody.
+        framing = "'self'" if disposition == "inline" else "'none'"
+        assert response.headers["X-Frame-Options"] == ("SAMEORIGIN" if disposition == "inline" else "DENY")
+        assert f"frame-ancestors {framing}" in response.headers["Content-Security-Policy"]
         assert response.headers["Cache-Control"] == "private, no-store"
         response.close()

@@ -34,7 +34,7 @@ from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.counters import take_next
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
-from reserve_flow.core.files import generated, storage
+from reserve_flow.core.files import generated, references, storage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.people.models import User
 
@@ -118,11 +118,11 @@ def upload_template(runtime: Runtime, session: Session, user: User, stream: Bina
             return row
     except document.TemplateInvalid as exc:
         if stored.created:
-            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+            references.release(session, runtime.settings.uploads_folder, stored.sha256)
         raise AppointmentRefused(f"Шаблон «{Path(filename).name}» не принят. {exc}") from None
     except BaseException:
         if stored.created:
-            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+            references.release(session, runtime.settings.uploads_folder, stored.sha256)
         raise
 
 

@@ -33,7 +33,7 @@ from reserve_flow.contest.models.protocols import Protocol
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import bump_version, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
-from reserve_flow.core.files import storage
+from reserve_flow.core.files import references, storage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
@@ -502,7 +502,7 @@ def record_attestation(
             return record
     except BaseException:
         if stored.created:
-            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+            references.release(session, runtime.settings.uploads_folder, stored.sha256)
         raise
 
 

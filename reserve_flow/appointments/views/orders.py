@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 
 from reserve_flow.appointments import order_document as order_document
 from reserve_flow.appointments.services import orders as service
@@ -19,7 +19,7 @@ from reserve_flow.core.files import storage
 from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_bytes, send_stored
-from reserve_flow.core.web.forms import RussianForm, VersionForm
+from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm
 
 bp = Blueprint("orders", __name__)
 
@@ -35,7 +35,7 @@ label_event_kinds(EVENT_LABELS)
 
 class TemplateForm(RussianForm):
     # The service checks that it is a DOCX that renders; the form, that one was chosen.
-    file = FileField(validators=[FileRequired("Выберите файл шаблона (DOCX).")])
+    file = UploadField(validators=[FileRequired("Выберите файл шаблона (DOCX).")])
 
 
 @too_large_back_link(bp)

@@ -17,7 +17,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -32,7 +31,7 @@ from reserve_flow.core.errors import Refused
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_stored
-from reserve_flow.core.web.forms import RussianForm, VersionForm, kept
+from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, kept
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, Organization
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ACTIVE_STATES, ReserveMembership
@@ -103,7 +102,7 @@ class AttestationForm(VersionForm):
     members = TextAreaField("Состав комиссии")
     attested = StringField("Результат")
     conclusion = TextAreaField("Заключение")
-    document = FileField("Подписанный документ")
+    document = UploadField("Подписанный документ")
 
 
 class DraftForm(VersionForm):

@@ -16,16 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reserve_flow.contest.models.contests import Application, ContestDocumentKind
 from reserve_flow.contest.models.documents import ApplicationDocument
 from reserve_flow.contest.services.applications import SUBJECT_TYPE, ApplicationNotFound, get_visible
 from reserve_flow.core.audit.chain import append_event
-from reserve_flow.core.db import bump_version, in_unit_of_work, unit_of_work
+from reserve_flow.core.db import bump_version, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
-from reserve_flow.core.files import storage
+from reserve_flow.core.files import references, storage
 from reserve_flow.people.models import User
 
 if TYPE_CHECKING:
@@ -93,14 +92,6 @@ def _refuse_unless_editable(runtime: Runtime, application: Application, *, addin
     )
 
 
-def _referenced(session: Session, storage_key: str) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count()).select_from(ApplicationDocument).where(ApplicationDocument.storage_key == storage_key)
-        )
-    )
-
-
 class _Files:
     """The files one change of an application's documents stored, so that a failed
     change can forget them."""
@@ -115,7 +106,7 @@ class _Files:
         except storage.UploadRejected as exc:
             raise DocumentRefused(str(exc)) from None
         if stored.created:
-            self.created.append(stored.storage_key)
+            self.created.append(stored.sha256)
         return stored
 
 
@@ -123,17 +114,14 @@ class _Files:
 def _change(runtime: Runtime, session: Session) -> Iterator[_Files]:
     """One change of an application's documents as a unit of work: committed whole at
     the end of the block; on any error rolled back, and the files it stored forgotten
-    (unless another document still refers to the same bytes)."""
+    (unless a row of any kind still refers to the same bytes: core/files/references.py)."""
     files = _Files(runtime)
     try:
         with unit_of_work(session):
             yield files
     except BaseException:
-        if not in_unit_of_work(session):
-            for key in files.created:
-                if not _referenced(session, key):
-                    storage.remove(uploads_folder(runtime), key)
-            session.rollback()  # end the read transaction
+        for sha256 in files.created:
+            references.release(session, uploads_folder(runtime), sha256)
         raise
 
 
@@ -184,7 +172,7 @@ def replace(
             )
         bump_version(session, application)
         stored = change.store(stream, filename)
-        old_key, old_sha = document.storage_key, document.sha256
+        old_sha = document.sha256
         document.original_name = _clean_name(filename)
         document.content_type = stored.content_type
         document.size = stored.size
@@ -211,8 +199,8 @@ def replace(
             )
         else:
             document.review_status = "pending"
-    if not returned and old_key != stored.storage_key:
-        _remove_if_unreferenced(runtime, session, old_key)
+    if not returned and old_sha != stored.sha256:
+        references.release(session, uploads_folder(runtime), old_sha)
     return document
 
 
@@ -226,25 +214,14 @@ def delete(runtime: Runtime, session: Session, user: User, application_id: int, 
                 "Удалить документ можно только из черновика; после возврата загрузите вместо него исправленный."
             )
         bump_version(session, application)
-        key = document.storage_key
+        sha256 = document.sha256
         application.documents.remove(document)
-    _remove_if_unreferenced(runtime, session, key)
-
-
-def _remove_if_unreferenced(runtime: Runtime, session: Session, storage_key: str) -> None:
-    """Delete a file no document refers to any more (the same bytes may serve several),
-    once the change is committed: inside a caller's unit of work the file stays."""
-    if in_unit_of_work(session):
-        return
-    if storage_key and not _referenced(session, storage_key):
-        storage.remove(uploads_folder(runtime), storage_key)
-    session.rollback()  # end the read transaction
+    references.release(session, uploads_folder(runtime), sha256)
 
 
 def _clean_name(filename: str) -> str:
-    """The name as shown to people: no folders, at most 300 characters."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[-300:] or "файл"
+    """The name as shown to people: no folders or control characters, at most 300 characters."""
+    return storage.clean_filename(filename)[-300:] or "файл"
 
 
 def open_document(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
@@ -34,7 +34,7 @@ from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.core.web.forms import RussianForm, VersionForm, stale, strip_text
+from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, stale, strip_text
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
@@ -105,7 +105,7 @@ class PlainForm(RussianForm):
 
 
 class UploadForm(RussianForm):
-    file = FileField("Файл", validators=[FileRequired("Выберите файл для загрузки.")])
+    file = UploadField("Файл", validators=[FileRequired("Выберите файл для загрузки.")])
 
 
 class ConsentForm(RussianForm):

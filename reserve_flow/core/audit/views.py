@@ -7,9 +7,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reserve_flow.core.audit import exports
 from reserve_flow.core.audit.chain import verify_chain
 from reserve_flow.core.audit.models import AuditEvent
-from reserve_flow.core.web import db, workflow_ui
+from reserve_flow.core.web import database_id, db, workflow_ui
 from reserve_flow.core.web.access import admin_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
@@ -19,6 +20,7 @@ EVENT_KINDS = {
     "transition": "Шаг процесса",
     "personal_file_viewed": "Просмотр личного дела",
     "outbox_retried": "Письмо снова поставлено в очередь",
+    exports.KIND: "Выгрузка персональных данных",
 }
 
 
@@ -55,8 +57,8 @@ def recent_events(
 def journal():
     kind = request.args.get("kind", "")
     subject_type = request.args.get("subject", "")
-    before = request.args.get("before", type=int)
-    event_id = request.args.get("event", type=int)  # one event, as history pages link to it
+    before = request.args.get("before", type=database_id)
+    event_id = request.args.get("event", type=database_id)  # one event, as history pages link to it
     events = recent_events(db(), kind=kind, subject_type=subject_type, before_seq=before, event_id=event_id)
     return render_template(
         "core/audit/journal.html",

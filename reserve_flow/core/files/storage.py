@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from reserve_flow.core.files import archives
 
 CHUNK = 64 * 1024
 # Files being written carry this prefix until renamed into place; the sweep
@@ -77,6 +80,18 @@ def _type_name(content_type: str) -> str:
     return ALLOWED_TYPES[content_type][0]
 
 
+# Control characters (NUL, CR, LF, ...) and invisible formatting ones (the right-to-left
+# override that shows «fdp.exe» as «exe.pdf»): never part of a name a person chose.
+_INVISIBLE = ("Cc", "Cf")
+
+
+def clean_filename(filename: str) -> str:
+    """A file name as a browser sent it, fit to keep and show: control and invisible
+    formatting characters stripped, and the folders some browsers send dropped."""
+    visible = "".join(ch for ch in filename if unicodedata.category(ch) not in _INVISIBLE)
+    return visible.replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
 def check_name(filename: str) -> str:
     """The type the file's name promises; UploadRejected when the name is empty or its
     extension is not an allowed one."""
@@ -86,6 +101,11 @@ def check_name(filename: str) -> str:
     if declared is None:
         raise UploadRejected(f"Файл «{filename}» не принят: допускаются только файлы {ALLOWED_LIST}.")
     return declared
+
+
+def key_of(sha256: str) -> str:
+    """Where the bytes of `sha256` are stored, relative to the uploads folder."""
+    return f"{sha256[:2]}/{sha256}"
 
 
 def path_of(folder: Path, storage_key: str) -> Path:
@@ -130,13 +150,18 @@ def store(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Stor
         actual = detect_type(temp)
         if actual is None:
             raise UploadRejected(f"Файл «{filename}» не принят: по содержимому это не {ALLOWED_LIST}.")
+        if actual == DOCX:
+            try:
+                archives.check_zip(temp)  # before anyone opens it with python-docx
+            except archives.ArchiveRefused as exc:
+                raise UploadRejected(f"Файл «{filename}» не принят: {exc}.") from None
         if actual != declared:
             raise UploadRejected(
                 f"Файл «{filename}» не принят: имя указывает на {_type_name(declared)}, "
                 f"а по содержимому это {_type_name(actual)}. Сохраните файл в нужном формате."
             )
         sha = digest.hexdigest()
-        key = f"{sha[:2]}/{sha}"
+        key = key_of(sha)
         final = path_of(folder, key)
         if final.exists():
             temp.unlink()
@@ -182,6 +207,7 @@ def write_atomically(path: Path, content: bytes) -> None:
 
 
 def remove(folder: Path, storage_key: str) -> None:
-    """Delete a stored file (when no document refers to it any more)."""
+    """Delete a stored file. Only core/files/references.py calls this: a file shared by hash
+    is deleted through its `release`, which first makes sure nothing refers to it."""
     if storage_key:
         path_of(folder, storage_key).unlink(missing_ok=True)

@@ -16,16 +16,15 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from reserve_flow.core.errors import Refused
+from reserve_flow.core.files import archives, tables
+from reserve_flow.core.files.storage import clean_filename
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 MAX_ROWS = 10_000
-# A 10 MB upload that unpacks to gigabytes is a zip bomb, not a registry.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and other OLE files
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -147,7 +146,7 @@ def _headers(cells: list[Any]) -> list[str]:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = tables.restored(value).strip()
         return value or None
     return value
 
@@ -158,13 +157,14 @@ def _xlsx_rows(content: bytes) -> Iterable[list[Any]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         raise TabularError("Файл XLSX повреждён: его не удаётся открыть.") from None
     if "xl/workbook.xml" not in names:
         raise TabularError("Файл не является книгой Excel (XLSX).")
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise TabularError("Книга Excel слишком велика после распаковки.")
+    try:
+        archives.check_zip(content)  # before openpyxl unpacks anything
+    except archives.ArchiveRefused as exc:
+        raise TabularError(f"Книга Excel не принята: {exc}.") from None
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on damaged files; all mean the same here
@@ -288,7 +288,8 @@ def notes_sheet(lines: Sequence[str]) -> Sheet:
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """An XLSX book: bold, frozen header rows, column widths, drop-downs. Text that looks
-    like a formula stays text, so a cell typed as «=...» never runs in the reader's Excel."""
+    like a formula is neutralised (core/files/tables.py), so a cell typed as «=...» never
+    runs in the reader's Excel."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -298,16 +299,13 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     workbook.remove(workbook.active)
     for sheet in sheets:
         ws = workbook.create_sheet(sheet.title[:31])
-        ws.append(sheet.headers)
+        ws.append([tables.cell_value(h) for h in sheet.headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="E8EEF5")
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for values in sheet.rows:
-            ws.append([_xlsx_safe(v) for v in values])
-            for cell in ws[ws.max_row]:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+            ws.append([tables.cell_value(v) for v in values])
         for index, width in enumerate(sheet.widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
         last_row = max(ws.max_row, 500)
@@ -333,18 +331,12 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def _xlsx_safe(value: Any) -> Any:
-    if isinstance(value, (datetime, date, int, float)) or value is None:
-        return value
-    return str(value)
-
-
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ";") -> bytes:
     """CSV as Russian Excel opens it by double-click: UTF-8 with a BOM, ';', decimal commas.
-    Text starting with = + @ gets a leading apostrophe so that Excel shows it, not runs it."""
+    Text that would start a formula is neutralised (core/files/tables.py), so that Excel shows it, not runs it."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([_csv_cell(h) for h in headers])
     for values in rows:
         writer.writerow([_csv_cell(v) for v in values])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
@@ -357,8 +349,7 @@ def _csv_cell(value: Any) -> str:
         return "да" if value else "нет"
     if isinstance(value, (int, float)):
         return format_number(float(value))
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "@") else text
+    return tables.neutralised(str(value))
 
 
 @dataclass(frozen=True)
@@ -377,5 +368,5 @@ def read_upload(stream: Any, filename: str, max_size_mb: int) -> Upload:
     content = stream.read(limit + 1)
     if len(content) > limit:
         raise TabularError(f"Файл больше {max_size_mb} МБ: загрузите файл меньшего размера.")
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "без имени"
+    name = clean_filename(filename or "") or "без имени"
     return Upload(content, name, hashlib.sha256(content).hexdigest())

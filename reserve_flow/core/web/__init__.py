@@ -12,10 +12,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as werkzeug_not_found
+from werkzeug.routing import IntegerConverter
 
 from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
 from reserve_flow.core.errors import NotFound
+from reserve_flow.core.web import access_log
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -116,7 +118,32 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, error_page)
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: at most 2**31 - 1, PostgreSQL's integer (the type of every
+    id), so a longer number answers 404 like any missing object instead of failing in the
+    database (an out-of-range error on PostgreSQL, an overflow on SQLite)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+MAX_ID = 2**31 - 1
+
+
+def database_id(text: str) -> int:
+    """A query argument read as an id (`request.args.get(..., type=database_id)`): ValueError,
+    and so no value, for anything but a whole number within the ids' range."""
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(text)
+    return number
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: the converter is looked up when a rule is added.
+    app.url_map.converters["int"] = DatabaseId
+    access_log.install()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
@@ -126,10 +153,11 @@ def init_app(app: Flask) -> None:
     _register_error_pages(app)
 
     from reserve_flow.core.web import format as formatting
-    from reserve_flow.core.web import menu
+    from reserve_flow.core.web import menu, security_headers
 
     formatting.init_app(app)
     menu.init_app(app)
+    security_headers.init_app(app)
 
     from reserve_flow.core.audit import views as audit
     from reserve_flow.core.deadlines import views as deadlines

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import IntegerField, TextAreaField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired
 from wtforms.widgets import HiddenInput
+
+from reserve_flow.core.files.storage import clean_filename
+
+
+class UploadField(FileField):
+    """The one file input of every upload form: the file name the browser sent is cleaned
+    as it comes in (core/files/storage.py's clean_filename: no NUL, line breaks or
+    right-to-left overrides, no folders), so no service ever sees, stores or sends it raw."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, FileStorage) and self.data.filename:
+            self.data.filename = clean_filename(self.data.filename)
 
 
 class RussianForm(FlaskForm):

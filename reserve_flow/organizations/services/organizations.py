@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reserve_flow.appointments.models import OPEN_STATES, Vacancy
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.exports import record_export
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.files.tabular import ImportRejected, RowProblem, Sheet, Table, normalize_header
@@ -335,6 +336,22 @@ def template_sheet(session: Session) -> Sheet:
         number_formats={4: "@"},
         choices={0: list(KIND_WORDS.values())},
     )
+
+
+def export_registry(session: Session, actor: User, file_format: str, now: datetime) -> Sheet:
+    """The template with the registry's rows for `actor` to download: it carries the heads'
+    names, phones and e-mails, so the export is recorded in the audit journal."""
+    with unit_of_work(session):
+        sheet = template_sheet(session)
+        record_export(
+            session,
+            actor,
+            what="Реестр организаций (руководители и контакты)",
+            file_format=file_format,
+            rows=len(sheet.rows),
+            now=now,
+        )
+    return sheet
 
 
 TEMPLATE_NOTES = (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
@@ -26,6 +26,7 @@ from reserve_flow.core.files.tabular import (
 from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
+from reserve_flow.core.web.forms import UploadField
 from reserve_flow.organizations.models.monitoring import MONITORING_LEVELS, MonitoringYear
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS
 from reserve_flow.organizations.services import monitoring as service
@@ -50,7 +51,7 @@ class YearForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Файл XLSX или CSV", validators=[FileRequired("Выберите файл для загрузки")])
+    file = UploadField("Файл XLSX или CSV", validators=[FileRequired("Выберите файл для загрузки")])
     replace = BooleanField("Заменить загруженные результаты этого года")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, widgets
 from wtforms.validators import DataRequired, Optional
@@ -24,6 +24,7 @@ from reserve_flow.core.files.tabular import (
 from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
+from reserve_flow.core.web.forms import UploadField
 from reserve_flow.history import services as history_service
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS, Organization
 from reserve_flow.organizations.services import monitoring
@@ -65,7 +66,7 @@ class OrganizationForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Файл XLSX или CSV", validators=[FileRequired("Выберите файл для загрузки")])
+    file = UploadField("Файл XLSX или CSV", validators=[FileRequired("Выберите файл для загрузки")])
 
 
 class ActiveForm(FlaskForm):
@@ -227,7 +228,7 @@ def set_active(organization_id: int, action: str):
 @login_required
 def template(fmt: str):
     _require_admin()
-    sheet = service.template_sheet(db())
+    sheet = attempt(lambda: service.export_registry(db(), current_user, fmt, runtime().now())).value
     if fmt == "csv":
         return send_bytes(write_csv(sheet.headers, sheet.rows), "organizations.csv", "text/csv; charset=utf-8")
     return send_bytes(write_xlsx([sheet, notes_sheet(service.TEMPLATE_NOTES)]), "organizations.xlsx", XLSX_MIMETYPE)

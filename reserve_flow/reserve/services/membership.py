@@ -11,6 +11,7 @@ TransitionDenied or ConcurrentChange (from the engine), ReserveNotFound.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services.commission import add_years
 from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.exports import record_export
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
@@ -276,6 +278,27 @@ def export_rows(rows: list[ListRow]) -> list[list[object]]:
         ]
         for i, r in enumerate(rows, start=1)
     ]
+
+
+def export_list(
+    runtime: Runtime, session: Session, user: User, filters: ListFilters, file_format: str
+) -> list[list[object]]:
+    """The list's rows for a file (export_rows), for HR and administrators only (NotFound
+    for anyone else); the export of these names is recorded in the audit journal."""
+    if not may_export(user):
+        raise ReserveNotFound("export")
+    with unit_of_work(session):
+        rows = export_rows(reserve_list(runtime, session, user, filters))
+        record_export(
+            session,
+            user,
+            what="Список кадрового резерва",
+            file_format=file_format,
+            rows=len(rows),
+            now=runtime.now(),
+            filters={k: str(v) for k, v in dataclasses.asdict(filters).items() if v},
+        )
+    return rows
 
 
 def public_list(session: Session) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from reserve_flow.core.audit.chain import append_event, canonical_json
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import bump_version, unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
-from reserve_flow.core.files import storage
+from reserve_flow.core.files import references, storage
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.organizations.models.organizations import Organization
@@ -603,7 +603,7 @@ def upload_evidence(
             return evidence
     except BaseException:
         if stored.created:
-            storage.remove(uploads_folder(runtime), stored.storage_key)
+            references.release(session, uploads_folder(runtime), stored.sha256)
         raise
 
 

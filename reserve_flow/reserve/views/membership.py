@@ -26,7 +26,7 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
-from reserve_flow.core.web.actions import submit
+from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.forms import FireForm, VersionForm, kept
 from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
@@ -104,10 +104,9 @@ def _filters() -> service.ListFilters:
 READINESS = {"full": "план выполнен", "partial": "выполнен частично", "none": "не начат"}
 
 
-def _listed_rows(export: bool = False) -> list[service.ListRow]:
-    """The list for this user and the request's filters; exports are for HR and administrators."""
-    allowed = service.may_export(current_user) if export else service.may_list(current_user)
-    if not allowed:
+def _listed_rows() -> list[service.ListRow]:
+    """The list for this user and the request's filters (the exports: service.export_list)."""
+    if not service.may_list(current_user):
         abort(404)
     return service.reserve_list(runtime(), db(), current_user, _filters())
 
@@ -145,7 +144,7 @@ def _download(content: bytes, mimetype: str, name: str) -> Response:
 @bp.route("/reserve/export.xlsx")
 @login_required
 def export_xlsx():
-    rows = service.export_rows(_listed_rows(export=True))
+    rows = attempt(lambda: service.export_list(runtime(), db(), current_user, _filters(), "xlsx")).value
     today = runtime().now().astimezone(runtime().tz).date()
     content = to_xlsx(
         "Кадровый резерв",
@@ -164,7 +163,8 @@ def export_xlsx():
 @login_required
 def export_csv():
     today = runtime().now().astimezone(runtime().tz).date()
-    content = to_csv(service.EXPORT_HEADER, service.export_rows(_listed_rows(export=True)))
+    rows = attempt(lambda: service.export_list(runtime(), db(), current_user, _filters(), "csv")).value
+    content = to_csv(service.EXPORT_HEADER, rows)
     return _download(content, "text/csv; charset=utf-8", f"reserve-{today.isoformat()}.csv")
 
 

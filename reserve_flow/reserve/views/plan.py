@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
-from reserve_flow.core.web.forms import RussianForm, VersionForm, kept
+from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, kept
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.reserve.models.plan import ITEM_KINDS
 from reserve_flow.reserve.services import plan as service
@@ -58,7 +57,7 @@ class ItemForm(ReasonForm):
 class EvidenceForm(RussianForm):
     # The service checks both: the kind against the list, the file's presence, type and size.
     kind = StringField("Вид документа")
-    file = FileField("Файл")
+    file = UploadField("Файл")
 
 
 class CommentForm(RussianForm):

@@ -282,12 +282,12 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
                     "year": today.year,
                     "register": order.register,
                     "number": number,
-                    "title": order.title,
                     "user_id": person.id,
                     "docx_sha256": order.docx_sha256,
                     "pdf_sha256": order.pdf_sha256,
                     "template_id": order.template_id,
                 },
+                personal={"title": order.title},
             )
 
             candidate.status, candidate.status_note = "appointed", order.title
@@ -297,7 +297,8 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
                     candidate.membership,
                     "appoint",
                     user,
-                    data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title},
+                    data={"vacancy_id": vacancy.id, "order_id": order.id},
+                    personal={"order": order.title},
                 )
             organization = vacancy.organization
             old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}

@@ -9,7 +9,6 @@ only); a member is sent to their own page. Changes go through services.reserve.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -222,7 +221,7 @@ def plan_history(membership: ReserveMembership) -> list[dict]:
     )
     rows = []
     for event in events:
-        data = json.loads(event.data or "{}")
+        data = event.payload
         if event.kind == "plan_changed":
             what = f"{_CHANGES.get(data.get('change'), data.get('change'))} «{data.get('title', '')}»"
         else:

@@ -157,6 +157,16 @@ def render_docx(template: bytes, context: dict[str, object]) -> bytes:
     return buffer.getvalue()
 
 
+def with_footer(docx: bytes, text: str) -> bytes:
+    """The rendered order with a small closing line (the audit chain head it was issued at)."""
+    document = Document(io.BytesIO(docx))
+    document.add_paragraph()
+    document.add_paragraph().add_run(text).font.size = Pt(8)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def _undefined_name(exc: jinja2.UndefinedError) -> str:
     # Jinja says "'name' is undefined" (or "... has no attribute 'name'").
     text = str(exc.message or "")

@@ -30,7 +30,7 @@ from reserve_flow.appointments.services.vacancies import (
     may_manage,
     may_view,
 )
-from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.chain import append_event, chain_head
 from reserve_flow.core.counters import take_next
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
@@ -253,7 +253,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
             source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
             number = take_next(session, OrderCounter, year=today.year, register=order.register)
             order.year, order.number, order.issued_on = today.year, number, today
-            docx = _render_docx(runtime, source, order)
+            docx = document.with_footer(_render_docx(runtime, source, order), chain_head(session).line)
             pdf = document.render_pdf(docx, order.title)
             stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
             order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)

@@ -257,6 +257,20 @@ EXPORT_HEADER = [
 ]
 
 
+def record_export(runtime: Runtime, session: Session, user: User, fmt: str, rows: list[list[object]]) -> None:
+    """An export of the list (names, organizations, terms) is an access to personal data: audited."""
+    with unit_of_work(session):
+        append_event(
+            session,
+            kind="reserve_exported",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=None,
+            now=runtime.now(),
+            data={"format": fmt, "rows": len(rows)},
+        )
+
+
 def export_rows(rows: list[ListRow]) -> list[list[object]]:
     """The list as the exports write it (dates as dates, the percentage as a number)."""
     return [

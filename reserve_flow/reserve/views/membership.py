@@ -49,6 +49,7 @@ label_event_kinds(
         "programme_event": "Добавлено мероприятие программы",
         "programme_event_held": "Отмечено проведение мероприятия программы",
         "programme_report": "Сформирован отчёт о реализации программы",
+        "reserve_exported": "Выгружен список кадрового резерва",
     },
     # A member's own case history says it shorter: the member is the page's subject.
     history={
@@ -58,6 +59,20 @@ label_event_kinds(
         "evidence_uploaded": "Загружен подтверждающий документ",
         "mentor_review": "Отзыв наставника",
     },
+    subjects={"reserve": "Член резерва", "plan_item": "Пункт плана", "programme": "Программа"},
+    data={
+        "change": "Изменение",
+        "item_id": "Пункт плана (№)",
+        "fields": "Поля",
+        "side": "Сторона",
+        "source": "Источник",
+        "period": "Период",
+        "format": "Формат",
+        "reason_code": "Основание",
+        "vacancy_id": "Вакансия (№)",
+        "order_id": "Приказ (№ записи)",
+    },
+    access=("reserve_exported",),
 )
 _CHANGES = {"added": "добавлен пункт", "updated": "изменён пункт", "removed": "исключён пункт"}
 
@@ -145,6 +160,7 @@ def _download(content: bytes, mimetype: str, name: str) -> Response:
 @login_required
 def export_xlsx():
     rows = service.export_rows(_listed_rows(export=True))
+    service.record_export(runtime(), db(), current_user, "xlsx", rows)
     today = runtime().now().astimezone(runtime().tz).date()
     content = to_xlsx(
         "Кадровый резерв",
@@ -163,7 +179,9 @@ def export_xlsx():
 @login_required
 def export_csv():
     today = runtime().now().astimezone(runtime().tz).date()
-    content = to_csv(service.EXPORT_HEADER, service.export_rows(_listed_rows(export=True)))
+    rows = service.export_rows(_listed_rows(export=True))
+    service.record_export(runtime(), db(), current_user, "csv", rows)
+    content = to_csv(service.EXPORT_HEADER, rows)
     return _download(content, "text/csv; charset=utf-8", f"reserve-{today.isoformat()}.csv")
 
 

@@ -223,7 +223,16 @@ def _rehash(bind) -> None:
     salt = secrets.token_hex(32)
     upgrade_row["personal_digest"] = _digest(salt, "система", None, None)
     upgrade_row["hash"] = _hash(upgrade_row, V2_FIELDS)
-    bind.execute(new.insert().values(**upgrade_row))
+    # actor_name is still there (NOT NULL) until the columns are dropped below.
+    bind.execute(
+        _events_table(
+            sa.column("version", sa.Integer),
+            sa.column("personal_digest", sa.String),
+            sa.column("actor_name", sa.String),
+        )
+        .insert()
+        .values(**upgrade_row, actor_name="")
+    )
     event_id = bind.execute(sa.select(new.c.id).where(new.c.seq == upgrade_row["seq"])).scalar_one()
     bind.execute(personal.insert().values(event_id=event_id, salt=salt, actor_name="система"))
     bind.execute(

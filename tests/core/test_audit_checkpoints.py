@@ -239,6 +239,7 @@ def test_an_event_is_never_recorded_earlier_than_the_one_before(runtime, distric
 
 
 def test_the_public_head_page_shows_the_head_and_the_checkpoints(chain, client, settings, tmp_path):
+    assert 'href="/audit/head"' in client.get("/public/").get_data(as_text=True)
     page = client.get("/audit/head")  # no login: anyone may write the head down
     assert page.status_code == 200
     html = page.get_data(as_text=True)

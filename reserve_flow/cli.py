@@ -309,11 +309,17 @@ def audit_checkpoint(out_file: str | None) -> None:
         key = checkpoints.load_private_key(path)
     except checkpoints.CheckpointError as exc:
         raise click.ClickException(str(exc)) from None
+    # The file is written inside the transaction: a file that cannot be written leaves
+    # no checkpoint recorded for the public page either.
     with rt.transaction() as session:
         signed = checkpoints.create_checkpoint(session, key, rt.now())
-    text = json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+        if out_file:
+            try:
+                Path(out_file).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {out_file}: {exc.strerror}") from None
     if out_file:
-        Path(out_file).write_text(text, encoding="utf-8")
         click.echo(f"checkpoint at event #{signed['sequence']} written to {out_file}", err=True)
     else:
         click.echo(text, nl=False)

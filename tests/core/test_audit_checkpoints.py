@@ -252,3 +252,10 @@ def test_the_public_head_page_shows_the_head_and_the_checkpoints(chain, client, 
         (latest,) = checkpoints.latest_checkpoints(s)
         assert (latest.seq, latest.hash) == (s.scalar(select(AuditChainHead.last_seq)), head.hash)
     assert latest.key_id in html and "Контрольных точек пока нет" not in html
+
+
+def test_a_checkpoint_that_cannot_be_written_is_not_recorded(chain, settings, tmp_path):
+    result = run_cli(settings, "audit", "checkpoint", "--out", str(tmp_path / "no-such-folder" / "cp.json"))
+    assert result.exit_code != 0 and "cannot write" in result.output
+    with chain.sessions() as s:
+        assert checkpoints.latest_checkpoints(s) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -17,8 +18,15 @@ from datetime import UTC, datetime
 
 from common import arguments, bench_runtime, database, describe, scaled
 
-from reserve_flow.core.audit.chain import append_event, canonical_json, event_hash, verify_chain
-from reserve_flow.core.audit.models import AuditChainHead, AuditEvent
+from reserve_flow.core.audit.chain import (
+    CHAIN_VERSION,
+    append_event,
+    canonical_json,
+    event_hash,
+    personal_digest,
+    verify_chain,
+)
+from reserve_flow.core.audit.models import AuditChainHead, AuditEvent, AuditPersonal
 from reserve_flow.core.db import make_engine, make_session_factory, unit_of_work
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -84,18 +92,21 @@ def extend_chain(url: str, total: int, batch: int = 2000) -> float:
             seq, prev_hash = head.last_seq, head.last_hash
             for n in range(done, min(total, done + batch)):
                 seq += 1
+                salt = secrets.token_hex(32)
                 event = AuditEvent(
                     seq=seq,
+                    version=CHAIN_VERSION,
                     occurred_at=datetime.now(UTC),
                     kind="bench",
                     actor_id=None,
-                    actor_name="система",
                     subject_type="bench",
                     subject_id=n,
                     data=canonical_json({"writer": 0, "n": n}),
+                    personal_digest=personal_digest(salt, "система", None, None),
                     prev_hash=prev_hash,
                 )
                 event.hash = prev_hash = event_hash(event)
+                event.personal = AuditPersonal(salt=salt, actor_name="система")
                 s.add(event)
             head.last_seq, head.last_hash = seq, prev_hash
         done = min(total, done + batch)

@@ -286,21 +286,108 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; exit non-zero naming the first broken event."""
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A signed checkpoint (from `audit checkpoint`): the chain up to it must be the one it signed.",
+)
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The checkpoint key's public half (default: the configured signing key's).",
+)
+def audit_verify(checkpoint_file: str | None, public_key_file: str | None) -> None:
+    """Walk the hash chain; exit non-zero naming the first broken event. With a
+    checkpoint, also fail when events up to it were removed or rewritten consistently."""
+    from reserve_flow.core.audit import checkpoint as checkpoints
     from reserve_flow.core.audit.chain import verify_chain
 
     rt = _runtime()
+    signed = key = None
+    if checkpoint_file:
+        try:
+            signed = checkpoints.read_checkpoint(Path(checkpoint_file))
+            key = checkpoints.load_public_key(
+                Path(public_key_file) if public_key_file else rt.settings.audit_signing_key
+            )
+        except checkpoints.CheckpointError as exc:
+            raise click.ClickException(str(exc)) from None
     with rt.sessions() as session:
         result = verify_chain(session)
-    if result.ok:
-        click.echo(f"audit chain intact: {result.checked} events checked")
-        return
-    click.echo(
-        f"audit chain BROKEN after {result.checked} intact events: {result.problem} (row id {result.broken_id})",
-        err=True,
-    )
-    sys.exit(1)
+        anchored = checkpoints.check_checkpoint(session, signed, key) if signed and key else None
+    if not result.ok:
+        click.echo(
+            f"audit chain BROKEN after {result.checked} intact events: {result.problem} (row id {result.broken_id})",
+            err=True,
+        )
+        sys.exit(1)
+    if anchored is not None and not anchored.ok:
+        click.echo(
+            f"audit chain does NOT match the checkpoint at event #{signed['sequence']}: {anchored.problem}", err=True
+        )
+        sys.exit(1)
+    click.echo(f"audit chain intact: {result.checked} events checked")
+    if result.erased:
+        click.echo(result.erasure_summary)
+    if signed is not None:
+        click.echo(f"matches the checkpoint of {signed['created_at']} at event #{signed['sequence']}")
+
+
+@audit.command("keygen")
+def audit_keygen() -> None:
+    """Create the Ed25519 key that signs checkpoints (audit.signing_key) and its public half."""
+    from reserve_flow.core.audit import checkpoint as checkpoints
+
+    path = load_settings().audit_signing_key
+    try:
+        public = checkpoints.generate_key(path)
+    except checkpoints.CheckpointError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"signing key written to {path} (key id {checkpoints.key_id(public)})")
+    click.echo(f"public key: {checkpoints.public_key_path(path)} - give it to whoever checks the checkpoints")
+    click.echo("keep the private key off the database server's backups and readable by the service only")
+
+
+@audit.command("checkpoint")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, help="Write here (default: stdout).")
+def audit_checkpoint(out_file: str | None) -> None:
+    """Sign the chain head: {sequence, hash, created_at, key_id, signature} as JSON.
+    Keep the file outside the database (the archive, the department's mail)."""
+    import json
+
+    from reserve_flow.core.audit import checkpoint as checkpoints
+
+    rt = _runtime()
+    path = rt.settings.audit_signing_key
+    if not path.exists():
+        public = checkpoints.generate_key(path)
+        click.echo(
+            f"no signing key yet: created {path} (key id {checkpoints.key_id(public)}); "
+            f"its public half is {checkpoints.public_key_path(path)}",
+            err=True,
+        )
+    try:
+        key = checkpoints.load_private_key(path)
+    except checkpoints.CheckpointError as exc:
+        raise click.ClickException(str(exc)) from None
+    # The file is written inside the transaction: a file that cannot be written leaves
+    # no checkpoint recorded for the public page either.
+    with rt.transaction() as session:
+        signed = checkpoints.create_checkpoint(session, key, rt.now())
+        text = json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+        if out_file:
+            try:
+                Path(out_file).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {out_file}: {exc.strerror}") from None
+    if out_file:
+        click.echo(f"checkpoint at event #{signed['sequence']} written to {out_file}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 # --- files ------------------------------------------------------------------

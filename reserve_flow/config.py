@@ -46,6 +46,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "folder": (str, ""),  # empty: instance/uploads
         "max_size_mb": (int, 10),
     },
+    # The Ed25519 key that signs audit checkpoints; kept outside the database on purpose.
+    "audit": {
+        "signing_key": (str, ""),  # empty: instance/audit-signing-key.pem
+    },
     "smtp": {
         "host": (str, "localhost"),
         "port": (int, 25),
@@ -104,6 +108,10 @@ class Settings:
     @property
     def uploads_folder(self) -> Path:
         return Path(self.values["uploads"]["folder"])
+
+    @property
+    def audit_signing_key(self) -> Path:
+        return Path(self.values["audit"]["signing_key"])
 
 
 def _coerce(section: str, key: str, raw: Any, kind: type | tuple[type, ...], from_env: bool) -> Any:
@@ -222,4 +230,6 @@ def load_settings(
         )
     if not values["uploads"]["folder"]:
         values["uploads"]["folder"] = str(instance / "uploads")
+    if not values["audit"]["signing_key"]:
+        values["audit"]["signing_key"] = str(instance / "audit-signing-key.pem")
     return Settings(values=values, source=source, instance_path=instance)

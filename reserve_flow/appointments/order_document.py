@@ -138,6 +138,16 @@ def render_docx(template: bytes, context: dict[str, object]) -> bytes:
     return user_templates.render_docx(template, context, PLACEHOLDERS)
 
 
+def with_footer(docx: bytes, text: str) -> bytes:
+    """The rendered order with a small closing line (the audit chain head it was issued at)."""
+    document = Document(io.BytesIO(docx))
+    document.add_paragraph()
+    document.add_paragraph().add_run(text).font.size = Pt(8)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def check_template(template: bytes) -> None:
     """A replacement template is accepted only when it opens as a Word document, uses
     only the known placeholders (in every part docxtpl fills, properties included) and

@@ -62,6 +62,9 @@ class ProtocolContent:
     not_included: list[str]
     chair: str
     secretary: str
+    # «Журнал аудита: событие № N, хеш …»: the chain head when the protocol was generated,
+    # so a later rewrite of the chain contradicts the paper copy.
+    audit_head: str = ""
 
     @property
     def title(self) -> str:
@@ -78,7 +81,7 @@ def _number(value: float) -> str:
 
 
 # Blocks: ("title" | "center" | "heading" | "para", text), ("list", [items]),
-# ("table", header, rows, relative widths), ("signature", role, name).
+# ("table", header, rows, relative widths), ("signature", role, name), ("footer", text).
 Block = tuple
 
 
@@ -149,6 +152,8 @@ def blocks(c: ProtocolContent) -> list[Block]:
         ("signature", "Председатель комиссии", c.chair),
         ("signature", "Секретарь комиссии", c.secretary),
     ]
+    if c.audit_head:
+        out.append(("footer", c.audit_head))
     return out
 
 
@@ -187,6 +192,9 @@ def render_docx(content: ProtocolContent) -> bytes:
             document.add_paragraph()
         elif kind == "signature":
             document.add_paragraph(f"{block[1]} ____________________ / {block[2]} /")
+        elif kind == "footer":
+            document.add_paragraph()
+            document.add_paragraph().add_run(block[1]).font.size = Pt(8)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -240,4 +248,8 @@ def render_pdf(content: ProtocolContent) -> bytes:
             pdf.ln(6)
             pdf.set_font("PTSans", "", 11)
             pdf.multi_cell(0, 5.5, f"{block[1]} ____________________ / {block[2]} /", align="L", **line)
+        elif kind == "footer":
+            pdf.ln(8)
+            pdf.set_font("PTSans", "", 7)
+            pdf.multi_cell(0, 3.5, block[1], align="L", **line)
     return bytes(pdf.output())

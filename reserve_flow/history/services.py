@@ -10,7 +10,6 @@ Links are plain paths, so that a page renders even where a target page is option
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -71,7 +70,7 @@ def _fmt(day: date) -> str:
 
 
 def _data(event: AuditEvent) -> dict[str, Any]:
-    return json.loads(event.data or "{}")
+    return event.payload
 
 
 def _issue_events(session: Session, vacancy_ids: list[int]) -> dict[int, AuditEvent]:

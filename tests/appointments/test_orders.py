@@ -22,6 +22,7 @@ from reserve_flow.appointments.models import (
 )
 from reserve_flow.appointments.services import orders
 from reserve_flow.appointments.services import vacancies as appointment_service
+from reserve_flow.core.audit.chain import chain_head
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
@@ -153,6 +154,22 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     auth.logout()
     auth.login("applicant2@example.ru")  # the appointee downloads their own order
     assert client.get(f"/orders/{order.id}.pdf").status_code == 200
+
+
+def test_the_issued_order_carries_the_audit_chain_head_it_was_issued_at(runtime, appointment, client, auth):
+    drafted(runtime, appointment, appointment.reserve.second)
+    with runtime.sessions() as s:
+        before = chain_head(s)
+    auth.login("hr@example.ru")
+    assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 200
+    response = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    assert response.status_code == 303
+    order = order_of(runtime, appointment.vacancy)
+    line = f"Журнал аудита: событие № {before.seq}, хеш {before.hash}"
+    assert docx_text(client.get(f"/orders/{order.id}.docx").data).rstrip().endswith(line)
+    assert line in pdf_text(client.get(f"/orders/{order.id}.pdf").data)
+    with runtime.sessions() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.seq == before.seq)).one().hash == before.hash
 
 
 # --- (b) numbers under concurrent issues ----------------------------------------------

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from reserve_flow.contest.models.contests import Contest
 from reserve_flow.contest.models.protocols import Protocol, ProtocolCounter
 from reserve_flow.contest.services import protocols
+from reserve_flow.core.audit.chain import chain_head
+from reserve_flow.core.audit.models import AuditEvent
 from tests.fixtures.commission import (
     add_members,
     attend,
@@ -179,6 +181,25 @@ def test_the_secretary_generates_the_protocol_and_it_holds_the_meeting(auth, cli
         "25.11.2029",
     ):
         assert words in pdf_text, words
+
+
+def test_the_protocol_carries_the_audit_chain_head_it_was_generated_at(auth, client, runtime, decided):
+    with runtime.sessions() as s:
+        before = chain_head(s)
+    auth.login("secretary@example.ru")
+    assert generate(client, decided.contest_id).status_code == 303
+    with runtime.sessions() as s:
+        protocol = s.scalars(select(Protocol)).one()
+        generated = s.scalars(select(AuditEvent).where(AuditEvent.kind == "protocol_generated")).one()
+        printed = s.scalars(select(AuditEvent).where(AuditEvent.seq == before.seq)).one()
+    assert generated.seq == before.seq + 1 and printed.hash == before.hash
+    line = f"Журнал аудита: событие № {before.seq}, хеш {before.hash}"
+    uploads = runtime.settings.uploads_folder
+    paragraphs, _tables = docx_text((uploads / protocol.docx_path).read_bytes())
+    assert paragraphs[-1] == line
+    pdf = PdfReader(io.BytesIO((uploads / protocol.pdf_path).read_bytes()))
+    pdf_text = " ".join("\n".join(page.extract_text() for page in pdf.pages).split())
+    assert line in pdf_text
 
 
 def test_protocol_files_download_for_the_commission_only(auth, client, runtime, decided):

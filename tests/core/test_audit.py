@@ -59,10 +59,14 @@ def test_intact_chain_verifies_from_the_cli(chain, settings):
 
 
 def test_edited_reason_is_caught(chain, settings):
-    tamper(chain, "UPDATE audit_events SET reason = 'Всё в порядке' WHERE seq = 4")
+    tamper(
+        chain,
+        "UPDATE audit_personal SET reason = 'Всё в порядке' "
+        "WHERE event_id = (SELECT id FROM audit_events WHERE seq = 4)",
+    )
     result = verify(chain)
     assert not result.ok and result.broken_seq == 4 and result.checked == 3
-    assert "altered" in result.problem
+    assert "altered: its personal data" in result.problem
     cli = run_cli(settings, "audit", "verify")
     assert cli.exit_code == 1
     assert "event #4 was altered" in cli.output
@@ -74,10 +78,10 @@ def test_edit_that_recomputes_the_hash_breaks_the_next_link(chain):
 
     with chain.sessions() as s:
         event = s.query(AuditEvent).filter_by(seq=4).one()
-        event.reason = "Всё в порядке"
+        event.to_state = "admitted"
         forged = event_hash(event)
         s.rollback()
-    tamper(chain, "UPDATE audit_events SET reason = 'Всё в порядке', hash = :h WHERE seq = 4", h=forged)
+    tamper(chain, "UPDATE audit_events SET to_state = 'admitted', hash = :h WHERE seq = 4", h=forged)
     result = verify(chain)
     assert not result.ok and result.broken_seq == 5
     assert "does not link" in result.problem
@@ -98,10 +102,10 @@ def test_deleted_tail_is_caught(chain):
 def test_event_inserted_outside_the_chain_is_caught(chain):
     tamper(
         chain,
-        """INSERT INTO audit_events (seq, occurred_at, kind, actor_name, subject_type, subject_id,
-                     trigger, from_state, to_state, data, prev_hash, hash)
-                     SELECT 7, occurred_at, kind, actor_name, subject_type, subject_id, 'include', 'voting',
-                            'included', '{}', :prev, :prev FROM audit_events WHERE seq = 6""",
+        """INSERT INTO audit_events (seq, version, occurred_at, kind, subject_type, subject_id,
+                     trigger, from_state, to_state, data, personal_digest, prev_hash, hash)
+                     SELECT 7, 2, occurred_at, kind, subject_type, subject_id, 'include', 'voting',
+                            'included', '{}', personal_digest, :prev, :prev FROM audit_events WHERE seq = 6""",
         prev="f" * 64,
     )
     result = verify(chain)
@@ -109,7 +113,7 @@ def test_event_inserted_outside_the_chain_is_caught(chain):
 
 
 def test_database_refuses_to_rewrite_history(chain, is_postgres):
-    statements = ["UPDATE audit_events SET reason = 'x' WHERE seq = 4", "DELETE FROM audit_events WHERE seq = 6"]
+    statements = ["UPDATE audit_events SET data = '{}' WHERE seq = 4", "DELETE FROM audit_events WHERE seq = 6"]
     if is_postgres:  # SQLite has no TRUNCATE
         statements.append("TRUNCATE audit_events CASCADE")
     for statement in statements:

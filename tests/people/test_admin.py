@@ -75,6 +75,6 @@ def test_deactivated_user_is_logged_out_of_new_logins(client, auth, district, ru
 def test_audit_page_lists_events_and_verifies_the_chain(client, auth, district):
     auth.login("admin@example.ru")
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "open_acceptance" in page and "Секретарёва Ольга Петровна" in page
+    assert "Начать приём заявлений" in page and "Секретарёва Ольга Петровна" in page
     response = client.post("/admin/audit/verify", data={"csrf_token": _csrf_token(page)}, follow_redirects=True)
     assert "Цепочка журнала цела: проверено событий — 2." in response.get_data(as_text=True)

@@ -8,7 +8,9 @@ import io
 from datetime import date
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.reserve.models.membership import ReserveMembership
 from reserve_flow.reserve.services import membership as reserve_service
 from reserve_flow.reserve.services import plan as plan_service
@@ -82,6 +84,11 @@ def test_exports_carry_the_filtered_list(runtime, reserve, client, auth):
     assert [r[1] for r in table[1:]] == ["Второв Сергей Павлович", "Заявителева Елена Андреевна"]
     assert table[1][4] == "руководитель дошкольной образовательной организации"
     assert table[1][7] == "25.11.2029" and table[1][8] == "Включён в резерв, план не согласован"
+    with runtime.sessions() as s:  # each export of the list is an access to personal data, audited
+        exports = s.scalars(
+            select(AuditEvent).where(AuditEvent.kind == "personal_data_exported").order_by(AuditEvent.seq)
+        )
+        assert [(e.payload["format"], e.payload["rows"]) for e in exports] == [("xlsx", 1), ("csv", 2)]
 
 
 def test_the_public_page_shows_names_and_positions_only(runtime, reserve, client, auth):

@@ -320,7 +320,7 @@ def test_changes_after_agreement_are_new_versions_the_member_confirms(runtime, r
             (3, "added"),
         ]
         assert changes[-2].reason == "Курсы перенесены на июнь"
-        assert '"due_date":"30.06.2027"' in changes[-2].data
+        assert '"due_date":"30.06.2027"' in changes[-2].personal.data  # the plan's content stays erasable
         assert s.scalars(select(AuditEvent).where(AuditEvent.trigger == "reschedule")).one().subject_id == course_id
         notices = s.scalars(
             select(OutboxMessage).where(

@@ -30,7 +30,7 @@ from reserve_flow.appointments.services.vacancies import (
     may_manage,
     may_view,
 )
-from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.chain import append_event, chain_head
 from reserve_flow.core.counters import take_next
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
@@ -253,7 +253,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
             source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
             number = take_next(session, OrderCounter, year=today.year, register=order.register)
             order.year, order.number, order.issued_on = today.year, number, today
-            docx = _render_docx(runtime, source, order)
+            docx = document.with_footer(_render_docx(runtime, source, order), chain_head(session).line)
             pdf = document.render_pdf(docx, order.title)
             stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
             order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)
@@ -282,12 +282,12 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
                     "year": today.year,
                     "register": order.register,
                     "number": number,
-                    "title": order.title,
                     "user_id": person.id,
                     "docx_sha256": order.docx_sha256,
                     "pdf_sha256": order.pdf_sha256,
                     "template_id": order.template_id,
                 },
+                personal={"title": order.title},
             )
 
             candidate.status, candidate.status_note = "appointed", order.title
@@ -297,7 +297,8 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
                     candidate.membership,
                     "appoint",
                     user,
-                    data={"vacancy_id": vacancy.id, "order_id": order.id, "order": order.title},
+                    data={"vacancy_id": vacancy.id, "order_id": order.id},
+                    personal={"order": order.title},
                 )
             organization = vacancy.organization
             old = {"head_name": organization.head_name, "head_user_id": organization.head_user_id}

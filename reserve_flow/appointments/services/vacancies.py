@@ -222,10 +222,11 @@ def _add(
     vacancy.candidates.append(candidate)
     bump_version(session, vacancy)
     data: dict[str, object] = {"candidate_id": candidate.id, "user_id": person_id}
+    personal: dict[str, object] = {}
     if membership is not None:
         data["membership_id"] = membership.id
     else:
-        data["justification"] = justification
+        personal["justification"] = justification
     append_event(
         session,
         kind="candidate_added" if membership else "direct_candidate_added",
@@ -234,6 +235,7 @@ def _add(
         subject_id=vacancy.id,
         now=runtime.now(),
         data=data,
+        personal=personal,
     )
     return candidate
 
@@ -299,7 +301,8 @@ def withdraw_candidate(
             subject_type=SUBJECT_TYPE,
             subject_id=vacancy.id,
             now=runtime.now(),
-            data={"candidate_id": candidate.id, "reason": reason.strip()},
+            data={"candidate_id": candidate.id},
+            personal={"reason": reason.strip()},
         )
 
 
@@ -671,8 +674,8 @@ def open_attestation_document(
             data={
                 "session_id": record.id,
                 "candidate_id": record.candidate_id,
-                "file": record.document_name,
                 "sha256": record.document_sha256,
             },
+            personal={"file": record.document_name},
         )
     return record, path

@@ -30,7 +30,21 @@ EVENT_LABELS = {
     "order_template_uploaded": "Загружен шаблон приказа о назначении",
     "order_template_reverted": "Восстановлен встроенный шаблон приказа о назначении",
 }
-label_event_kinds(EVENT_LABELS)
+label_event_kinds(
+    EVENT_LABELS,
+    subjects={"order_template": "Шаблон приказа"},
+    data={
+        "order_id": "Приказ (№ записи)",
+        "register": "Журнал регистрации",
+        "template_id": "Шаблон (№ записи)",
+        "old": "Было",
+        "new": "Стало",
+        "order": "Приказ",
+        "vacancy_id": "Вакансия (№)",
+        "replaced": "Заменённый шаблон",
+        "head_user_id": "Руководитель (№ пользователя)",
+    },
+)
 
 
 class TemplateForm(RussianForm):

@@ -44,7 +44,18 @@ _KINDS = {
     "candidate_withdrawn": "Кандидат исключён из списка",
     "attestation_recorded": "Внесены результаты аттестации",
 }
-label_event_kinds(_KINDS)
+label_event_kinds(
+    _KINDS,
+    subjects={"appointment": "Вакансия"},
+    data={
+        "candidate_id": "Кандидат (№ записи)",
+        "membership_id": "Членство в резерве (№)",
+        "justification": "Обоснование",
+        "session_id": "Аттестация (№ записи)",
+        "attested": "Аттестован(а)",
+        "held_on": "Дата проведения",
+    },
+)
 
 
 @too_large_back_link(bp)

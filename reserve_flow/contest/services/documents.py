@@ -194,8 +194,8 @@ def replace(
                     "kind": document.kind_code,
                     "old_sha256": old_sha,
                     "sha256": stored.sha256,
-                    "file": document.original_name,
                 },
+                personal={"file": document.original_name},
             )
         else:
             document.review_status = "pending"
@@ -247,9 +247,9 @@ def open_document(
                 data={
                     "document_id": document.id,
                     "kind": document.kind_code,
-                    "file": document.original_name,
                     "sha256": document.sha256,
                 },
+                personal={"file": document.original_name},
             )
     return document, path
 

@@ -31,7 +31,7 @@ from reserve_flow.contest.services.commission import (
     ordered_seats,
 )
 from reserve_flow.contest.services.ranking import ranking
-from reserve_flow.core.audit.chain import append_event
+from reserve_flow.core.audit.chain import append_event, chain_head
 from reserve_flow.core.counters import take_next
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.files import generated
@@ -145,6 +145,7 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
         not_included=not_included,
         chair=contest.chair.full_name if contest.chair else "",
         secretary=contest.secretary.full_name if contest.secretary else "",
+        audit_head=chain_head(session).line,
     )
 
 

@@ -23,7 +23,28 @@ from reserve_flow.core.web.forms import FireForm
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
 label_event_kinds(
-    {"protocol_generated": "Сформирован протокол", "document_replaced": "Документ заменён после возврата"}
+    {
+        "protocol_generated": "Сформирован протокол",
+        "document_replaced": "Документ заменён после возврата",
+        "conflict_of_interest_declared": "Заявлен конфликт интересов (самоотвод)",
+        "scores_recorded": "Выставлены баллы",
+        "vote_cast": "Подан голос",
+        "attendance_marked": "Отмечено присутствие на заседании",
+    },
+    subjects={"contest": "Конкурс", "application": "Заявление", "application_assessment": "Оценка заявления"},
+    data={
+        "protocol_id": "Протокол (№ записи)",
+        "document_id": "Документ (№ записи)",
+        "kind": "Вид",
+        "scores": "Баллы по критериям",
+        "include": "За включение в резерв",
+        "present": "Присутствовали (№ пользователей)",
+        "absent": "Отсутствовали (№ пользователей)",
+        "returned_documents": "Возвращённые документы (№)",
+        "scored_by": "Оценили (№ пользователей)",
+        "decision": "Решение",
+        "requirement": "Требование",
+    },
 )
 
 # The secretary decides on documents on the check page, where each document gets its mark.

@@ -166,5 +166,5 @@ def init_app(app: Flask) -> None:
     from reserve_flow.core.web import diagrams
     from reserve_flow.core.web import home as main
 
-    for blueprint in (main.bp, diagrams.bp, notifications.bp, deadlines.bp, admin_outbox.bp, audit.bp):
+    for blueprint in (main.bp, diagrams.bp, notifications.bp, deadlines.bp, admin_outbox.bp, audit.bp, audit.public_bp):
         app.register_blueprint(blueprint)

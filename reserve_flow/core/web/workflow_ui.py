@@ -3,7 +3,6 @@ the actions the current user may take, plus one way to fire an action from a for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +71,7 @@ def history(rt: Context, session: Session, subject: WorkflowSubject) -> list[His
                 action = "Начало дела" if event.trigger == "start" else (event.trigger or "")
         else:
             action = EVENT_KIND_LABELS.get(event.kind, event.kind)
-            file_name = json.loads(event.data or "{}").get("file")
+            file_name = event.payload.get("file")
             if file_name:
                 action = f"{action}: {file_name}"
         state_from = definition.states.get(event.from_state or "")

@@ -88,8 +88,11 @@ class Engine:
         actor: Actor | None,
         reason: str | None = None,
         data: dict[str, Any] | None = None,
+        personal: dict[str, Any] | None = None,
     ) -> AuditEvent:
         """Move `subject` by `trigger` on behalf of `actor` (None: the system).
+        `personal` values (free text, names) are kept erasable in the audit event
+        (see append_event); the guards see them together with `data`.
 
         Runs in the subject's session and its open transaction: checks the role and the
         object, the reason, the guards (raising TransitionDenied with the first unmet one),
@@ -104,12 +107,13 @@ class Engine:
         transition = self._check(definition, subject, trigger, actor, reason)
         now = self.clock()
         data = dict(data or {})
+        personal = dict(personal or {})
         reason = reason.strip() if reason and reason.strip() else None
 
-        context = GuardContext(session, subject, actor, now, self.tz, reason, data)
+        context = GuardContext(session, subject, actor, now, self.tz, reason, {**data, **personal})
 
         def record(carrier: Carrier) -> AuditEvent:
-            return self._record(definition, transition, carrier, trigger)
+            return self._record(definition, transition, carrier, trigger, data, personal)
 
         carrier = Carrier(subject.state, context, self, record)
         # The machine resolves the destination, checks the guards (its conditions) and runs
@@ -125,7 +129,15 @@ class Engine:
         session.flush()
         return carrier.event
 
-    def _record(self, definition: WorkflowDef, transition: TransitionDef, carrier: Carrier, trigger: str) -> AuditEvent:
+    def _record(
+        self,
+        definition: WorkflowDef,
+        transition: TransitionDef,
+        carrier: Carrier,
+        trigger: str,
+        data: dict[str, Any],
+        personal: dict[str, Any],
+    ) -> AuditEvent:
         """The machine has moved the carrier: write the state (the version bump decides a
         race), the audit event, the deadlines and the outbox rows."""
         context = carrier.context
@@ -152,7 +164,8 @@ class Engine:
             from_state=from_state,
             to_state=subject.state,
             reason=context.reason,
-            data=context.data,
+            data=data,
+            personal=personal,
         )
         self._move_deadlines(session, definition, subject, event, now)
         self._queue_notifications(session, definition, transition, subject, event)

@@ -45,7 +45,24 @@ label_event_kinds(
         "monitoring_criteria_changed": "Изменены критерии мониторинга",
         "monitoring_imported": "Загружены результаты мониторинга",
         "monitoring_cleared": "Удалены результаты мониторинга",
-    }
+    },
+    subjects={"organization": "Организация", "monitoring_year": "Год мониторинга"},
+    data={
+        "full_name": "Полное наименование",
+        "short_name": "Краткое наименование",
+        "inn": "ИНН",
+        "changed": "Изменения",
+        "head_name": "Руководитель",
+        "rows": "Строк",
+        "created": "Добавлено",
+        "updated": "Изменено",
+        "unchanged": "Без изменений",
+        "criteria": "Критерии",
+        "deleted": "Удалено",
+        "previous": "Прежняя загрузка",
+        "replaced_results": "Заменено результатов",
+        "replaced_file": "Заменённый файл",
+    },
 )
 
 REQUIRED = "Заполните это поле"

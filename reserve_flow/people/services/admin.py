@@ -41,7 +41,8 @@ def create_user_by_admin(
             subject_type="user",
             subject_id=user.id,
             now=rt.now(),
-            data={"email": user.email, "roles": sorted(user.roles)},
+            data={"roles": sorted(user.roles)},
+            personal={"email": user.email},
         )
         return user
 
@@ -98,6 +99,7 @@ def _update_user(
     if new_password:
         changes["password"] = "сброшен администратором"
     if changes:
+        name = changes.pop("full_name", None)
         append_event(
             session,
             kind="user_changed",
@@ -106,4 +108,5 @@ def _update_user(
             subject_id=user.id,
             now=rt.now(),
             data=changes,
+            personal={"full_name": name} if name else None,
         )

@@ -17,7 +17,16 @@ from reserve_flow.people.services import admin as service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-label_event_kinds({"user_created": "Создан пользователь", "user_changed": "Изменён пользователь"})
+label_event_kinds(
+    {"user_created": "Создан пользователь", "user_changed": "Изменён пользователь"},
+    data={
+        "email": "Электронная почта",
+        "roles": "Роли",
+        "full_name": "ФИО",
+        "active": "Учётная запись действует",
+        "password": "Пароль",
+    },
+)
 
 
 class RolesField(SelectMultipleField):

@@ -12,7 +12,6 @@ TransitionDenied or ConcurrentChange (from the engine), ReserveNotFound.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -199,7 +198,7 @@ def ending_reasons(session: Session, memberships: list[ReserveMembership]) -> di
     )
     reasons = {}
     for event in events:
-        data = json.loads(event.data or "{}")
+        data = event.payload
         if event.trigger == "expire_term":
             reasons[event.subject_id] = TERM_EXPIRED
         elif event.trigger == "exclude":
@@ -363,7 +362,8 @@ def exclude(
             "exclude",
             user,
             reason=exclusion_text(reason_code, note),
-            data={"reason_code": reason_code, "note": note},
+            data={"reason_code": reason_code},
+            personal={"note": note},
         )
 
 

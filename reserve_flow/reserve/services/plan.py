@@ -125,7 +125,8 @@ def _add_deficit(
         subject_type=MEMBERSHIP,
         subject_id=membership.id,
         now=runtime.now(),
-        data={"text": text, "source": source},
+        data={"source": source},
+        personal={"text": text},
     )
     return deficit
 
@@ -322,9 +323,8 @@ def _record_change(
             "version": version.number,
             "change": change,
             "item_id": item.id,
-            "title": item.title,
-            **({"fields": fields} if fields else {}),
         },
+        personal={"title": item.title, **({"fields": fields} if fields else {})},
     )
     if new_version:
         _tell(
@@ -596,7 +596,8 @@ def upload_evidence(
                 subject_type=ITEM,
                 subject_id=item.id,
                 now=now,
-                data={"file": evidence.original_name, "kind": kind, "sha256": stored.sha256},
+                data={"kind": kind, "sha256": stored.sha256},
+                personal={"file": evidence.original_name},
             )
             if membership.state == "plan_agreed":
                 runtime.engine.fire(membership, "begin_development", user)
@@ -639,7 +640,7 @@ def review_item(runtime: Runtime, session: Session, user: User, membership_id: i
             subject_type=ITEM,
             subject_id=item.id,
             now=runtime.now(),
-            data={"text": item.mentor_review},
+            personal={"text": item.mentor_review},
         )
 
 
@@ -683,6 +684,6 @@ def open_evidence(
                 subject_type=ITEM,
                 subject_id=evidence.item_id,
                 now=runtime.now(),
-                data={"file": evidence.original_name},
+                personal={"file": evidence.original_name},
             )
     return evidence, path

@@ -9,7 +9,6 @@ only); a member is sent to their own page. Changes go through services.reserve.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -58,6 +57,18 @@ label_event_kinds(
         "deficit_added": "Внесён профессиональный дефицит",
         "evidence_uploaded": "Загружен подтверждающий документ",
         "mentor_review": "Отзыв наставника",
+    },
+    subjects={"reserve": "Член резерва", "plan_item": "Пункт плана", "programme": "Программа"},
+    data={
+        "change": "Изменение",
+        "item_id": "Пункт плана (№)",
+        "fields": "Поля",
+        "side": "Сторона",
+        "source": "Источник",
+        "period": "Период",
+        "reason_code": "Основание",
+        "vacancy_id": "Вакансия (№)",
+        "order_id": "Приказ (№ записи)",
     },
 )
 _CHANGES = {"added": "добавлен пункт", "updated": "изменён пункт", "removed": "исключён пункт"}
@@ -222,7 +233,7 @@ def plan_history(membership: ReserveMembership) -> list[dict]:
     )
     rows = []
     for event in events:
-        data = json.loads(event.data or "{}")
+        data = event.payload
         if event.kind == "plan_changed":
             what = f"{_CHANGES.get(data.get('change'), data.get('change'))} «{data.get('title', '')}»"
         else:

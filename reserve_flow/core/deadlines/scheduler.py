@@ -1,5 +1,6 @@
 """The scheduler: what open deadlines call for (reminders, escalations, expiry
-transitions), then the outbox dispatch, every scheduler.scan_interval_seconds.
+transitions), the domains' daily jobs (core/deadlines/daily.py) once a day, then the
+outbox dispatch, every scheduler.scan_interval_seconds.
 
 `scan_once` and `notify.dispatch_once` are plain functions of (runtime, now), so
 tests drive them without threads; `tick` adds leader election, and APScheduler 3
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.core import workdays
 from reserve_flow.core.actors import Actor, directory
+from reserve_flow.core.deadlines.daily import DailyRunner
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
 from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
@@ -458,6 +460,7 @@ class Ticker:
     def __init__(self, runtime: Context, leader: Leader) -> None:
         self.runtime, self.leader = runtime, leader
         self.acting: bool | None = None
+        self.daily = DailyRunner()
 
     def __call__(self) -> tuple[ScanResult, DispatchResult] | None:
         try:
@@ -480,6 +483,7 @@ class Ticker:
         if not acting:
             return None
         scan = scan_once(self.runtime, self.runtime.now())
+        self.daily.run_due(self.runtime, self.runtime.now())
         dispatch = dispatch_once(self.runtime, self.runtime.now())
         if scan or dispatch.sent or dispatch.failed:  # an outage is logged by dispatch, once a tick
             log.info(

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from reserve_flow.contest.models.contests import Application
-from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from reserve_flow.privacy.models import ConsentRecord
+from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from tests.fixtures.applicant import (
     PDF,
     PNG,

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from reserve_flow.contest.models.applicants import ApplicantProfile
 from reserve_flow.contest.models.contests import Application
-from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from reserve_flow.people.models import User
 from reserve_flow.privacy.models import ConsentRecord
+from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from tests.fixtures.applicant import PROFILE, apply, fill_profile, page_token
 from tests.helpers import NOW, PASSWORD
 

@@ -108,8 +108,11 @@ def set_dissemination(runtime: Runtime, session: Session, user: User, scopes: It
         current = active(session, user.id, DISSEMINATION)
         if current is not None and current.scope_set == frozenset(chosen):
             return current
-        if chosen and active(session, user.id, PROCESSING) is None:
-            raise ConsentRefused("Согласие на распространение даётся вместе с согласием на обработку данных.")
+        if chosen and processing_withdrawn_at(session, user.id) is not None:
+            raise ConsentRefused(
+                "Согласие на обработку персональных данных отозвано: сначала дайте его снова, "
+                "затем — согласие на распространение."
+            )
         now = runtime.now()
         if current is not None:
             current.revoked_at = now

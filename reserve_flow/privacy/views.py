@@ -15,7 +15,7 @@ from reserve_flow.core.web.forms import RussianForm
 from reserve_flow.privacy import texts
 from reserve_flow.privacy.models import DISSEMINATION, PROCESSING, SCOPES
 from reserve_flow.privacy.services import consents as consent_service
-from reserve_flow.privacy.services import export, retention
+from reserve_flow.privacy.services import export, retention, withdrawal
 
 bp = Blueprint("privacy", __name__)
 
@@ -98,12 +98,13 @@ def set_dissemination():
 @bp.route("/my/consents/<int:consent_id>/revoke", methods=["POST"])
 @login_required
 def revoke(consent_id: int):
-    outcome = submit(PlainForm(), lambda: consent_service.revoke(runtime(), db(), current_user, consent_id))
+    outcome = submit(PlainForm(), lambda: withdrawal.revoke(runtime(), db(), current_user, consent_id))
     if not outcome.ok:
         return _page(outcome.status, outcome.error)
     if outcome.value.kind == PROCESSING:
         return _done(
-            "Согласие на обработку персональных данных отозвано. Подать заявление теперь нельзя; "
+            "Согласие на обработку персональных данных отозвано, ваши заявления на конкурсы отозваны. "
+            "Подать заявление теперь нельзя; "
             "данные, хранить которые не требует закон, будут уничтожены в установленный срок."
         )
     return _done("Согласие на распространение отозвано: ваше имя снято с публичных страниц.")

@@ -192,6 +192,9 @@ def create_application(runtime: Runtime, session: Session, user: User, contest_i
             today = runtime.now().astimezone(runtime.tz).date()
             if contest is None or not contest.is_accepting(today):
                 raise ApplicantError("Приём заявлений на этот конкурс закрыт.")
+            consent = consents.active(session, user.id, PROCESSING)
+            if consent is None and consents.processing_withdrawn_at(session, user.id) is not None:
+                raise ApplicantError(NO_CONSENT)
             missing = profile_of(session, user).missing_fields()
             if missing:
                 raise ApplicantError(f"Заполните профиль, прежде чем подавать заявление: {', '.join(missing)}.")
@@ -200,9 +203,6 @@ def create_application(runtime: Runtime, session: Session, user: User, contest_i
             )
             if existing is not None:
                 raise ApplicantError(ALREADY_APPLIED)
-            consent = consents.active(session, user.id, PROCESSING)
-            if consent is None and consents.processing_withdrawn_at(session, user.id) is not None:
-                raise ApplicantError(NO_CONSENT)
             application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
             if consent is not None:  # given once, at registration: it stands for this application
                 _mark_consent(application, consent)

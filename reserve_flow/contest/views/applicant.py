@@ -294,7 +294,10 @@ def apply(contest_id: int):
     if not outcome.ok:
         flash(outcome.error, "error")
         return redirect(url_for("applicant.index"), code=303)
-    flash("Черновик заявления создан. Загрузите документы, дайте согласие и подайте заявление.", "success")
+    if outcome.value.consent_given_at is not None:  # the consent given at registration stands for it
+        flash("Черновик заявления создан. Загрузите документы и подайте заявление.", "success")
+    else:
+        flash("Черновик заявления создан. Загрузите документы, дайте согласие и подайте заявление.", "success")
     return redirect(url_for("applicant.application", application_id=outcome.value.id), code=303)
 
 

@@ -79,6 +79,7 @@ def test_the_consent_is_asked_once_and_stands_for_the_application_and_the_paper_
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "оно заменяет бумажное согласие" in page
+    assert "не требуется: согласие дано в личном кабинете" in page  # the paper consent's slot
     assert 'name="agree"' not in page  # not asked again
     assert "дайте согласие" not in page
     assert "загрузите обязательные документы: Заявление, Паспорт\n" in page  # not the paper consent

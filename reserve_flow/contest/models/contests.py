@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reserve_flow.contest.models.commission import Recusal
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
@@ -241,8 +242,15 @@ class Application(Base):
 def record_name_at_submission(engine: Any, application: Application, event: Any) -> None:
     """Submitting (again) is the applicant's act: the name it carries is the one the
     commission's papers and the protocol keep, whatever the profile says later."""
-    if event.trigger in ("submit", "resubmit"):
-        application.full_name_at_act = application.applicant.full_name
+    if event.trigger not in ("submit", "resubmit"):
+        return
+    # Written beside the step rather than as a change of the application, so that the step
+    # moves the application's version once, as every other step does.
+    name = application.applicant.full_name
+    object_session(application).execute(
+        update(Application).where(Application.id == application.id).values(full_name_at_act=name)
+    )
+    set_committed_value(application, "full_name_at_act", name)
 
 
 register_owner_label("application", full="Заявитель (владелец дела)", short="заявитель")

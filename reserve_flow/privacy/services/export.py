@@ -1,6 +1,6 @@
 """Everything the service holds about a person, for the person (152-FZ art. 14): a ZIP
 with data.json (the profile, consents, applications and their documents, reserve
-memberships, plan items, the audit events about them or by them) and the stored files
+memberships, plan items, the audit events about these) and the stored files
 of their documents. Only the person's own records go in; the export is an audited event."""
 
 from __future__ import annotations
@@ -58,9 +58,10 @@ def collect(session: Session, user: User) -> dict[str, Any]:
         ("reserve", [m.id for m in memberships]),
         ("plan_item", [i.id for i in items]),
     ]
+    # Events about the person's own records; not every event they acted in (a staff
+    # member's looks at others' files are about those others).
     about = or_(
-        AuditEvent.actor_id == user.id,
-        *(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids)) for kind, ids in subjects if ids),
+        *(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids)) for kind, ids in subjects if ids)
     )
     events = session.scalars(select(AuditEvent).where(about).order_by(AuditEvent.seq))
     profile = session.get(ApplicantProfile, user.id)

@@ -20,5 +20,5 @@ def init_app(app) -> None:
     )
     add_links(app, "Конкурс", Link("Мои согласия", "privacy.consents", frozenset({"applicant"})), position=100)
     add_links(
-        app, "Администрирование", Link("Уничтожение данных", "privacy.destruction", frozenset({"admin"})), position=400
+        app, "Администрирование", Link("Уничтожение данных", "privacy.destruction", frozenset({"admin"})), position=440
     )

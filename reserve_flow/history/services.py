@@ -337,6 +337,9 @@ def _personal_data_text(event: AuditEvent) -> str | None:
     data = _data(event)
     if event.kind == "full_name_changed":
         return f"Изменены фамилия, имя, отчество: «{data.get('old', '')}» → «{data.get('new', '')}»"
+    if event.kind == "user_changed" and "full_name" in data:  # the administrator corrected it
+        change = data["full_name"]
+        return f"Администратор изменил фамилию, имя, отчество: «{change.get('было', '')}» → «{change.get('стало', '')}»"
     if event.kind in ("consent_given", "consent_revoked"):
         what = "Дано" if event.kind == "consent_given" else "Отозвано"
         return f"{what} согласие {_CONSENT_NAMES.get(data.get('consent', ''), '')}".rstrip()

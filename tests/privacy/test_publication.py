@@ -157,3 +157,18 @@ def test_a_name_change_after_inclusion_leaves_the_records_as_recorded_and_is_aud
     auth.login("hr@example.ru")
     path = client.get(f"/people/{reserve.user('applicant')}/path").get_data(as_text=True)
     assert f"Изменены фамилия, имя, отчество: «{FIRST}» → «Новикова Елена Андреевна»" in path
+
+
+def test_an_administrators_correction_of_a_name_shows_on_the_path_and_not_on_records(runtime, reserve, client, auth):
+    consent_to_publish(runtime, reserve.user("applicant"), ["reserve_list"])
+    member = reserve.user("applicant")
+    auth.login("admin@example.ru")
+    url = f"/admin/users/{member}"
+    token = page_token(client, url)
+    data = {"csrf_token": token, "full_name": "Заявителева Алёна Андреевна", "roles": ["applicant"], "active": "y"}
+    assert client.post(url, data=data).status_code == 303
+    auth.logout()
+    assert FIRST in public_text(client, "/public/reserve")
+    auth.login("hr@example.ru")
+    path = client.get(f"/people/{member}/path").get_data(as_text=True)
+    assert f"Администратор изменил фамилию, имя, отчество: «{FIRST}» → «Заявителева Алёна Андреевна»" in path

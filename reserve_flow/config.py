@@ -78,6 +78,34 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "signatory_position": (str, "Начальник МКУ «РУО»"),
         "signatory_name": (str, "Н. С. Иванова"),
     },
+    # The operator of personal data as the consents and the privacy policy name it
+    # (152-FZ art. 9 part 4, art. 18.1): the demo's defaults, to be replaced by the district's.
+    "privacy": {
+        "operator_name": (
+            str,
+            "Муниципальное казённое учреждение «Районное управление образования» Северо-Байкальского района",
+        ),
+        "operator_address": (str, "671700, Республика Бурятия, Северо-Байкальский район, пгт Нижнеангарск"),
+        "operator_inn": (str, ""),
+        "operator_email": (str, "ruo@example.ru"),
+        "operator_phone": (str, ""),
+        "responsible_person": (str, "ответственный за организацию обработки персональных данных РУО"),
+        # The processing consent's term, as the consent words it.
+        "consent_term": (
+            str,
+            "до достижения целей обработки: на время конкурса и пребывания в кадровом резерве, "
+            "а затем на сроки хранения документов, установленные законодательством об архивном деле",
+        ),
+    },
+    # How long what the service holds is kept (the daily retention job destroys what is due).
+    "retention": {
+        # Documents of applicants a contest did not include: years after the contest.
+        "applicant_documents_years": (int, 3),
+        # Personnel orders: years after issue.
+        "orders_years": (int, 50),
+        # Days after the processing consent is withdrawn before what no law keeps is destroyed.
+        "withdrawal_days": (int, 30),
+    },
 }
 
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -205,6 +233,9 @@ def load_settings(
         ("scheduler", "lease_seconds"),
         ("smtp", "retry_base_seconds"),
         ("smtp", "retry_max_seconds"),
+        ("retention", "applicant_documents_years"),
+        ("retention", "orders_years"),
+        ("retention", "withdrawal_days"),
     ):
         if values[section][key] < 1:
             raise ConfigError(f"{section}.{key}: expected a positive number, got {values[section][key]}")

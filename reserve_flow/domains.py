@@ -5,7 +5,7 @@ services that register who may open a case. Each domain's init_app adds its page
 the app. The core never imports it; the app factory, the runtime (and so the command
 line) and the migrations do."""
 
-from reserve_flow import appointments, contest, history, organizations, people, reserve
+from reserve_flow import appointments, contest, history, organizations, people, privacy, reserve
 from reserve_flow.appointments import guards as _appointment_guards
 from reserve_flow.appointments import models as _appointment_models
 from reserve_flow.contest.guards import applications as _application_guards
@@ -20,8 +20,10 @@ from reserve_flow.core.notifications import models as _outbox_models
 from reserve_flow.organizations.models import monitoring
 from reserve_flow.organizations.models import organizations as _organization_models
 from reserve_flow.people import models as _people_models
+from reserve_flow.privacy import models as _privacy_models
+from reserve_flow.privacy.services import retention as _retention_job
 from reserve_flow.reserve import guards as _reserve_guards
 from reserve_flow.reserve.models import membership, plan, programme
 from reserve_flow.reserve.services import membership as _membership_services
 
-DOMAINS = (people, organizations, contest, reserve, appointments, history)
+DOMAINS = (people, organizations, contest, reserve, appointments, history, privacy)

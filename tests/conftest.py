@@ -44,6 +44,7 @@ pytest_plugins = [
     "tests.fixtures.commission",
     "tests.fixtures.history",
     "tests.fixtures.monitoring",
+    "tests.fixtures.privacy",
     "tests.fixtures.reserve",
     "tests.fixtures.scheduler",
 ]

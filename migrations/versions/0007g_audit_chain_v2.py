@@ -27,7 +27,7 @@ from alembic import op
 import reserve_flow.core.db
 
 revision = "0007g"
-down_revision = "0006b"
+down_revision = "0007f"
 branch_labels = None
 depends_on = None
 

@@ -251,6 +251,9 @@ class AppointmentOrder(Base):
     year: Mapped[int | None]
     number: Mapped[int | None]
     issued_on: Mapped[date | None] = mapped_column(Date)
+    # The appointee's name as the issued order records it (a later change of name
+    # leaves the order and the public page of appointments as issued).
+    full_name_at_act: Mapped[str | None] = mapped_column(String(200))
     docx_path: Mapped[str] = mapped_column(String(500), default="")
     docx_sha256: Mapped[str] = mapped_column(String(64), default="")
     pdf_path: Mapped[str] = mapped_column(String(500), default="")

@@ -19,6 +19,7 @@ from reserve_flow.contest.commission_rules import voters
 from reserve_flow.contest.models.applicants import ApplicantProfile
 from reserve_flow.contest.models.commission import MeetingAttendance, Score
 from reserve_flow.contest.models.contests import (
+    ONLINE_CONSENT_KIND,
     Application,
     CommissionSeat,
     Contest,
@@ -33,6 +34,8 @@ from reserve_flow.demo.reserve import seed_reserve, vote_to_include
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import ROLES, User
 from reserve_flow.people.services.users import create_user
+from reserve_flow.privacy.models import PROCESSING, SCOPES
+from reserve_flow.privacy.services import consents
 from reserve_flow.reserve.services.membership import include
 from reserve_flow.runtime import Runtime
 
@@ -40,7 +43,9 @@ DEMO_DOMAIN = "demo.reserve-flow.ru"
 # One password for every demo account, printed by `reserve-flow demo`. Demo only.
 DEMO_PASSWORD = "reserve-demo-2026"
 DEMO_ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
-CONSENT_TEXT_VERSION = "demo-1"
+# The included applicant who gave no consent to dissemination: the public pages show the
+# entry without the name. Everyone else included allowed all public pages.
+NOT_PUBLISHED_KEY = "applicant7"
 
 _AREA = "Республика Бурятия, Северо-Байкальский район"
 
@@ -286,6 +291,11 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
             )
             if account.application_state is not None:
                 session.add(_profile(users[account.key], len(users)))
+                # Registration asks for the processing consent once, and offers the separate
+                # consent to publication.
+                consents.give_processing(runtime, session, users[account.key])
+                if account.application_state == "included" and account.key != NOT_PUBLISHED_KEY:
+                    consents.set_dissemination(runtime, session, users[account.key], SCOPES)
 
         contest = Contest(
             title="Конкурс на включение в кадровый резерв руководителей образовательных "
@@ -340,13 +350,15 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 continue
             state = account.application_state
             applicant = users[account.key]
-            # A draft is half done: some documents uploaded, no consent yet.
-            kinds = mandatory[:3] if state == "draft" else mandatory
+            # A draft is half done: some documents uploaded. The consent given at
+            # registration stands for every application, and for the paper consent.
+            kinds = [k for k in (mandatory[:3] if state == "draft" else mandatory) if k[0] != ONLINE_CONSENT_KIND]
+            consent = consents.active(session, applicant.id, PROCESSING)
             application = Application(
                 contest=contest,
                 applicant=applicant,
-                consent_given_at=None if state == "draft" else now,
-                consent_text_version=None if state == "draft" else CONSENT_TEXT_VERSION,
+                consent_given_at=consent.given_at,
+                consent_text_version=consent.text_version,
             )
             for code, title in kinds:
                 content = _document_bytes(account.email, code)

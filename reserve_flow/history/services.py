@@ -319,8 +319,30 @@ def person_path(runtime: Runtime, session: Session, person: User) -> list[Step]:
                 f"/reserve/{item.membership_id}",
             )
 
+    for event in _events(session, PATH_SUBJECT, [person.id]):
+        text = _personal_data_text(event)
+        if text:
+            add(event, "Персональные данные", text)
+
     steps.extend(_candidacy_steps(runtime, session, person))
     return sorted(steps, key=lambda s: s.event_id)
+
+
+_CONSENT_NAMES = {"processing": "на обработку персональных данных", "dissemination": "на распространение"}
+
+
+def _personal_data_text(event: AuditEvent) -> str | None:
+    """A change of name or of a consent, as the path tells it (None: not shown there)."""
+    data = _data(event)
+    if event.kind == "full_name_changed":
+        return f"Изменены фамилия, имя, отчество: «{data.get('old', '')}» → «{data.get('new', '')}»"
+    if event.kind == "user_changed" and "full_name" in data:  # the administrator corrected it
+        change = data["full_name"]
+        return f"Администратор изменил фамилию, имя, отчество: «{change.get('было', '')}» → «{change.get('стало', '')}»"
+    if event.kind in ("consent_given", "consent_revoked"):
+        what = "Дано" if event.kind == "consent_given" else "Отозвано"
+        return f"{what} согласие {_CONSENT_NAMES.get(data.get('consent', ''), '')}".rstrip()
+    return None
 
 
 def _candidacy_steps(runtime: Runtime, session: Session, person: User) -> list[Step]:

@@ -38,6 +38,7 @@ from tests.fixtures.appointment import (
     vacancy_state,
     vacancy_version,
 )
+from tests.fixtures.privacy import NOT_PUBLISHED, consent_to_publish
 from tests.fixtures.reserve import post
 from tests.helpers import load_user
 
@@ -146,6 +147,10 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
 
     register = client.get("/orders").get_data(as_text=True)
     assert "1-к" in register and SECOND in register
+    html = client.get("/public/appointments").get_data(as_text=True)
+    assert SECOND not in html and NOT_PUBLISHED in html  # no consent to dissemination yet
+    assert "Приказ № 1-к от 25.11.2026" in html and SCHOOL in html
+    consent_to_publish(runtime, appointment.reserve.user("applicant2"), ["appointments"])
     html = client.get("/public/appointments").get_data(as_text=True)
     assert SECOND in html and "Приказ № 1-к от 25.11.2026" in html and SCHOOL in html
     assert "applicant2@example.ru" not in html

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from reserve_flow.contest.models.applicants import ConsentRecord
 from reserve_flow.contest.models.contests import Application
-from reserve_flow.contest.services.applicants import CONSENT_TEXT_VERSION
+from reserve_flow.privacy.models import ConsentRecord
+from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from tests.fixtures.applicant import (
     PDF,
     PNG,
@@ -43,15 +43,16 @@ def test_consent_is_recorded_with_its_version_and_time(auth, client, runtime, di
             NOW + timedelta(minutes=7),
             CONSENT_TEXT_VERSION,
         )
-        record = s.scalar(select(ConsentRecord).where(ConsentRecord.application_id == application_id))
+        # Recorded once for the person (the account was made without one), not per application.
+        record = s.scalar(select(ConsentRecord).where(ConsentRecord.user_id == district.users["applicant2"]))
         assert (record.user_id, record.text_version, record.given_at) == (
             district.users["applicant2"],
             CONSENT_TEXT_VERSION,
             NOW + timedelta(minutes=7),
         )
-    assert "Согласие дано 25.11.2026 10:07 (редакция текста 2026-1)" in client.get(app_url(application_id)).get_data(
-        as_text=True
-    )
+    assert f"Согласие дано 25.11.2026 10:07 (редакция текста {CONSENT_TEXT_VERSION})" in client.get(
+        app_url(application_id)
+    ).get_data(as_text=True)
 
 
 def test_consent_without_the_tick_is_refused(auth, client, runtime, district):

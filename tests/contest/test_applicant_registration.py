@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from reserve_flow.contest.models.applicants import ApplicantProfile, ConsentRecord
+from reserve_flow.contest.models.applicants import ApplicantProfile
 from reserve_flow.contest.models.contests import Application
-from reserve_flow.contest.services.applicants import CONSENT_TEXT_VERSION
 from reserve_flow.people.models import User
+from reserve_flow.privacy.models import ConsentRecord
+from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from tests.fixtures.applicant import PROFILE, apply, fill_profile, page_token
 from tests.helpers import NOW, PASSWORD
 
@@ -48,7 +49,8 @@ def test_registration_makes_an_applicant_with_a_recorded_consent(client, runtime
     # Logged in right away: the profile page asks for what is missing.
     html = client.get("/applicant/profile").get_data(as_text=True)
     assert "Для подачи заявления заполните: дата рождения, телефон, образование" in html
-    assert CONSENT_TEXT_VERSION in html and "регистрация" in html  # the consent's record is shown
+    consents_page = client.get("/my/consents").get_data(as_text=True)
+    assert f"Действует с 25.11.2026 10:00 (редакция {CONSENT_TEXT_VERSION})" in consents_page
 
 
 def test_registration_without_consent_is_refused(client, runtime, district):

@@ -17,6 +17,7 @@ from reserve_flow.core.deadlines.scheduler import scan_once
 from reserve_flow.people.services.users import create_user
 from reserve_flow.reserve.models.membership import ReserveMembership
 from tests.fixtures.applicant import PDF, PNG, act, apply, fill_profile, give_consent, upload
+from tests.fixtures.privacy import NOT_PUBLISHED, consent_to_publish
 from tests.helpers import PASSWORD, _csrf_token
 
 APPLICANTS = {
@@ -177,7 +178,11 @@ def test_a_whole_contest(client, auth, district, runtime):
     assert post(client, contest_url, f"{contest_url}/fire/decide").status_code == 303
     auth.logout()
     results = client.get(f"/public/contests/{contest_id}").get_data(as_text=True)
-    assert "Итоги конкурса" in results and "Второв Сергей Павлович" in results
+    # Included, but published only with the separate consent to dissemination.
+    assert "Итоги конкурса" in results and NOT_PUBLISHED in results and "Второв Сергей Павлович" not in results
+    consent_to_publish(runtime, district.users["applicant2"], ["contest_results"])
+    results = client.get(f"/public/contests/{contest_id}").get_data(as_text=True)
+    assert "Второв Сергей Павлович" in results and NOT_PUBLISHED not in results
     for key in ("lapsed", "refused"):
         assert APPLICANTS[key][1] not in results
     assert "+7 924" not in results and "1984" not in results  # no other personal data

@@ -1,5 +1,6 @@
 """Who may open a stored document: the owner, the contest's secretary, chair and
-members, an administrator; everyone else gets 404. Every look by someone other than
+members, an administrator (a passport or criminal-record scan: the owner, the secretary
+and HR only, 403 for the others); everyone else gets 404. Every look by someone other than
 the owner is a personal_file_viewed audit event naming the document."""
 
 from __future__ import annotations
@@ -12,29 +13,40 @@ from tests.helpers import PASSWORD
 
 
 def test_commission_and_admin_may_open_and_each_look_is_logged(auth, client, runtime, district):
+    """The passport scan opens to the secretary only (minimisation); the commission's
+    members and chair and the administrator get 403 and see on the case page that it
+    was checked, not the file; other documents open to all of them."""
     application_id = submitted(client, auth, district.contest_id)
     pdf, png = documents_of(runtime, application_id)
     url = f"/applications/{application_id}/documents/{{}}"
-    expected = []
-    for key in ("secretary", "chair", "member", "admin"):
+    auth.login("secretary@example.ru")
+    response = client.get(url.format(png.id))
+    assert response.status_code == 200
+    assert response.data == PNG and response.mimetype == "image/png"
+    assert "inline" in response.headers["Content-Disposition"]
+    auth.logout()
+    expected = [
+        (
+            district.users["secretary"],
+            {
+                "document_id": png.id,
+                "kind": "passport",
+                "file": "Паспорт.png",
+                "sha256": hashlib.sha256(PNG).hexdigest(),
+            },
+        )
+    ]
+    for key in ("chair", "member", "admin"):
         auth.login(f"{key}@example.ru")
         response = client.get(url.format(png.id))
-        assert response.status_code == 200, key
-        assert response.data == PNG and response.mimetype == "image/png"
-        assert "inline" in response.headers["Content-Disposition"]
-        expected.append(
-            (
-                district.users[key],
-                {
-                    "document_id": png.id,
-                    "kind": "passport",
-                    "file": "Паспорт.png",
-                    "sha256": hashlib.sha256(PNG).hexdigest(),
-                },
-            )
-        )
+        assert response.status_code == 403, key
+        assert response.data != PNG
+        case = client.get(f"/applications/{application_id}").get_data(as_text=True)
+        assert "файл открывают секретарь и специалист по кадрам" in case
+        assert url.format(png.id) not in case and url.format(pdf.id) in case
         auth.logout()
-    assert views(runtime, application_id) == expected
+    # Opening the case page is logged too; a refused file is not.
+    assert [v for v in views(runtime, application_id) if "document_id" in v[1]] == expected
 
     auth.login("member2@example.ru")
     response = client.get(url.format(pdf.id) + "?download=1")

@@ -23,7 +23,11 @@ ORDERS = ("Приказы о назначении", "/orders")
 
 MENUS = {
     "applicant": {
-        "Конкурс": [("Мои заявления", "/applicant/"), ("Профиль заявителя", "/applicant/profile")],
+        "Конкурс": [
+            ("Мои заявления", "/applicant/"),
+            ("Профиль заявителя", "/applicant/profile"),
+            ("Мои согласия", "/my/consents"),
+        ],
         "Резерв": [("Мой резерв", "/reserve/")],
     },
     "secretary": {
@@ -53,6 +57,7 @@ MENUS = {
             ("Журнал аудита", "/admin/audit"),
             ("Недоставленные письма", "/admin/outbox/"),
             ("Шаблон приказа о назначении", "/admin/order-template"),
+            ("Уничтожение данных", "/admin/destruction"),
         ],
     },
 }

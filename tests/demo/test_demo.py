@@ -147,15 +147,16 @@ def test_demo_draft_lacks_documents_and_the_others_have_them(runtime):
     seed_demo(runtime)
     with runtime.sessions() as session:
         contest = session.scalars(select(Contest)).one()
-        mandatory = {k.code for k in contest.document_kinds if k.mandatory}
         for application in session.scalars(select(Application)):
+            # The consent accepted at registration stands for every application and for the paper consent.
+            assert application.consent_given_at is not None
+            mandatory = {k.code for k in contest.document_kinds if application.requires(k)}
+            assert "consent" not in mandatory
             codes = {d.kind_code for d in application.documents}
             assert all(len(d.sha256) == 64 and d.size > 0 for d in application.documents)
             if application.state == "draft":
-                assert application.consent_given_at is None
                 assert codes and not mandatory <= codes
             else:
-                assert application.consent_given_at is not None
                 assert mandatory <= codes
 
 

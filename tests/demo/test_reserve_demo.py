@@ -13,6 +13,7 @@ from reserve_flow.demo.reserve import RESERVE_STATES
 from reserve_flow.reserve.models.membership import ReserveMembership
 from reserve_flow.reserve.models.plan import PlanItem
 from reserve_flow.reserve.models.programme import ReserveProgramme
+from tests.fixtures.privacy import NOT_PUBLISHED
 
 
 def test_the_demo_shows_reserve_members_in_different_states(runtime, client):
@@ -44,6 +45,9 @@ def test_the_demo_shows_reserve_members_in_different_states(runtime, client):
         assert verify_chain(s).ok
     html = client.get("/public/reserve").get_data(as_text=True)
     assert html.count("<tr>") == 1 + 4  # the header and the four members still in the reserve
+    # Those who consented are named; the one who did not is listed without the name.
+    assert "Батуева Туяна Владимировна" in html
+    assert html.count(NOT_PUBLISHED) == 1 and "Соколов Алексей Игоревич" not in html
 
 
 def test_demo_has_vacancies_in_several_states_and_a_published_order(runtime):

@@ -14,6 +14,7 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.reserve.models.membership import ReserveMembership
 from reserve_flow.reserve.services import membership as reserve_service
 from reserve_flow.reserve.services import plan as plan_service
+from tests.fixtures.privacy import consent_to_publish
 from tests.fixtures.reserve import (
     agreed_plan,
     as_user,
@@ -93,6 +94,8 @@ def test_exports_carry_the_filtered_list(runtime, reserve, client, auth):
 
 def test_the_public_page_shows_names_and_positions_only(runtime, reserve, client, auth):
     build(runtime, reserve)
+    for key in ("applicant", "applicant2"):
+        consent_to_publish(runtime, reserve.user(key), ["reserve_list"])
     html = client.get("/public/reserve").get_data(as_text=True)  # nobody logged in
     assert "Заявителева Елена Андреевна" in html and "Второв Сергей Павлович" in html
     assert "руководитель дошкольной образовательной организации" in html

@@ -37,6 +37,7 @@ from reserve_flow.core.errors import NotFound
 from reserve_flow.core.files import generated, references, storage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.people.models import User
+from reserve_flow.privacy.services.publication import Publication
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -185,7 +186,8 @@ def context(runtime: Runtime, order: AppointmentOrder) -> dict[str, object]:
         "place": settings["place"],
         "number": order.number_label if order.issued else "___",
         "date": _fmt(order.issued_on) if order.issued_on else "«___» __________ 20___ г.",
-        "full_name": order.candidate.user.full_name,
+        # An issued order keeps the name it was issued to; a draft shows today's.
+        "full_name": order.full_name_at_act or order.candidate.user.full_name,
         "organization": vacancy.organization.full_name,
         "organization_short": vacancy.organization.short_name,
         "position": vacancy.position,
@@ -253,6 +255,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
             source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
             number = take_next(session, OrderCounter, year=today.year, register=order.register)
             order.year, order.number, order.issued_on = today.year, number, today
+            order.full_name_at_act = person.full_name
             docx = document.with_footer(_render_docx(runtime, source, order), chain_head(session).line)
             pdf = document.render_pdf(docx, order.title)
             stem = f"{FOLDER}/{today.year}/order-{today.year}-{number:04d}-{order.id}"
@@ -383,7 +386,7 @@ def order_register(session: Session, user: User, year: int) -> list[AppointmentO
 class PublicAppointment:
     """What the public page shows of an appointment: nothing else personal."""
 
-    full_name: str
+    full_name: str | None  # None: the appointee did not consent to its publication
     organization: str
     position: str
     order: str
@@ -391,16 +394,20 @@ class PublicAppointment:
 
 
 def public_appointments(session: Session) -> list[PublicAppointment]:
-    """Issued orders, newest first."""
-    orders = session.scalars(
-        select(AppointmentOrder)
-        .join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
-        .where(AppointmentOrder.number.is_not(None))
-        .order_by(AppointmentOrder.issued_on.desc(), AppointmentOrder.year.desc(), AppointmentOrder.number.desc())
+    """Issued orders, newest first, with the name each order was issued to when the
+    appointee's dissemination consent covers this page."""
+    orders = list(
+        session.scalars(
+            select(AppointmentOrder)
+            .join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
+            .where(AppointmentOrder.number.is_not(None))
+            .order_by(AppointmentOrder.issued_on.desc(), AppointmentOrder.year.desc(), AppointmentOrder.number.desc())
+        )
     )
+    publication = Publication(session, "appointments", [o.candidate.user_id for o in orders])
     return [
         PublicAppointment(
-            full_name=o.candidate.user.full_name,
+            full_name=publication.name(o.candidate.user_id, o.full_name_at_act or o.candidate.user.full_name),
             organization=o.vacancy.organization.full_name,
             position=o.vacancy.position,
             order=o.title,

@@ -20,6 +20,7 @@ from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_bytes, send_stored
 from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm
+from reserve_flow.privacy.services.publication import NOT_PUBLISHED
 
 bp = Blueprint("orders", __name__)
 
@@ -189,5 +190,8 @@ def template_file():
 
 @bp.route("/public/appointments")
 def public_appointments():
-    """Appointments as the РУО website publishes them: name, organization, position, order."""
-    return render_template("appointments/public.html", rows=service.public_appointments(db()))
+    """Appointments as the РУО website publishes them: name (with the appointee's consent),
+    organization, position, order."""
+    return render_template(
+        "appointments/public.html", rows=service.public_appointments(db()), not_published=NOT_PUBLISHED
+    )

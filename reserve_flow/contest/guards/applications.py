@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reserve_flow.core.workflow.guards import GuardContext, guard
+from reserve_flow.privacy.services import consents
 
 
 @guard("contest_accepting", ru="приём заявлений на конкурс закрыт.", en="the contest is not accepting applications.")
@@ -23,15 +24,19 @@ def _documents_complete(ctx: GuardContext) -> str | None:
     missing = [
         k.title + (" (возвращён на исправление, не заменён)" if k.code in returned else "")
         for k in ctx.subject.contest.document_kinds
-        if k.mandatory and k.code not in present
+        if ctx.subject.requires(k) and k.code not in present
     ]
     return "; ".join(missing) if missing else None
 
 
 @guard(
     "consent_given",
-    ru="нет согласия на обработку персональных данных.",
-    en="consent to personal-data processing is missing.",
+    ru="нет согласия на обработку персональных данных (или оно отозвано).",
+    en="consent to personal-data processing is missing or withdrawn.",
 )
 def _consent_given(ctx: GuardContext) -> str | None:
-    return None if ctx.subject.consent_given_at is not None else ""
+    # The acceptance marked on the application counts until the person withdraws it.
+    application = ctx.subject
+    if application.consent_given_at is None:
+        return ""
+    return None if consents.processing_withdrawn_at(ctx.session, application.applicant_id) is None else ""

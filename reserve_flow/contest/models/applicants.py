@@ -1,5 +1,5 @@
-"""Applicants: the profile an applicant fills in once, and their consents to the
-processing of personal data. The full name, the e-mail, the current organization
+"""Applicants: the profile an applicant fills in once (their consents are the privacy
+domain's, reserve_flow/privacy/models.py). The full name, the e-mail, the current organization
 and the position are on User; everything else an eligibility check needs is here."""
 
 from __future__ import annotations
@@ -61,16 +61,3 @@ class ApplicantProfile(Base):
     def employer(self) -> str:
         organization = self.user.organization
         return organization.full_name if organization is not None else self.employer_name
-
-
-class ConsentRecord(Base):
-    """A consent to personal-data processing: who, when, and which text they agreed to.
-    Given at registration (no application) and for each application; never edited."""
-
-    __tablename__ = "consent_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
-    text_version: Mapped[str] = mapped_column(String(40))
-    given_at: Mapped[datetime] = mapped_column(UTCDateTime)

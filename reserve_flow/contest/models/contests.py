@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reserve_flow.contest.models.commission import Recusal
 from reserve_flow.core.db import Base, UTCDateTime, utcnow
-from reserve_flow.core.workflow.subjects import register_case_page, register_owner_label, register_subject
+from reserve_flow.core.workflow.subjects import (
+    after_transition,
+    register_case_page,
+    register_owner_label,
+    register_subject,
+)
 from reserve_flow.people.models import User
+
+# The document kind of the paper consent; the applicant's online acceptance stands for it.
+ONLINE_CONSENT_KIND = "consent"
 
 
 @register_subject
@@ -165,6 +175,8 @@ class Application(Base):
     version: Mapped[int] = mapped_column(default=1)
     consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_text_version: Mapped[str | None] = mapped_column(String(40))
+    # The applicant's name as submitted: the commission's papers and the protocol use it.
+    full_name_at_act: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contest: Mapped[Contest] = relationship(back_populates="applications", lazy="joined")
@@ -214,6 +226,31 @@ class Application(Base):
     def workflow_param(self, name: str) -> int:
         """Numbers a workflow file may name for a deadline's length."""
         return int(getattr(self.contest, name))
+
+    def requires(self, kind: ContestDocumentKind) -> bool:
+        """Whether a file of this kind must be uploaded: a mandatory kind, except the paper
+        consent once the applicant has accepted the consent online."""
+        return kind.mandatory and not (kind.code == ONLINE_CONSENT_KIND and self.consent_given_at is not None)
+
+    @property
+    def recorded_name(self) -> str:
+        """The name the application was submitted under (today's, before submission)."""
+        return self.full_name_at_act or self.applicant.full_name
+
+
+@after_transition("application")
+def record_name_at_submission(engine: Any, application: Application, event: Any) -> None:
+    """Submitting (again) is the applicant's act: the name it carries is the one the
+    commission's papers and the protocol keep, whatever the profile says later."""
+    if event.trigger not in ("submit", "resubmit"):
+        return
+    # Written beside the step rather than as a change of the application, so that the step
+    # moves the application's version once, as every other step does.
+    name = application.applicant.full_name
+    object_session(application).execute(
+        update(Application).where(Application.id == application.id).values(full_name_at_act=name)
+    )
+    set_committed_value(application, "full_name_at_act", name)
 
 
 register_owner_label("application", full="Заявитель (владелец дела)", short="заявитель")

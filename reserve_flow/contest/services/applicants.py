@@ -1,5 +1,6 @@
-"""Applicants: registration, the profile, consents to personal-data processing, the
-contests open to them and the creation of their application (one per contest).
+"""Applicants: registration (with the consents, privacy/services/consents.py), the
+profile, the contests open to them and the creation of their application (one per
+contest), which the processing consent given once stands for.
 
 Each function that writes is its own unit of work (it commits, or joins the caller's
 unit of work); a refusal raises ApplicantError with a Russian message and leaves nothing
@@ -16,34 +17,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reserve_flow.contest.models.applicants import EDUCATION_LEVELS, ApplicantProfile, ConsentRecord
+from reserve_flow.contest.models.applicants import EDUCATION_LEVELS, ApplicantProfile
 from reserve_flow.contest.models.contests import Application, Contest
+from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import Refused
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import create_user
+from reserve_flow.privacy.models import PROCESSING, SCOPES, ConsentRecord
+from reserve_flow.privacy.services import consents
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
 
-# The consent text shown to the applicant. Any change to the text needs a new version:
-# the version is what a consent record says was agreed to.
-CONSENT_TEXT_VERSION = "2026-1"
-CONSENT_TEXT = (
-    "В соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных» "
-    "я даю согласие районному управлению образования на обработку моих персональных данных "
-    "(фамилия, имя, отчество, дата рождения, контактные данные, сведения об образовании, "
-    "трудовой деятельности и стаже, данные документов, приложенных к заявлению) в целях "
-    "проведения конкурса на включение в кадровый резерв руководителей образовательных "
-    "организаций, формирования резерва и работы с ним: сбор, запись, систематизацию, хранение, "
-    "уточнение, использование, передачу членам конкурсной комиссии, обезличивание, блокирование "
-    "и уничтожение, с использованием средств автоматизации и без них. Согласие действует до "
-    "окончания срока нахождения в резерве и может быть отозвано письменным заявлением."
-)
 # States in which the applicant may still change what they submit.
 EDITABLE_STATES = ("draft", "returned")
 MIN_AGE = 18
+NO_CONSENT = (
+    "Вы отозвали согласие на обработку персональных данных: подать заявление нельзя. "
+    "Дать согласие снова можно на странице «Мои согласия»."
+)
 ALREADY_APPLIED = "Заявление на этот конкурс у вас уже есть: на один конкурс подаётся одно заявление."
 
 
@@ -51,13 +45,19 @@ class ApplicantError(Refused):
     """The applicant's request is refused; str() is the Russian reason."""
 
 
-def register(runtime: Runtime, session: Session, *, email: str, password: str, full_name: str) -> User:
-    """Create an applicant account with an empty profile and record the consent given at
-    registration, committed. Raises UserError (people.services.users) on a taken e-mail or a short password."""
+def register(
+    runtime: Runtime, session: Session, *, email: str, password: str, full_name: str, disseminate: bool = False
+) -> User:
+    """Create an applicant account with an empty profile and record the processing consent
+    given at registration (the one every application rests on) and, if the person chose
+    it, the separate consent to publishing their name on the public pages; committed.
+    Raises UserError (people.services.users) on a taken e-mail or a short password."""
     with unit_of_work(session):
         user = create_user(session, email=email, full_name=full_name, password=password, roles=["applicant"])
         session.add(ApplicantProfile(user_id=user.id, updated_at=runtime.now()))
-        record_consent(runtime, session, user)
+        consents.give_processing(runtime, session, user)
+        if disseminate:
+            consents.set_dissemination(runtime, session, user, SCOPES)
         return user
 
 
@@ -113,6 +113,8 @@ def update_profile(runtime: Runtime, session: Session, user: User, data: Profile
             raise ApplicantError("Выберите организацию из списка.")
         if not data.full_name.strip():
             raise ApplicantError("Укажите фамилию, имя и отчество.")
+        if data.full_name.strip() != user.full_name:
+            record_name_change(runtime, session, user, user.full_name, data.full_name.strip(), actor=user)
         for years in (data.teaching_years, data.management_years):
             if years is not None and not 0 <= years <= 70:
                 raise ApplicantError("Стаж указывается в полных годах, от 0 до 70.")
@@ -132,37 +134,36 @@ def update_profile(runtime: Runtime, session: Session, user: User, data: Profile
         return profile
 
 
-def record_consent(
-    runtime: Runtime, session: Session, user: User, application: Application | None = None
-) -> ConsentRecord:
-    """Record a consent to the current text; for an application, also mark the application
-    (what the consent_given guard checks). Refused once the application is past editing."""
+def record_name_change(runtime: Runtime, session: Session, person: User, old: str, new: str, *, actor: User) -> None:
+    """A change of a person's name is an audited event on the person (their path shows
+    it to HR). Official records keep the name of their act (full_name_at_act)."""
+    append_event(
+        session,
+        kind="full_name_changed",
+        actor=actor,
+        subject_type=consents.PERSON_SUBJECT,
+        subject_id=person.id,
+        now=runtime.now(),
+        personal={"old": old, "new": new},  # names: erasable beside the chain
+    )
+
+
+def _mark_consent(application: Application, record: ConsentRecord) -> None:
+    application.consent_given_at = record.given_at
+    application.consent_text_version = record.text_version
+
+
+def record_consent(runtime: Runtime, session: Session, user: User, application: Application) -> ConsentRecord:
+    """The processing consent for an application of someone who has none in force (an
+    account made by the CLI, a consent withdrawn and given again): recorded once for the
+    person and marked on the application. Refused once the application is past editing."""
     with unit_of_work(session):
-        now = runtime.now()
-        if application is not None:
-            if application.state not in EDITABLE_STATES:
-                raise ApplicantError("Согласие даётся до подачи заявления.")
-            application.consent_given_at = now
-            application.consent_text_version = CONSENT_TEXT_VERSION
-        record = ConsentRecord(
-            user_id=user.id,
-            application_id=application.id if application else None,
-            text_version=CONSENT_TEXT_VERSION,
-            given_at=now,
-        )
-        session.add(record)
+        if application.state not in EDITABLE_STATES:
+            raise ApplicantError("Согласие даётся до подачи заявления.")
+        record = consents.give_processing(runtime, session, user)
+        _mark_consent(application, record)
         session.flush()
         return record
-
-
-def consents_of(session: Session, user: User) -> list[ConsentRecord]:
-    return list(
-        session.scalars(
-            select(ConsentRecord)
-            .where(ConsentRecord.user_id == user.id)
-            .order_by(ConsentRecord.given_at, ConsentRecord.id)
-        )
-    )
 
 
 def accepting_contests(runtime: Runtime, session: Session) -> list[Contest]:
@@ -191,6 +192,9 @@ def create_application(runtime: Runtime, session: Session, user: User, contest_i
             today = runtime.now().astimezone(runtime.tz).date()
             if contest is None or not contest.is_accepting(today):
                 raise ApplicantError("Приём заявлений на этот конкурс закрыт.")
+            consent = consents.active(session, user.id, PROCESSING)
+            if consent is None and consents.processing_withdrawn_at(session, user.id) is not None:
+                raise ApplicantError(NO_CONSENT)
             missing = profile_of(session, user).missing_fields()
             if missing:
                 raise ApplicantError(f"Заполните профиль, прежде чем подавать заявление: {', '.join(missing)}.")
@@ -200,6 +204,8 @@ def create_application(runtime: Runtime, session: Session, user: User, contest_i
             if existing is not None:
                 raise ApplicantError(ALREADY_APPLIED)
             application = Application(contest_id=contest.id, applicant_id=user.id, created_at=runtime.now())
+            if consent is not None:  # given once, at registration: it stands for this application
+                _mark_consent(application, consent)
             session.add(application)
             session.flush()
     except IntegrityError:  # a second tab created it meanwhile (the whole step was rolled back)

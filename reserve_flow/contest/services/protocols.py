@@ -101,7 +101,7 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
             why = tally.decide(result.casting_vote).why
         lines.append(
             ApplicationLine(
-                applicant=row.application.applicant.full_name,
+                applicant=row.application.recorded_name,
                 means=[_score(m) for m in row.means],
                 total=_score(row.total),
                 votes_for=[names[v.member_id] for v in mine if v.include],
@@ -123,12 +123,12 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
         for m in session.scalars(select(ReserveMembership).where(ReserveMembership.contest_id == contest.id))
     }
     included = [
-        (r.application.applicant.full_name, memberships[r.application.id].term_end)
+        (r.application.recorded_name, memberships[r.application.id].term_end)
         for r in rows
         if r.result is not None and r.result.decision == "include" and r.application.id in memberships
     ]
     not_included = [
-        r.application.applicant.full_name for r in rows if r.result is not None and r.result.decision == "not_include"
+        r.application.recorded_name for r in rows if r.result is not None and r.result.decision == "not_include"
     ]
     return ProtocolContent(
         number=number,
@@ -140,7 +140,7 @@ def build_content(runtime: Runtime, session: Session, contest: Contest, number: 
         attendees=attendees,
         criteria=[(c.name, c.max_score, c.weight) for c in contest.criteria],
         applications=lines,
-        recusals=[RecusalLine(r.member.full_name, a.applicant.full_name, r.comment) for r, a in recusals],
+        recusals=[RecusalLine(r.member.full_name, a.recorded_name, r.comment) for r, a in recusals],
         included=included,
         not_included=not_included,
         chair=contest.chair.full_name if contest.chair else "",

@@ -38,6 +38,8 @@ from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, s
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
+from reserve_flow.privacy import texts
+from reserve_flow.privacy.models import SCOPES
 
 bp = Blueprint("applicant", __name__)
 
@@ -67,6 +69,10 @@ class RegistrationForm(RussianForm):
     consent = BooleanField(
         "Я даю согласие на обработку моих персональных данных на этих условиях",
         validators=[DataRequired("Без согласия на обработку персональных данных регистрация невозможна")],
+    )
+    disseminate = BooleanField(
+        "Я даю согласие на распространение моих персональных данных на этих условиях (по желанию; "
+        "изменить или отозвать его можно на странице «Мои согласия»)"
     )
     submit = SubmitField("Зарегистрироваться")
 
@@ -160,7 +166,12 @@ def register():
     if form.validate_on_submit():
         outcome = attempt(
             lambda: applicants_service.register(
-                runtime(), db(), email=form.email.data, password=form.password.data, full_name=form.full_name.data
+                runtime(),
+                db(),
+                email=form.email.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                disseminate=bool(form.disseminate.data),
             )
         )
         if not outcome.ok:
@@ -175,8 +186,8 @@ def register():
     return render_template(
         "contest/applicant/register.html",
         form=form,
-        consent_text=applicants_service.CONSENT_TEXT,
-        consent_version=applicants_service.CONSENT_TEXT_VERSION,
+        consent=texts.processing(runtime().settings),
+        dissemination=texts.dissemination(runtime().settings, SCOPES),
     ), status
 
 
@@ -239,7 +250,6 @@ def profile():
         "contest/applicant/profile.html",
         form=form,
         missing=record.missing_fields(),
-        consents=applicants_service.consents_of(session, user),
     ), status
 
 
@@ -284,7 +294,10 @@ def apply(contest_id: int):
     if not outcome.ok:
         flash(outcome.error, "error")
         return redirect(url_for("applicant.index"), code=303)
-    flash("Черновик заявления создан. Загрузите документы, дайте согласие и подайте заявление.", "success")
+    if outcome.value.consent_given_at is not None:  # the consent given at registration stands for it
+        flash("Черновик заявления создан. Загрузите документы и подайте заявление.", "success")
+    else:
+        flash("Черновик заявления создан. Загрузите документы, дайте согласие и подайте заявление.", "success")
     return redirect(url_for("applicant.application", application_id=outcome.value.id), code=303)
 
 
@@ -306,7 +319,9 @@ def _render(
     deadline_status = applications_service.deadline_status(deadline, rt.now(), rt.tz) if deadline else None
     kinds = documents_service.kinds_with_documents(application)
     missing = [
-        kind.title for kind, files in kinds if kind.mandatory and not any(f.review_status != "returned" for f in files)
+        kind.title
+        for kind, files in kinds
+        if application.requires(kind) and not any(f.review_status != "returned" for f in files)
     ]
     actions = [t for t in rt.engine.available(application, current_user) if t.trigger in APPLICANT_TRIGGERS]
     forms = forms or {}
@@ -324,8 +339,7 @@ def _render(
         replaceable=documents_service.replaceable_ids(application),
         can_add=application.state == "draft",
         consent_open=application.state in applicants_service.EDITABLE_STATES,
-        consent_text=applicants_service.CONSENT_TEXT,
-        consent_version=applicants_service.CONSENT_TEXT_VERSION,
+        consent=texts.processing(rt.settings),
         actions=actions,
         error=error,
         error_kind=error_kind,

@@ -99,7 +99,7 @@ def _render_case(
     status_of_deadline = service.deadline_status(deadline, rt.now(), rt.tz) if deadline else None
     kinds = {k.code: k for k in application.contest.document_kinds}
     present = {d.kind_code for d in application.documents}
-    missing = [k.title for k in application.contest.document_kinds if k.mandatory and k.code not in present]
+    missing = [k.title for k in application.contest.document_kinds if application.requires(k) and k.code not in present]
     return render_template(
         "contest/applications/show.html",
         application=application,
@@ -118,6 +118,7 @@ def _render_case(
         failed_trigger=failed_trigger,
         is_owner=application.applicant_id == current_user.id,
         is_secretary=application.holds_role(current_user, "secretary"),
+        may_open=lambda d: documents_service.may_open_file(current_user, application, d.kind_code),
     ), status
 
 
@@ -166,7 +167,8 @@ def document(application_id: int, document_id: int):
     Shown in the browser (PDF, images) or, with ?download=1 and for DOCX, downloaded.
     A look by anyone but the owner is logged as a personal-file access."""
     outcome = attempt(
-        lambda: documents_service.open_document(runtime(), db(), current_user, application_id, document_id)
+        lambda: documents_service.open_document(runtime(), db(), current_user, application_id, document_id),
+        refused_status=403,
     )
     if not outcome.ok:
         abort(outcome.status)

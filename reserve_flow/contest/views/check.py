@@ -24,6 +24,7 @@ from reserve_flow.core.files.storage import ALLOWED_TYPES
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.forms import VersionForm, stale, strip_text
+from reserve_flow.privacy.services import consents
 
 bp = Blueprint("check", __name__, url_prefix="/check")
 
@@ -125,7 +126,8 @@ def _render(
         profile=profile,
         requirements=applicants_service.requirements(application.contest, profile),
         kinds=kinds,
-        missing=[k.title for k, files in kinds if k.mandatory and not files],
+        missing=[k.title for k, files in kinds if application.requires(k) and not files],
+        consent_withdrawn_at=consents.processing_withdrawn_at(db(), application.applicant_id),
         viewing=viewing,
         viewer_kind=VIEWABLE.get(viewing.content_type) if viewing else None,
         deciding=application.state == "submitted",

@@ -1,6 +1,6 @@
 """Public pages, as the РУО website publishes them: contest announcements while they
-are open, and results once decided. Only full names and reserved positions appear;
-no other personal data."""
+are open, and results once decided. Only the names recorded at submission of those who
+consented to their publication appear; no other personal data."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.contest.services.contests import PUBLIC_STATES
 from reserve_flow.core.web import db, runtime, workflow_ui
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
+from reserve_flow.privacy.services.publication import NOT_PUBLISHED, Publication
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -40,14 +41,19 @@ def index():
 @bp.route("/contests/<int:contest_id>")
 def contest(contest_id: int):
     contest = _public_contest(contest_id)
-    included = []
+    included: list[str | None] = []
     if contest.state == "decided":
-        included = list(
+        applications = list(
             db().scalars(
                 select(Application).where(Application.contest_id == contest.id, Application.state == "included")
             )
         )
-        included.sort(key=lambda a: a.applicant.full_name)
+        publication = Publication(db(), "contest_results", [a.applicant_id for a in applications])
+        # Named first, by name; those who did not consent after them, without a name.
+        included = sorted(
+            (publication.name(a.applicant_id, a.recorded_name) for a in applications),
+            key=lambda n: (n is None, n or ""),
+        )
     return render_template(
         "contest/public/contest.html",
         contest=contest,
@@ -56,5 +62,6 @@ def contest(contest_id: int):
             ORGANIZATION_KINDS[k]["ru"] for k in contest.organization_kinds.split(",") if k in ORGANIZATION_KINDS
         ],
         positions=reserved_positions(contest),
-        included=[a.applicant.full_name for a in included],
+        included=included,
+        not_published=NOT_PUBLISHED,
     )

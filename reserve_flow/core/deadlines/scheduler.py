@@ -1,5 +1,6 @@
 """The scheduler: what open deadlines call for (reminders, escalations, expiry
-transitions), then the outbox dispatch, every scheduler.scan_interval_seconds.
+transitions), the domains' daily jobs (core/deadlines/daily.py) once a day, then the
+outbox dispatch, every scheduler.scan_interval_seconds.
 
 `scan_once` and `notify.dispatch_once` are plain functions of (runtime, now), so
 tests drive them without threads; `tick` adds leader election, and APScheduler 3
@@ -33,7 +34,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import case, or_, select, text, update
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.core import workdays
 from reserve_flow.core.actors import Actor, directory
+from reserve_flow.core.deadlines.daily import DailyRunner, daily_job
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
 from reserve_flow.core.fencing import Fence, LeaseLost, check
@@ -442,7 +444,7 @@ class Ticker:
     def __init__(self, runtime: Context, leader: Leader) -> None:
         self.runtime, self.leader = runtime, leader
         self.acting: bool | None = None
-        self.files_swept_on: date | None = None
+        self.daily = DailyRunner()
 
     def __call__(self) -> tuple[ScanResult, DispatchResult] | None:
         try:
@@ -472,7 +474,7 @@ class Ticker:
             log.warning("scheduler: lost the lease while acting; waiting: another scheduler acts")
             self.acting = False
             return None
-        self._sweep_files_daily()
+        self.daily.run_due(self.runtime, self.runtime.now())
         if scan or dispatch.sent or dispatch.failed:  # an outage is logged by dispatch, once a tick
             log.info(
                 "scheduler: %d reminders, %d escalations, %d expiries (%d refused); "
@@ -487,21 +489,18 @@ class Ticker:
             )
         return scan, dispatch
 
-    def _sweep_files_daily(self) -> None:
-        """Once a day (the first tick of the day acted on), what crashes left in the uploads
-        folder goes (core/files/sweep.py)."""
-        today = self.runtime.now().date()
-        if self.files_swept_on == today:
-            return
-        self.files_swept_on = today
-        with self.runtime.sessions() as session:
-            result = sweep(session, self.runtime.settings.uploads_folder)
-        if result.removed:
-            log.info(
-                "scheduler: files sweep removed %d temporary and %d unreferenced files",
-                len(result.temporary),
-                len(result.unreferenced),
-            )
+
+@daily_job("files_sweep")
+def sweep_files(runtime: Context, now: datetime) -> None:
+    """What crashes left in the uploads folder goes (core/files/sweep.py)."""
+    with runtime.sessions() as session:
+        result = sweep(session, runtime.settings.uploads_folder)
+    if result.removed:
+        log.info(
+            "scheduler: files sweep removed %d temporary and %d unreferenced files",
+            len(result.temporary),
+            len(result.unreferenced),
+        )
 
 
 def build(runtime: Context, ticker: Ticker, blocking: bool) -> BaseScheduler:

@@ -59,6 +59,8 @@ class ReserveMembership(Base):
     # reserved for: one of the contest's kinds, chosen at inclusion.
     position_kind: Mapped[str] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(40), default="included")
+    # The member's name as the inclusion recorded it (the protocol's, the public list's).
+    full_name_at_act: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

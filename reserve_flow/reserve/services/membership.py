@@ -30,6 +30,7 @@ from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
 from reserve_flow.people.models import User
+from reserve_flow.privacy.services.publication import Publication
 from reserve_flow.reserve import plan_rules
 from reserve_flow.reserve.models.membership import (
     ACTIVE_STATES,
@@ -78,6 +79,7 @@ def include(runtime: Runtime, session: Session, application: Application, actor:
         included_on=included_on,
         term_end=add_years(included_on, contest.reserve_term_years),
         position_kind=position_kind_for(contest.organization_kinds, application.applicant),
+        full_name_at_act=application.full_name_at_act or application.applicant.full_name,
         created_at=now,
     )
     session.add(membership)
@@ -300,11 +302,18 @@ def export_list(
     return rows
 
 
-def public_list(session: Session) -> list[tuple[str, str]]:
-    """The reserve as the РУО publishes it: each current member's full name and the
-    position they are reserved for; nothing more."""
-    members = session.scalars(select(ReserveMembership).where(ReserveMembership.state.in_(ACTIVE_STATES)))
-    return sorted((m.user.full_name, reserved_for(m)) for m in members)
+def public_list(session: Session) -> list[tuple[str | None, str]]:
+    """The reserve as the РУО publishes it: each current member's name as the inclusion
+    recorded it and the position they are reserved for, nothing more; the name only of a
+    member whose dissemination consent covers the list (None otherwise: those come last,
+    in no order a name would give away)."""
+    members = list(session.scalars(select(ReserveMembership).where(ReserveMembership.state.in_(ACTIVE_STATES))))
+    publication = Publication(session, "reserve_list", [m.user_id for m in members])
+    named = sorted(
+        (m.full_name_at_act or m.user.full_name, reserved_for(m)) for m in members if publication.allows(m.user_id)
+    )
+    hidden = sorted((None, reserved_for(m)) for m in members if not publication.allows(m.user_id))
+    return named + hidden
 
 
 KIND_CHOICES = {k: v["ru"] for k, v in ORGANIZATION_KINDS.items()}

@@ -29,6 +29,7 @@ from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.forms import FireForm, VersionForm, kept
 from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.privacy.services.publication import NOT_PUBLISHED
 from reserve_flow.reserve import plan_rules
 from reserve_flow.reserve.models.membership import EXCLUSION_REASONS, ReserveMembership
 from reserve_flow.reserve.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanItem
@@ -182,7 +183,7 @@ def export_csv():
 @bp.route("/public/reserve")
 def public_list():
     """The reserve as the РУО website publishes it: full names and positions only."""
-    return render_template("reserve/public.html", members=service.public_list(db()))
+    return render_template("reserve/public.html", members=service.public_list(db()), not_published=NOT_PUBLISHED)
 
 
 # --- a member's page ---

@@ -1,0 +1,1 @@
+"""The privacy domain's operations: consents, publication, retention and destruction, export."""

@@ -1,0 +1,132 @@
+"""Withdrawal and retention: the scheduler's daily retention job destroys what has been
+kept long enough (documents of applicants not included, 3 years after the contest; what
+the law does not keep, 30 days after the processing consent is withdrawn), records each
+destruction as an act the administrator sees, and removes a stored file only when no
+other record uses the same bytes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import time_machine
+from sqlalchemy import select
+
+from reserve_flow.contest.models.applicants import ApplicantProfile
+from reserve_flow.contest.models.contests import Application
+from reserve_flow.contest.models.documents import ApplicationDocument
+from reserve_flow.core.db import utcnow
+from reserve_flow.core.deadlines.scheduler import Ticker, make_leader
+from reserve_flow.privacy.models import PROCESSING, DestructionAct
+from reserve_flow.privacy.services import consents
+from tests.fixtures.applicant import PDF, PNG, act, app_url, apply, page_token, stored_files, submitted, upload
+from tests.fixtures.scheduler import irkutsk
+from tests.helpers import NOW
+
+
+def _path(runtime, content: bytes):
+    sha = hashlib.sha256(content).hexdigest()
+    return runtime.settings.uploads_folder / sha[:2] / sha
+
+
+def _acts(runtime) -> list[DestructionAct]:
+    with runtime.sessions() as s:
+        return list(s.scalars(select(DestructionAct).order_by(DestructionAct.id)))
+
+
+def test_the_daily_job_destroys_a_not_included_applicants_documents_after_three_years(
+    runtime, district, client, auth, smtp_server
+):
+    application_id = submitted(client, auth, district.contest_id)  # applicant2: Заявление.pdf, Паспорт.png
+    auth.login("applicant2@example.ru")
+    assert act(client, application_id, "withdraw", confirm="y").status_code == 303
+    auth.logout()
+    # The same PDF bytes also serve another applicant's draft: that file must stay.
+    auth.login("applicant@example.ru")
+    assert upload(client, district.application_id, "programme", "Программа.pdf", PDF).status_code == 303
+    auth.logout()
+
+    runtime.engine.clock = utcnow  # the real clock, moved by time-machine
+    ticker = Ticker(runtime, make_leader(runtime))
+    # Acceptance ended on 15.12.2026; three years later, to the day, the documents go.
+    with time_machine.travel(irkutsk(2029, 12, 14, 10), tick=False):
+        ticker.tick()
+    assert _acts(runtime) == []
+    auth.login("admin@example.ru")
+    queue = client.get("/admin/destruction").get_data(as_text=True)
+    assert "15.12.2029" in queue and "Паспорт.png" in queue and "Второв Сергей Павлович" in queue
+    auth.logout()
+
+    with time_machine.travel(irkutsk(2029, 12, 15, 10), tick=False):
+        ticker.tick()
+        ticker.tick()  # once a day: the second tick finds nothing new
+    acts = _acts(runtime)
+    assert sorted((a.file_sha256, a.file_removed, a.performed_by_id) for a in acts) == sorted(
+        [(hashlib.sha256(PDF).hexdigest(), False, None), (hashlib.sha256(PNG).hexdigest(), True, None)]
+    )
+    assert all(a.subject_user_id == district.users["applicant2"] for a in acts)
+    assert all("3 г. после конкурса" in a.ground for a in acts)
+    assert not _path(runtime, PNG).exists() and _path(runtime, PDF).exists()
+    with runtime.sessions() as s:
+        assert (
+            s.scalars(select(ApplicationDocument).where(ApplicationDocument.application_id == application_id)).all()
+            == []
+        )
+        assert s.scalars(
+            select(ApplicationDocument).where(ApplicationDocument.application_id == district.application_id)
+        ).all()  # the other applicant's documents are untouched
+
+    auth.login("admin@example.ru")
+    page = client.get("/admin/destruction").get_data(as_text=True)
+    assert "Акты уничтожения" in page and "по графику хранения" in page
+    assert "Паспорт.png" in page and "оставлен: используется другой записью" in page
+    auth.logout()
+    auth.login("hr@example.ru")
+    assert client.get("/admin/destruction").status_code == 404  # the administrator's page
+
+
+def test_withdrawing_the_processing_consent_stops_processing_and_destroys_after_thirty_days(
+    runtime, district, client, auth
+):
+    application_id = submitted(client, auth, district.contest_id)  # applicant2 consented on the application page
+    auth.login("applicant2@example.ru")
+    with runtime.sessions() as s:
+        consent = consents.active(s, district.users["applicant2"], PROCESSING)
+    token = page_token(client, "/my/consents")
+    response = client.post(f"/my/consents/{consent.id}/revoke", data={"csrf_token": token})
+    assert response.status_code == 303
+    page = client.get("/my/consents").get_data(as_text=True)
+    assert "Согласие не действует" in page and "заявления на конкурсы отозваны" in page
+    response = apply(client, district.contest_id)
+    assert response.status_code == 303
+    assert "Вы отозвали согласие на обработку персональных данных" in client.get("/applicant/").get_data(as_text=True)
+    assert "Отозвано согласие на обработку" in client.get(app_url(application_id)).get_data(as_text=True)
+    auth.logout()
+    with runtime.sessions() as s:
+        assert s.get(Application, application_id).state == "withdrawn"
+
+    auth.login("hr@example.ru")  # staff see the withdrawal on the person's path
+    path = client.get(f"/people/{district.users['applicant2']}/path").get_data(as_text=True)
+    assert "Отозвано согласие на обработку персональных данных" in path
+    auth.logout()
+
+    auth.login("admin@example.ru")
+    queue = client.get("/admin/destruction").get_data(as_text=True)
+    assert "25.12.2026" in queue and "отзыв согласия" in queue and "Сведения профиля заявителя" in queue
+    token = page_token(client, "/admin/destruction")
+    runtime.engine.clock = lambda: NOW.replace(month=12, day=24)
+    assert client.post("/admin/destruction/run", data={"csrf_token": token}).status_code == 303
+    assert _acts(runtime) == []  # not yet due
+    runtime.engine.clock = lambda: NOW.replace(month=12, day=25)
+    assert client.post("/admin/destruction/run", data={"csrf_token": token}).status_code == 303
+    acts = _acts(runtime)
+    assert len(acts) == 3  # two documents and the profile's details
+    assert {a.performed_by_id for a in acts} == {district.users["admin"]}
+    assert all("отзыв согласия" in a.ground for a in acts)
+    assert not _path(runtime, PDF).exists() and not _path(runtime, PNG).exists()
+    assert stored_files(runtime) == []
+    with runtime.sessions() as s:
+        profile = s.get(ApplicantProfile, district.users["applicant2"])
+        assert (profile.birth_date, profile.phone, profile.education) == (None, "", "")
+        assert s.get(Application, application_id).documents == []
+    page = client.get("/admin/destruction").get_data(as_text=True)
+    assert "Админов Алексей Николаевич" in page and "Сведения профиля заявителя" in page

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.contests import Application, ContestDocumentKind
 from reserve_flow.contest.models.documents import ApplicationDocument
 from reserve_flow.contest.services.applications import SUBJECT_TYPE, ApplicationNotFound, get_visible
@@ -58,7 +59,7 @@ def _state_label(runtime: Runtime, application: Application) -> str:
 def _own_application(session: Session, user: User, application_id: int) -> Application:
     """The user's own application; anyone else's is 'not found'."""
     application = session.get(Application, application_id)
-    if application is None or application.applicant_id != user.id or not user.has_role("applicant"):
+    if application is None or not access.may_view_own_application(user, application):
         raise ApplicationNotFound(application_id)
     return application
 
@@ -255,6 +256,8 @@ def open_document(
     is a personal-file access: logged with the document named, and committed."""
     application = get_visible(session, user, application_id)
     document = _document(application, document_id)
+    if not access.may_view_document(user, application, document):
+        raise DocumentNotFound(document_id)
     path = storage.path_of(uploads_folder(runtime), document.storage_key) if document.storage_key else None
     if path is None or not path.is_file():
         raise DocumentNotFound(document_id)

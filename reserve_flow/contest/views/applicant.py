@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.applicants import EDUCATION_LEVELS
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applicants as applicants_service
@@ -136,7 +137,7 @@ def _own(application_id: int) -> Application:
     """The user's own application, or 404."""
     user = _require_applicant()
     application = db().get(Application, application_id)
-    if application is None or application.applicant_id != user.id:
+    if application is None or not access.may_view_own_application(user, application):
         abort(404)
     return application
 

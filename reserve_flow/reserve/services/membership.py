@@ -26,10 +26,9 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
-from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
 from reserve_flow.people.models import User
-from reserve_flow.reserve import plan_rules
+from reserve_flow.reserve import access, plan_rules
 from reserve_flow.reserve.models.membership import (
     ACTIVE_STATES,
     ENDED_STATES,
@@ -87,27 +86,13 @@ def include(runtime: Runtime, session: Session, application: Application, actor:
 # --- who sees what ---
 
 
-def can_view(user: User, membership: ReserveMembership) -> bool:
-    return (
-        membership.user_id == user.id
-        or user.has_role("hr")
-        or user.has_role("admin")
-        or membership.holds_role(user, "mentor")
-    )
-
-
-def may_list(user: User) -> bool:
-    """Whether the user has a reserve list at all (HR, administrators, mentors)."""
-    return any(user.has_role(r) for r in ("hr", "admin", "mentor"))
-
-
-def may_export(user: User) -> bool:
-    return user.has_role("hr") or user.has_role("admin")
+may_list = access.may_list
+may_export = access.may_export
 
 
 def get_visible(session: Session, user: User, membership_id: int) -> ReserveMembership:
     membership = session.get(ReserveMembership, membership_id)
-    if membership is None or not can_view(user, membership):
+    if membership is None or not access.may_view_member(user, membership):
         raise ReserveNotFound(membership_id)
     return membership
 
@@ -121,7 +106,7 @@ def own_memberships(session: Session, user: User) -> list[ReserveMembership]:
 
 
 def visible_memberships(session: Session, user: User) -> list[ReserveMembership]:
-    """HR and administrators: every membership; a mentor: their mentees'; anyone: their own."""
+    """The memberships `user` may see (reserve.access.may_view_member); the query narrows the rows first."""
     query = select(ReserveMembership)
     if not (user.has_role("hr") or user.has_role("admin")):
         mentored = select(PlanItem.membership_id).where(PlanItem.mentor_id == user.id, PlanItem.state != "cancelled")
@@ -136,7 +121,8 @@ def visible_memberships(session: Session, user: User) -> list[ReserveMembership]
     query = query.options(
         selectinload(ReserveMembership.items), joinedload(ReserveMembership.user).joinedload(User.organization)
     )
-    return list(session.scalars(query.order_by(ReserveMembership.id)).unique())
+    found = session.scalars(query.order_by(ReserveMembership.id)).unique()
+    return [m for m in found if access.may_view_member(user, m)]
 
 
 def record_view(runtime: Runtime, session: Session, membership: ReserveMembership, user: User) -> None:
@@ -403,8 +389,3 @@ def extend_term(
                 "new_term_end": new_term_end.isoformat(),
             },
         )
-
-
-# The deadlines' overview links a membership's or a plan item's deadline to its page for those who may open it.
-case_viewer("reserve")(can_view)
-case_viewer("plan_item")(lambda user, item: can_view(user, item.membership))

@@ -16,6 +16,7 @@ from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import RussianForm, VersionForm, kept
 from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.reserve import access
 from reserve_flow.reserve.models.plan import ITEM_KINDS
 from reserve_flow.reserve.services import plan as service
 from reserve_flow.reserve.views.membership import act, load_visible
@@ -180,6 +181,7 @@ def _edit_page(membership_id: int, item_id: int, error: str | None = None, statu
         .order_by(Organization.kind, Organization.short_name)
         .all(),
         mentors=service.mentors(db()),
+        show_deficits=access.may_view_deficits(current_user, membership),
         agreed_once=membership.state != "included",
     ), status
 

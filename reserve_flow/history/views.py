@@ -8,9 +8,10 @@ are shown to administrators only (the journal is theirs)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.history import access
 from reserve_flow.history import services as service
 

@@ -9,7 +9,7 @@ or a vacancy gets 404. Changes go through services.orders.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 
 from reserve_flow.appointments import order_document as order_document
@@ -17,6 +17,7 @@ from reserve_flow.appointments.services import orders as service
 from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.files import storage
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_bytes, send_stored
 from reserve_flow.core.web.forms import RussianForm, VersionForm
@@ -174,6 +175,7 @@ def template_file():
 
 
 @bp.route("/public/appointments")
+@public
 def public_appointments():
     """Appointments as the РУО website publishes them: name, organization, position, order."""
     return render_template("appointments/public.html", rows=service.public_appointments(db()))

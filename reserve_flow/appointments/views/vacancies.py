@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.errors import Refused
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import RussianForm, VersionForm, kept

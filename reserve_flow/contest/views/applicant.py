@@ -9,7 +9,7 @@ services.documents, states through services.applications.fire_application (the e
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
 from wtforms import (
@@ -34,6 +34,7 @@ from reserve_flow.contest.services import applications as applications_service
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.forms import RussianForm, VersionForm, stale, strip_text
 from reserve_flow.organizations.models.organizations import Organization
@@ -153,6 +154,7 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

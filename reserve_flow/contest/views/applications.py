@@ -8,7 +8,7 @@ services.applications.fire_application (and so through the engine) only.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applications as service
@@ -16,6 +16,7 @@ from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import FireForm

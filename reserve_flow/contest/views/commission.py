@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 
@@ -23,6 +23,7 @@ from reserve_flow.contest.services import commission as service
 from reserve_flow.contest.services import protocols
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import VersionForm

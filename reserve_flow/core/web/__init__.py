@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound as werkzeug_not_found
 from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
 from reserve_flow.core.errors import NotFound
+from reserve_flow.core.web.access import require_login_unless_public
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -109,6 +110,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
+    app.before_request(require_login_unless_public)
     _register_error_pages(app)
 
     from reserve_flow.core.web import format as formatting

@@ -5,7 +5,7 @@ organization's page with its monitoring history. Anyone else gets 404."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from reserve_flow.core.files.tabular import (
     write_xlsx,
 )
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
 from reserve_flow.history import services as history_service

@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email
 
 from reserve_flow.core.i18n import translate
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.people.services.users import authenticate
 
@@ -36,6 +37,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

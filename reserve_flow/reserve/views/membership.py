@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -26,6 +26,7 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import submit
 from reserve_flow.core.web.forms import FireForm, VersionForm, kept
 from reserve_flow.core.workflow.diagram import case_graph, render
@@ -169,6 +170,7 @@ def export_csv():
 
 
 @bp.route("/public/reserve")
+@public
 def public_list():
     """The reserve as the РУО website publishes it: full names and positions only."""
     return render_template("reserve/public.html", members=service.public_list(db()))

@@ -5,12 +5,13 @@ events, the actual values beside the targets with a chart, and the yearly report
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import submit
 from reserve_flow.core.web.forms import RussianForm, kept
 from reserve_flow.reserve import charts, programme_report

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from reserve_flow.config import Settings, load_settings
+from reserve_flow.core.web import sessions
 from reserve_flow.resources import resource_dir
 from reserve_flow.runtime import Runtime
 
@@ -65,5 +66,8 @@ def use_runtime(app: Flask, runtime: Runtime) -> None:
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=(settings["uploads"]["max_size_mb"] + 1) * 1024 * 1024,
         RESERVE_FLOW_LANGUAGE=settings["app"]["language"],
+    )
+    sessions.configure(
+        app, secure_cookies=settings["app"]["secure_cookies"], idle_minutes=settings["app"]["session_idle_minutes"]
     )
     app.extensions["reserve_flow"] = runtime

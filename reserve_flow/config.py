@@ -41,6 +41,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "base_url": (str, "http://127.0.0.1:5000"),
         "login_throttle_after": (int, 3),
         "login_throttle_max_seconds": (int, 900),
+        # The session cookie is sent over HTTPS only; the demo (plain HTTP on localhost) turns it off.
+        "secure_cookies": (bool, True),
+        # A signed-in session left alone this long ends.
+        "session_idle_minutes": (int, 30),
     },
     "uploads": {
         "folder": (str, ""),  # empty: instance/uploads

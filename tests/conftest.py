@@ -163,7 +163,8 @@ def settings(database_url, tmp_path):
         env={},
         overrides={
             "database": {"url": database_url},
-            "app": {"secret_key": "test-secret", "instance_path": str(tmp_path / "instance")},
+            # The test client speaks plain HTTP: a Secure cookie would not come back (test_sessions checks the flag).
+            "app": {"secret_key": "test-secret", "instance_path": str(tmp_path / "instance"), "secure_cookies": False},
         },
     )
 

@@ -9,7 +9,7 @@ services.documents, states through services.applications.fire_application (the e
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
 from wtforms import (
@@ -37,6 +37,7 @@ from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.forms import RussianForm, VersionForm, stale, strip_text
+from reserve_flow.core.web.sessions import start_session
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
@@ -170,7 +171,7 @@ def register():
             form.email.errors.append(outcome.error)
             status = outcome.status
         else:
-            login_user(outcome.value)
+            start_session(outcome.value)
             flash("Вы зарегистрированы. Заполните профиль: он нужен для подачи заявления.", "success")
             return redirect(url_for("applicant.profile"), code=303)
     elif request.method == "POST":

@@ -16,6 +16,7 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.web.access import require_login_unless_public
+from reserve_flow.core.web.sessions import expire_idle_session
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -40,13 +41,19 @@ def _close_db(_exc: BaseException | None) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> Actor | None:
-    """The signed-in user, found through the people directory (core.actors)."""
+def _load_user(session_id: str) -> Actor | None:
+    """The signed-in user, found through the people directory (core.actors), if the session
+    was signed in with the user's current session version ("<id>:<version>"): logout, a
+    password change or reset and deactivation move the version and so end older sessions."""
+    user_id, _, version = session_id.partition(":")
     try:
         user = directory().get(db(), int(user_id))
+        wanted = int(version)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != wanted:
+        return None
+    return user
 
 
 # Status -> (title, text) of the Russian error pages.
@@ -110,6 +117,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
+    # The idle check first: a session it ends is then treated as signed out.
+    app.before_request(expire_idle_session)
     app.before_request(require_login_unless_public)
     _register_error_pages(app)
 

@@ -90,6 +90,8 @@ def _update_user(
     wanted = list(dict.fromkeys(roles))
     user.role_rows = [row for row in user.role_rows if row.role in wanted]
     user.role_rows.extend(UserRole(role=r) for r in wanted if r not in user.roles)
+    if new_password or (user.active and not active):
+        user.end_sessions()  # a reset password or a closed account leaves no session behind
     user.active = active
     if new_password:
         user.password_hash = hash_password(new_password)

@@ -28,6 +28,12 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Sign `user` out everywhere (their logout): every session cookie issued so far stops working; committed."""
+    with unit_of_work(session):
+        user.end_sessions()
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 

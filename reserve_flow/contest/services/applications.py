@@ -155,8 +155,11 @@ def fire_application(
     actor: User,
     reason: str | None,
     expected_version: int,
+    page: str = "",
 ) -> AuditEvent:
-    """Fire `trigger` on the application on behalf of `actor` and commit.
+    """Fire `trigger` on the application on behalf of `actor` and commit. `page` names the
+    page asking ("" for the case page's generic actions): a step with a page of its own
+    (the check's admit and refuse, the commission's votes) is refused anywhere else.
 
     `expected_version` is the version the user's form was rendered with: if the
     application changed since, ConcurrentChange is raised and nothing is written (the
@@ -168,7 +171,7 @@ def fire_application(
         application = get_visible(session, actor, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
-        return runtime.engine.fire(application, trigger, actor, reason=reason)
+        return runtime.engine.fire_from(page, application, trigger, actor, reason=reason)
 
 
 # --- the secretary's document check (issue 3, item 3) ---

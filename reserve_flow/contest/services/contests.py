@@ -246,7 +246,7 @@ def fire_contest(
     with unit_of_work(session):
         contest = get_visible(session, actor, contest_id)
         _check_version(contest, expected_version)
-        rt.engine.fire(contest, trigger, actor, reason=reason)
+        rt.engine.fire_from("", contest, trigger, actor, reason=reason)
         return contest
 
 

@@ -442,7 +442,7 @@ def act(application_id: int, trigger: str):
     reason = form.reason.data if trigger == "withdraw" else None
     outcome = attempt(
         lambda: applications_service.fire_application(
-            runtime(), db(), application.id, trigger, current_user, reason, form.version.data
+            runtime(), db(), application.id, trigger, current_user, reason, form.version.data, page="applicant"
         )
     )
     if not outcome.ok:

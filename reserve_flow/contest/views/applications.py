@@ -27,9 +27,6 @@ label_event_kinds(
     {"protocol_generated": "Сформирован протокол", "document_replaced": "Документ заменён после возврата"}
 )
 
-# The secretary decides on documents on the check page, where each document gets its mark.
-CHECK_TRIGGERS = ("admit", "return_for_fix", "refuse")
-
 
 def deadline_text(status: service.DeadlineStatus | None) -> str:
     if status is None:
@@ -92,7 +89,7 @@ def _render_case(
         kinds=kinds,
         missing=missing,
         history=workflow_ui.history(rt, session, application),
-        actions=workflow_ui.actions(rt, application, current_user, exclude=CHECK_TRIGGERS),
+        actions=workflow_ui.actions(rt, application, current_user),
         error=error,
         reason=reason,
         failed_trigger=failed_trigger,

@@ -251,7 +251,7 @@ def _render_show(
         "contest/contests/show.html",
         contest=contest,
         state_label=workflow_ui.state_label(rt, contest),
-        actions=workflow_ui.actions(rt, contest, current_user, exclude=("extend_acceptance",)),
+        actions=workflow_ui.actions(rt, contest, current_user),
         can_extend=any(t.trigger == "extend_acceptance" for t in rt.engine.available(contest, current_user)),
         can_edit=contest.holds_role(current_user, "secretary") and contest.state in service.EDITABLE_STATES,
         history=workflow_ui.history(rt, session, contest),

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from flask import Flask, flash, session
@@ -25,9 +26,8 @@ IDLE_MESSAGE = "Сеанс завершён: вы долго не пользов
 
 
 def _now() -> float:
-    from reserve_flow.core.web import runtime
-
-    return runtime().now().timestamp()
+    # The wall clock, not the runtime's: idleness is the browser's, whatever day the cases are at.
+    return time.time()
 
 
 def _idle_seconds() -> int:

@@ -43,8 +43,6 @@ if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
 
 SUBJECT_TYPE = "reserve"
-# Steps with forms of their own on the membership page, or fired by the services.
-CUSTOM_TRIGGERS = ("agree_plan", "become_ready", "exclude", "extend_term", "expire_term")
 
 
 class ReserveRefused(Refused):
@@ -296,9 +294,7 @@ def fire(
     """Fire a step without a form of its own (appoint, begin_development) and commit."""
     with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
-        if trigger in CUSTOM_TRIGGERS:
-            raise ReserveRefused("Это действие выполняется на странице резервиста своей формой.")
-        return runtime.engine.fire(membership, trigger, user, reason=reason)
+        return runtime.engine.fire_from("", membership, trigger, user, reason=reason)
 
 
 def exclude(

@@ -289,7 +289,7 @@ def render_member(
         .order_by(Organization.kind, Organization.short_name)
         .all(),
         mentors=plan_service.mentors(session),
-        actions=workflow_ui.actions(rt, membership, user, exclude=service.CUSTOM_TRIGGERS),
+        actions=workflow_ui.actions(rt, membership, user),
         may_exclude=is_hr and membership.state in service.ACTIVE_STATES,
         history=workflow_ui.history(rt, session, membership),
         error=error,

@@ -66,6 +66,8 @@ def use_runtime(app: Flask, runtime: Runtime) -> None:
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=(settings["uploads"]["max_size_mb"] + 1) * 1024 * 1024,
         RESERVE_FLOW_LANGUAGE=settings["app"]["language"],
+        # Read when the limiter starts with the app (core/web/limits.py); switched per request by the settings.
+        RATELIMIT_STORAGE_URI=settings["app"]["rate_limit_storage_uri"],
     )
     sessions.configure(
         app, secure_cookies=settings["app"]["secure_cookies"], idle_minutes=settings["app"]["session_idle_minutes"]

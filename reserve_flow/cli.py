@@ -205,14 +205,22 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a user with one or more roles."""
-    from reserve_flow.people.services.users import UserError, create_user
+    from reserve_flow.core.errors import Refused
+    from reserve_flow.people.services.users import create_user
 
     rt = _runtime()
     try:
         with rt.transaction() as session:
-            user = create_user(session, email=email, full_name=full_name, password=password, roles=list(roles))
+            user = create_user(
+                session,
+                email=email,
+                full_name=full_name,
+                password=password,
+                roles=list(roles),
+                password_min_length=rt.settings["app"]["password_min_length"],
+            )
             click.echo(f"created user #{user.id} {user.email} ({', '.join(sorted(user.roles))})")
-    except UserError as exc:
+    except Refused as exc:  # a taken e-mail, an unknown role, a password the policy refuses
         raise click.ClickException(str(exc)) from None
 
 

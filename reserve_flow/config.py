@@ -45,6 +45,13 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "secure_cookies": (bool, True),
         # A signed-in session left alone this long ends.
         "session_idle_minutes": (int, 30),
+        # The shortest password accepted (common passwords are refused whatever their length).
+        "password_min_length": (int, 12),
+        # Login tries per client address, whatever e-mails they try (flask-limiter's notation).
+        "login_rate_limit": (str, "20/minute;200/hour"),
+        # Where flask-limiter counts ("memory://": per process; e.g. "redis://..." for several).
+        "rate_limit_storage_uri": (str, "memory://"),
+        "rate_limit_enabled": (bool, True),
     },
     "uploads": {
         "folder": (str, ""),  # empty: instance/uploads

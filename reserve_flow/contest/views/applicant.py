@@ -24,7 +24,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from reserve_flow.contest import access
 from reserve_flow.contest.models.applicants import EDUCATION_LEVELS
@@ -37,13 +37,16 @@ from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
 from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.forms import RussianForm, VersionForm, stale, strip_text
-from reserve_flow.core.web.sessions import start_session
 from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people import passwords
 from reserve_flow.people.models import User
-from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
 
 bp = Blueprint("applicant", __name__)
 
+REGISTERED = (
+    "Заявка на регистрацию принята. Если для этого адреса учётной записи ещё не было, она создана: "
+    "войдите с адресом и паролем, которые вы указали. Если запись уже была, на адрес отправлено письмо."
+)
 # The transitions an applicant fires from their page.
 APPLICANT_TRIGGERS = ("submit", "resubmit", "withdraw")
 
@@ -59,19 +62,19 @@ class RegistrationForm(RussianForm):
         filters=[strip_text],
         validators=[DataRequired("Укажите адрес электронной почты"), Email("Некорректный адрес электронной почты")],
     )
-    password = PasswordField(
-        f"Пароль (не короче {MIN_PASSWORD_LENGTH} символов)",
-        validators=[
-            DataRequired("Придумайте пароль"),
-            Length(min=MIN_PASSWORD_LENGTH, message=f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов"),
-        ],
-    )
+    password = PasswordField("Пароль", validators=[DataRequired("Придумайте пароль")])
     password2 = PasswordField("Пароль ещё раз", validators=[EqualTo("password", "Пароли не совпадают")])
     consent = BooleanField(
         "Я даю согласие на обработку моих персональных данных на этих условиях",
         validators=[DataRequired("Без согласия на обработку персональных данных регистрация невозможна")],
     )
     submit = SubmitField("Зарегистрироваться")
+
+    def validate_password(self, field) -> None:
+        """The password policy (people/passwords.py), shown by the field; the service checks it again."""
+        reason = passwords.problem(field.data or "", runtime().settings["app"]["password_min_length"])
+        if reason is not None:
+            raise ValidationError(reason)
 
 
 class ProfileForm(RussianForm):
@@ -160,6 +163,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    min_length = runtime().settings["app"]["password_min_length"]
+    form.password.label.text = f"Пароль (не короче {min_length} символов)"
     status = 200
     if form.validate_on_submit():
         outcome = attempt(
@@ -168,12 +173,13 @@ def register():
             )
         )
         if not outcome.ok:
-            form.email.errors.append(outcome.error)
+            form.email.errors = [*form.email.errors, outcome.error]
             status = outcome.status
         else:
-            start_session(outcome.value)
-            flash("Вы зарегистрированы. Заполните профиль: он нужен для подачи заявления.", "success")
-            return redirect(url_for("applicant.profile"), code=303)
+            # The same answer whether the address was new (the account is made) or already had
+            # an account (its owner gets a letter): the page does not tell who is registered.
+            flash(REGISTERED, "success")
+            return redirect(url_for("auth.login"), code=303)
     elif request.method == "POST":
         status = 400
     return render_template(

@@ -16,6 +16,7 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.web.access import require_login_unless_public
+from reserve_flow.core.web.limits import limiter
 from reserve_flow.core.web.sessions import expire_idle_session
 
 csrf = CSRFProtect()
@@ -59,6 +60,7 @@ def _load_user(session_id: str) -> Actor | None:
 # Status -> (title, text) of the Russian error pages.
 ERROR_PAGES = {
     403: ("Доступ запрещён", "У вас нет прав для этого действия."),
+    429: ("Слишком много попыток", "С вашего адреса было слишком много попыток подряд. Подождите немного и повторите."),
     404: ("Страница не найдена", "Такой страницы нет, или у вас нет к ней доступа."),
     405: ("Действие недоступно", "Этот адрес так не открывается: вернитесь на страницу и воспользуйтесь кнопкой."),
 }
@@ -112,6 +114,7 @@ def _register_error_pages(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."

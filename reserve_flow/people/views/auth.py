@@ -14,6 +14,7 @@ from reserve_flow.core.i18n import translate
 from reserve_flow.core.web import db, runtime
 from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
+from reserve_flow.core.web.limits import limiter, limits_off, login_rate
 from reserve_flow.core.web.sessions import end_session, start_session
 from reserve_flow.people.services.users import authenticate, end_sessions
 
@@ -39,6 +40,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(login_rate, methods=["POST"], exempt_when=limits_off)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reserve_flow.config import Settings, load_settings
 from reserve_flow.core.web import sessions
@@ -47,6 +48,11 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # a form left open over lunch still submits; the token is per session
     )
     use_runtime(app, runtime)
+
+    proxies = runtime.settings["app"]["trusted_proxies"]
+    if proxies:
+        # The client's own address and scheme from the proxies' headers (the login limit is per address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     from reserve_flow.core import web
     from reserve_flow.domains import DOMAINS

@@ -52,6 +52,9 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         # Where flask-limiter counts ("memory://": per process; e.g. "redis://..." for several).
         "rate_limit_storage_uri": (str, "memory://"),
         "rate_limit_enabled": (bool, True),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none):
+        # the per-address login limit and the Secure cookie need the client's address and scheme.
+        "trusted_proxies": (int, 0),
     },
     "uploads": {
         "folder": (str, ""),  # empty: instance/uploads

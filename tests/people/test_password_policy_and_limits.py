@@ -89,3 +89,27 @@ def test_the_limit_can_be_turned_off(app, district, runtime, login_limit):
     runtime.settings.values["app"]["rate_limit_enabled"] = False
     client = app.test_client()
     assert {_try(client, f"user{n}@example.ru", "10.0.0.9").status_code for n in range(5)} == {401}
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_address(settings, make_app, district):
+    settings.values["app"].update(rate_limit_enabled=True, login_rate_limit="2/minute", trusted_proxies=1)
+    from reserve_flow.runtime import Runtime
+
+    rt = Runtime(settings)
+    try:
+        app = make_app(rt)
+        limiter.reset()
+        client = app.test_client()
+
+        def from_client(address: str) -> int:
+            headers = {"X-Forwarded-For": address}
+            environ = {"REMOTE_ADDR": "127.0.0.1"}  # the proxy
+            token = _csrf_token(client.get("/login", headers=headers, environ_base=environ).get_data(as_text=True))
+            data = {"email": "nobody@example.ru", "password": "wrong password!", "csrf_token": token}
+            return client.post("/login", data=data, headers=headers, environ_base=environ).status_code
+
+        assert [from_client("203.0.113.5") for _ in range(3)] == [401, 401, 429]
+        assert from_client("198.51.100.7") == 401  # another client behind the same proxy
+    finally:
+        limiter.reset()
+        rt.dispose()

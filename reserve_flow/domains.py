@@ -1,7 +1,7 @@
 """The domains the app is made of. Importing this module imports every domain's
 models (so that Base.metadata, and Alembic, see every table, and the engine every
 workflow subject), its guards (so that the workflow files' guard names resolve) and the
-services that register who may open a case. Each domain's init_app adds its pages to
+access rules that register who may open a case. Each domain's init_app adds its pages to
 the app. The core never imports it; the app factory, the runtime (and so the command
 line) and the migrations do."""
 

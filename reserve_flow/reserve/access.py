@@ -65,6 +65,15 @@ def may_export(user: User) -> bool:
     return _staff(user)
 
 
+def may_view_programme(user: User) -> bool:
+    """The reserve programme, its targets, events and reports: HR and administrators."""
+    return _staff(user)
+
+
+def may_manage_programme(user: User) -> bool:
+    return user.has_role("hr")
+
+
 # The deadlines overview links a membership's or a plan item's deadline to its page by the same rules.
 case_viewer("reserve")(may_view_member)
 case_viewer("plan_item")(may_view_plan_item)

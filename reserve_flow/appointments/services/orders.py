@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments import order_document as document
 from reserve_flow.appointments.models import AppointmentOrder, OrderCounter, OrderTemplate, Vacancy
 from reserve_flow.appointments.services.vacancies import (
@@ -77,7 +78,7 @@ def template_bytes(runtime: Runtime, template: OrderTemplate | None) -> bytes:
 
 
 def _require_admin(user: User) -> None:
-    if not user.has_role("admin"):
+    if not access.may_manage_order_template(user):
         raise OrderNotFound("template")
 
 
@@ -333,17 +334,12 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
 # --- reading ---
 
 
-def may_download(user: User, order: AppointmentOrder) -> bool:
-    """HR officers and administrators; the appointee their own order."""
-    return may_view(user) or order.candidate.user_id == user.id
-
-
 def open_file(runtime: Runtime, session: Session, user: User, order_id: int, kind: str) -> generated.GeneratedFile:
     """An issued order's file after checking its SHA-256. OrderNotFound for an unknown
     order or kind, a draft, or a user who may not have it; AppointmentRefused when the
     file on disk is missing or altered."""
     order = session.get(AppointmentOrder, order_id)
-    if order is None or kind not in generated.KINDS or not order.issued or not may_download(user, order):
+    if order is None or kind not in generated.KINDS or not order.issued or not access.may_download_order(user, order):
         raise OrderNotFound(order_id)
     relative, expected = (order.docx_path, order.docx_sha256) if kind == "docx" else (order.pdf_path, order.pdf_sha256)
     path = generated.intact(runtime.settings.uploads_folder, relative, expected)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments.models import (
     CONTRACT_YEARS,
     OPEN_STATES,
@@ -59,12 +60,8 @@ class VacancyNotFound(NotFound):
 # --- who sees what ---
 
 
-def may_view(user: User) -> bool:
-    return user.has_role("hr") or user.has_role("admin")
-
-
-def may_manage(user: User) -> bool:
-    return user.has_role("hr")
+may_view = access.may_view_vacancies
+may_manage = access.may_manage_vacancies
 
 
 def get_vacancy(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:

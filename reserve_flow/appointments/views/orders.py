@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments import order_document as order_document
 from reserve_flow.appointments.services import orders as service
 from reserve_flow.core.audit.views import label_event_kinds
@@ -128,7 +129,7 @@ def _template_page(error: str | None = None, status: int = 200):
 
 
 def _require_admin() -> None:
-    if not current_user.has_role("admin"):
+    if not access.may_manage_order_template(current_user):
         abort(404)
 
 

@@ -36,6 +36,7 @@ from reserve_flow.core.files.tabular import (
     parse_number,
     write_csv,
 )
+from reserve_flow.organizations import access
 from reserve_flow.organizations.models.monitoring import (
     MONITORING_LEVELS,
     MonitoringCriterion,
@@ -50,9 +51,6 @@ from reserve_flow.people.models import User
 OPTIMAL_FROM = 80.0
 ACCEPTABLE_FROM = 50.0
 ANTI_CRISIS_BELOW = 50.0
-# Who sees monitoring: it feeds appointments. Applicants and the public never do.
-VIEW_ROLES = ("admin", "hr", "secretary", "chair")
-MANAGE_ROLE = "admin"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 ORGANIZATION_COLUMN = "Организация"
@@ -80,12 +78,9 @@ class MonitoringNotFound(NotFound):
     pass
 
 
-def can_view(user: User) -> bool:
-    return bool(user.roles.intersection(VIEW_ROLES))
-
-
-def can_manage(user: User) -> bool:
-    return user.has_role(MANAGE_ROLE)
+# Who sees monitoring (it feeds appointments) and who changes it: organizations/access.py.
+can_view = access.may_view_organizations
+can_manage = access.may_manage_organizations
 
 
 def expected_level(total_percent: float) -> str:

@@ -33,6 +33,7 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.people.models import User
+from reserve_flow.reserve import access
 from reserve_flow.reserve.models.membership import ENDED_STATES, ReserveMembership
 from reserve_flow.reserve.models.plan import PlanItem
 from reserve_flow.reserve.models.programme import ProgrammeEvent, ProgrammeTarget, ReserveProgramme
@@ -76,12 +77,8 @@ class ProgrammeNotFound(NotFound):
     pass
 
 
-def may_manage(user: User) -> bool:
-    return user.has_role("hr")
-
-
-def may_view(user: User) -> bool:
-    return user.has_role("hr") or user.has_role("admin")
+may_manage = access.may_manage_programme
+may_view = access.may_view_programme
 
 
 def programmes(session: Session) -> list[ReserveProgramme]:

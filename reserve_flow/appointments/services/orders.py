@@ -28,8 +28,6 @@ from reserve_flow.appointments.services.vacancies import (
     SUBJECT_TYPE,
     AppointmentRefused,
     get_vacancy,
-    may_manage,
-    may_view,
 )
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.counters import take_next
@@ -213,7 +211,7 @@ def preview(runtime: Runtime, session: Session, user: User, vacancy_id: int) -> 
     """The draft as DOCX with «№ ___», for the HR officer to read before issuing."""
     vacancy = get_vacancy(session, user, vacancy_id)
     order = vacancy.order
-    if not may_manage(user) or order is None or order.issued:
+    if not access.may_manage_vacancies(user) or order is None or order.issued:
         raise OrderNotFound(vacancy_id)
     content = _render_docx(runtime, template_bytes(runtime, current_template(session)), order)
     return content, f"Проект приказа — {order.candidate.user.full_name}.docx"
@@ -231,7 +229,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
     try:
         with unit_of_work(session):
             vacancy = get_vacancy(session, user, vacancy_id, expected_version)
-            if not may_manage(user):
+            if not access.may_manage_vacancies(user):
                 raise AppointmentRefused("Приказ о назначении издаёт специалист по кадрам.")
             order = vacancy.order
             if vacancy.state != "order_drafted" or order is None:
@@ -363,7 +361,7 @@ def issued_years(session: Session) -> list[int]:
 
 def order_register(session: Session, user: User, year: int) -> list[AppointmentOrder]:
     """The year's issued orders by number, for HR officers and administrators."""
-    if not may_view(user):
+    if not access.may_view_vacancies(user):
         raise OrderNotFound(year)
     return list(
         session.scalars(

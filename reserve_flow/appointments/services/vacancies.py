@@ -60,13 +60,9 @@ class VacancyNotFound(NotFound):
 # --- who sees what ---
 
 
-may_view = access.may_view_vacancies
-may_manage = access.may_manage_vacancies
-
-
 def get_vacancy(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:
     vacancy = session.get(Vacancy, vacancy_id)
-    if vacancy is None or not may_view(user):
+    if vacancy is None or not access.may_view_vacancies(user):
         raise VacancyNotFound(vacancy_id)
     if expected_version is not None and vacancy.version != expected_version:
         raise ConcurrentChange(subject_id=vacancy.id)
@@ -75,13 +71,13 @@ def get_vacancy(session: Session, user: User, vacancy_id: int, expected_version:
 
 def _managed(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:
     vacancy = get_vacancy(session, user, vacancy_id, expected_version)
-    if not may_manage(user):
+    if not access.may_manage_vacancies(user):
         raise AppointmentRefused("Вакансиями и назначениями занимается специалист по кадрам.")
     return vacancy
 
 
 def vacancies(session: Session, user: User, *, open_only: bool = False) -> list[Vacancy]:
-    if not may_view(user):
+    if not access.may_view_vacancies(user):
         return []
     query = select(Vacancy).order_by(Vacancy.planned_on, Vacancy.id)
     if open_only:
@@ -127,7 +123,7 @@ def open_vacancy(
     """The HR officer opens a vacancy: an active organization without another open
     vacancy, a listed reason, a planned date not in the past."""
     with unit_of_work(session):
-        if not may_manage(user):
+        if not access.may_manage_vacancies(user):
             raise AppointmentRefused("Открыть вакансию может только специалист по кадрам.")
         organization = session.get(Organization, organization_id)
         if organization is None or not organization.active:

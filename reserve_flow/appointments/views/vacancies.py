@@ -22,6 +22,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments.models import CONTRACT_YEARS, OPEN_STATES, VACANCY_REASONS, Vacancy
 from reserve_flow.appointments.services import candidates as candidate_facts
 from reserve_flow.appointments.services import vacancies as service
@@ -58,7 +59,7 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
 
 
 def _require_viewer() -> None:
-    if not service.may_view(current_user):
+    if not access.may_view_vacancies(current_user):
         abort(404)
 
 
@@ -141,7 +142,7 @@ def render_index(*, error: str | None = None, status: int = 200, form: dict | No
         vacancies=rows,
         left={v.id: planned_left(v) for v in rows},
         state_label=lambda v: workflow_ui.state_label(rt, v),
-        may_manage=service.may_manage(current_user),
+        may_manage=access.may_manage_vacancies(current_user),
         organizations=organizations,
         reasons=VACANCY_REASONS,
         head_positions=HEAD_POSITIONS,
@@ -233,7 +234,7 @@ def render_vacancy(
 ):
     rt = runtime()
     session = db()
-    manage = service.may_manage(current_user)
+    manage = access.may_manage_vacancies(current_user)
     editable = manage and vacancy.state in ("open", "shortlisted")
     selected = vacancy.selected
     passed = selected is not None and any(s.attested for s in vacancy.attestations if s.candidate_id == selected.id)

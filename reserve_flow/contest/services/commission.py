@@ -36,10 +36,8 @@ if TYPE_CHECKING:
 
 # Audit subject of recusals, scores and votes (subject_id: the application's id).
 SUBJECT_TYPE = "application_assessment"
-# Applications the commission works on, and those still to be decided.
-COMMISSION_STATES = access.COMMISSION_STATES
+# Applications still to be decided (those the commission works on: access.COMMISSION_STATES).
 OPEN_STATES = ("admitted", "assessed", "voting")
-COMMISSION_ROLES = access.COMMISSION_ROLES
 ROLE_LABELS = {"chair": "председатель комиссии", "secretary": "секретарь комиссии", "member": "член комиссии"}
 
 MESSAGES.update(
@@ -142,9 +140,6 @@ class CommissionNotFound(NotFound):
     """No such contest, application or protocol, or the user does not sit on its commission."""
 
 
-commission_roles = access.commission_roles
-
-
 def visible_contests(session: Session, user: User) -> list[Contest]:
     """The contests whose commission `user` sits on, newest first."""
     seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
@@ -175,7 +170,7 @@ def contest_applications(session: Session, contest: Contest) -> list[Application
     return list(
         session.scalars(
             select(Application)
-            .where(Application.contest_id == contest.id, Application.state.in_(COMMISSION_STATES))
+            .where(Application.contest_id == contest.id, Application.state.in_(access.COMMISSION_STATES))
             .order_by(Application.id)
         ).unique()
     )

@@ -36,7 +36,6 @@ from reserve_flow.core.files.tabular import (
     parse_number,
     write_csv,
 )
-from reserve_flow.organizations import access
 from reserve_flow.organizations.models.monitoring import (
     MONITORING_LEVELS,
     MonitoringCriterion,
@@ -76,11 +75,6 @@ class MonitoringError(Refused):
 
 class MonitoringNotFound(NotFound):
     pass
-
-
-# Who sees monitoring (it feeds appointments) and who changes it: organizations/access.py.
-can_view = access.may_view_organizations
-can_manage = access.may_manage_organizations
 
 
 def expected_level(total_percent: float) -> str:

@@ -27,6 +27,7 @@ from reserve_flow.core.web import db, runtime, too_large_back_link
 from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
+from reserve_flow.organizations import access
 from reserve_flow.organizations.models.monitoring import MONITORING_LEVELS, MonitoringYear
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS
 from reserve_flow.organizations.services import monitoring as service
@@ -60,12 +61,12 @@ class ClearForm(FlaskForm):
 
 
 def _require_viewer() -> None:
-    if not service.can_view(current_user):
+    if not access.may_view_organizations(current_user):
         abort(404)
 
 
 def _require_admin() -> None:
-    if not service.can_manage(current_user):
+    if not access.may_manage_organizations(current_user):
         abort(404)
 
 
@@ -143,7 +144,9 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str]:
 def index():
     _require_viewer()
     return render_template(
-        "organizations/monitoring/index.html", years=service.years(db()), can_manage=service.can_manage(current_user)
+        "organizations/monitoring/index.html",
+        years=service.years(db()),
+        can_manage=access.may_manage_organizations(current_user),
     )
 
 
@@ -221,7 +224,7 @@ def _render_show(
         kind=kind,
         kinds=ORGANIZATION_KINDS,
         levels=MONITORING_LEVELS,
-        can_manage=service.can_manage(current_user),
+        can_manage=access.may_manage_organizations(current_user),
         import_form=import_form or ImportForm(formdata=None),
         clear_form=clear_form or ClearForm(formdata=None),
         problems=problems or [],

@@ -84,10 +84,6 @@ def include(runtime: Runtime, session: Session, application: Application, actor:
 # --- who sees what ---
 
 
-may_list = access.may_list
-may_export = access.may_export
-
-
 def get_visible(session: Session, user: User, membership_id: int) -> ReserveMembership:
     membership = session.get(ReserveMembership, membership_id)
     if membership is None or not access.may_view_member(user, membership):

@@ -77,10 +77,6 @@ class ProgrammeNotFound(NotFound):
     pass
 
 
-may_manage = access.may_manage_programme
-may_view = access.may_view_programme
-
-
 def programmes(session: Session) -> list[ReserveProgramme]:
     return list(
         session.scalars(select(ReserveProgramme).order_by(ReserveProgramme.first_year.desc(), ReserveProgramme.id))
@@ -89,13 +85,13 @@ def programmes(session: Session) -> list[ReserveProgramme]:
 
 def get(session: Session, user: User, programme_id: int) -> ReserveProgramme:
     programme = session.get(ReserveProgramme, programme_id)
-    if programme is None or not may_view(user):
+    if programme is None or not access.may_view_programme(user):
         raise ProgrammeNotFound(programme_id)
     return programme
 
 
 def _require_manager(user: User) -> None:
-    if not may_manage(user):
+    if not access.may_manage_programme(user):
         raise ProgrammeRefused("Программу ведёт специалист по кадрам.")
 
 

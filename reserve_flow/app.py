@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reserve_flow.config import Settings, load_settings
+from reserve_flow.core.web import sessions
 from reserve_flow.resources import resource_dir
 from reserve_flow.runtime import Runtime
 
@@ -47,6 +49,11 @@ def create_app(
     )
     use_runtime(app, runtime)
 
+    proxies = runtime.settings["app"]["trusted_proxies"]
+    if proxies:
+        # The client's own address and scheme from the proxies' headers (the login limit is per address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
     from reserve_flow.core import web
     from reserve_flow.domains import DOMAINS
 
@@ -65,5 +72,10 @@ def use_runtime(app: Flask, runtime: Runtime) -> None:
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=(settings["uploads"]["max_size_mb"] + 1) * 1024 * 1024,
         RESERVE_FLOW_LANGUAGE=settings["app"]["language"],
+        # Read when the limiter starts with the app (core/web/limits.py); switched per request by the settings.
+        RATELIMIT_STORAGE_URI=settings["app"]["rate_limit_storage_uri"],
+    )
+    sessions.configure(
+        app, secure_cookies=settings["app"]["secure_cookies"], idle_minutes=settings["app"]["session_idle_minutes"]
     )
     app.extensions["reserve_flow"] = runtime

@@ -11,12 +11,12 @@ import click
 from reserve_flow.config import ConfigError, load_settings
 
 
-def _runtime():
+def _runtime(overrides: dict | None = None):
     from reserve_flow.core.workflow.errors import DefinitionError
     from reserve_flow.runtime import Runtime
 
     try:
-        return Runtime(load_settings())
+        return Runtime(load_settings(overrides=overrides))
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
     except DefinitionError as exc:
@@ -78,6 +78,10 @@ def _ensure_sqlite_folder(url: str) -> None:
 # --- demo -------------------------------------------------------------------
 
 
+# The demo serves plain HTTP on this machine: a Secure session cookie would never come back.
+DEMO_OVERRIDES = {"app": {"secure_cookies": False}}
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
@@ -94,7 +98,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from reserve_flow.core import migrate
     from reserve_flow.demo.district import seed_demo
 
-    rt = _runtime()
+    rt = _runtime(DEMO_OVERRIDES)
     database = rt.db.url.render_as_string(hide_password=True)
     rt.settings.instance_path.mkdir(parents=True, exist_ok=True)
     _ensure_sqlite_folder(rt.settings.database_url)
@@ -266,14 +270,22 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a user with one or more roles."""
-    from reserve_flow.people.services.users import UserError, create_user
+    from reserve_flow.core.errors import Refused
+    from reserve_flow.people.services.users import create_user
 
     rt = _runtime()
     try:
         with rt.transaction() as session:
-            user = create_user(session, email=email, full_name=full_name, password=password, roles=list(roles))
+            user = create_user(
+                session,
+                email=email,
+                full_name=full_name,
+                password=password,
+                roles=list(roles),
+                password_min_length=rt.settings["app"]["password_min_length"],
+            )
             click.echo(f"created user #{user.id} {user.email} ({', '.join(sorted(user.roles))})")
-    except UserError as exc:
+    except Refused as exc:  # a taken e-mail, an unknown role, a password the policy refuses
         raise click.ClickException(str(exc)) from None
 
 

@@ -41,6 +41,20 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "base_url": (str, "http://127.0.0.1:5000"),
         "login_throttle_after": (int, 3),
         "login_throttle_max_seconds": (int, 900),
+        # The session cookie is sent over HTTPS only; the demo (plain HTTP on localhost) turns it off.
+        "secure_cookies": (bool, True),
+        # A signed-in session left alone this long ends.
+        "session_idle_minutes": (int, 30),
+        # The shortest password accepted (common passwords are refused whatever their length).
+        "password_min_length": (int, 12),
+        # Login tries per client address, whatever e-mails they try (flask-limiter's notation).
+        "login_rate_limit": (str, "20/minute;200/hour"),
+        # Where flask-limiter counts ("memory://": per process; e.g. "redis://..." for several).
+        "rate_limit_storage_uri": (str, "memory://"),
+        "rate_limit_enabled": (bool, True),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none):
+        # the per-address login limit and the Secure cookie need the client's address and scheme.
+        "trusted_proxies": (int, 0),
     },
     "uploads": {
         "folder": (str, ""),  # empty: instance/uploads

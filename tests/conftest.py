@@ -165,7 +165,14 @@ def settings(database_url, tmp_path):
         env={},
         overrides={
             "database": {"url": database_url},
-            "app": {"secret_key": "test-secret", "instance_path": str(tmp_path / "instance")},
+            # The test client speaks plain HTTP: a Secure cookie would not come back (test_sessions
+            # checks the flag). Every test logs in from one address: the limit's own test turns it on.
+            "app": {
+                "secret_key": "test-secret",
+                "instance_path": str(tmp_path / "instance"),
+                "secure_cookies": False,
+                "rate_limit_enabled": False,
+            },
         },
     )
 

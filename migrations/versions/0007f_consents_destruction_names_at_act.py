@@ -14,7 +14,7 @@ from alembic import op
 import reserve_flow.core.db
 
 revision = "0007f"
-down_revision = "0006b"
+down_revision = "0007d"
 branch_labels = None
 depends_on = None
 

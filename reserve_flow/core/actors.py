@@ -18,6 +18,7 @@ class Actor(Protocol):
     full_name: str
     email: str
     active: bool
+    session_version: int
 
     @property
     def roles(self) -> frozenset[str]: ...

@@ -14,6 +14,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Действие «{action}» недоступно в состоянии «{state}».",
         "en": "Action '{action}' is not available in state '{state}'.",
     },
+    "transition.own_page": {
+        "ru": "Действие «{action}» выполняется только на своей странице, с её проверками; "
+        "общей кнопкой действия его выполнить нельзя.",
+        "en": "Action '{action}' is taken only on its own page, with that page's checks, not by the generic action.",
+    },
     "transition.role_denied": {
         "ru": "Действие «{action}» может выполнить только: {roles}.",
         "en": "Action '{action}' may only be taken by: {roles}.",

@@ -288,6 +288,7 @@ def seed_demo(runtime: Runtime) -> DemoSeed:
                 roles=account.roles,
                 position=account.position,
                 organization_id=org.id if org else None,
+                password_min_length=runtime.settings["app"]["password_min_length"],
             )
             if account.application_state is not None:
                 session.add(_profile(users[account.key], len(users)))

@@ -23,6 +23,7 @@ from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
+from reserve_flow.history import access
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.organizations.services import monitoring
 from reserve_flow.people.models import User
@@ -222,13 +223,9 @@ class Step:
     staff_link: bool = False
 
 
-def may_view_path(user: User, person_id: int) -> bool:
-    return user.has_role("hr") or user.has_role("admin") or user.id == person_id
-
-
 def get_person(session: Session, user: User, person_id: int) -> User:
     person = session.get(User, person_id)
-    if person is None or not may_view_path(user, person_id):
+    if person is None or not access.may_view_path(user, person):
         raise PathNotFound(person_id)
     return person
 
@@ -271,10 +268,11 @@ def _label(runtime: Runtime, workflow: str, trigger: str | None) -> str:
     return transition.label_ru if transition else (trigger or "")
 
 
-def person_path(runtime: Runtime, session: Session, person: User) -> list[Step]:
+def person_path(runtime: Runtime, session: Session, person: User, viewer: User) -> list[Step]:
     """Every step of the person's way, oldest first: their applications through the
     application workflow, their reserve memberships' transitions, the plan items
-    accepted, their candidacies for vacancies and the orders naming them."""
+    accepted, their candidacies for vacancies and the orders naming them. The reasons
+    given on an application are left out for a `viewer` who may not open it."""
     steps: list[Step] = []
 
     def add(event: AuditEvent, area: str, text: str, link: str | None = None, staff_link: bool = False) -> None:
@@ -291,7 +289,8 @@ def person_path(runtime: Runtime, session: Session, person: User) -> list[Step]:
         text = f"Заявление на конкурс «{application.contest.title}»: {what}"
         if state is not None and event.trigger != "start":
             text += f" → {state.label_ru.lower()}"
-        add(event, "Заявление", text + (f". {event.reason}" if event.reason else ""))
+        shown = event.reason and access.may_read_application_reasons(viewer, application)
+        add(event, "Заявление", text + (f". {event.reason}" if shown else ""))
 
     memberships = {
         m.id: m for m in session.scalars(select(ReserveMembership).where(ReserveMembership.user_id == person.id))

@@ -1,23 +1,21 @@
 """History pages (issue 6, item 7): a person's path from application to appointment.
 The organization's timeline is part of the organization's page (organizations/views/organizations.py).
 
-HR officers and administrators see anyone's path, a person their own; anyone else
-gets 404. Opening someone else's path is a personal-file view and is audited. The
-links into the audit journal are shown to administrators only (the journal is theirs)."""
+Who sees which path, and which of its details, is history.access. Opening someone
+else's path is a personal-file view and is audited. The links into the audit journal
+are shown to administrators only (the journal is theirs)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
+from reserve_flow.history import access
 from reserve_flow.history import services as service
 
 bp = Blueprint("history", __name__)
-
-
-def may_follow_staff_links() -> bool:
-    return current_user.has_role("hr") or current_user.has_role("admin")
 
 
 @bp.route("/people/<int:user_id>/path")
@@ -30,8 +28,8 @@ def person_path(user_id: int):
     return render_template(
         "history/path.html",
         person=person,
-        steps=service.person_path(rt, session, person),
+        steps=service.person_path(rt, session, person, current_user),
         own=person.id == current_user.id,
-        may_follow=may_follow_staff_links(),
+        may_follow=access.may_follow_staff_links(current_user),
         show_audit=current_user.has_role("admin"),
     )

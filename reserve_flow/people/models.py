@@ -50,6 +50,9 @@ class User(UserMixin, Base):
     # The secret in the URL of the user's private calendar feed of deadlines; a new
     # one revokes the old URL, None: no feed.
     ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Moved on logout, a password change or reset and deactivation: a session carries the
+    # version it was signed in with (get_id), and the login's user loader refuses an older one.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -67,6 +70,13 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:  # flask-login: what the session and a remember-me cookie keep
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in before this (in any browser) stops working."""
+        self.session_version = (self.session_version or 1) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -4,11 +4,11 @@ the public privacy policy, and the administrator's acts of destruction."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import BooleanField
 
 from reserve_flow.core.web import db, runtime
-from reserve_flow.core.web.access import admin_required
+from reserve_flow.core.web.access import admin_required, login_required, public
 from reserve_flow.core.web.actions import submit
 from reserve_flow.core.web.downloads import send_bytes
 from reserve_flow.core.web.forms import RussianForm
@@ -121,6 +121,7 @@ def download_export():
 
 
 @bp.route("/privacy")
+@public
 def policy():
     """The policy on personal data (152-FZ art. 18.1 part 2), from the district's settings."""
     settings = runtime().settings

@@ -3,17 +3,20 @@ the one application per contest, through the HTTP client."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from reserve_flow.contest.models.applicants import ApplicantProfile
 from reserve_flow.contest.models.contests import Application
+from reserve_flow.core.notifications.dispatch import render
+from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.people.models import User
 from reserve_flow.privacy.models import ConsentRecord
 from reserve_flow.privacy.texts import PROCESSING_VERSION as CONSENT_TEXT_VERSION
 from tests.fixtures.applicant import PROFILE, apply, fill_profile, page_token
-from tests.helpers import NOW, PASSWORD
+from tests.helpers import NOW, PASSWORD, AuthActions
 
 NEW = {
     "full_name": "Новикова Дарья Алексеевна",
@@ -38,7 +41,7 @@ def test_registration_makes_an_applicant_with_a_recorded_consent(client, runtime
     assert "Согласие на обработку персональных данных" in client.get("/register").get_data(as_text=True)
     response = _register(client)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/applicant/profile")
+    assert response.headers["Location"].endswith("/login")
     with runtime.sessions() as s:
         user = s.scalar(select(User).where(User.email == "novikova@example.ru"))
         assert user.full_name == "Новикова Дарья Алексеевна"
@@ -46,7 +49,8 @@ def test_registration_makes_an_applicant_with_a_recorded_consent(client, runtime
         assert s.get(ApplicantProfile, user.id) is not None
         consents = list(s.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)))
         assert [(c.text_version, c.given_at, c.application_id) for c in consents] == [(CONSENT_TEXT_VERSION, NOW, None)]
-    # Logged in right away: the profile page asks for what is missing.
+    # Signed in with the address and password given, the profile page asks for what is missing.
+    assert AuthActions(client).login("novikova@example.ru").status_code == 302
     html = client.get("/applicant/profile").get_data(as_text=True)
     assert "Для подачи заявления заполните: дата рождения, телефон, образование" in html
     consents_page = client.get("/my/consents").get_data(as_text=True)
@@ -62,17 +66,52 @@ def test_registration_without_consent_is_refused(client, runtime, district):
     assert _count(runtime, ConsentRecord) == 0
 
 
-def test_registration_with_a_taken_email_or_bad_password_is_refused(client, runtime, district):
+def _flashes(response) -> list[str]:
+    return re.findall(r'<div class="flash [^"]*" role="alert">(.*?)</div>', response.get_data(as_text=True))
+
+
+def _signup_letters(runtime) -> list[int]:
+    """Recipients of the letters about a registration with a taken address."""
+    with runtime.sessions() as s:
+        query = select(OutboxMessage).where(OutboxMessage.template == "people.signup_attempt")
+        return [m.recipient_id for m in s.scalars(query.order_by(OutboxMessage.id))]
+
+
+def test_a_taken_email_gets_the_same_answer_as_a_new_one_and_its_owner_a_letter(client, runtime, district):
     users = _count(runtime, User)
-    response = _register(client, email="APPLICANT@example.ru")
-    assert response.status_code == 400
-    assert "Пользователь с адресом applicant@example.ru уже есть" in response.get_data(as_text=True)
-    response = _register(client, password="short", password2="short")
-    assert "Пароль должен быть не короче 8 символов" in response.get_data(as_text=True)
+    taken = _register(client, email="APPLICANT@example.ru", full_name="Кто-то Другой")
+    taken_says = _flashes(client.get(taken.headers["Location"]))
+    new = _register(client)
+    new_says = _flashes(client.get(new.headers["Location"]))
+    assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert taken.headers["Location"].endswith("/login")
+    assert taken_says == new_says and "Заявка на регистрацию принята" in taken_says[0]
+    assert _count(runtime, User) == users + 1  # the new address only
+    with runtime.sessions() as s:
+        owner = s.get(User, district.users["applicant"])
+        assert owner.full_name == "Заявителева Елена Андреевна"  # the existing account is untouched
+        assert s.scalar(select(func.count()).select_from(ConsentRecord).where(ConsentRecord.user_id == owner.id)) == 0
+    assert _signup_letters(runtime) == [district.users["applicant"]]
+    with runtime.sessions() as s:
+        message = s.scalars(select(OutboxMessage).where(OutboxMessage.template == "people.signup_attempt")).one()
+        letter = render(message, s.get(User, district.users["applicant"]), "http://x")
+    assert "пытались зарегистрироваться" in letter.text and "applicant@example.ru" in letter.text
+
+
+def test_registration_with_a_weak_password_or_a_mismatch_is_refused(client, runtime, district):
+    users = _count(runtime, User)
+    for email in ("new@example.ru", "applicant@example.ru"):  # refused alike for a taken address
+        response = _register(client, email=email, password="short pass", password2="short pass")
+        assert response.status_code == 400
+        assert "Пароль должен быть не короче 12 символов" in response.get_data(as_text=True)
+        response = _register(client, email=email, password="Password1234", password2="Password1234")
+        assert response.status_code == 400
+        assert "Этот пароль слишком распространён" in response.get_data(as_text=True)
     response = _register(client, password2="something else")
     assert "Пароли не совпадают" in response.get_data(as_text=True)
     assert _count(runtime, User) == users
     assert _count(runtime, ConsentRecord) == 0
+    assert _signup_letters(runtime) == []
 
 
 def test_profile_is_saved_and_shown(auth, client, runtime, district):

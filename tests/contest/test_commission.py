@@ -655,14 +655,14 @@ def test_the_engine_itself_refuses_an_include_without_the_vote(auth, client, com
     vote(runtime, commission, "member", commission.first, False)
     vote(runtime, commission, "member2", commission.first, False)
     before = snapshot(runtime)
-    # Through the generic case page: the vote was never closed, so no result is recorded.
+    # Through the generic case page: the inclusion is the commission page's step, refused here.
     auth.login("chair@example.ru")
     html = client.get(f"/applications/{commission.first}").get_data(as_text=True)
     response = client.post(
         f"/applications/{commission.first}/fire/include",
         data={"csrf_token": _csrf_token(html), "version": version_of(runtime, commission.first)},
     )
-    refused(response, 400, "итоги голосования не подведены")
+    refused(response, 400, "выполняется только на своей странице")
     assert snapshot(runtime) == before
     # Even with a recorded result claiming inclusion, the recount says otherwise.
     with pytest.raises(GuardFailed) as refusal:

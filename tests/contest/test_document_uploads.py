@@ -9,7 +9,6 @@ import io
 
 import pytest
 
-from reserve_flow.config import load_settings
 from reserve_flow.core.files import storage
 from tests.fixtures.applicant import (
     DOCX,
@@ -35,16 +34,10 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def settings(database_url, tmp_path):
+def settings(settings):
     """The suite's settings with a 1 MB upload limit (Flask then refuses requests over 2 MB)."""
-    return load_settings(
-        env={},
-        overrides={
-            "database": {"url": database_url},
-            "app": {"secret_key": "test-secret", "instance_path": str(tmp_path / "instance")},
-            "uploads": {"max_size_mb": 1},
-        },
-    )
+    settings.values["uploads"]["max_size_mb"] = 1
+    return settings
 
 
 def _pdf_of(size: int) -> bytes:

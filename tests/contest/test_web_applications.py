@@ -124,7 +124,7 @@ def test_secretary_returns_with_reason_and_applicant_sees_it(auth, client, distr
     _submit_as_applicant(auth, client, district)
     auth.login("secretary@example.ru")
     reason = "Скан паспорта нечитаем, загрузите заново."
-    response = _fire(client, district.application_id, "return_for_fix", reason=reason)
+    response = _return_on_the_check_page(client, runtime, district.application_id, reason)
     assert response.status_code == 303
     assert _state_and_events(runtime, district.application_id) == ("returned", 2)
     auth.logout()
@@ -139,14 +139,26 @@ def test_secretary_returns_with_reason_and_applicant_sees_it(auth, client, distr
     assert "Подать исправленное заявление" in html
 
 
-def test_return_without_reason_is_refused_and_changes_nothing(auth, client, district, runtime):
+def _return_on_the_check_page(client, runtime, application_id, reason):
+    """The secretary returns the application with `reason` against its passport, on the check page."""
+    with runtime.sessions() as s:
+        passport = next(d.id for d in s.get(Application, application_id).documents if d.kind_code == "passport")
+    html = client.get(f"/check/{application_id}").get_data(as_text=True)
+    data = {"csrf_token": _csrf_token(html), "version": _version(html), f"reason_{passport}": reason}
+    return client.post(f"/check/{application_id}/return", data=data)
+
+
+def test_the_check_decisions_are_refused_on_the_generic_route_and_change_nothing(auth, client, district, runtime):
     _submit_as_applicant(auth, client, district)
     auth.login("secretary@example.ru")
+    case_page = _page(client, district.application_id).get_data(as_text=True)
+    for label in ("Допустить к конкурсу", "Вернуть на доработку", "Отказать в допуске"):
+        assert f">{label}</button>" not in case_page  # not offered as generic buttons either
     before = _state_and_events(runtime, district.application_id)
-    for reason in (None, "", "   "):
-        response = _fire(client, district.application_id, "return_for_fix", reason=reason)
-        assert response.status_code == 400
-        assert "Для действия «Вернуть на доработку» нужно указать причину." in response.get_data(as_text=True)
+    for trigger in ("admit", "return_for_fix", "refuse"):
+        response = _fire(client, district.application_id, trigger, reason="Не соответствует требованиям")
+        assert response.status_code == 400, trigger
+        assert "выполняется только на своей странице" in response.get_data(as_text=True), trigger
         assert _state_and_events(runtime, district.application_id) == before == ("submitted", 1)
 
 
@@ -236,16 +248,15 @@ def test_stale_form_is_refused_as_a_conflict(auth, client, district, runtime):
     old_html = _page(client, district.application_id).get_data(as_text=True)
     old_version = _version(old_html)
     assert _fire(client, district.application_id, "submit").status_code == 303
-    # The draft page was still open in another tab: its "withdraw" form carries the old version.
+    # The draft page was still open in another tab: its "submit" form carries the old version.
     response = client.post(
-        f"/applications/{district.application_id}/fire/withdraw",
+        f"/applications/{district.application_id}/fire/submit",
         data={"csrf_token": _csrf_token(old_html), "version": old_version},
     )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "уже изменил другой пользователь" in html
     assert "Подано, на проверке документов" in html  # the page shows the current state
-    assert _version(html) != old_version
     assert _state_and_events(runtime, district.application_id) == ("submitted", 1)
 
 
@@ -275,7 +286,8 @@ def test_secretary_view_is_logged_and_owner_view_is_not(auth, client, district, 
 @pytest.mark.parametrize(
     ("email", "shown", "hidden"),
     [
-        ("applicant@example.ru", ["Подать заявление", "Отозвать заявление"], ["Допустить к конкурсу"]),
+        # Withdrawal asks for a confirmation on the applicant's own page: not a button here.
+        ("applicant@example.ru", ["Подать заявление"], ["Допустить к конкурсу", "Отозвать заявление"]),
     ],
 )
 def test_action_buttons_match_the_role_on_a_draft(auth, client, district, email, shown, hidden):
@@ -301,9 +313,11 @@ def test_secretary_is_sent_to_the_check_page_for_decisions(auth, client, distric
 def test_applicant_cannot_fire_a_secretary_action(auth, client, district, runtime):
     _submit_as_applicant(auth, client, district)
     auth.login("applicant@example.ru")
-    response = _fire(client, district.application_id, "admit")
+    with runtime.sessions() as s:
+        version = s.get(Application, district.application_id).version
+    response = _fire(client, district.application_id, "admit", version=version)
     assert response.status_code == 400
-    assert "может выполнить только" in response.get_data(as_text=True)
+    assert "выполняется только на своей странице" in response.get_data(as_text=True)
     assert _state_and_events(runtime, district.application_id) == ("submitted", 1)
 
 

@@ -75,7 +75,7 @@ def test_concurrent_transitions_on_different_subjects_keep_one_chain(runtime, di
                 s,
                 email=f"racer{n}@example.ru",
                 full_name=f"Участник Гонки {n}",
-                password="long enough",
+                password="long enough, surely",
                 roles=["applicant"],
             )
             application = Application(

@@ -129,7 +129,7 @@ def test_secretary_of_another_contest_cannot_act(runtime, district):
             s,
             email="other-secretary@example.ru",
             full_name="Чужой Секретарь Иванович",
-            password="long enough",
+            password="long enough, surely",
             roles=["secretary"],
         )
         district.users["other_secretary"] = other.id

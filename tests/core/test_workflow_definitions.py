@@ -31,6 +31,18 @@ def test_shipped_workflows_pass():
     assert "application: 11 states" in result.output
 
 
+def test_steps_with_a_page_of_their_own_are_declared_in_the_files(runtime):
+    application = runtime.workflows.definitions["application"]
+    assert [application.own_page(t) for t in ("admit", "refuse", "return_for_fix", "include", "withdraw")] == [
+        "check",
+        "check",
+        "check",
+        "commission",
+        "applicant",
+    ]
+    assert application.own_page("submit") == ""  # the case page's button may fire it
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
@@ -82,6 +94,11 @@ def test_shipped_workflows_pass():
             'label_ru = "Допустить к конкурсу"',
             'lable_ru = "Допустить к конкурсу"',
             "transition 'admit': unknown key 'lable_ru'",
+        ),
+        (
+            'trigger = "admit"\npage = "check"',
+            'trigger = "admit"\npage = 1',
+            "transition 'admit': 'page' must be the name of the page",
         ),
     ],
 )

@@ -138,7 +138,8 @@ def test_organization_page_shows_the_timeline_with_links_by_role(runtime, story,
 
 def test_person_path_runs_from_application_to_appointment(runtime, story):
     with runtime.sessions() as s:
-        steps = service.person_path(runtime, s, s.get(User, story.user("applicant")))
+        person = s.get(User, story.user("applicant"))
+        steps = service.person_path(runtime, s, person, person)
     texts = [s.text for s in steps]
     assert [s.event_id for s in steps] == sorted(s.event_id for s in steps)  # oldest first
     contest = "Заявление на конкурс «Конкурс на включение в резерв руководителей ОО, 2026»"
@@ -163,7 +164,8 @@ def test_person_path_runs_from_application_to_appointment(runtime, story):
         assert event.actor_name == step.actor and event.occurred_at == step.at
 
     with runtime.sessions() as s:
-        steps = service.person_path(runtime, s, s.get(User, story.user("applicant2")))
+        person = s.get(User, story.user("applicant2"))
+        steps = service.person_path(runtime, s, person, person)
     failed = [s for s in steps if "не аттестован" in s.text.lower()]
     assert [s.text for s in failed] == [
         f"Аттестация на должность руководителя (вакансия № {story.appointment.vacancy}, "

@@ -21,14 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments import order_document as document
 from reserve_flow.appointments.models import AppointmentOrder, OrderCounter, OrderTemplate, Vacancy
 from reserve_flow.appointments.services.vacancies import (
     SUBJECT_TYPE,
     AppointmentRefused,
     get_vacancy,
-    may_manage,
-    may_view,
 )
 from reserve_flow.core.audit.chain import append_event, chain_head
 from reserve_flow.core.counters import take_next
@@ -78,7 +77,7 @@ def template_bytes(runtime: Runtime, template: OrderTemplate | None) -> bytes:
 
 
 def _require_admin(user: User) -> None:
-    if not user.has_role("admin"):
+    if not access.may_manage_order_template(user):
         raise OrderNotFound("template")
 
 
@@ -214,7 +213,7 @@ def preview(runtime: Runtime, session: Session, user: User, vacancy_id: int) -> 
     """The draft as DOCX with «№ ___», for the HR officer to read before issuing."""
     vacancy = get_vacancy(session, user, vacancy_id)
     order = vacancy.order
-    if not may_manage(user) or order is None or order.issued:
+    if not access.may_manage_vacancies(user) or order is None or order.issued:
         raise OrderNotFound(vacancy_id)
     content = _render_docx(runtime, template_bytes(runtime, current_template(session)), order)
     return content, f"Проект приказа — {order.candidate.user.full_name}.docx"
@@ -232,7 +231,7 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
     try:
         with unit_of_work(session):
             vacancy = get_vacancy(session, user, vacancy_id, expected_version)
-            if not may_manage(user):
+            if not access.may_manage_vacancies(user):
                 raise AppointmentRefused("Приказ о назначении издаёт специалист по кадрам.")
             order = vacancy.order
             if vacancy.state != "order_drafted" or order is None:
@@ -337,17 +336,12 @@ def issue(runtime: Runtime, session: Session, user: User, vacancy_id: int, expec
 # --- reading ---
 
 
-def may_download(user: User, order: AppointmentOrder) -> bool:
-    """HR officers and administrators; the appointee their own order."""
-    return may_view(user) or order.candidate.user_id == user.id
-
-
 def open_file(runtime: Runtime, session: Session, user: User, order_id: int, kind: str) -> generated.GeneratedFile:
     """An issued order's file after checking its SHA-256. OrderNotFound for an unknown
     order or kind, a draft, or a user who may not have it; AppointmentRefused when the
     file on disk is missing or altered."""
     order = session.get(AppointmentOrder, order_id)
-    if order is None or kind not in generated.KINDS or not order.issued or not may_download(user, order):
+    if order is None or kind not in generated.KINDS or not order.issued or not access.may_download_order(user, order):
         raise OrderNotFound(order_id)
     relative, expected = (order.docx_path, order.docx_sha256) if kind == "docx" else (order.pdf_path, order.pdf_sha256)
     path = generated.intact(runtime.settings.uploads_folder, relative, expected)
@@ -371,7 +365,7 @@ def issued_years(session: Session) -> list[int]:
 
 def order_register(session: Session, user: User, year: int) -> list[AppointmentOrder]:
     """The year's issued orders by number, for HR officers and administrators."""
-    if not may_view(user):
+    if not access.may_view_vacancies(user):
         raise OrderNotFound(year)
     return list(
         session.scalars(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments.models import (
     CONTRACT_YEARS,
     OPEN_STATES,
@@ -59,17 +60,9 @@ class VacancyNotFound(NotFound):
 # --- who sees what ---
 
 
-def may_view(user: User) -> bool:
-    return user.has_role("hr") or user.has_role("admin")
-
-
-def may_manage(user: User) -> bool:
-    return user.has_role("hr")
-
-
 def get_vacancy(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:
     vacancy = session.get(Vacancy, vacancy_id)
-    if vacancy is None or not may_view(user):
+    if vacancy is None or not access.may_view_vacancies(user):
         raise VacancyNotFound(vacancy_id)
     if expected_version is not None and vacancy.version != expected_version:
         raise ConcurrentChange(subject_id=vacancy.id)
@@ -78,13 +71,13 @@ def get_vacancy(session: Session, user: User, vacancy_id: int, expected_version:
 
 def _managed(session: Session, user: User, vacancy_id: int, expected_version: int | None = None) -> Vacancy:
     vacancy = get_vacancy(session, user, vacancy_id, expected_version)
-    if not may_manage(user):
+    if not access.may_manage_vacancies(user):
         raise AppointmentRefused("Вакансиями и назначениями занимается специалист по кадрам.")
     return vacancy
 
 
 def vacancies(session: Session, user: User, *, open_only: bool = False) -> list[Vacancy]:
-    if not may_view(user):
+    if not access.may_view_vacancies(user):
         return []
     query = select(Vacancy).order_by(Vacancy.planned_on, Vacancy.id)
     if open_only:
@@ -130,7 +123,7 @@ def open_vacancy(
     """The HR officer opens a vacancy: an active organization without another open
     vacancy, a listed reason, a planned date not in the past."""
     with unit_of_work(session):
-        if not may_manage(user):
+        if not access.may_manage_vacancies(user):
             raise AppointmentRefused("Открыть вакансию может только специалист по кадрам.")
         organization = session.get(Organization, organization_id)
         if organization is None or not organization.active:

@@ -9,14 +9,16 @@ or a vacancy gets 404. Changes go through services.orders.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.file import FileRequired
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments import order_document as order_document
 from reserve_flow.appointments.services import orders as service
 from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.files import storage
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_bytes, send_stored
 from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm
@@ -142,7 +144,7 @@ def _template_page(error: str | None = None, status: int = 200):
 
 
 def _require_admin() -> None:
-    if not current_user.has_role("admin"):
+    if not access.may_manage_order_template(current_user):
         abort(404)
 
 
@@ -189,6 +191,7 @@ def template_file():
 
 
 @bp.route("/public/appointments")
+@public
 def public_appointments():
     """Appointments as the РУО website publishes them: name (with the appointee's consent),
     organization, position, order."""

@@ -15,12 +15,13 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from reserve_flow.appointments import access
 from reserve_flow.appointments.models import CONTRACT_YEARS, OPEN_STATES, VACANCY_REASONS, Vacancy
 from reserve_flow.appointments.services import candidates as candidate_facts
 from reserve_flow.appointments.services import vacancies as service
@@ -29,6 +30,7 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.errors import Refused
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, kept
@@ -67,7 +69,7 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
 
 
 def _require_viewer() -> None:
-    if not service.may_view(current_user):
+    if not access.may_view_vacancies(current_user):
         abort(404)
 
 
@@ -150,7 +152,7 @@ def render_index(*, error: str | None = None, status: int = 200, form: dict | No
         vacancies=rows,
         left={v.id: planned_left(v) for v in rows},
         state_label=lambda v: workflow_ui.state_label(rt, v),
-        may_manage=service.may_manage(current_user),
+        may_manage=access.may_manage_vacancies(current_user),
         organizations=organizations,
         reasons=VACANCY_REASONS,
         head_positions=HEAD_POSITIONS,
@@ -242,7 +244,7 @@ def render_vacancy(
 ):
     rt = runtime()
     session = db()
-    manage = service.may_manage(current_user)
+    manage = access.may_manage_vacancies(current_user)
     editable = manage and vacancy.state in ("open", "shortlisted")
     selected = vacancy.selected
     passed = selected is not None and any(s.attested for s in vacancy.attestations if s.candidate_id == selected.id)

@@ -23,8 +23,15 @@ from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import Refused
 from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people import passwords
 from reserve_flow.people.models import User
-from reserve_flow.people.services.users import create_user
+from reserve_flow.people.services.users import (
+    UserError,
+    create_user,
+    hash_password,
+    tell_owner_of_signup_attempt,
+    user_by_email,
+)
 from reserve_flow.privacy.models import PROCESSING, SCOPES, ConsentRecord
 from reserve_flow.privacy.services import consents
 
@@ -47,13 +54,32 @@ class ApplicantError(Refused):
 
 def register(
     runtime: Runtime, session: Session, *, email: str, password: str, full_name: str, disseminate: bool = False
-) -> User:
+) -> User | None:
     """Create an applicant account with an empty profile and record the processing consent
     given at registration (the one every application rests on) and, if the person chose
     it, the separate consent to publishing their name on the public pages; committed.
-    Raises UserError (people.services.users) on a taken e-mail or a short password."""
+    An address that already has an account gets no second one: its owner is mailed instead
+    and None returned, after the same checks and the same password hashing, so that neither
+    the answer nor its time tells the two apart.
+    Raises UserError or WeakPassword (people) on a bad address, name or password."""
+    min_length = runtime.settings["app"]["password_min_length"]
     with unit_of_work(session):
-        user = create_user(session, email=email, full_name=full_name, password=password, roles=["applicant"])
+        existing = user_by_email(session, email)
+        if existing is not None:
+            passwords.check(password, min_length)
+            if not full_name.strip():
+                raise UserError("Укажите фамилию, имя и отчество")
+            hash_password(password)  # the work a new account costs
+            tell_owner_of_signup_attempt(session, existing, runtime.now())
+            return None
+        user = create_user(
+            session,
+            email=email,
+            full_name=full_name,
+            password=password,
+            roles=["applicant"],
+            password_min_length=min_length,
+        )
         session.add(ApplicantProfile(user_id=user.id, updated_at=runtime.now()))
         consents.give_processing(runtime, session, user)
         if disseminate:

@@ -1,10 +1,9 @@
 """Contest applications: who may see which, their open deadline and history, and the
 one way the web (and later the API) moves an application: `fire_application`.
 
-Visibility is the object half of every check (DESIGN section 1): the owner sees their
-own application, the secretary, the chair and the members see the applications of the
-contests whose commission they sit on, the administrator sees all. Everyone else is
-told the application does not exist, so that ids do not leak.
+Visibility is the object half of every check (DESIGN section 1); its one rule is
+contest.access.may_view_application. Everyone who may not see an application is told
+it does not exist, so that ids do not leak.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.contests import Application, CommissionSeat, Contest
 from reserve_flow.contest.services.applicants import requirements
 from reserve_flow.core import workdays
@@ -25,14 +25,12 @@ from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
-from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.people.models import User
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
 
 SUBJECT_TYPE = "application"
-COMMISSION_ROLES = ("secretary", "chair", "member")
 # Audit kinds that record an access, not a step of the case; kept out of the case history.
 ACCESS_KINDS = ("personal_file_viewed",)
 
@@ -45,26 +43,13 @@ class ApplicationNotFound(NotFound):
         super().__init__(f"application {application_id} not found")
 
 
-def _sits_on_commission(user: User, contest: Contest) -> bool:
-    return (user.id in (contest.secretary_id, contest.chair_id)) or contest.is_commission_member(user)
-
-
-def can_view(user: User, application: Application) -> bool:
-    """Whether `user` may open this application: its owner, an administrator, or a
-    commission role holder on its contest's commission once it has been submitted."""
-    if application.applicant_id == user.id or user.has_role("admin"):
-        return True
-    if application.state == "draft":  # not yet handed to the commission: the applicant's alone
-        return False
-    return any(user.has_role(r) for r in COMMISSION_ROLES) and _sits_on_commission(user, application.contest)
-
-
-def _visible_clause(user: User) -> ColumnElement[bool]:
-    """The SQL form of `can_view`, for lists."""
+def _candidates_clause(user: User) -> ColumnElement[bool]:
+    """A superset of what `user` may see, in SQL, to keep lists short; the rule itself is
+    access.may_view_application, applied to each row."""
     if user.has_role("admin"):
         return Application.id.is_not(None)
     clauses: list[ColumnElement[bool]] = [Application.applicant_id == user.id]
-    if any(user.has_role(r) for r in COMMISSION_ROLES):
+    if any(user.has_role(r) for r in access.COMMISSION_ROLES):
         seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
         clauses.append(
             and_(Application.state != "draft", or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
@@ -77,16 +62,16 @@ def visible_applications(session: Session, user: User) -> list[Application]:
     query = (
         select(Application)
         .join(Contest, Application.contest_id == Contest.id)
-        .where(_visible_clause(user))
+        .where(_candidates_clause(user))
         .order_by(Application.id)
     )
-    return list(session.scalars(query).unique())
+    return [a for a in session.scalars(query).unique() if access.may_view_application(user, a)]
 
 
 def get_visible(session: Session, user: User, application_id: int) -> Application:
     """The application if `user` may see it; ApplicationNotFound otherwise."""
     application = session.get(Application, application_id)
-    if application is None or not can_view(user, application):
+    if application is None or not access.may_view_application(user, application):
         raise ApplicationNotFound(application_id)
     return application
 
@@ -170,8 +155,11 @@ def fire_application(
     actor: User,
     reason: str | None,
     expected_version: int,
+    page: str = "",
 ) -> AuditEvent:
-    """Fire `trigger` on the application on behalf of `actor` and commit.
+    """Fire `trigger` on the application on behalf of `actor` and commit. `page` names the
+    page asking ("" for the case page's generic actions): a step with a page of its own
+    (the check's admit and refuse, the commission's votes) is refused anywhere else.
 
     `expected_version` is the version the user's form was rendered with: if the
     application changed since, ConcurrentChange is raised and nothing is written (the
@@ -183,7 +171,7 @@ def fire_application(
         application = get_visible(session, actor, application_id)
         if application.version != expected_version:
             raise ConcurrentChange(subject_id=application.id)
-        return runtime.engine.fire(application, trigger, actor, reason=reason)
+        return runtime.engine.fire_from(page, application, trigger, actor, reason=reason)
 
 
 # --- the secretary's document check (issue 3, item 3) ---
@@ -216,7 +204,7 @@ def check_queue(
 def get_for_check(session: Session, user: User, application_id: int) -> Application:
     """The application if `user` is its contest's secretary; ApplicationNotFound otherwise."""
     application = session.get(Application, application_id)
-    if application is None or not can_view(user, application) or not application.holds_role(user, "secretary"):
+    if application is None or not access.may_check_application(user, application):
         raise ApplicationNotFound(application_id)
     return application
 
@@ -335,7 +323,3 @@ def last_reason(session: Session, application: Application) -> AuditEvent | None
         .limit(1)
     )
     return event if event is not None and event.reason else None
-
-
-# The deadlines' overview links an application's deadline to its page for those who may open it.
-case_viewer("application")(can_view)

@@ -20,6 +20,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reserve_flow.contest import access
 from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.commission import MeetingAttendance, Recusal, Score, Vote, VoteResult
 from reserve_flow.contest.models.contests import Application, CommissionSeat, Contest
@@ -35,10 +36,8 @@ if TYPE_CHECKING:
 
 # Audit subject of recusals, scores and votes (subject_id: the application's id).
 SUBJECT_TYPE = "application_assessment"
-# Applications the commission works on, and those still to be decided.
-COMMISSION_STATES = ("admitted", "assessed", "voting", "included", "not_included")
+# Applications still to be decided (those the commission works on: access.COMMISSION_STATES).
 OPEN_STATES = ("admitted", "assessed", "voting")
-COMMISSION_ROLES = ("secretary", "chair", "member")
 ROLE_LABELS = {"chair": "председатель комиссии", "secretary": "секретарь комиссии", "member": "член комиссии"}
 
 MESSAGES.update(
@@ -147,11 +146,6 @@ class CommissionNotFound(NotFound):
     """No such contest, application or protocol, or the user does not sit on its commission."""
 
 
-def commission_roles(user: User, contest: Contest) -> set[str]:
-    """The roles `user` holds on this contest's commission (role and seat both)."""
-    return {role for role in COMMISSION_ROLES if contest.holds_role(user, role)}
-
-
 def visible_contests(session: Session, user: User) -> list[Contest]:
     """The contests whose commission `user` sits on, newest first."""
     seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
@@ -160,12 +154,12 @@ def visible_contests(session: Session, user: User) -> list[Contest]:
         .where(or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
         .order_by(Contest.id.desc())
     )
-    return [c for c in candidates if commission_roles(user, c)]
+    return [c for c in candidates if access.may_work_on_contest(user, c)]
 
 
 def get_contest(session: Session, user: User, contest_id: int) -> Contest:
     contest = session.get(Contest, contest_id)
-    if contest is None or not commission_roles(user, contest):
+    if contest is None or not access.may_work_on_contest(user, contest):
         raise CommissionNotFound(contest_id)
     return contest
 
@@ -173,11 +167,7 @@ def get_contest(session: Session, user: User, contest_id: int) -> Contest:
 def get_application(session: Session, user: User, application_id: int) -> Application:
     """An application the commission works on (admitted or later), if `user` sits on its commission."""
     application = session.get(Application, application_id)
-    if (
-        application is None
-        or application.state not in COMMISSION_STATES
-        or not commission_roles(user, application.contest)
-    ):
+    if application is None or not access.may_work_on_application(user, application):
         raise CommissionNotFound(application_id)
     return application
 
@@ -200,7 +190,7 @@ def contest_applications(session: Session, contest: Contest) -> list[Application
     return list(
         session.scalars(
             select(Application)
-            .where(Application.contest_id == contest.id, Application.state.in_(COMMISSION_STATES))
+            .where(Application.contest_id == contest.id, Application.state.in_(access.COMMISSION_STATES))
             .order_by(Application.id)
         ).unique()
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.contests import (
     CommissionSeat,
     Contest,
@@ -87,26 +88,18 @@ class ContestData:
     criteria: list[CriterionData] = field(default_factory=list)
 
 
-def sits_on(user: User, contest: Contest) -> bool:
-    return user.id in (contest.secretary_id, contest.chair_id) or contest.is_commission_member(user)
-
-
-def can_view(user: User, contest: Contest) -> bool:
-    """The commission (secretary, chair, members) and administrators see a contest's inner pages."""
-    return user.has_role("admin") or sits_on(user, contest)
-
-
 def visible_contests(session: Session, user: User) -> list[Contest]:
+    """The contests whose inner pages `user` may open (contest.access.may_view_contest), newest first."""
     query = select(Contest).order_by(Contest.accept_from.desc(), Contest.id.desc())
     if not user.has_role("admin"):
         seat = exists().where(CommissionSeat.contest_id == Contest.id, CommissionSeat.user_id == user.id)
         query = query.where(or_(Contest.secretary_id == user.id, Contest.chair_id == user.id, seat))
-    return list(session.scalars(query))
+    return [c for c in session.scalars(query) if access.may_view_contest(user, c)]
 
 
 def get_visible(session: Session, user: User, contest_id: int) -> Contest:
     contest = session.get(Contest, contest_id)
-    if contest is None or not can_view(user, contest):
+    if contest is None or not access.may_view_contest(user, contest):
         raise ContestNotFound(contest_id)
     return contest
 
@@ -253,7 +246,7 @@ def fire_contest(
     with unit_of_work(session):
         contest = get_visible(session, actor, contest_id)
         _check_version(contest, expected_version)
-        rt.engine.fire(contest, trigger, actor, reason=reason)
+        rt.engine.fire_from("", contest, trigger, actor, reason=reason)
         return contest
 
 

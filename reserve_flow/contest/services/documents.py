@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy.orm import Session
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.contests import Application, ContestDocumentKind
 from reserve_flow.contest.models.documents import ApplicationDocument
 from reserve_flow.contest.services.applications import SUBJECT_TYPE, ApplicationNotFound, get_visible
@@ -42,18 +43,6 @@ class DocumentForbidden(Refused):
     """The user may see the application but not this file (minimisation: answered 403)."""
 
 
-# Files that show passport data or criminal-record data: opened by the contest's
-# secretary and HR officers only (152-FZ art. 5 part 5); the commission sees that they were checked.
-RESTRICTED_KINDS = ("passport", "no_criminal_record")
-
-
-def may_open_file(user: User, application: Application, kind_code: str) -> bool:
-    """Whether `user`, who may see the application, may also open a file of this kind."""
-    if kind_code not in RESTRICTED_KINDS or application.applicant_id == user.id:
-        return True
-    return application.holds_role(user, "secretary") or user.has_role("hr")
-
-
 class DocumentNotFound(NotFound):
     """No such document on an application the user may see (answered as 404)."""
 
@@ -73,7 +62,7 @@ def _state_label(runtime: Runtime, application: Application) -> str:
 def _own_application(session: Session, user: User, application_id: int) -> Application:
     """The user's own application; anyone else's is 'not found'."""
     application = session.get(Application, application_id)
-    if application is None or application.applicant_id != user.id or not user.has_role("applicant"):
+    if application is None or not access.may_view_own_application(user, application):
         raise ApplicationNotFound(application_id)
     return application
 
@@ -245,11 +234,13 @@ def open_document(
 ) -> tuple[ApplicationDocument, Path]:
     """The document and its stored file, for someone who may see the application (the
     owner, the contest's commission, an administrator) and may open its kind
-    (may_open_file: a passport or a criminal-record certificate only to the secretary and
+    (access.may_open_document_file: a passport or a criminal-record certificate only to the secretary and
     HR). A look by anyone but the owner is a personal-file access: logged with the document named, and committed."""
     application = get_visible(session, user, application_id)
     document = _document(application, document_id)
-    if not may_open_file(user, application, document.kind_code):
+    if not access.may_view_document(user, application, document):
+        raise DocumentNotFound(document_id)
+    if not access.may_open_document_file(user, application, document.kind_code):
         raise DocumentForbidden("Этот документ открывают только секретарь комиссии и специалист по кадрам.")
     path = storage.path_of(uploads_folder(runtime), document.storage_key) if document.storage_key else None
     if path is None or not path.is_file():

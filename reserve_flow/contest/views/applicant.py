@@ -9,7 +9,7 @@ services.documents, states through services.applications.fire_application (the e
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user
 from flask_wtf.file import FileRequired
 from sqlalchemy import or_, select
 from wtforms import (
@@ -24,8 +24,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.applicants import EDUCATION_LEVELS
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applicants as applicants_service
@@ -33,16 +34,21 @@ from reserve_flow.contest.services import applications as applications_service
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.web import db, runtime, too_large_back_link, workflow_ui
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, stale, strip_text
 from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.people import passwords
 from reserve_flow.people.models import User
-from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH
 from reserve_flow.privacy import texts
 from reserve_flow.privacy.models import SCOPES
 
 bp = Blueprint("applicant", __name__)
 
+REGISTERED = (
+    "Заявка на регистрацию принята. Если для этого адреса учётной записи ещё не было, она создана: "
+    "войдите с адресом и паролем, которые вы указали. Если запись уже была, на адрес отправлено письмо."
+)
 # The transitions an applicant fires from their page.
 APPLICANT_TRIGGERS = ("submit", "resubmit", "withdraw")
 
@@ -58,13 +64,7 @@ class RegistrationForm(RussianForm):
         filters=[strip_text],
         validators=[DataRequired("Укажите адрес электронной почты"), Email("Некорректный адрес электронной почты")],
     )
-    password = PasswordField(
-        f"Пароль (не короче {MIN_PASSWORD_LENGTH} символов)",
-        validators=[
-            DataRequired("Придумайте пароль"),
-            Length(min=MIN_PASSWORD_LENGTH, message=f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов"),
-        ],
-    )
+    password = PasswordField("Пароль", validators=[DataRequired("Придумайте пароль")])
     password2 = PasswordField("Пароль ещё раз", validators=[EqualTo("password", "Пароли не совпадают")])
     consent = BooleanField(
         "Я даю согласие на обработку моих персональных данных на этих условиях",
@@ -75,6 +75,12 @@ class RegistrationForm(RussianForm):
         "изменить или отозвать его можно на странице «Мои согласия»)"
     )
     submit = SubmitField("Зарегистрироваться")
+
+    def validate_password(self, field) -> None:
+        """The password policy (people/passwords.py), shown by the field; the service checks it again."""
+        reason = passwords.problem(field.data or "", runtime().settings["app"]["password_min_length"])
+        if reason is not None:
+            raise ValidationError(reason)
 
 
 class ProfileForm(RussianForm):
@@ -142,7 +148,7 @@ def _own(application_id: int) -> Application:
     """The user's own application, or 404."""
     user = _require_applicant()
     application = db().get(Application, application_id)
-    if application is None or application.applicant_id != user.id:
+    if application is None or not access.may_view_own_application(user, application):
         abort(404)
     return application
 
@@ -158,10 +164,13 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str] | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    min_length = runtime().settings["app"]["password_min_length"]
+    form.password.label.text = f"Пароль (не короче {min_length} символов)"
     status = 200
     if form.validate_on_submit():
         outcome = attempt(
@@ -175,12 +184,13 @@ def register():
             )
         )
         if not outcome.ok:
-            form.email.errors.append(outcome.error)
+            form.email.errors = [*form.email.errors, outcome.error]
             status = outcome.status
         else:
-            login_user(outcome.value)
-            flash("Вы зарегистрированы. Заполните профиль: он нужен для подачи заявления.", "success")
-            return redirect(url_for("applicant.profile"), code=303)
+            # The same answer whether the address was new (the account is made) or already had
+            # an account (its owner gets a letter): the page does not tell who is registered.
+            flash(REGISTERED, "success")
+            return redirect(url_for("auth.login"), code=303)
     elif request.method == "POST":
         status = 400
     return render_template(
@@ -452,7 +462,7 @@ def act(application_id: int, trigger: str):
     reason = form.reason.data if trigger == "withdraw" else None
     outcome = attempt(
         lambda: applications_service.fire_application(
-            runtime(), db(), application.id, trigger, current_user, reason, form.version.data
+            runtime(), db(), application.id, trigger, current_user, reason, form.version.data, page="applicant"
         )
     )
     if not outcome.ok:

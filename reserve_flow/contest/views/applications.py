@@ -8,14 +8,16 @@ services.applications.fire_application (and so through the engine) only.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from reserve_flow.contest import access
 from reserve_flow.contest.models.contests import Application
 from reserve_flow.contest.services import applications as service
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.core import workdays
 from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import FireForm
@@ -46,9 +48,6 @@ label_event_kinds(
         "requirement": "Требование",
     },
 )
-
-# The secretary decides on documents on the check page, where each document gets its mark.
-CHECK_TRIGGERS = ("admit", "return_for_fix", "refuse")
 
 
 def deadline_text(status: service.DeadlineStatus | None) -> str:
@@ -112,13 +111,13 @@ def _render_case(
         kinds=kinds,
         missing=missing,
         history=workflow_ui.history(rt, session, application),
-        actions=workflow_ui.actions(rt, application, current_user, exclude=CHECK_TRIGGERS),
+        actions=workflow_ui.actions(rt, application, current_user),
         error=error,
         reason=reason,
         failed_trigger=failed_trigger,
         is_owner=application.applicant_id == current_user.id,
         is_secretary=application.holds_role(current_user, "secretary"),
-        may_open=lambda d: documents_service.may_open_file(current_user, application, d.kind_code),
+        may_open=lambda d: access.may_open_document_file(current_user, application, d.kind_code),
     ), status
 
 

@@ -11,7 +11,7 @@ services.applications, and so through the engine.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -22,6 +22,7 @@ from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.contest.views.applications import deadline_text
 from reserve_flow.core.files.storage import ALLOWED_TYPES
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.forms import VersionForm, stale, strip_text
 from reserve_flow.privacy.services import consents

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 
+from reserve_flow.contest import access
 from reserve_flow.contest import commission_rules as rules
 from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.contest.services import commission as service
 from reserve_flow.contest.services import protocols
 from reserve_flow.contest.services.ranking import ranking
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import VersionForm
@@ -90,7 +92,7 @@ def _application(application_id: int) -> Application:
 
 
 def _roles(contest: Contest) -> set[str]:
-    return service.commission_roles(current_user, contest)
+    return access.commission_roles(current_user, contest)
 
 
 @bp.route("/")
@@ -160,7 +162,7 @@ def attendance(contest_id: int):
 def ranking_table(contest_id: int):
     """The ranking shows everyone's scores: for the secretary and the chair only."""
     contest = _contest(contest_id)
-    if not _roles(contest) & {"secretary", "chair"}:
+    if not access.may_see_ranking(current_user, contest):
         abort(404)
     rows = [
         {

@@ -4,7 +4,7 @@ contest through its workflow, extend acceptance. The commission sees its contest
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.contest.services import contests as service
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.format import format_date
 from reserve_flow.core.web.forms import FireForm
@@ -250,7 +251,7 @@ def _render_show(
         "contest/contests/show.html",
         contest=contest,
         state_label=workflow_ui.state_label(rt, contest),
-        actions=workflow_ui.actions(rt, contest, current_user, exclude=("extend_acceptance",)),
+        actions=workflow_ui.actions(rt, contest, current_user),
         can_extend=any(t.trigger == "extend_acceptance" for t in rt.engine.available(contest, current_user)),
         can_edit=contest.holds_role(current_user, "secretary") and contest.state in service.EDITABLE_STATES,
         history=workflow_ui.history(rt, session, contest),

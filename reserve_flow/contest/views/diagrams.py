@@ -4,11 +4,12 @@ their pages (404 for a case the user may not see)."""
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow.contest.services import applications as applications_service
 from reserve_flow.contest.services import contests as contests_service
 from reserve_flow.core.web import db
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.diagrams import case_svg
 
 bp = Blueprint("contest_diagrams", __name__)

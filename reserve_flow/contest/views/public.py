@@ -10,6 +10,7 @@ from sqlalchemy import select
 from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.contest.services.contests import PUBLIC_STATES
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import public
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
 from reserve_flow.privacy.services.publication import NOT_PUBLISHED, Publication
 
@@ -28,6 +29,7 @@ def _public_contest(contest_id: int) -> Contest:
 
 
 @bp.route("/")
+@public
 def index():
     contests = db().scalars(
         select(Contest).where(Contest.state.in_(PUBLIC_STATES)).order_by(Contest.accept_from.desc())
@@ -39,6 +41,7 @@ def index():
 
 
 @bp.route("/contests/<int:contest_id>")
+@public
 def contest(contest_id: int):
     contest = _public_contest(contest_id)
     included: list[str | None] = []

@@ -13,7 +13,7 @@ from reserve_flow.core.audit.chain import chain_head, verify_chain
 from reserve_flow.core.audit.checkpoint import latest_checkpoints
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.web import database_id, db, runtime, workflow_ui
-from reserve_flow.core.web.access import admin_required
+from reserve_flow.core.web.access import admin_required, public
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 public_bp = Blueprint("audit_public", __name__)
@@ -100,6 +100,7 @@ def verify():
 
 
 @public_bp.route("/audit/head")
+@public
 def head():
     """Public: the chain head and the latest signed checkpoints, so anyone can write them
     down; a later rewrite of the journal then contradicts the copies."""

@@ -8,10 +8,11 @@ its URL is the credential; a new token (or none) revokes the old URL.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow.core.deadlines import services as service
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
@@ -60,6 +61,7 @@ def revoke_token():
 
 
 @bp.route("/feed/<token>.ics")
+@public
 def feed(token: str):
     rt = runtime()
     session = db()

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reserve_flow.core.notifications import dispatch as notify
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -18,6 +18,9 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.context import Context
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.web import access_log
+from reserve_flow.core.web.access import require_login_unless_public
+from reserve_flow.core.web.limits import limiter
+from reserve_flow.core.web.sessions import expire_idle_session
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -45,18 +48,25 @@ def _close_db(_exc: BaseException | None) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> Actor | None:
-    """The signed-in user, found through the people directory (core.actors)."""
+def _load_user(session_id: str) -> Actor | None:
+    """The signed-in user, found through the people directory (core.actors), if the session
+    was signed in with the user's current session version ("<id>:<version>"): logout, a
+    password change or reset and deactivation move the version and so end older sessions."""
+    user_id, _, version = session_id.partition(":")
     try:
         user = directory().get(db(), int(user_id))
+        wanted = int(version)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != wanted:
+        return None
+    return user
 
 
 # Status -> (title, text) of the Russian error pages.
 ERROR_PAGES = {
     403: ("Доступ запрещён", "У вас нет прав для этого действия."),
+    429: ("Слишком много попыток", "С вашего адреса было слишком много попыток подряд. Подождите немного и повторите."),
     404: ("Страница не найдена", "Такой страницы нет, или у вас нет к ней доступа."),
     405: ("Действие недоступно", "Этот адрес так не открывается: вернитесь на страницу и воспользуйтесь кнопкой."),
 }
@@ -145,11 +155,15 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
     access_log.install()
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."
     login_manager.login_message_category = "info"
     app.teardown_appcontext(_close_db)
+    # The idle check first: a session it ends is then treated as signed out.
+    app.before_request(expire_idle_session)
+    app.before_request(require_login_unless_public)
     _register_error_pages(app)
 
     from reserve_flow.core.web import format as formatting

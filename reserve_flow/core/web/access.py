@@ -1,11 +1,44 @@
-"""Role checks for views, shared by the core's pages and the domains'."""
+"""Who may reach a view at all: every view declares it, and what is not declared public
+needs a login.
+
+Each view carries its declaration as an attribute of the view function: `@public`
+(anyone, signed in or not), `@login_required` (signed-in users; the object rule of the
+domain's access.py decides the rest) or `@role_required(...)`. The app checks the login
+before every request whose view is not public (`require_login_unless_public`), so a view
+that forgets its decorator is closed rather than open, and tests/core/test_access_matrix.py
+fails for any route whose view declares nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from flask import abort
-from flask_login import current_user, login_required
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+from flask_login import login_required as _flask_login_required
+
+ACCESS_ATTRIBUTE = "access_rule"
+PUBLIC = "public"
+LOGIN = "login"
+# Endpoints Flask itself adds, which cannot carry a decorator of ours.
+BUILTIN_PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def _declare(view: Callable, rule: Any) -> Callable:
+    setattr(view, ACCESS_ATTRIBUTE, rule)
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Anyone may open this view, signed in or not (public pages, the login, the calendar feed by its token)."""
+    return _declare(view, PUBLIC)
+
+
+def login_required(view: Callable) -> Callable:
+    """Signed-in users only; anyone else is sent to the login page."""
+    return _declare(_flask_login_required(view), LOGIN)
 
 
 def role_required(*roles: str):
@@ -19,7 +52,7 @@ def role_required(*roles: str):
                 abort(404)
             return view(*args, **kwargs)
 
-        return wrapped
+        return _declare(wrapped, ("roles", tuple(roles)))
 
     return decorate
 
@@ -27,3 +60,21 @@ def role_required(*roles: str):
 def admin_required(view):
     """Administrators only; everyone else is told the page does not exist."""
     return role_required("admin")(view)
+
+
+def declared_rule(app: Flask, endpoint: str) -> Any:
+    """The declaration of an endpoint's view: PUBLIC, LOGIN, ("roles", (...)), or None when it declares nothing."""
+    if endpoint in BUILTIN_PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, ACCESS_ATTRIBUTE, None) if view is not None else None
+
+
+def require_login_unless_public():
+    """Before every request: a view that is not declared public needs a login, whatever it forgot."""
+    endpoint = request.endpoint
+    if endpoint is None or declared_rule(current_app, endpoint) == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None

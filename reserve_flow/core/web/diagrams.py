@@ -6,9 +6,9 @@ domain routes its cases' diagrams to case_svg after its own check."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
-from flask_login import login_required
 
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.workflow.bpmn import export_bpmn
 from reserve_flow.core.workflow.definition import WorkflowDef
 from reserve_flow.core.workflow.diagram import case_graph, render, workflow_graph

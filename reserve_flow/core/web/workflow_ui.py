@@ -90,14 +90,15 @@ def history(rt: Context, session: Session, subject: WorkflowSubject) -> list[His
     return rows
 
 
-def actions(rt: Context, subject: WorkflowSubject, user: Actor, exclude: tuple[str, ...] = ()) -> list[Action]:
-    """Buttons for the transitions the user's roles allow on this subject, each with
-    the reason it is blocked now, if a guard is unmet."""
+def actions(rt: Context, subject: WorkflowSubject, user: Actor) -> list[Action]:
+    """Buttons of the generic action route for the transitions the user's roles allow on this
+    subject, each with the reason it is blocked now, if a guard is unmet. Steps with a page of
+    their own (`page` in the workflow file) are that page's forms, not buttons here."""
     lang = language()
     return [
         Action(t.trigger, t.label(lang), t.reason_required, rt.engine.blocked_by(subject, t, user))
         for t in rt.engine.available(subject, user)
-        if t.trigger not in exclude
+        if not t.page
     ]
 
 

@@ -3,7 +3,8 @@
 A file has a [workflow] table (name, subject, initial, labels), a [states.NAME]
 table per state (labels, `terminal`, an optional [states.NAME.deadline]) and a
 [[transitions]] list (trigger, source, dest, roles, guards, reason_required,
-notify, labels). `load_definition` returns the definition together with every
+notify, labels, page: the page whose own form and rules take the step).
+`load_definition` returns the definition together with every
 problem found, so that `reserve-flow workflows check` can print them all.
 """
 
@@ -26,7 +27,18 @@ CALENDARS = ("working", "calendar")
 _WORKFLOW_KEYS = {"name", "subject", "initial", "label_ru", "label_en", "deadline"}
 _STATE_KEYS = {"label_ru", "label_en", "terminal", "deadline"}
 _DEADLINE_KEYS = {"days", "until", "calendar", "actor", "remind_before", "escalate_to", "on_expiry"}
-_TRANSITION_KEYS = {"trigger", "source", "dest", "roles", "guards", "reason_required", "notify", "label_ru", "label_en"}
+_TRANSITION_KEYS = {
+    "trigger",
+    "source",
+    "dest",
+    "roles",
+    "guards",
+    "reason_required",
+    "notify",
+    "label_ru",
+    "label_en",
+    "page",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class TransitionDef:
     notify: tuple[str, ...] = ()
     label_ru: str = ""
     label_en: str = ""
+    # The page whose form and rules take this step (the document check, the commission's
+    # page...): never fired through the generic action route nor offered as its button.
+    page: str = ""
 
     def label(self, language: str = "ru") -> str:
         return (self.label_en if language == "en" and self.label_en else self.label_ru) or self.trigger
@@ -96,6 +111,10 @@ class WorkflowDef:
 
     def has_trigger(self, trigger: str) -> bool:
         return any(t.trigger == trigger for t in self.transitions)
+
+    def own_page(self, trigger: str) -> str:
+        """The page that takes `trigger`, or "" for a step the generic action route may fire."""
+        return next((t.page for t in self.transitions if t.trigger == trigger and t.page), "")
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         return [t for t in self.transitions if state in t.sources]
@@ -204,6 +223,10 @@ def load_definition(path: Path, subjects: set[str] | None = None) -> tuple[Workf
                 problem(f"{label}: cannot notify unknown role {role!r}")
         if not table.get("label_ru"):
             problem(f"{label}: missing label_ru")
+        page = table.get("page", "")
+        if not isinstance(page, str):
+            problem(f"{label}: 'page' must be the name of the page that takes this step")
+            page = ""
         transitions.append(
             TransitionDef(
                 trigger=str(trigger),
@@ -215,6 +238,7 @@ def load_definition(path: Path, subjects: set[str] | None = None) -> tuple[Workf
                 notify=tuple(notify),
                 label_ru=str(table.get("label_ru", "")),
                 label_en=str(table.get("label_en", "")),
+                page=page,
             )
         )
     if not transitions:

@@ -26,6 +26,7 @@ from reserve_flow.core.workflow.errors import (
     ConcurrentChange,
     GuardFailed,
     NotAllowedFromState,
+    OwnPageOnly,
     ReasonRequired,
     RoleDenied,
     UnknownTrigger,
@@ -80,6 +81,26 @@ class Engine:
             if detail is not None:
                 return translate(f"guard.{name}", detail=detail)
         return None
+
+    def fire_from(
+        self,
+        page: str,
+        subject: WorkflowSubject,
+        trigger: str,
+        actor: Actor | None,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """fire() for a step asked for by a page: `page` is "" for the generic action route,
+        or the name of the page asking. A step whose transition names another page (its
+        `page` in the workflow file) is refused, nothing changed: that page's own rules
+        (a refusal's cited requirement, every document reviewed...) would be skipped."""
+        definition = self.workflows.definition_for(subject)
+        own = definition.own_page(trigger)
+        if own and own != page:
+            transition = next(t for t in definition.transitions if t.trigger == trigger)
+            raise OwnPageOnly(action=transition.label_ru)
+        return self.fire(subject, trigger, actor, reason=reason, data=data)
 
     def fire(
         self,

@@ -37,6 +37,13 @@ class RoleDenied(TransitionDenied):
     code = "transition.role_denied"
 
 
+class OwnPageOnly(TransitionDenied):
+    """The step has a page of its own (its `page` in the workflow file), whose rules the
+    generic action route would skip."""
+
+    code = "transition.own_page"
+
+
 class ReasonRequired(TransitionDenied):
     code = "transition.reason_required"
 

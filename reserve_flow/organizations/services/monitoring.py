@@ -50,9 +50,6 @@ from reserve_flow.people.models import User
 OPTIMAL_FROM = 80.0
 ACCEPTABLE_FROM = 50.0
 ANTI_CRISIS_BELOW = 50.0
-# Who sees monitoring: it feeds appointments. Applicants and the public never do.
-VIEW_ROLES = ("admin", "hr", "secretary", "chair")
-MANAGE_ROLE = "admin"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 ORGANIZATION_COLUMN = "Организация"
@@ -78,14 +75,6 @@ class MonitoringError(Refused):
 
 class MonitoringNotFound(NotFound):
     pass
-
-
-def can_view(user: User) -> bool:
-    return bool(user.roles.intersection(VIEW_ROLES))
-
-
-def can_manage(user: User) -> bool:
-    return user.has_role(MANAGE_ROLE)
 
 
 def expected_level(total_percent: float) -> str:

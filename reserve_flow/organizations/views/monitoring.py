@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, StringField, TextAreaField
@@ -24,9 +24,11 @@ from reserve_flow.core.files.tabular import (
     write_xlsx,
 )
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
 from reserve_flow.core.web.forms import UploadField
+from reserve_flow.organizations import access
 from reserve_flow.organizations.models.monitoring import MONITORING_LEVELS, MonitoringYear
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS
 from reserve_flow.organizations.services import monitoring as service
@@ -60,12 +62,12 @@ class ClearForm(FlaskForm):
 
 
 def _require_viewer() -> None:
-    if not service.can_view(current_user):
+    if not access.may_view_organizations(current_user):
         abort(404)
 
 
 def _require_admin() -> None:
-    if not service.can_manage(current_user):
+    if not access.may_manage_organizations(current_user):
         abort(404)
 
 
@@ -143,7 +145,9 @@ def _back_from_too_large(view_args: dict) -> tuple[str, str]:
 def index():
     _require_viewer()
     return render_template(
-        "organizations/monitoring/index.html", years=service.years(db()), can_manage=service.can_manage(current_user)
+        "organizations/monitoring/index.html",
+        years=service.years(db()),
+        can_manage=access.may_manage_organizations(current_user),
     )
 
 
@@ -221,7 +225,7 @@ def _render_show(
         kind=kind,
         kinds=ORGANIZATION_KINDS,
         levels=MONITORING_LEVELS,
-        can_manage=service.can_manage(current_user),
+        can_manage=access.may_manage_organizations(current_user),
         import_form=import_form or ImportForm(formdata=None),
         clear_form=clear_form or ClearForm(formdata=None),
         problems=problems or [],

@@ -5,7 +5,7 @@ organization's page with its monitoring history. Anyone else gets 404."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
 from sqlalchemy import select
@@ -22,10 +22,12 @@ from reserve_flow.core.files.tabular import (
     write_xlsx,
 )
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_bytes
 from reserve_flow.core.web.forms import UploadField
 from reserve_flow.history import services as history_service
+from reserve_flow.organizations import access
 from reserve_flow.organizations.models.organizations import ORGANIZATION_KINDS, Organization
 from reserve_flow.organizations.services import monitoring
 from reserve_flow.organizations.services import organizations as service
@@ -91,12 +93,12 @@ class ActiveForm(FlaskForm):
 
 
 def _require_viewer() -> None:
-    if not monitoring.can_view(current_user):
+    if not access.may_view_organizations(current_user):
         abort(404)
 
 
 def _require_admin() -> None:
-    if not current_user.has_role("admin"):
+    if not access.may_manage_organizations(current_user):
         abort(404)
 
 
@@ -150,7 +152,7 @@ def index():
         kind=kind,
         status=status,
         query=query,
-        can_manage=current_user.has_role("admin"),
+        can_manage=access.may_manage_organizations(current_user),
         flag_below=monitoring.ANTI_CRISIS_BELOW,
     )
 
@@ -161,7 +163,7 @@ def show(organization_id: int):
     _require_viewer()
     organization = _load(organization_id)
     history = monitoring.organization_history(db(), organization)
-    staff = current_user.has_role("hr") or current_user.has_role("admin")
+    staff = access.may_follow_staff_links(current_user)
     return render_template(
         "organizations/registry/show.html",
         organization=organization,
@@ -170,7 +172,7 @@ def show(organization_id: int):
         may_follow=staff,
         show_audit=current_user.has_role("admin"),
         chart=sparkline([(h.year, h.result.total_percent) for h in history], threshold=monitoring.ANTI_CRISIS_BELOW),
-        can_manage=current_user.has_role("admin"),
+        can_manage=access.may_manage_organizations(current_user),
         active_form=ActiveForm(formdata=None, version=organization.version),
     )
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.db import unit_of_work
+from reserve_flow.people import passwords
 from reserve_flow.people.models import ROLES, User, UserRole
-from reserve_flow.people.services.users import MIN_PASSWORD_LENGTH, UserError, create_user, hash_password
+from reserve_flow.people.services.users import UserError, create_user, hash_password
 
 if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
@@ -33,7 +34,14 @@ def create_user_by_admin(
     """A new account made by an administrator, with the audit event naming its roles; committed.
     Raises UserError."""
     with unit_of_work(session):
-        user = create_user(session, email=email, full_name=full_name, password=password, roles=roles)
+        user = create_user(
+            session,
+            email=email,
+            full_name=full_name,
+            password=password,
+            roles=roles,
+            password_min_length=rt.settings["app"]["password_min_length"],
+        )
         append_event(
             session,
             kind="user_created",
@@ -84,13 +92,15 @@ def _update_user(
         raise UserError("Укажите фамилию, имя и отчество")
     if user.id == admin.id and ("admin" not in roles or not active):
         raise UserError("Нельзя снять роль администратора или отключить собственную учётную запись.")
-    if new_password and len(new_password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов")
+    if new_password:
+        passwords.check(new_password, rt.settings["app"]["password_min_length"])
     before = {"full_name": user.full_name, "roles": sorted(user.roles), "active": user.active}
     user.full_name = full_name.strip()
     wanted = list(dict.fromkeys(roles))
     user.role_rows = [row for row in user.role_rows if row.role in wanted]
     user.role_rows.extend(UserRole(role=r) for r in wanted if r not in user.roles)
+    if new_password or (user.active and not active):
+        user.end_sessions()  # a reset password or a closed account leaves no session behind
     user.active = active
     if new_password:
         user.password_hash = hash_password(new_password)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import Refused
+from reserve_flow.core.notifications.models import OutboxMessage
+from reserve_flow.people import passwords
 from reserve_flow.people.models import ROLES, LoginThrottle, User, UserRole
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so that timing does not tell which exist.
 _DUMMY_HASH = _hasher.hash("reserve-flow: no such user")
-MIN_PASSWORD_LENGTH = 8
 
 
 class UserError(Refused):
@@ -28,6 +31,33 @@ class UserError(Refused):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def tell_owner_of_signup_attempt(session: Session, user: User, now: datetime) -> None:
+    """Queue an e-mail to the owner of an address someone tried to register again
+    (templates/core/email/people.signup_attempt.*), in the caller's transaction: the
+    registration page answers as for a new address, so it does not tell who has an account."""
+    session.add(
+        OutboxMessage(
+            dedupe_key=f"signup-attempt:{user.id}:{secrets.token_hex(8)}",
+            channel="email",
+            recipient_id=user.id,
+            template="people.signup_attempt",
+            context=json.dumps({"email": user.email}, ensure_ascii=False),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign `user` out everywhere (their logout): every session cookie issued so far stops working; committed."""
+    with unit_of_work(session):
+        user.end_sessions()
 
 
 def normalize_email(email: str) -> str:
@@ -43,19 +73,19 @@ def create_user(
     roles: list[str] | tuple[str, ...],
     position: str = "",
     organization_id: int | None = None,
+    password_min_length: int = passwords.DEFAULT_MIN_LENGTH,
 ) -> User:
     """Create a user with the given roles, in the caller's transaction: a building block of
     the services that make accounts (registration, the administrator's, the CLI and demo
     seeding), which commit it with their own records. Raises UserError on a taken e-mail,
-    an unknown role or a short password."""
+    an unknown role, and WeakPassword on a password the policy refuses (people/passwords.py)."""
     email = normalize_email(email)
     if "@" not in email:
         raise UserError(f"Некорректный адрес электронной почты: {email!r}")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise UserError(f"Неизвестная роль: {', '.join(unknown)} (допустимы: {', '.join(ROLES)})")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов")
+    passwords.check(password, password_min_length)
     if not full_name.strip():
         raise UserError("Укажите фамилию, имя и отчество")
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:

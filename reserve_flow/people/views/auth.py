@@ -5,15 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email
 
 from reserve_flow.core.i18n import translate
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt
-from reserve_flow.people.services.users import authenticate
+from reserve_flow.core.web.limits import limiter, limits_off, login_rate
+from reserve_flow.core.web.sessions import end_session, start_session
+from reserve_flow.people.services.users import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -36,6 +39,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(login_rate, methods=["POST"], exempt_when=limits_off)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -55,7 +60,7 @@ def login():
             )
         ).value
         if result.user is not None:
-            login_user(result.user)
+            start_session(result.user)
             return redirect(_safe_next(request.args.get("next")))
         status = 429 if result.throttled else 401
         if not result.throttled:
@@ -70,6 +75,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    attempt(lambda: end_sessions(db(), current_user))
+    end_session()
     flash("Вы вышли из системы.", "info")
     return redirect(url_for("auth.login"))

@@ -27,11 +27,10 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.core.workflow.errors import ConcurrentChange
-from reserve_flow.core.workflow.subjects import case_viewer
 from reserve_flow.organizations.models.organizations import HEAD_POSITIONS, ORGANIZATION_KINDS
 from reserve_flow.people.models import User
 from reserve_flow.privacy.services.publication import Publication
-from reserve_flow.reserve import plan_rules
+from reserve_flow.reserve import access, plan_rules
 from reserve_flow.reserve.models.membership import (
     ACTIVE_STATES,
     ENDED_STATES,
@@ -46,8 +45,6 @@ if TYPE_CHECKING:
     from reserve_flow.runtime import Runtime
 
 SUBJECT_TYPE = "reserve"
-# Steps with forms of their own on the membership page, or fired by the services.
-CUSTOM_TRIGGERS = ("agree_plan", "become_ready", "exclude", "extend_term", "expire_term")
 
 
 class ReserveRefused(Refused):
@@ -90,27 +87,9 @@ def include(runtime: Runtime, session: Session, application: Application, actor:
 # --- who sees what ---
 
 
-def can_view(user: User, membership: ReserveMembership) -> bool:
-    return (
-        membership.user_id == user.id
-        or user.has_role("hr")
-        or user.has_role("admin")
-        or membership.holds_role(user, "mentor")
-    )
-
-
-def may_list(user: User) -> bool:
-    """Whether the user has a reserve list at all (HR, administrators, mentors)."""
-    return any(user.has_role(r) for r in ("hr", "admin", "mentor"))
-
-
-def may_export(user: User) -> bool:
-    return user.has_role("hr") or user.has_role("admin")
-
-
 def get_visible(session: Session, user: User, membership_id: int) -> ReserveMembership:
     membership = session.get(ReserveMembership, membership_id)
-    if membership is None or not can_view(user, membership):
+    if membership is None or not access.may_view_member(user, membership):
         raise ReserveNotFound(membership_id)
     return membership
 
@@ -124,7 +103,7 @@ def own_memberships(session: Session, user: User) -> list[ReserveMembership]:
 
 
 def visible_memberships(session: Session, user: User) -> list[ReserveMembership]:
-    """HR and administrators: every membership; a mentor: their mentees'; anyone: their own."""
+    """The memberships `user` may see (reserve.access.may_view_member); the query narrows the rows first."""
     query = select(ReserveMembership)
     if not (user.has_role("hr") or user.has_role("admin")):
         mentored = select(PlanItem.membership_id).where(PlanItem.mentor_id == user.id, PlanItem.state != "cancelled")
@@ -139,7 +118,8 @@ def visible_memberships(session: Session, user: User) -> list[ReserveMembership]
     query = query.options(
         selectinload(ReserveMembership.items), joinedload(ReserveMembership.user).joinedload(User.organization)
     )
-    return list(session.scalars(query.order_by(ReserveMembership.id)).unique())
+    found = session.scalars(query.order_by(ReserveMembership.id)).unique()
+    return [m for m in found if access.may_view_member(user, m)]
 
 
 def record_view(runtime: Runtime, session: Session, membership: ReserveMembership, user: User) -> None:
@@ -286,7 +266,7 @@ def export_list(
 ) -> list[list[object]]:
     """The list's rows for a file (export_rows), for HR and administrators only (NotFound
     for anyone else); the export of these names is recorded in the audit journal."""
-    if not may_export(user):
+    if not access.may_export(user):
         raise ReserveNotFound("export")
     with unit_of_work(session):
         rows = export_rows(reserve_list(runtime, session, user, filters))
@@ -341,9 +321,7 @@ def fire(
     """Fire a step without a form of its own (appoint, begin_development) and commit."""
     with unit_of_work(session):
         membership = _checked(session, user, membership_id, expected_version)
-        if trigger in CUSTOM_TRIGGERS:
-            raise ReserveRefused("Это действие выполняется на странице резервиста своей формой.")
-        return runtime.engine.fire(membership, trigger, user, reason=reason)
+        return runtime.engine.fire_from("", membership, trigger, user, reason=reason)
 
 
 def exclude(
@@ -435,8 +413,3 @@ def extend_term(
                 "new_term_end": new_term_end.isoformat(),
             },
         )
-
-
-# The deadlines' overview links a membership's or a plan item's deadline to its page for those who may open it.
-case_viewer("reserve")(can_view)
-case_viewer("plan_item")(lambda user, item: can_view(user, item.membership))

@@ -33,7 +33,7 @@ from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.errors import ConcurrentChange
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.people.models import User
-from reserve_flow.reserve import plan_rules
+from reserve_flow.reserve import access, plan_rules
 from reserve_flow.reserve.models.membership import ProfessionalDeficit, ReserveMembership, role_holders
 from reserve_flow.reserve.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanEvidence, PlanItem, PlanVersion
 from reserve_flow.reserve.services.membership import get_visible
@@ -669,8 +669,7 @@ def open_evidence(
     evidence = session.get(PlanEvidence, evidence_id)
     if evidence is None or evidence.item.membership_id != membership.id or not evidence.storage_key:
         raise ItemNotFound(evidence_id)
-    mentor_only = not (membership.holds_role(user, "owner") or user.has_role("hr") or user.has_role("admin"))
-    if mentor_only and not evidence.item.holds_role(user, "mentor"):
+    if not access.may_view_evidence(user, evidence):
         raise ItemNotFound(evidence_id)
     path = storage.path_of(uploads_folder(runtime), evidence.storage_key)
     if not path.exists():

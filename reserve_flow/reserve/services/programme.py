@@ -33,6 +33,7 @@ from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound, Refused
 from reserve_flow.people.models import User
+from reserve_flow.reserve import access
 from reserve_flow.reserve.models.membership import ENDED_STATES, ReserveMembership
 from reserve_flow.reserve.models.plan import PlanItem
 from reserve_flow.reserve.models.programme import ProgrammeEvent, ProgrammeTarget, ReserveProgramme
@@ -76,14 +77,6 @@ class ProgrammeNotFound(NotFound):
     pass
 
 
-def may_manage(user: User) -> bool:
-    return user.has_role("hr")
-
-
-def may_view(user: User) -> bool:
-    return user.has_role("hr") or user.has_role("admin")
-
-
 def programmes(session: Session) -> list[ReserveProgramme]:
     return list(
         session.scalars(select(ReserveProgramme).order_by(ReserveProgramme.first_year.desc(), ReserveProgramme.id))
@@ -92,13 +85,13 @@ def programmes(session: Session) -> list[ReserveProgramme]:
 
 def get(session: Session, user: User, programme_id: int) -> ReserveProgramme:
     programme = session.get(ReserveProgramme, programme_id)
-    if programme is None or not may_view(user):
+    if programme is None or not access.may_view_programme(user):
         raise ProgrammeNotFound(programme_id)
     return programme
 
 
 def _require_manager(user: User) -> None:
-    if not may_manage(user):
+    if not access.may_manage_programme(user):
         raise ProgrammeRefused("Программу ведёт специалист по кадрам.")
 
 

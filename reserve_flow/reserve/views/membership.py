@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -25,12 +25,13 @@ from reserve_flow.core.audit.views import label_event_kinds
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.files.tables import to_csv, to_xlsx
 from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web.access import login_required, public
 from reserve_flow.core.web.actions import attempt, submit
 from reserve_flow.core.web.forms import FireForm, VersionForm, kept
 from reserve_flow.core.workflow.diagram import case_graph, render
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.privacy.services.publication import NOT_PUBLISHED
-from reserve_flow.reserve import plan_rules
+from reserve_flow.reserve import access, plan_rules
 from reserve_flow.reserve.models.membership import EXCLUSION_REASONS, ReserveMembership
 from reserve_flow.reserve.models.plan import EVIDENCE_KINDS, ITEM_KINDS, PlanItem
 from reserve_flow.reserve.services import membership as service
@@ -118,7 +119,7 @@ READINESS = {"full": "план выполнен", "partial": "выполнен �
 
 def _listed_rows() -> list[service.ListRow]:
     """The list for this user and the request's filters (the exports: service.export_list)."""
-    if not service.may_list(current_user):
+    if not access.may_list(current_user):
         abort(404)
     return service.reserve_list(runtime(), db(), current_user, _filters())
 
@@ -126,7 +127,7 @@ def _listed_rows() -> list[service.ListRow]:
 @bp.route("/reserve/")
 @login_required
 def index():
-    if not service.may_list(current_user):
+    if not access.may_list(current_user):
         own = service.own_memberships(db(), current_user)
         if len(own) == 1:
             return redirect(url_for("reserve.show", membership_id=own[0].id))
@@ -142,7 +143,7 @@ def index():
         states={k: s.label_ru for k, s in runtime().workflows.definitions["reserve"].states.items()},
         readiness=READINESS,
         query=request.query_string.decode("ascii", "ignore"),
-        may_export=service.may_export(current_user),
+        may_export=access.may_export(current_user),
     )
 
 
@@ -181,6 +182,7 @@ def export_csv():
 
 
 @bp.route("/public/reserve")
+@public
 def public_list():
     """The reserve as the РУО website publishes it: full names and positions only."""
     return render_template("reserve/public.html", members=service.public_list(db()), not_published=NOT_PUBLISHED)
@@ -268,7 +270,7 @@ def render_member(
     is_owner = membership.holds_role(user, "owner")
     item_states = rt.workflows.definitions["plan_item"].states
     items = plan_rules.live_items(membership)
-    mentor_view = not (is_hr or is_owner or user.has_role("admin"))
+    mentor_view = not access.may_view_member_file(user, membership)
     return render_template(
         "reserve/show.html",
         m=membership,
@@ -287,7 +289,8 @@ def render_member(
         is_hr=is_hr,
         is_owner=is_owner,
         mentor_view=mentor_view,
-        may_change_plan=is_hr and membership.state in plan_service.CHANGEABLE_STATES,
+        may_change_plan=access.may_change_plan(user, membership) and membership.state in plan_service.CHANGEABLE_STATES,
+        show_deficits=access.may_view_deficits(user, membership),
         may_work=is_owner and membership.state in plan_service.WORKING_STATES,
         agreed_once=membership.state != "included",
         item_kinds=ITEM_KINDS,
@@ -298,7 +301,7 @@ def render_member(
         .order_by(Organization.kind, Organization.short_name)
         .all(),
         mentors=plan_service.mentors(session),
-        actions=workflow_ui.actions(rt, membership, user, exclude=service.CUSTOM_TRIGGERS),
+        actions=workflow_ui.actions(rt, membership, user),
         may_exclude=is_hr and membership.state in service.ACTIVE_STATES,
         history=workflow_ui.history(rt, session, membership),
         error=error,
@@ -318,9 +321,8 @@ def show(membership_id: int):
 def item(item_id: int):
     """Where a notification about a plan item points: the item on its member's page."""
     found = db().get(PlanItem, item_id)
-    if found is None:
+    if found is None or not access.may_view_plan_item(current_user, found):
         abort(404)
-    load_visible(found.membership_id)
     return redirect(url_for("reserve.show", membership_id=found.membership_id, _anchor=f"item-{item_id}"))
 
 

@@ -6,15 +6,17 @@ a bad field or a refusal shows its reason with the form kept, and nothing is cha
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from reserve_flow.core.web import db, runtime, too_large_back_link
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import attempt
 from reserve_flow.core.web.downloads import send_stored
 from reserve_flow.core.web.forms import RussianForm, UploadField, VersionForm, kept
 from reserve_flow.organizations.models.organizations import Organization
+from reserve_flow.reserve import access
 from reserve_flow.reserve.models.plan import ITEM_KINDS
 from reserve_flow.reserve.services import plan as service
 from reserve_flow.reserve.views.membership import act, load_visible
@@ -179,6 +181,7 @@ def _edit_page(membership_id: int, item_id: int, error: str | None = None, statu
         .order_by(Organization.kind, Organization.short_name)
         .all(),
         mentors=service.mentors(db()),
+        show_deficits=access.may_view_deficits(current_user, membership),
         agreed_once=membership.state != "included",
     ), status
 

@@ -5,15 +5,16 @@ events, the actual values beside the targets with a chart, and the yearly report
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web.access import login_required
 from reserve_flow.core.web.actions import submit
 from reserve_flow.core.web.forms import RussianForm, kept
-from reserve_flow.reserve import charts, programme_report
+from reserve_flow.reserve import access, charts, programme_report
 from reserve_flow.reserve.services import programme as service
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
@@ -73,7 +74,7 @@ def _load(programme_id: int):
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
-    if not service.may_view(current_user):
+    if not access.may_view_programme(current_user):
         abort(404)
     error = None
     form = ProgrammeForm()
@@ -98,7 +99,7 @@ def index():
         "reserve/programme/index.html",
         programmes=service.programmes(db()),
         error=error,
-        may_manage=service.may_manage(current_user),
+        may_manage=access.may_manage_programme(current_user),
         form=kept(form) if error else {},
     ), 400 if error else 200
 
@@ -128,7 +129,7 @@ def _page(programme, error: str | None = None, status: int = 200, form: dict | N
         targets=targets,
         indicators=service.INDICATORS,
         today=today,
-        may_manage=service.may_manage(current_user),
+        may_manage=access.may_manage_programme(current_user),
         error=error,
         form=form or {},
     ), status

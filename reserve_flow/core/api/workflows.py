@@ -172,7 +172,8 @@ def transition(workflow: str, subject_id: int, trigger: str, json: TransitionIn)
     return Moved(
         id=subject.id,
         workflow=workflow,
-        trigger=trigger,
+        # A step whose own rule picks the transition (closing a vote) names the one it fired.
+        trigger=outcome if isinstance(outcome, str) else trigger,
         state=State(code=subject.state, label=workflow_ui.state_label(rt, subject)),
         version=subject.version,
         event_id=getattr(outcome, "id", None),

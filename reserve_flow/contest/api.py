@@ -227,7 +227,9 @@ def contest_out(contest: Contest, user) -> ContestOut:
         min_teaching_years=contest.min_teaching_years,
         min_management_years=contest.min_management_years,
         criteria=[Criterion(id=c.id, name=c.name, max_score=c.max_score, weight=c.weight) for c in contest.criteria],
-        document_kinds=[DocumentKind(code=k.code, title=k.title, mandatory=k.mandatory) for k in contest.document_kinds],
+        document_kinds=[
+            DocumentKind(code=k.code, title=k.title, mandatory=k.mandatory) for k in contest.document_kinds
+        ],
         commission=seats,
     )
 
@@ -265,8 +267,9 @@ def application_out(a: Application) -> ApplicationOut:
 
 
 @bp.get("/contests")
-@spec.validate(query=ContestQuery, resp=Response(HTTP_200=ContestPage, **READ), tags=["contests"],
-               operation_id="listContests")
+@spec.validate(
+    query=ContestQuery, resp=Response(HTTP_200=ContestPage, **READ), tags=["contests"], operation_id="listContests"
+)
 def list_contests(query: ContestQuery):
     """Contests the caller sees: those whose commission they sit on (all, for an
     administrator) and, for an applicant, those accepting applications now."""
@@ -289,8 +292,9 @@ def get_contest(contest_id: int):
 
 
 @bp.put("/contests/<int:contest_id>/attendance")
-@spec.validate(json=AttendanceIn, resp=Response(HTTP_200=Done, **WRITE), tags=["commission"],
-               operation_id="markAttendance")
+@spec.validate(
+    json=AttendanceIn, resp=Response(HTTP_200=Done, **WRITE), tags=["commission"], operation_id="markAttendance"
+)
 def mark_attendance(contest_id: int, json: AttendanceIn):
     """The secretary marks who of the commission is present at the meeting (the rest: absent)."""
     commission.mark_attendance(runtime(), db(), actor(), contest_id, set(json.present))
@@ -301,10 +305,15 @@ def mark_attendance(contest_id: int, json: AttendanceIn):
 
 
 @bp.get("/applications")
-@spec.validate(query=ApplicationQuery, resp=Response(HTTP_200=ApplicationPage, **READ), tags=["applications"],
-               operation_id="listApplications")
+@spec.validate(
+    query=ApplicationQuery,
+    resp=Response(HTTP_200=ApplicationPage, **READ),
+    tags=["applications"],
+    operation_id="listApplications",
+)
 def list_applications(query: ApplicationQuery):
-    """Applications the caller sees: their own; for the commission, its contests' submitted ones; all, for an administrator."""
+    """Applications the caller sees: their own; the commission, its contests' submitted
+    ones; an administrator, all."""
     items = applications.visible_applications(db(), actor())
     if query.state:
         items = [a for a in items if a.state == query.state]
@@ -316,8 +325,12 @@ def list_applications(query: ApplicationQuery):
 
 
 @bp.post("/applications")
-@spec.validate(json=NewApplication, resp=Response(HTTP_201=ApplicationOut, **WRITE), tags=["applications"],
-               operation_id="createApplication")
+@spec.validate(
+    json=NewApplication,
+    resp=Response(HTTP_201=ApplicationOut, **WRITE),
+    tags=["applications"],
+    operation_id="createApplication",
+)
 def create_application(json: NewApplication):
     """A draft application of the caller (an applicant with a complete profile) to a contest accepting applications."""
     rt, session = runtime(), db()
@@ -354,8 +367,13 @@ def list_documents(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/documents")
-@spec.validate(form=UploadIn, resp=Response(HTTP_201=DocumentOut, HTTP_413=Problem, **WRITE), tags=["applications"],
-               operation_id="uploadDocument", skip_validation=True)
+@spec.validate(
+    form=UploadIn,
+    resp=Response(HTTP_201=DocumentOut, HTTP_413=Problem, **WRITE),
+    tags=["applications"],
+    operation_id="uploadDocument",
+    skip_validation=True,
+)
 def upload_document(application_id: int):
     """Add a document of a kind the contest asks for to the caller's draft (or returned) application."""
     form = UploadForm()
@@ -453,8 +471,9 @@ def get_scores(application_id: int):
 
 
 @bp.put("/applications/<int:application_id>/scores")
-@spec.validate(json=ScoresIn, resp=Response(HTTP_200=ScoresOut, **WRITE), tags=["commission"],
-               operation_id="recordScores")
+@spec.validate(
+    json=ScoresIn, resp=Response(HTTP_200=ScoresOut, **WRITE), tags=["commission"], operation_id="recordScores"
+)
 def put_scores(application_id: int, json: ScoresIn):
     """A member scores every criterion, all or none; correctable until the assessment is
     complete, which happens by itself once every member expected to score has scored."""
@@ -464,8 +483,9 @@ def put_scores(application_id: int, json: ScoresIn):
 
 
 @bp.post("/applications/<int:application_id>/recusal")
-@spec.validate(json=RecusalIn, resp=Response(HTTP_201=Done, **WRITE), tags=["commission"],
-               operation_id="declareRecusal")
+@spec.validate(
+    json=RecusalIn, resp=Response(HTTP_201=Done, **WRITE), tags=["commission"], operation_id="declareRecusal"
+)
 def declare_recusal(application_id: int, json: RecusalIn):
     """A member declares a conflict of interest and takes no part in scoring or voting on this application."""
     commission.declare_recusal(runtime(), db(), actor(), application_id, json.comment)
@@ -481,8 +501,7 @@ def cast_vote(application_id: int, json: VoteIn):
 
 
 @bp.post("/applications/<int:application_id>/vote/close")
-@spec.validate(json=CloseVoteIn, resp=Response(HTTP_200=Moved, **WRITE), tags=["commission"],
-               operation_id="closeVote")
+@spec.validate(json=CloseVoteIn, resp=Response(HTTP_200=Moved, **WRITE), tags=["commission"], operation_id="closeVote")
 def close_vote(application_id: int, json: CloseVoteIn):
     """The chair closes the vote: the tally decides include or not_include (the chair's
     casting vote on a tie); an inclusion makes the reserve membership."""

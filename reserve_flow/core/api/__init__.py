@@ -14,6 +14,7 @@ from spectree import SpecTree
 
 API_PREFIX = "/api/v1"
 
+
 def _refuse_invalid(_request, _response, error, _instance, _adapter) -> None:
     """spectree's before-hook: a request that does not fit its model is a 422 problem
     naming each bad field, in Russian, instead of spectree's own error list."""
@@ -21,8 +22,12 @@ def _refuse_invalid(_request, _response, error, _instance, _adapter) -> None:
         from reserve_flow.core.api.problems import ApiProblem, validation_errors
 
         errors = validation_errors(error.errors())
-        raise ApiProblem(422, "Проверьте поля запроса: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors) + ".",
-                         kind="invalid", errors=errors)
+        raise ApiProblem(
+            422,
+            "Проверьте поля запроса: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors) + ".",
+            kind="invalid",
+            errors=errors,
+        )
 
 
 def _problem_model():
@@ -35,6 +40,10 @@ spec = SpecTree(
     "flask",
     before=_refuse_invalid,
     validation_error_model=_problem_model(),
+    # Components named by the model's class name (spectree adds a module hash by default):
+    # the names stay readable, and the API's model names are unique across the domains.
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
     # Only the views decorated with spec.validate belong to the document: the pages do not.
     mode="strict",
     title="reserve-flow API",

@@ -47,14 +47,20 @@ class DeadlinePage(PageOf):
 
 
 class DeadlineQuery(PageQuery):
-    scope: str = Field("mine", pattern="^(mine|overview)$", description="mine — свои сроки; overview — обзор (секретарь, кадры)")
+    scope: str = Field(
+        "mine", pattern="^(mine|overview)$", description="mine — свои сроки; overview — обзор (секретарь, кадры)"
+    )
     overdue: bool | None = None
     workflow: str | None = Field(None, max_length=40)
 
 
 @bp.get("/deadlines")
-@spec.validate(query=DeadlineQuery, resp=Response(HTTP_200=DeadlinePage, **PROBLEMS), tags=["deadlines"],
-               operation_id="listDeadlines")
+@spec.validate(
+    query=DeadlineQuery,
+    resp=Response(HTTP_200=DeadlinePage, **PROBLEMS),
+    tags=["deadlines"],
+    operation_id="listDeadlines",
+)
 def list_deadlines(query: DeadlineQuery):
     """Open deadlines: the caller's own (`scope=mine`), or the overview a secretary or an HR officer sees."""
     rt, session, user = runtime(), db(), actor()
@@ -127,8 +133,9 @@ class AuditQuery(BaseModel):
 
 
 @bp.get("/audit")
-@spec.validate(query=AuditQuery, resp=Response(HTTP_200=AuditPage, **PROBLEMS), tags=["audit"],
-               operation_id="listAuditEvents")
+@spec.validate(
+    query=AuditQuery, resp=Response(HTTP_200=AuditPage, **PROBLEMS), tags=["audit"], operation_id="listAuditEvents"
+)
 def audit_journal(query: AuditQuery):
     """The audit journal, newest first, for administrators; filter by kind and subject, page by cursor."""
     user = actor()
@@ -224,8 +231,12 @@ def list_tokens():
 
 
 @bp.post("/tokens")
-@spec.validate(json=TokenIn, resp=Response(HTTP_201=NewTokenOut, HTTP_422=Problem, **PROBLEMS), tags=["tokens"],
-               operation_id="createToken")
+@spec.validate(
+    json=TokenIn,
+    resp=Response(HTTP_201=NewTokenOut, HTTP_422=Problem, **PROBLEMS),
+    tags=["tokens"],
+    operation_id="createToken",
+)
 def create_token(json: TokenIn):
     """A new token of the caller: the answer holds the secret, once. Audited."""
     rt = runtime()
@@ -234,8 +245,11 @@ def create_token(json: TokenIn):
 
 
 @bp.delete("/tokens/<int:token_id>")
-@spec.validate(resp=Response(HTTP_200=Done, HTTP_404=Problem, HTTP_422=Problem, **PROBLEMS), tags=["tokens"],
-               operation_id="revokeToken")
+@spec.validate(
+    resp=Response(HTTP_200=Done, HTTP_404=Problem, HTTP_422=Problem, **PROBLEMS),
+    tags=["tokens"],
+    operation_id="revokeToken",
+)
 def revoke_token(token_id: int):
     """Revoke one of the caller's tokens. Audited."""
     tokens.revoke_token(db(), actor(), token_id, runtime().now())

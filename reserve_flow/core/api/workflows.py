@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint
-from sqlalchemy import select
 from spectree import Response
+from sqlalchemy import select
 
 from reserve_flow.core.api import spec
 from reserve_flow.core.api.auth import actor

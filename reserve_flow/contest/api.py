@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired
 from reserve_flow.contest.models.contests import Application, Contest
 from reserve_flow.contest.services import applicants, applications, commission, contests, documents
 from reserve_flow.core.api import api_blueprint, spec
-from reserve_flow.core.api.auth import actor
+from reserve_flow.core.api.auth import actor, multipart
 from reserve_flow.core.api.problems import ApiProblem, Problem
 from reserve_flow.core.api.schemas import Done, Moved, PageOf, PageQuery, State, paginate
 from reserve_flow.core.api.workflows import register_workflow_api
@@ -367,6 +367,7 @@ def list_documents(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/documents")
+@multipart
 @spec.validate(
     form=UploadIn,
     resp=Response(HTTP_201=DocumentOut, HTTP_413=Problem, **WRITE),

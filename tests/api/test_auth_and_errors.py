@@ -198,3 +198,21 @@ def test_the_audit_journal_is_for_administrators_and_pages_by_cursor(client, dis
     assert older["items"][0]["seq"] < page["items"][0]["seq"]
     assert isinstance(older["items"][0]["data"], dict)
     json.dumps(older)  # plain JSON through and through
+
+
+def test_a_body_of_another_type_is_415_not_an_error(client, district, api_token):
+    headers = bearer(api_token("applicant"))
+    url = f"/api/v1/application/{district.application_id}/transitions/submit"
+    for content_type, body in (("application/x-www-form-urlencoded", "version=1"), ("text/plain", "1")):
+        response = client.post(url, data=body, headers={**headers, "Content-Type": content_type})
+        assert response.status_code == 415 and response.mimetype == PROBLEM, content_type
+    # The upload reads multipart, and JSON is refused there.
+    upload = client.post(f"/api/v1/applications/{district.application_id}/documents", json={}, headers=headers)
+    assert upload.status_code == 415
+
+
+def test_an_id_past_the_integer_range_is_not_found(client, district, api_token):
+    headers = bearer(api_token("admin"))
+    for url in ("/api/v1/organizations/121304581893270306816", "/api/v1/application/99999999999999999999"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404 and response.mimetype == PROBLEM, url

@@ -15,6 +15,7 @@ from reserve_flow.core.api.problems import ApiProblem
 from reserve_flow.core.web import db, runtime
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_ID = 2**31 - 1
 # Endpoints anyone may open: the API's description and its browsable page.
 PUBLIC_ENDPOINTS: set[str] = set()
 
@@ -26,9 +27,26 @@ def public(view):
     return view
 
 
+def multipart(view):
+    """Mark an API view whose body is multipart/form-data (an upload) rather than JSON."""
+    view._api_body = "multipart/form-data"
+    return view
+
+
 def authenticate() -> None:
-    """before_request of every API blueprint: sets the caller or refuses with 401/403."""
+    """before_request of every API blueprint: sets the caller or refuses with 401/403,
+    then refuses a body of another type than the view reads (415)."""
     view = current_app.view_functions.get(request.endpoint or "")
+    _identify(view)
+    # An id past the database's integer range names nothing (and would overflow SQLite's).
+    if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in (request.view_args or {}).values()):
+        raise ApiProblem(404)
+    expected = getattr(view, "_api_body", "application/json")
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype and request.mimetype != expected:
+        raise ApiProblem(415, f"Тело запроса должно быть в формате {expected}.", kind="unsupported-media-type")
+
+
+def _identify(view) -> None:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, secret = header.partition(" ")

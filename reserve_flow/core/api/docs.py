@@ -41,9 +41,11 @@ def _finish(doc: dict[str, Any]) -> dict[str, Any]:
         if definition.subject in subject_types()
     )
     for operations in doc["paths"].values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation["responses"]
             responses.setdefault("401", {"description": "Unauthorized"})
+            if method in ("post", "put", "patch"):
+                responses.setdefault("415", {"description": "Unsupported Media Type"})
             for code, response in responses.items():
                 if code.startswith(("4", "5")):
                     response["content"] = {MEDIA_TYPE: {"schema": problem}}

@@ -128,7 +128,7 @@ class AuditQuery(BaseModel):
     kind: str = Field("", max_length=40)
     subject_type: str = Field("", max_length=40)
     subject_id: int | None = Field(None, ge=0, le=2**31 - 1)
-    before: int | None = Field(None, ge=1, le=2**62, description="Курсор: seq, до которого читать")
+    before: int | None = Field(None, ge=1, le=2**31 - 1, description="Курсор: seq, до которого читать")
     per_page: int = Field(50, ge=1, le=200)
 
 

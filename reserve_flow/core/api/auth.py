@@ -16,13 +16,10 @@ from reserve_flow.core.web import db, runtime
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_ID = 2**31 - 1
-# Endpoints anyone may open: the API's description and its browsable page.
-PUBLIC_ENDPOINTS: set[str] = set()
 
 
 def public(view):
-    """Mark an API view as open without signing in."""
-    PUBLIC_ENDPOINTS.add(view.__name__)
+    """Mark an API view as open without signing in (the API's description and its page)."""
     view._api_public = True
     return view
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import swagger_ui
 from flask import Blueprint, current_app, render_template, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from reserve_flow.core.api import spec
 from reserve_flow.core.api.auth import public
@@ -86,7 +87,5 @@ def docs():
 @public
 def asset(name: str):
     if name not in ASSETS:
-        from werkzeug.exceptions import NotFound
-
         raise NotFound()
     return send_from_directory(SWAGGER_UI, name, max_age=3600)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json as jsonlib
 from datetime import datetime
 
-from flask import Blueprint
+from flask import Blueprint, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
@@ -149,8 +149,6 @@ def audit_journal(query: AuditQuery):
     more = len(events) > query.per_page
     events = events[: query.per_page]
     next_before = events[-1].seq if more and events else None
-    from flask import request, url_for
-
     args = {k: v for k, v in request.args.items() if k != "before"}
     return AuditPage(
         items=[

@@ -166,6 +166,9 @@ def transition(workflow: str, subject_id: int, trigger: str, json: TransitionIn)
     definition = rt.workflows.definitions[workflow]
     if not definition.has_trigger(trigger):
         raise ApiProblem(404, f"В процессе «{definition.label_ru}» нет действия «{trigger}».", kind="unknown-trigger")
+    steps = [t for t in definition.transitions if t.trigger == trigger]
+    if all(set(t.roles) <= {"system"} for t in steps):
+        raise ApiProblem(403, f"Действие «{steps[0].label_ru}» выполняет система по сроку.", kind="role-denied")
     action = found.own_pages.get(trigger, found.fire)
     outcome = action(rt, session, user, subject_id, trigger, json.reason, json.version, json.data)
     subject = found.load(rt, session, user, subject_id)

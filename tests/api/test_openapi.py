@@ -59,6 +59,7 @@ def test_the_docs_page_loads_swagger_ui_from_the_app_itself(client):
     assert "https://" not in html and "//unpkg" not in html and "cdn" not in html.lower()
     scripts = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert any(s.endswith("swagger-ui-bundle.js") for s in scripts)
+    assert "<script>" not in html  # no inline script: the site's policy allows its own files only
     for url in scripts:
         asset = client.get(url)
         assert asset.status_code == 200, url

@@ -60,6 +60,10 @@ def create_app(
     web.init_app(app)
     for domain in DOMAINS:
         domain.init_app(app)
+    # After the domains: their API blueprints are declared by their init_app.
+    from reserve_flow.core import api
+
+    api.init_app(app)
     return app
 
 

@@ -1,4 +1,4 @@
-"""The `reserve-flow` command: db, demo, scheduler, users, audit, files, workflows, backup, restore."""
+"""The `reserve-flow` command: db, demo, scheduler, users, tokens, audit, files, workflows, backup, restore."""
 
 from __future__ import annotations
 
@@ -287,6 +287,80 @@ def users_create(email: str, full_name: str, roles: tuple[str, ...], password: s
             click.echo(f"created user #{user.id} {user.email} ({', '.join(sorted(user.roles))})")
     except Refused as exc:  # a taken e-mail, an unknown role, a password the policy refuses
         raise click.ClickException(str(exc)) from None
+
+
+# --- tokens -----------------------------------------------------------------
+
+
+@main.group()
+def tokens() -> None:
+    """Personal API tokens (Authorization: Bearer <token>)."""
+
+
+def _user_by_email(session, email: str):
+    from sqlalchemy import func, select
+
+    from reserve_flow.people.models import User
+
+    user = session.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    return user
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--days", default=90, show_default=True, type=int, help="Days the token is valid.")
+@click.option("--name", default="", help="What the token is for, to tell it apart later.")
+def tokens_create(email: str, days: int, name: str) -> None:
+    """Create a token for the user EMAIL; the token is printed once, on stdout, alone."""
+    from reserve_flow.core.api.tokens import TokenRefused, create_token
+
+    rt = _runtime()
+    with rt.sessions() as session:
+        user = _user_by_email(session, email)
+        try:
+            made = create_token(session, user, rt.now(), name=name or "Токен из командной строки", days=days)
+        except TokenRefused as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(
+            f"token #{made.token.id} for {user.email}, valid until {made.token.expires_at:%Y-%m-%d %H:%M} UTC",
+            err=True,
+        )
+        click.echo(made.secret)
+
+
+@tokens.command("list")
+@click.argument("email")
+def tokens_list(email: str) -> None:
+    """The user's tokens (never their secrets)."""
+    from reserve_flow.core.api.tokens import tokens_of
+
+    rt = _runtime()
+    now = rt.now()
+    with rt.sessions() as session:
+        for token in tokens_of(session, _user_by_email(session, email)):
+            status = "revoked" if token.revoked_at else ("active" if token.active_at(now) else "expired")
+            click.echo(f"#{token.id}\t{token.hint}…\t{token.name}\t{token.expires_at:%Y-%m-%d}\t{status}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke token TOKEN_ID (as listed by `tokens list`), on behalf of its owner; audited."""
+    from reserve_flow.core.api.tokens import ApiToken, TokenNotFound, TokenRefused, revoke_token
+    from reserve_flow.people.models import User
+
+    rt = _runtime()
+    with rt.sessions() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise click.ClickException(f"no token #{token_id}")
+        try:
+            revoke_token(session, session.get(User, token.user_id), token_id, rt.now())
+        except (TokenNotFound, TokenRefused) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"token #{token_id} revoked")
 
 
 # --- audit ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from reserve_flow.contest.guards import applications as _application_guards
 from reserve_flow.contest.guards import commission as _commission_guards
 from reserve_flow.contest.guards import contests as _contest_guards
 from reserve_flow.contest.models import applicants, commission, contests, documents, protocols
+from reserve_flow.core.api import tokens as _api_token_models
 from reserve_flow.core.audit import models as _audit_models
 from reserve_flow.core.deadlines import models as _deadline_models
 from reserve_flow.core.deadlines import scheduling as _scheduling_models

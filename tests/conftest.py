@@ -38,6 +38,7 @@ from reserve_flow.runtime import Runtime
 from tests.helpers import NOW, PASSWORD, AuthActions, District
 
 pytest_plugins = [
+    "tests.fixtures.api",
     "tests.fixtures.applicant",
     "tests.fixtures.appointment",
     "tests.fixtures.backup",

@@ -9,6 +9,8 @@ def init_app(app) -> None:
 
     for blueprint in (vacancies.bp, orders.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.appointments import api  # noqa: F401  (declares its API blueprint, registered by the core)
+
     # HR officers run vacancies; administrators read them.
     add_links(
         app,

@@ -12,6 +12,8 @@ def init_app(app) -> None:
 
     for blueprint in (public.bp, applications.bp, contests.bp, applicant.bp, check.bp, commission.bp, diagrams.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.contest import api  # noqa: F401  (declares its API blueprint, registered by the core)
+
     add_links(
         app,
         "Конкурс",

@@ -12,6 +12,8 @@ def init_app(app) -> None:
 
     for blueprint in (organizations.bp, monitoring.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.organizations import api  # noqa: F401  (declares its API blueprint, registered by the core)
+
     add_links(
         app,
         "Назначения",

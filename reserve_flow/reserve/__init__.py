@@ -11,6 +11,8 @@ def init_app(app) -> None:
 
     for blueprint in (membership.bp, plan.bp, programme.bp):
         app.register_blueprint(blueprint)
+    from reserve_flow.reserve import api  # noqa: F401  (declares its API blueprint, registered by the core)
+
     add_links(
         app,
         "Резерв",

@@ -60,8 +60,12 @@ CASES: list[Case] = [
     case("reserve.public_list", ALL, public=True),
     case("audit_public.head", ALL, public=True),
     case("privacy.policy", ALL, public=True),
+    case("api_docs.openapi", ALL, public=True),
+    case("api_docs.docs", ALL, public=True),
+    case("api_docs.asset", ALL, public=True, name="=swagger-ui.css"),
     # --- a person's own consents: every signed-in user has them ---
     case("privacy.consents", ALL),
+    case("api_tokens.index", ALL),
     case("deadlines.feed", expect(404, anonymous=404), public=True, token="=no-such-token"),
     case("static", ALL, public=True, filename="=css/site.css"),
     # --- the applicant's own pages ---

@@ -22,7 +22,7 @@ from reserve_flow.contest.models.contests import (
 from reserve_flow.contest.models.documents import ApplicationDocument
 from reserve_flow.contest.services import documents as documents_service
 from reserve_flow.core.files import storage
-from reserve_flow.core.web.access import PUBLIC, declared_rule, login_required
+from reserve_flow.core.web.access import API, PUBLIC, declared_rule, login_required
 from reserve_flow.people.models import User
 from reserve_flow.people.services.users import create_user
 from reserve_flow.reserve.models.plan import PlanEvidence
@@ -172,13 +172,30 @@ def test_every_route_declares_who_may_reach_it(app):
 
 
 def test_every_get_route_is_in_the_matrix(app):
+    """Pages are in the matrix; the JSON API's views (declared API) are checked below and
+    object by object in tests/api, as they answer problems rather than pages."""
     listed = {c.endpoint for c in CASES}
     missing = sorted(
         f"{rule.endpoint} {rule.rule}"
         for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods and rule.endpoint not in listed
+        if "GET" in rule.methods and rule.endpoint not in listed and declared_rule(app, rule.endpoint) != API
     )
     assert missing == []
+
+
+def test_every_api_route_refuses_anonymous_callers_with_a_problem(app, client, district):
+    """No API view is open by accident: without a token or a session each answers 401 as
+    application/problem+json (its description and its page are the declared public ones)."""
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if declared_rule(app, rule.endpoint) != API:
+            continue
+        url = rule.build({name: 1 for name in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, json={} if method != "GET" else None)
+            assert (response.status_code, response.mimetype) == (401, "application/problem+json"), (method, url)
+            checked += 1
+    assert checked > 20  # the API's routes are all here
 
 
 def test_the_matrix_says_public_exactly_where_the_code_does(app):

@@ -3,7 +3,8 @@ needs a login.
 
 Each view carries its declaration as an attribute of the view function: `@public`
 (anyone, signed in or not), `@login_required` (signed-in users; the object rule of the
-domain's access.py decides the rest) or `@role_required(...)`. The app checks the login
+domain's access.py decides the rest) or `@role_required(...)`; the JSON API's views are
+declared `api_access` (a token or a login, checked by core/api/auth.py) unless public. The app checks the login
 before every request whose view is not public (`require_login_unless_public`), so a view
 that forgets its decorator is closed rather than open, and tests/core/test_access_matrix.py
 fails for any route whose view declares nothing.
@@ -22,6 +23,9 @@ from flask_login import login_required as _flask_login_required
 ACCESS_ATTRIBUTE = "access_rule"
 PUBLIC = "public"
 LOGIN = "login"
+# A view of the JSON API: a personal token or a login, checked by the API itself
+# (core/api/auth.py), which answers 401 as a problem document rather than a redirect.
+API = "api"
 # Endpoints Flask itself adds, which cannot carry a decorator of ours.
 BUILTIN_PUBLIC_ENDPOINTS = frozenset({"static"})
 
@@ -34,6 +38,11 @@ def _declare(view: Callable, rule: Any) -> Callable:
 def public(view: Callable) -> Callable:
     """Anyone may open this view, signed in or not (public pages, the login, the calendar feed by its token)."""
     return _declare(view, PUBLIC)
+
+
+def api_access(view: Callable) -> Callable:
+    """A view of the JSON API (core/api/): a token or a login, checked by the API's own authentication."""
+    return _declare(view, API)
 
 
 def login_required(view: Callable) -> Callable:
@@ -73,7 +82,7 @@ def declared_rule(app: Flask, endpoint: str) -> Any:
 def require_login_unless_public():
     """Before every request: a view that is not declared public needs a login, whatever it forgot."""
     endpoint = request.endpoint
-    if endpoint is None or declared_rule(current_app, endpoint) == PUBLIC:
+    if endpoint is None or declared_rule(current_app, endpoint) in (PUBLIC, API):
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()

@@ -1,0 +1,47 @@
+"""What the browser tests check on every page they open: it fits a phone's width, and
+axe-core finds no serious or critical accessibility violation in it."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+AXE_JS = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+def login(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_load_state("load")
+
+
+def logout(page) -> None:
+    page.get_by_role("button", name="Выйти").click()
+    page.wait_for_load_state("load")
+
+
+def horizontal_overflow(page) -> int:
+    """How far the page is wider than its viewport, in CSS pixels (0 when it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_JS)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def check_page(page, what: str) -> None:
+    """Fails naming `what` when the page overflows a 390 px viewport or has a serious
+    accessibility violation."""
+    width = page.viewport_size["width"]
+    overflow = page.evaluate("document.documentElement.scrollWidth") - width
+    assert overflow <= 1, f"{what}: the page is {overflow}px wider than the {width}px screen"
+    assert serious_violations(page) == [], what

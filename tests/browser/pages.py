@@ -38,10 +38,21 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+def wide_elements(page) -> list[str]:
+    """The innermost elements reaching past the viewport's right edge (outside a scrolling box)."""
+    return page.evaluate(
+        """() => [...document.body.querySelectorAll('*')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+            .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+            .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                + ' «' + (e.textContent || '').trim().slice(0, 40) + '»')"""
+    )
+
+
 def check_page(page, what: str) -> None:
     """Fails naming `what` when the page overflows a 390 px viewport or has a serious
     accessibility violation."""
     width = page.viewport_size["width"]
     overflow = page.evaluate("document.documentElement.scrollWidth") - width
-    assert overflow <= 1, f"{what}: the page is {overflow}px wider than the {width}px screen"
+    assert overflow <= 1, f"{what}: the page is {overflow}px wider than the {width}px screen: {wide_elements(page)}"
     assert serious_violations(page) == [], what

@@ -1,0 +1,80 @@
+"""A journey across roles on a phone's screen, as the people would click it from their
+home pages: the applicant whose application came back replaces the document and submits
+it again, the secretary checks and admits it, and a commission member finds the
+candidate waiting for a score. Every page on the way fits 390 px and passes axe-core."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import PHONE
+from tests.browser.pages import check_page, login, logout
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+APPLICANT = "applicant3@demo.reserve-flow.ru"  # Мельникова: her application was returned for correction
+
+
+def test_returned_application_is_fixed_checked_and_reaches_the_commission(browser, live_demo, screenshot):
+    context = browser.new_context(viewport=PHONE, locale="ru-RU")
+    page = context.new_page()
+    candidate = live_demo.accounts[APPLICANT]
+
+    # The applicant: the home page says what to fix and leads to the application.
+    login(page, live_demo.url, APPLICANT, live_demo.password)
+    page.get_by_role("link", name="Заявление на конкурс").first.click()
+    check_page(page, "the applicant's application page")
+    screenshot(page, "journey-1-applicant-returned")
+    page.locator("input[id^='replace-']").first.set_input_files(
+        {"name": "spravka.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    page.get_by_role("button", name="Заменить").first.click()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Подать исправленное заявление").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Подано, на проверке документов").first.is_visible()
+    check_page(page, "the resubmitted application")
+    page.goto(f"{live_demo.url}/")
+    assert page.get_by_text("Секретарь комиссии проверяет документы").first.is_visible()
+    logout(page)
+
+    # The secretary: the application is among the documents to check; admitted from there.
+    login(page, live_demo.url, "secretary@demo.reserve-flow.ru", live_demo.password)
+    page.get_by_role("link", name=f"Проверить документы: заявление № 3, {candidate}").click()
+    check_page(page, "the secretary's check page")
+    screenshot(page, "journey-2-secretary-check")
+    page.get_by_role("button", name="Допустить к конкурсу").click()
+    page.wait_for_load_state("load")
+    check_page(page, "the check page after admission")
+    page.goto(f"{live_demo.url}/")
+    assert page.get_by_role("link", name=f"Проверить документы: заявление № 3, {candidate}").count() == 0
+    logout(page)
+
+    # A member: the admitted candidate now waits for this member's score.
+    login(page, live_demo.url, "member1@demo.reserve-flow.ru", live_demo.password)
+    page.get_by_role("link", name=f"Оценить кандидата: {candidate}").click()
+    assert candidate in page.content()
+    check_page(page, "the member's scoring page")
+    screenshot(page, "journey-3-member-score")
+    context.close()
+
+
+def test_wide_tables_scroll_in_their_box_on_a_phone(browser, live_demo, screenshot):
+    """The pages with the widest tables (the reserve, users, the audit journal, vacancies)
+    keep the page itself within the phone's width."""
+    context = browser.new_context(viewport=PHONE, locale="ru-RU")
+    page = context.new_page()
+    for email, paths in (
+        ("hr@demo.reserve-flow.ru", ["/reserve/", "/appointments", "/deadlines/", "/organizations/"]),
+        ("admin@demo.reserve-flow.ru", ["/admin/users", "/admin/audit", "/monitoring/"]),
+        ("secretary@demo.reserve-flow.ru", ["/applications/", "/check/"]),
+    ):
+        login(page, live_demo.url, email, live_demo.password)
+        for path in paths:
+            page.goto(live_demo.url + path)
+            assert page.locator("main h1").first.is_visible(), path
+            check_page(page, f"{path} as {email}")
+            screenshot(page, "phone" + path.rstrip("/").replace("/", "-"))
+        logout(page)
+    context.close()

@@ -78,3 +78,26 @@ def test_wide_tables_scroll_in_their_box_on_a_phone(browser, live_demo, screensh
             screenshot(page, "phone" + path.rstrip("/").replace("/", "-"))
         logout(page)
     context.close()
+
+
+def test_the_menu_on_a_phone_opens_one_group_at_a_time_within_the_screen(browser, live_demo, screenshot):
+    context = browser.new_context(viewport=PHONE, locale="ru-RU")
+    page = context.new_page()
+    login(page, live_demo.url, "hr@demo.reserve-flow.ru", live_demo.password)
+    menu = page.get_by_role("navigation", name="Разделы")
+    reserve, appointments = menu.locator("summary", has_text="Резерв"), menu.locator("summary", has_text="Назначения")
+    reserve.click()
+    reservists = menu.get_by_role("link", name="Резервисты")
+    assert reservists.is_visible()
+    appointments.click()
+    # Opening another group closed the first; the open one's links lie within the screen.
+    assert not reservists.is_visible()
+    vacancies = menu.get_by_role("link", name="Вакансии и назначения")
+    box = vacancies.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    check_page(page, "the phone menu opened")
+    screenshot(page, "phone-menu-open")
+    vacancies.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/appointments")
+    context.close()

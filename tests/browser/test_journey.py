@@ -61,14 +61,33 @@ def test_returned_application_is_fixed_checked_and_reaches_the_commission(browse
 
 
 def test_wide_tables_scroll_in_their_box_on_a_phone(browser, live_demo, screenshot):
-    """The pages with the widest tables (the reserve, users, the audit journal, vacancies)
-    keep the page itself within the phone's width."""
+    """The pages with the widest tables (the reserve, users, the audit journal, vacancies...)
+    and the other lists each role opens keep the page itself within the phone's width."""
     context = browser.new_context(viewport=PHONE, locale="ru-RU")
     page = context.new_page()
     for email, paths in (
-        ("hr@demo.reserve-flow.ru", ["/reserve/", "/appointments", "/deadlines/", "/organizations/"]),
-        ("admin@demo.reserve-flow.ru", ["/admin/users", "/admin/audit", "/monitoring/"]),
-        ("secretary@demo.reserve-flow.ru", ["/applications/", "/check/"]),
+        (
+            "hr@demo.reserve-flow.ru",
+            [
+                "/reserve/",
+                "/appointments",
+                "/appointments/1",
+                "/orders",
+                "/deadlines/",
+                "/organizations/",
+                "/programme/",
+            ],
+        ),
+        (
+            "admin@demo.reserve-flow.ru",
+            ["/admin/users", "/admin/audit", "/admin/outbox/", "/monitoring/", "/workflows"],
+        ),
+        ("secretary@demo.reserve-flow.ru", ["/applications/", "/check/", "/contests/", "/commission/"]),
+        (
+            "applicant1@demo.reserve-flow.ru",
+            ["/applicant/", "/applicant/profile", "/notifications/", "/deadlines/mine"],
+        ),
+        ("mentor@demo.reserve-flow.ru", ["/reserve/"]),
     ):
         login(page, live_demo.url, email, live_demo.password)
         for path in paths:

@@ -31,6 +31,10 @@ def _missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright is not installed (pip install -e '.[test]')"
+    try:
+        import axe_playwright_python  # noqa: F401
+    except ImportError:
+        return "axe-playwright-python (axe-core) is not installed (pip install -e '.[test]')"
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
     return None

@@ -3,9 +3,14 @@ axe-core finds no serious or critical accessibility violation in it."""
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 
-AXE_JS = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+@cache
+def axe_js() -> str:
+    """axe-core's script as the axe-playwright-python package ships it."""
+    return files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
 
 
 def login(page, base_url: str, email: str, password: str) -> None:
@@ -29,7 +34,7 @@ def horizontal_overflow(page) -> int:
 def serious_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE_JS)
+        page.add_script_tag(content=axe_js())
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])

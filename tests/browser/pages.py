@@ -13,17 +13,21 @@ def axe_js() -> str:
     return files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
 
 
+def follow(page, locator) -> None:
+    """Click a link or a form's button and wait for the page it leads to."""
+    with page.expect_navigation(wait_until="load"):
+        locator.click()
+
+
 def login(page, base_url: str, email: str, password: str) -> None:
     page.goto(f"{base_url}/login")
     page.get_by_label("Электронная почта").fill(email)
     page.get_by_label("Пароль").fill(password)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state("load")
+    follow(page, page.get_by_role("button", name="Войти"))
 
 
 def logout(page) -> None:
-    page.get_by_role("button", name="Выйти").click()
-    page.wait_for_load_state("load")
+    follow(page, page.get_by_role("button", name="Выйти"))
 
 
 def horizontal_overflow(page) -> int:

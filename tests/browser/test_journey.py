@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import PHONE
-from tests.browser.pages import check_page, login, logout
+from tests.browser.pages import check_page, follow, login, logout
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +23,17 @@ def test_returned_application_is_fixed_checked_and_reaches_the_commission(browse
 
     # The applicant: the home page says what to fix and leads to the application.
     login(page, live_demo.url, APPLICANT, live_demo.password)
-    page.get_by_role("link", name="Заявление на конкурс").first.click()
+    follow(page, page.get_by_role("link", name="Заявление на конкурс").first)
     check_page(page, "the applicant's application page")
     screenshot(page, "journey-1-applicant-returned")
-    page.locator("input[id^='replace-']").first.set_input_files(
+    # The returned document (the criminal record certificate) is replaced by a new file.
+    returned = page.locator(".kind", has_text="Справка об отсутствии судимости")
+    returned.locator("input[type=file]").set_input_files(
         {"name": "spravka.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    page.get_by_role("button", name="Заменить").first.click()
-    page.wait_for_load_state("load")
-    page.get_by_role("button", name="Подать исправленное заявление").click()
-    page.wait_for_load_state("load")
+    follow(page, returned.get_by_role("button", name="Заменить", exact=True))
+    assert page.get_by_text("Документ заменён: «spravka.pdf».").is_visible()
+    follow(page, page.get_by_role("button", name="Подать исправленное заявление"))
     assert page.get_by_text("Подано, на проверке документов").first.is_visible()
     check_page(page, "the resubmitted application")
     page.goto(f"{live_demo.url}/")
@@ -41,11 +42,10 @@ def test_returned_application_is_fixed_checked_and_reaches_the_commission(browse
 
     # The secretary: the application is among the documents to check; admitted from there.
     login(page, live_demo.url, "secretary@demo.reserve-flow.ru", live_demo.password)
-    page.get_by_role("link", name=f"Проверить документы: заявление № 3, {candidate}").click()
+    follow(page, page.get_by_role("link", name=f"Проверить документы: заявление № 3, {candidate}"))
     check_page(page, "the secretary's check page")
     screenshot(page, "journey-2-secretary-check")
-    page.get_by_role("button", name="Допустить к конкурсу").click()
-    page.wait_for_load_state("load")
+    follow(page, page.get_by_role("button", name="Допустить к конкурсу"))
     check_page(page, "the check page after admission")
     page.goto(f"{live_demo.url}/")
     assert page.get_by_role("link", name=f"Проверить документы: заявление № 3, {candidate}").count() == 0
@@ -53,7 +53,7 @@ def test_returned_application_is_fixed_checked_and_reaches_the_commission(browse
 
     # A member: the admitted candidate now waits for this member's score.
     login(page, live_demo.url, "member1@demo.reserve-flow.ru", live_demo.password)
-    page.get_by_role("link", name=f"Оценить кандидата: {candidate}").click()
+    follow(page, page.get_by_role("link", name=f"Оценить кандидата: {candidate}"))
     assert candidate in page.content()
     check_page(page, "the member's scoring page")
     screenshot(page, "journey-3-member-score")
@@ -116,7 +116,6 @@ def test_the_menu_on_a_phone_opens_one_group_at_a_time_within_the_screen(browser
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     check_page(page, "the phone menu opened")
     screenshot(page, "phone-menu-open")
-    vacancies.click()
-    page.wait_for_load_state("load")
+    follow(page, vacancies)
     assert page.url.endswith("/appointments")
     context.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import event
+
 from reserve_flow.core.web.home import Task, register_home_section
 from reserve_flow.demo.district import seed_demo
 from tests.helpers import AuthActions
@@ -66,3 +68,28 @@ def test_a_section_registered_for_a_role_shows_to_that_role_and_counts_in_the_ba
     auth.logout()
     auth.login("hr@demo.reserve-flow.ru", seed.password)
     assert "Приказы на подпись" not in client.get("/").get_data(as_text=True)
+
+
+def _statements_for_home(runtime, client) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(runtime.db, "before_cursor_execute", count)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(runtime.db, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_home_page_asks_the_database_as_often_for_many_tasks_as_for_one(runtime, client, auth):
+    seed = seed_demo(runtime)
+    counts = {}
+    # Two reservists: three plan items to do against one; the same sections otherwise.
+    for email in ("applicant7@demo.reserve-flow.ru", "applicant9@demo.reserve-flow.ru"):
+        auth.login(email, seed.password)
+        counts[email] = _statements_for_home(runtime, client)
+        auth.logout()
+    assert counts["applicant7@demo.reserve-flow.ru"] == counts["applicant9@demo.reserve-flow.ru"], counts

@@ -92,7 +92,7 @@ def secretary_tasks(session: Session, user: Actor, now: datetime) -> list[Task]:
         Task(
             title=f"Проверить документы: заявление № {a.id}, {a.applicant.full_name}",
             url=url_for("check.show", application_id=a.id),
-            note=f"Конкурс «{a.contest.title}»",
+            note=f"«{a.contest.title}»",
             **_due(deadline),
         )
         for a, deadline in rows
@@ -124,7 +124,7 @@ def member_tasks(session: Session, user: Actor, now: datetime) -> list[Task]:
                 else f"Проголосовать: {a.applicant.full_name}"
             ),
             url=url_for("commission.application", application_id=a.id),
-            note=f"Конкурс «{a.contest.title}», заявление № {a.id}",
+            note=f"«{a.contest.title}», заявление № {a.id}",
             **_due(deadline),
         )
         for a, deadline in _with_deadlines(session, waiting)
@@ -148,7 +148,7 @@ def chair_tasks(session: Session, user: Actor, now: datetime) -> list[Task]:
                 else f"Закрыть голосование и объявить решение: {a.applicant.full_name}"
             ),
             url=url_for("commission.application", application_id=a.id),
-            note=f"Конкурс «{a.contest.title}», заявление № {a.id}",
+            note=f"«{a.contest.title}», заявление № {a.id}",
             **_due(deadline),
         )
         for a, deadline in _with_deadlines(session, waiting)

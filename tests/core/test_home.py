@@ -4,12 +4,13 @@ the next step and the days left; the header's badge is their count."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import event
 
 from reserve_flow.core.web.home import Task, register_home_section
 from reserve_flow.demo.district import seed_demo
-from tests.helpers import AuthActions
+from tests.helpers import NOW, AuthActions
 
 
 def _text(page: str) -> str:
@@ -93,3 +94,14 @@ def test_the_home_page_asks_the_database_as_often_for_many_tasks_as_for_one(runt
         counts[email] = _statements_for_home(runtime, client)
         auth.logout()
     assert counts["applicant7@demo.reserve-flow.ru"] == counts["applicant9@demo.reserve-flow.ru"], counts
+
+
+def test_plan_items_past_their_day_show_as_overdue_to_the_hr_officer(runtime, client, auth):
+    seed = seed_demo(runtime)
+    auth.login("hr@demo.reserve-flow.ru", seed.password)
+    assert "Просрочен пункт плана" not in client.get("/").get_data(as_text=True)
+    # Seven weeks on: the district seminar (due in 45 days) has not been reported on.
+    runtime.engine.clock = lambda: NOW + timedelta(days=49)
+    page = client.get("/").get_data(as_text=True)
+    assert "Просрочен пункт плана: Районный семинар «Школа молодого руководителя»" in _text(page)
+    assert '<li class="task overdue">' in page and "срок истёк" in _text(page)

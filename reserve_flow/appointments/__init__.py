@@ -4,6 +4,7 @@ attestation, numbered orders of the РУО and their publication."""
 
 def init_app(app) -> None:
     """Vacancies and orders, with their links (the order template's under administration)."""
+    from reserve_flow.appointments import home
     from reserve_flow.appointments.views import orders, vacancies
     from reserve_flow.core.web.menu import Link, add_links
 
@@ -19,6 +20,7 @@ def init_app(app) -> None:
         Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
         position=300,
     )
+    home.init_app(app)
     add_links(
         app,
         "Администрирование",

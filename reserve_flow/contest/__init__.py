@@ -7,6 +7,7 @@ COMMISSION = frozenset({"secretary", "chair", "member"})
 
 def init_app(app) -> None:
     """The contest's pages (public, applicant's, commission's, the cases' diagrams) and its menu group."""
+    from reserve_flow.contest import home
     from reserve_flow.contest.views import applicant, applications, check, commission, contests, diagrams, public
     from reserve_flow.core.web.menu import Link, add_links
 
@@ -25,3 +26,4 @@ def init_app(app) -> None:
         Link("Оценка и голосование", "commission.index", COMMISSION),
         position=100,
     )
+    home.init_app(app)

@@ -7,7 +7,9 @@ APPOINTING = frozenset({"hr", "admin", "secretary", "chair"})
 
 def init_app(app) -> None:
     """The registry and monitoring pages, with their links in the appointments group."""
+    from reserve_flow.core.web.home import register_home_section
     from reserve_flow.core.web.menu import Link, add_links
+    from reserve_flow.organizations.home import monitoring_import
     from reserve_flow.organizations.views import monitoring, organizations
 
     for blueprint in (organizations.bp, monitoring.bp):
@@ -21,3 +23,4 @@ def init_app(app) -> None:
         Link("Мониторинг эффективности", "monitoring.index", APPOINTING),
         position=350,
     )
+    register_home_section(app, "admin", "Администрирование", monitoring_import, position=905)

@@ -7,6 +7,7 @@ RESERVE_STAFF = frozenset({"hr", "admin", "mentor"})
 def init_app(app) -> None:
     """The reserve's pages and its menu group."""
     from reserve_flow.core.web.menu import Link, add_links
+    from reserve_flow.reserve import home
     from reserve_flow.reserve.views import membership, plan, programme
 
     for blueprint in (membership.bp, plan.bp, programme.bp):
@@ -21,3 +22,4 @@ def init_app(app) -> None:
         Link("Программа формирования резерва", "programme.index", frozenset({"hr", "admin"})),
         position=200,
     )
+    home.init_app(app)

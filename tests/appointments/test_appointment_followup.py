@@ -384,3 +384,16 @@ def test_the_compare_page_marks_members_who_left_the_reserve(runtime, appointmen
     auth.login("hr@example.ru")
     compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
     assert compare.count("выбыл(а) из кадрового резерва: назначен руководителем") == 1
+
+
+def test_the_compare_page_prints_without_javascript(runtime, appointment, client, auth):
+    shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
+    auth.login("hr@example.ru")
+    compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
+    assert "onclick" not in compare and "window.print" not in compare
+    link = f"/appointments/{appointment.vacancy}/compare?print=1"
+    assert f'href="{link}">Версия для печати' in compare
+    printable = client.get(link).get_data(as_text=True)
+    # The same comparison, marked for the stylesheet that leaves out the site's header and menu.
+    assert 'class="styles-reserve page-appointments-compare print-view"' in printable
+    assert "Сравнение кандидатов на должность" in printable and "Ctrl+P" in printable

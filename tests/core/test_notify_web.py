@@ -15,7 +15,8 @@ from tests.helpers import NOW, _csrf_token
 
 
 def _badge(html: str) -> int:
-    match = re.search(r'<span class="badge"[^>]*>(\d+)</span>', html)
+    """The unread count beside «Уведомления» in the header."""
+    match = re.search(r'Уведомления\s*<span class="badge"[^>]*>(\d+)</span>', html)
     return int(match.group(1)) if match else 0
 
 

@@ -38,7 +38,7 @@ def test_pages_errors_static_files_downloads_and_exports_carry_the_headers(runti
         "404": client.get("/no-such-page"),
         "405": client.post("/reserve/"),
         "static css": client.get("/static/css/site.css"),
-        "static js": client.get("/static/js/print.js"),
+        "static js": client.get("/static/js/api-docs.js"),
     }
     auth.login("hr@example.ru")
     responses |= {

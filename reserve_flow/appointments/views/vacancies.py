@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -519,4 +519,6 @@ def compare(vacancy_id: int):
         facts=candidate_facts.for_candidates(runtime(), db(), shown),
         not_selectable=service.not_selectable(runtime(), db(), vacancy),
         state_label=workflow_ui.state_label(runtime(), vacancy),
+        # The print view: the page without the site's header and menu, printed by the browser's own command.
+        print_view=request.args.get("print") == "1",
     )

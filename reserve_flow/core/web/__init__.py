@@ -182,3 +182,7 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (main.bp, diagrams.bp, notifications.bp, deadlines.bp, admin_outbox.bp, audit.bp, audit.public_bp):
         app.register_blueprint(blueprint)
+    main.init_app(app)
+    from reserve_flow.core.notifications.home import failed_messages
+
+    main.register_home_section(app, "admin", "Администрирование", failed_messages, position=900)

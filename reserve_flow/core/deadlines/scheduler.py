@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Row, and_, case, or_, select, text, update
+from sqlalchemy import Row, and_, case, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -119,37 +119,43 @@ def scan_once(runtime: Context, now: datetime, fence: Fence | None = None, batch
 
 
 def _handle(runtime: Context, deadline_id: int, now: datetime, fence: Fence | None, result: ScanResult) -> None:
-    """Do what one deadline calls for at `now`, then store when it next calls for anything."""
+    """Do what one deadline calls for at `now` and store when it next calls for anything,
+    in one transaction (which `fence` checks first)."""
     hour = runtime.settings["scheduler"]["reminder_hour"]
-    with runtime.sessions() as session:
-        deadline = _open_deadline(session, deadline_id)
-        dues = due_actions(deadline, _done(session, deadline_id), now, runtime.tz, hour) if deadline else []
     handlers = {"reminder": _remind, "escalation": _escalate, "expiry": _expire}
-    for due in dues:
-        try:
-            outcome = handlers[due.kind](runtime, due, now, fence)
-        except (IntegrityError, ConcurrentChange):
-            result.skipped += 1  # another scheduler did it, or the case moved meanwhile
-            continue
-        except (SQLAlchemyError, LookupError):
-            log.exception("scheduler: deadline %s: %s not handled, will retry", due.deadline_id, due.kind)
-            return  # its next_notice_at stays: the next scan tries again
+    outcomes = []
+    try:
+        with runtime.transaction() as session:
+            check(fence, session)
+            deadline = _open_deadline(session, deadline_id)
+            if deadline is None:
+                return
+            for due in due_actions(deadline, _done(session, deadline_id), now, runtime.tz, hour):
+                outcomes.append(handlers[due.kind](runtime, session, deadline, due, now))
+            _reschedule(session, runtime, deadline, now, hour)
+    except (IntegrityError, ConcurrentChange):
+        result.skipped += 1  # another scheduler did it, or the case moved meanwhile
+        with runtime.transaction() as session:
+            check(fence, session)
+            deadline = _open_deadline(session, deadline_id)
+            if deadline is not None:
+                _reschedule(session, runtime, deadline, now, hour)
+        return
+    except (SQLAlchemyError, LookupError):
+        log.exception("scheduler: deadline %s not handled, will retry", deadline_id)
+        return  # its next_notice_at stays: the next scan tries again
+    for outcome in outcomes:
         if outcome:
             setattr(result, outcome, getattr(result, outcome) + 1)
-    _reschedule(runtime, deadline_id, now, fence, hour)
 
 
-def _reschedule(runtime: Context, deadline_id: int, now: datetime, fence: Fence | None, hour: int) -> None:
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = session.get(Deadline, deadline_id)
-        if deadline is None:
-            return
-        deadline.next_notice_at = (
-            next_notice_at(deadline, _done(session, deadline_id), now, runtime.tz, hour)
-            if deadline.closed_at is None
-            else None
-        )
+def _reschedule(session: Session, runtime: Context, deadline: Deadline, now: datetime, hour: int) -> None:
+    """Store when `deadline` next calls for the scheduler, after what was done at `now`."""
+    if deadline.closed_at is not None:  # the expiry transition closed it
+        deadline.next_notice_at = None
+        return
+    session.flush()  # the notices just recorded
+    deadline.next_notice_at = next_notice_at(deadline, _done(session, deadline.id), now, runtime.tz, hour)
 
 
 def _open_deadline(session: Session, deadline_id: int) -> Deadline | None:
@@ -197,77 +203,69 @@ def _queue(
     context: dict[str, Any],
     now: datetime,
 ) -> None:
+    """The outbox rows of a notice, e-mail and in-app for each active user, in one INSERT."""
     unique = {user.id: user for user in users if user.active}
     body = json.dumps(context, ensure_ascii=False)
-    for user in unique.values():
-        for channel in ("email", "inapp"):
-            session.add(
-                OutboxMessage(
-                    dedupe_key=f"notice:{notice.id}:{channel}:{user.id}",
-                    channel=channel,
-                    recipient_id=user.id,
-                    template=template,
-                    context=body,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
+    rows = [
+        {
+            "dedupe_key": f"notice:{notice.id}:{channel}:{user.id}",
+            "channel": channel,
+            "recipient_id": user.id,
+            "template": template,
+            "context": body,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for user in unique.values()
+        for channel in ("email", "inapp")
+    ]
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
     notice.recipients = len(unique)
-    session.flush()
 
 
-def _remind(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = _open_deadline(session, due.deadline_id)
-        if deadline is None:
-            return None
-        notice = _record(session, deadline, "reminder", due.offset, "sent", now)
-        for offset in due.skip:
-            _record(session, deadline, "reminder", offset, "skipped", now)
-        subject = _subject(session, deadline)
-        left = workdays.describe_left(now, deadline.due_at, runtime.tz, deadline.calendar)
-        _queue(
-            session,
-            notice,
-            subject.recipients(deadline.actor_role),
-            "deadline.reminder",
-            _context(runtime, deadline, subject, left=left),
-            now,
-        )
+def _remind(runtime: Context, session: Session, deadline: Deadline, due: Due, now: datetime) -> str | None:
+    notice = _record(session, deadline, "reminder", due.offset, "sent", now)
+    for offset in due.skip:
+        _record(session, deadline, "reminder", offset, "skipped", now)
+    subject = _subject(session, deadline)
+    left = workdays.describe_left(now, deadline.due_at, runtime.tz, deadline.calendar)
+    _queue(
+        session,
+        notice,
+        subject.recipients(deadline.actor_role),
+        "deadline.reminder",
+        _context(runtime, deadline, subject, left=left),
+        now,
+    )
     return "reminders"
 
 
-def _escalate(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = _open_deadline(session, due.deadline_id)
-        if deadline is None or not deadline.escalate_to:
-            return None
-        notice = _record(session, deadline, "escalation", 0, "sent", now)
-        subject = _subject(session, deadline)
-        actors = ", ".join(u.full_name for u in subject.recipients(deadline.actor_role))
-        _queue(
-            session,
-            notice,
-            subject.recipients(deadline.escalate_to),
-            "deadline.escalation",
-            _context(runtime, deadline, subject, actors=actors),
-            now,
-        )
+def _escalate(runtime: Context, session: Session, deadline: Deadline, due: Due, now: datetime) -> str | None:
+    if not deadline.escalate_to:
+        return None
+    notice = _record(session, deadline, "escalation", 0, "sent", now)
+    subject = _subject(session, deadline)
+    actors = ", ".join(u.full_name for u in subject.recipients(deadline.actor_role))
+    _queue(
+        session,
+        notice,
+        subject.recipients(deadline.escalate_to),
+        "deadline.escalation",
+        _context(runtime, deadline, subject, actors=actors),
+        now,
+    )
     return "escalations"
 
 
-def _expire(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
+def _expire(runtime: Context, session: Session, deadline: Deadline, due: Due, now: datetime) -> str | None:
     """Fire the deadline's expiry transition as the system. If the workflow refuses it,
-    record why and tell the escalation role (administrators when the state names
-    none) instead, in one transaction of its own."""
+    the attempt's savepoint rolls back, and the refusal is recorded and told to the
+    escalation role (administrators when the state names none) instead."""
+    if not deadline.on_expiry:
+        return None
     try:
-        with runtime.transaction() as session:
-            check(fence, session)
-            deadline = _open_deadline(session, due.deadline_id)
-            if deadline is None or not deadline.on_expiry:
-                return None
+        with session.begin_nested():
             notice = _record(session, deadline, "expiry", 0, "fired", now)
             event = runtime.engine.fire(_subject(session, deadline), deadline.on_expiry, None)
             notice.audit_event_id = event.id
@@ -275,31 +273,26 @@ def _expire(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> s
     except TransitionDenied as exc:
         refusal = exc.message("ru")
     log.warning("scheduler: deadline %s: expiry refused: %s", due.deadline_id, refusal)
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = _open_deadline(session, due.deadline_id)
-        if deadline is None:
-            return None
-        _record(session, deadline, "expiry", 0, "refused", now, detail=refusal)
-        notice = _record(session, deadline, "escalation", 0, "sent", now)
-        subject = _subject(session, deadline)
-        definition = runtime.workflows.definitions[deadline.workflow]
-        transition = next((t for t in definition.transitions if t.trigger == deadline.on_expiry), None)
-        users = subject.recipients(deadline.escalate_to) if deadline.escalate_to else _administrators(session)
-        _queue(
-            session,
-            notice,
-            users,
-            "deadline.expiry_refused",
-            _context(
-                runtime,
-                deadline,
-                subject,
-                reason=refusal,
-                action=transition.label_ru if transition else deadline.on_expiry,
-            ),
-            now,
-        )
+    _record(session, deadline, "expiry", 0, "refused", now, detail=refusal)
+    notice = _record(session, deadline, "escalation", 0, "sent", now)
+    subject = _subject(session, deadline)
+    definition = runtime.workflows.definitions[deadline.workflow]
+    transition = next((t for t in definition.transitions if t.trigger == deadline.on_expiry), None)
+    users = subject.recipients(deadline.escalate_to) if deadline.escalate_to else _administrators(session)
+    _queue(
+        session,
+        notice,
+        users,
+        "deadline.expiry_refused",
+        _context(
+            runtime,
+            deadline,
+            subject,
+            reason=refusal,
+            action=transition.label_ru if transition else deadline.on_expiry,
+        ),
+        now,
+    )
     return "refused"
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -302,17 +302,19 @@ class Engine:
             },
             ensure_ascii=False,
         )
-        for user in recipients.values():
-            for channel in ("email", "inapp"):
-                session.add(
-                    OutboxMessage(
-                        dedupe_key=f"event:{event.seq}:{channel}:{user.id}",
-                        channel=channel,
-                        recipient_id=user.id,
-                        template=f"{definition.name}.{transition.trigger}",
-                        context=context,
-                        audit_event_id=event.id,
-                        created_at=event.occurred_at,
-                        next_attempt_at=event.occurred_at,
-                    )
-                )
+        rows = [
+            {
+                "dedupe_key": f"event:{event.seq}:{channel}:{user.id}",
+                "channel": channel,
+                "recipient_id": user.id,
+                "template": f"{definition.name}.{transition.trigger}",
+                "context": context,
+                "audit_event_id": event.id,
+                "created_at": event.occurred_at,
+                "next_attempt_at": event.occurred_at,
+            }
+            for user in recipients.values()
+            for channel in ("email", "inapp")
+        ]
+        if rows:  # one INSERT whatever the number of recipients
+            session.execute(insert(OutboxMessage), rows)

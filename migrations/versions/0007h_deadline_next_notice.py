@@ -21,7 +21,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("deadlines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_notice_at", UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_deadlines_next_notice", ["next_notice_at", "id"], unique=False)
+        batch_op.create_index("ix_deadlines_next_notice", ["closed_at", "next_notice_at", "id"], unique=False)
     # Every open deadline is looked at on the first scan, which stores its real next
     # moment (core/deadlines/timing.py): an early wake-up costs a look, never a notice.
     op.execute("UPDATE deadlines SET next_notice_at = opened_at WHERE closed_at IS NULL")

@@ -17,7 +17,7 @@ class Deadline(Base):
         Index("ix_deadlines_open_due", "closed_at", "due_at"),
         Index("ix_deadlines_subject", "subject_type", "subject_id"),
         # The scheduler's scan: the open deadlines whose next action has come.
-        Index("ix_deadlines_next_notice", "next_notice_at", "id"),
+        Index("ix_deadlines_next_notice", "closed_at", "next_notice_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

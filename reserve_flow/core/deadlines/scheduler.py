@@ -60,9 +60,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-# --- what is due ----------------------------------------------------------------
-
-
 # --- the scan -------------------------------------------------------------------
 
 SCAN_BATCH = 200  # deadlines read per query; the scan pages on (next_notice_at, id)

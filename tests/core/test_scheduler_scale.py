@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, func, insert, select
+from sqlalchemy.exc import OperationalError
 
 from reserve_flow.core.deadlines import scheduler
 from reserve_flow.core.deadlines.models import Deadline
@@ -102,13 +104,18 @@ def test_among_70000_open_deadlines_the_scan_sends_exactly_the_due_reminders(run
     assert statements.count == 1
 
 
-def test_a_scan_that_raises_does_not_stop_the_mail(runtime, district, smtp_server, monkeypatch, caplog):
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("the scan broke"), OperationalError("SELECT 1", {}, Exception("the scan broke"))],
+    ids=["a bug", "a database error"],
+)
+def test_a_scan_that_raises_does_not_stop_the_mail(runtime, district, smtp_server, monkeypatch, caplog, failure):
     dispatch_once(runtime, NOW)
     smtp_server.received.clear()
     fire(runtime, district.application_id, "submit", "applicant", district)  # queues its notifications
 
     def broken_scan(*_args, **_kwargs):
-        raise RuntimeError("the scan broke")
+        raise failure
 
     monkeypatch.setattr(scheduler, "scan_once", broken_scan)
     with caplog.at_level(logging.ERROR, logger=scheduler.__name__):

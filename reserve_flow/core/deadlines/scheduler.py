@@ -404,6 +404,10 @@ def make_leader(runtime: Context, holder: str | None = None) -> Leader:
 # --- the periodic job -------------------------------------------------------------
 
 
+def _first_line(exc: OperationalError) -> str:
+    return str(exc.orig or exc).strip().splitlines()[0]
+
+
 class Ticker:
     """One scheduler's periodic work: act when leader, stay idle otherwise."""
 
@@ -416,7 +420,7 @@ class Ticker:
         try:
             return self.tick()
         except OperationalError as exc:  # the database is down or unreachable: try again next tick
-            log.warning("scheduler: database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0])
+            log.warning("scheduler: database unavailable: %s", _first_line(exc))
             return None
         except Exception:  # noqa: BLE001 - a failed tick is logged; the next one runs as usual
             log.exception("scheduler: tick failed")
@@ -461,6 +465,9 @@ class Ticker:
             return scan_once(self.runtime, self.runtime.now(), fence=self.leader.fence)
         except LeaseLost:
             raise
+        except OperationalError as exc:  # one line: when the database is down, the dispatch says so too
+            log.error("scheduler: deadline scan failed; dispatching the mail anyway: %s", _first_line(exc))
+            return ScanResult()
         except Exception:  # noqa: BLE001 - a broken scan must not stop the mail already queued
             log.exception("scheduler: deadline scan failed; dispatching the mail anyway")
             return ScanResult()

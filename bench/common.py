@@ -60,11 +60,12 @@ def scaled(amount: int, scale: float) -> int:
 
 
 @contextmanager
-def database() -> Iterator[str]:
+def database(postgresql: str | None = None) -> Iterator[str]:
     """The URL of an empty, migrated database. PostgreSQL: the database named by
-    RESERVE_FLOW_BENCH_DATABASE_URL has its public schema dropped and re-created, so
-    never point it at real data. SQLite: a file in a temporary folder, removed after."""
-    url = os.environ.get(BENCH_URL_VARIABLE, "").strip()
+    `postgresql` or else RESERVE_FLOW_BENCH_DATABASE_URL has its public schema dropped
+    and re-created, so never point it at real data. SQLite (`postgresql` "" or neither
+    set): a file in a temporary folder, removed after."""
+    url = (os.environ.get(BENCH_URL_VARIABLE, "") if postgresql is None else postgresql).strip()
     if url:
         url = normalize_url(url)
         engine = make_engine(url)

@@ -29,7 +29,9 @@ class Runtime:
         self.sessions = make_session_factory(self.db)
         event.listen(self.sessions, "before_flush", refuse_state_writes_outside_engine)
         self.workflows = Workflows.load(WORKFLOWS_DIR)
-        self.engine = Engine(self.workflows, self.settings.timezone)
+        self.engine = Engine(
+            self.workflows, self.settings.timezone, reminder_hour=self.settings["scheduler"]["reminder_hour"]
+        )
 
     @property
     def tz(self):

@@ -22,8 +22,9 @@ from reserve_flow.cli import main
 from reserve_flow.config import ConfigError, load_settings
 from reserve_flow.core.db import utcnow
 from reserve_flow.core.deadlines.models import Deadline
-from reserve_flow.core.deadlines.scheduler import InProcess, reminder_moment
+from reserve_flow.core.deadlines.scheduler import InProcess
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
+from reserve_flow.core.deadlines.timing import reminder_moment
 from reserve_flow.core.notifications.dispatch import dispatch_once
 from tests.fixtures.scheduler import fire
 
@@ -126,6 +127,7 @@ def _make_a_reminder_due_now(runtime, application_id) -> None:
         deadline.opened_at = now - timedelta(days=10)
         deadline.due_at = datetime.combine(today + timedelta(days=2), datetime.min.time(), tzinfo=runtime.tz)
         assert reminder_moment(deadline, 1, runtime.tz, 0) <= now < deadline.due_at
+        deadline.next_notice_at = deadline.opened_at  # changed by hand: the next scan looks again
 
 
 def _reminders(smtp_server) -> list:

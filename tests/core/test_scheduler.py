@@ -171,7 +171,9 @@ def test_after_downtime_what_fell_due_is_handled_once(runtime, district, smtp_se
     fire(runtime, district.application_id, "submit", "applicant", district)
     deadline = _open_deadline(runtime, district.application_id)
     with runtime.transaction() as s:
-        s.get(Deadline, deadline.id).remind_before = "3,1"
+        changed = s.get(Deadline, deadline.id)
+        changed.remind_before = "3,1"
+        changed.next_notice_at = changed.opened_at  # changed by hand: the next scan looks again
     _run(runtime, NOW)
     smtp_server.received.clear()
 
@@ -216,7 +218,9 @@ def test_a_reminder_due_before_the_deadline_opened_is_not_sent(runtime, district
     )
     deadline = _open_deadline(runtime, district.application_id)
     with runtime.transaction() as s:
-        s.get(Deadline, deadline.id).remind_before = "3,1"
+        changed = s.get(Deadline, deadline.id)
+        changed.remind_before = "3,1"
+        changed.next_notice_at = changed.opened_at  # changed by hand: the next scan looks again
     assert not scan_once(runtime, irkutsk(2026, 11, 27, 11))
     assert not scan_once(runtime, irkutsk(2026, 11, 30, 12))
     assert scan_once(runtime, irkutsk(2026, 12, 1, 9)).reminders == 1

@@ -16,6 +16,8 @@ class Deadline(Base):
         # The scheduler's scan: open deadlines by due time.
         Index("ix_deadlines_open_due", "closed_at", "due_at"),
         Index("ix_deadlines_subject", "subject_type", "subject_id"),
+        # The scheduler's scan: the open deadlines whose next action has come.
+        Index("ix_deadlines_next_notice", "closed_at", "next_notice_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,3 +40,7 @@ class Deadline(Base):
     opened_by_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    # When the scheduler must next look at this open deadline (its next reminder, or its
+    # end when that calls for an escalation or an expiry); None when closed or when
+    # nothing is left to do. Kept by core/deadlines/timing.py's next_notice_at.
+    next_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

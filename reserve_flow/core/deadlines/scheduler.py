@@ -31,13 +31,12 @@ import os
 import secrets
 import signal
 import socket
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import case, or_, select, text, update
+from sqlalchemy import Row, and_, case, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -46,6 +45,7 @@ from reserve_flow.core.actors import Actor, directory
 from reserve_flow.core.deadlines.daily import DailyRunner, daily_job
 from reserve_flow.core.deadlines.models import Deadline
 from reserve_flow.core.deadlines.scheduling import DeadlineNotice, SchedulerLease
+from reserve_flow.core.deadlines.timing import Due, due_actions, next_notice_at
 from reserve_flow.core.fencing import Fence, LeaseLost, check
 from reserve_flow.core.files.sweep import sweep
 from reserve_flow.core.notifications.dispatch import DispatchResult, dispatch_once
@@ -62,66 +62,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-# --- what is due ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Due:
-    deadline_id: int
-    kind: str  # reminder | escalation | expiry
-    offset: int = 0  # a reminder's days left
-    skip: tuple[int, ...] = ()  # older reminders this one overtakes
-
-
-def reminder_offsets(deadline: Deadline) -> list[int]:
-    return sorted({int(part) for part in deadline.remind_before.split(",") if part.strip()}, reverse=True)
-
-
-def reminder_moment(deadline: Deadline, offset: int, tz, hour: int) -> datetime:
-    """When the reminder `offset` days before the deadline falls due: `hour` o'clock
-    local time on the day from which `offset` days are left (workdays.days_left)."""
-    last_day = workdays.last_day_of(deadline.due_at, tz)
-    day = workdays.day_counting_back(last_day, offset, deadline.calendar)
-    return datetime.combine(day, time(hour), tzinfo=tz)
-
-
-def due_actions(deadline: Deadline, done: set[tuple[str, int]], now: datetime, tz, hour: int) -> list[Due]:
-    """What `deadline` calls for at `now`, given the notices already recorded for it."""
-    if now >= deadline.due_at:
-        if deadline.on_expiry:
-            return [] if ("expiry", 0) in done else [Due(deadline.id, "expiry")]
-        if deadline.escalate_to and ("escalation", 0) not in done:
-            return [Due(deadline.id, "escalation")]
-        return []
-    # A reminder whose moment came before the deadline opened would only repeat the
-    # notification of the transition that opened it.
-    fallen_due = [
-        offset
-        for offset in reminder_offsets(deadline)
-        if ("reminder", offset) not in done and deadline.opened_at < reminder_moment(deadline, offset, tz, hour) <= now
-    ]
-    if not fallen_due:
-        return []
-    latest = min(fallen_due)
-    return [Due(deadline.id, "reminder", latest, tuple(o for o in fallen_due if o != latest))]
-
-
-def _horizon(runtime: Context) -> timedelta:
-    """How far ahead of its end a deadline can have a reminder due: k working days
-    before the end is at most 2k calendar days plus the longest run of days off in
-    the Russian calendar (the New Year holidays with their weekends, under 12 days).
-    The deadlines over a whole case count too (a reserve term's 90-day reminder)."""
-    deadlines = [
-        spec
-        for definition in runtime.workflows.definitions.values()
-        for spec in [definition.deadline, *(state.deadline for state in definition.states.values())]
-        if spec
-    ]
-    longest = max((max(spec.remind_before, default=0) for spec in deadlines), default=0)
-    return timedelta(days=2 * longest + 16)
-
-
 # --- the scan -------------------------------------------------------------------
+
+SCAN_BATCH = 200  # deadlines read per query; the scan pages on (next_notice_at, id)
 
 
 @dataclass
@@ -136,44 +79,82 @@ class ScanResult:
         return any((self.reminders, self.escalations, self.expiries, self.refused))
 
 
-def scan_once(runtime: Context, now: datetime, fence: Fence | None = None) -> ScanResult:
-    """Handle every reminder, escalation and expiry due at `now`, each in its own
-    transaction, which `fence` checks first (LeaseLost ends the scan). Safe to run
-    from several processes at once (see the module doc); an action that fails for a
-    database reason is logged and tried on the next scan."""
-    result = ScanResult()
-    hour = runtime.settings["scheduler"]["reminder_hour"]
-    with runtime.sessions() as session:
-        deadlines = list(
-            session.scalars(
-                select(Deadline)
-                .where(Deadline.closed_at.is_(None), Deadline.due_at <= now + _horizon(runtime))
-                .order_by(Deadline.due_at, Deadline.id)
-            )
+def _due_page(session: Session, now: datetime, after: tuple[datetime, int] | None, limit: int) -> list[Row]:
+    """The next `limit` open deadlines whose next notice has come, after the keyset `after`."""
+    query = select(Deadline.id, Deadline.next_notice_at).where(
+        Deadline.closed_at.is_(None), Deadline.next_notice_at <= now
+    )
+    if after is not None:
+        at, deadline_id = after
+        query = query.where(
+            or_(Deadline.next_notice_at > at, and_(Deadline.next_notice_at == at, Deadline.id > deadline_id))
         )
-        done: dict[int, set[tuple[str, int]]] = defaultdict(set)
-        if deadlines:
-            rows = session.execute(
-                select(DeadlineNotice.deadline_id, DeadlineNotice.kind, DeadlineNotice.offset_days).where(
-                    DeadlineNotice.deadline_id.in_([d.id for d in deadlines])
-                )
-            )
-            for deadline_id, kind, offset in rows:
-                done[deadline_id].add((kind, offset))
+    return list(session.execute(query.order_by(Deadline.next_notice_at, Deadline.id).limit(limit)))
+
+
+def _done(session: Session, deadline_id: int) -> set[tuple[str, int]]:
+    rows = session.execute(
+        select(DeadlineNotice.kind, DeadlineNotice.offset_days).where(DeadlineNotice.deadline_id == deadline_id)
+    )
+    return {(kind, offset) for kind, offset in rows}
+
+
+def scan_once(runtime: Context, now: datetime, fence: Fence | None = None, batch: int = SCAN_BATCH) -> ScanResult:
+    """Handle every reminder, escalation and expiry due at `now`, each in its own
+    transaction, which `fence` checks first (LeaseLost ends the scan). The database
+    picks the deadlines whose next_notice_at has come, `batch` at a time; the others
+    are not read. Safe to run from several processes at once (see the module doc); an
+    action that fails for a database reason is logged and tried on the next scan."""
+    result = ScanResult()
+    after: tuple[datetime, int] | None = None
+    while True:
+        with runtime.sessions() as session:
+            page = _due_page(session, now, after, batch)
+        for deadline_id, _at in page:
+            _handle(runtime, deadline_id, now, fence, result)
+        if len(page) < batch:
+            return result
+        after = (page[-1].next_notice_at, page[-1].id)
+
+
+def _handle(runtime: Context, deadline_id: int, now: datetime, fence: Fence | None, result: ScanResult) -> None:
+    """Do what one deadline calls for at `now` and store when it next calls for anything,
+    in one transaction (which `fence` checks first)."""
+    hour = runtime.settings["scheduler"]["reminder_hour"]
     handlers = {"reminder": _remind, "escalation": _escalate, "expiry": _expire}
-    for deadline in deadlines:
-        for due in due_actions(deadline, done[deadline.id], now, runtime.tz, hour):
-            try:
-                outcome = handlers[due.kind](runtime, due, now, fence)
-            except (IntegrityError, ConcurrentChange):
-                result.skipped += 1  # another scheduler did it, or the case moved meanwhile
-                continue
-            except (SQLAlchemyError, LookupError):
-                log.exception("scheduler: deadline %s: %s not handled, will retry", due.deadline_id, due.kind)
-                continue
-            if outcome:
-                setattr(result, outcome, getattr(result, outcome) + 1)
-    return result
+    outcomes = []
+    try:
+        with runtime.transaction() as session:
+            check(fence, session)
+            deadline = _open_deadline(session, deadline_id)
+            if deadline is None:
+                return
+            for due in due_actions(deadline, _done(session, deadline_id), now, runtime.tz, hour):
+                outcomes.append(handlers[due.kind](runtime, session, deadline, due, now))
+            _reschedule(session, runtime, deadline, now, hour)
+    except (IntegrityError, ConcurrentChange):
+        result.skipped += 1  # another scheduler did it, or the case moved meanwhile
+        with runtime.transaction() as session:
+            check(fence, session)
+            deadline = _open_deadline(session, deadline_id)
+            if deadline is not None:
+                _reschedule(session, runtime, deadline, now, hour)
+        return
+    except (SQLAlchemyError, LookupError):
+        log.exception("scheduler: deadline %s not handled, will retry", deadline_id)
+        return  # its next_notice_at stays: the next scan tries again
+    for outcome in outcomes:
+        if outcome:
+            setattr(result, outcome, getattr(result, outcome) + 1)
+
+
+def _reschedule(session: Session, runtime: Context, deadline: Deadline, now: datetime, hour: int) -> None:
+    """Store when `deadline` next calls for the scheduler, after what was done at `now`."""
+    if deadline.closed_at is not None:  # the expiry transition closed it
+        deadline.next_notice_at = None
+        return
+    session.flush()  # the notices just recorded
+    deadline.next_notice_at = next_notice_at(deadline, _done(session, deadline.id), now, runtime.tz, hour)
 
 
 def _open_deadline(session: Session, deadline_id: int) -> Deadline | None:
@@ -221,77 +202,69 @@ def _queue(
     context: dict[str, Any],
     now: datetime,
 ) -> None:
+    """The outbox rows of a notice, e-mail and in-app for each active user, in one INSERT."""
     unique = {user.id: user for user in users if user.active}
     body = json.dumps(context, ensure_ascii=False)
-    for user in unique.values():
-        for channel in ("email", "inapp"):
-            session.add(
-                OutboxMessage(
-                    dedupe_key=f"notice:{notice.id}:{channel}:{user.id}",
-                    channel=channel,
-                    recipient_id=user.id,
-                    template=template,
-                    context=body,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
+    rows = [
+        {
+            "dedupe_key": f"notice:{notice.id}:{channel}:{user.id}",
+            "channel": channel,
+            "recipient_id": user.id,
+            "template": template,
+            "context": body,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for user in unique.values()
+        for channel in ("email", "inapp")
+    ]
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
     notice.recipients = len(unique)
-    session.flush()
 
 
-def _remind(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = _open_deadline(session, due.deadline_id)
-        if deadline is None:
-            return None
-        notice = _record(session, deadline, "reminder", due.offset, "sent", now)
-        for offset in due.skip:
-            _record(session, deadline, "reminder", offset, "skipped", now)
-        subject = _subject(session, deadline)
-        left = workdays.describe_left(now, deadline.due_at, runtime.tz, deadline.calendar)
-        _queue(
-            session,
-            notice,
-            subject.recipients(deadline.actor_role),
-            "deadline.reminder",
-            _context(runtime, deadline, subject, left=left),
-            now,
-        )
+def _remind(runtime: Context, session: Session, deadline: Deadline, due: Due, now: datetime) -> str | None:
+    notice = _record(session, deadline, "reminder", due.offset, "sent", now)
+    for offset in due.skip:
+        _record(session, deadline, "reminder", offset, "skipped", now)
+    subject = _subject(session, deadline)
+    left = workdays.describe_left(now, deadline.due_at, runtime.tz, deadline.calendar)
+    _queue(
+        session,
+        notice,
+        subject.recipients(deadline.actor_role),
+        "deadline.reminder",
+        _context(runtime, deadline, subject, left=left),
+        now,
+    )
     return "reminders"
 
 
-def _escalate(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = _open_deadline(session, due.deadline_id)
-        if deadline is None or not deadline.escalate_to:
-            return None
-        notice = _record(session, deadline, "escalation", 0, "sent", now)
-        subject = _subject(session, deadline)
-        actors = ", ".join(u.full_name for u in subject.recipients(deadline.actor_role))
-        _queue(
-            session,
-            notice,
-            subject.recipients(deadline.escalate_to),
-            "deadline.escalation",
-            _context(runtime, deadline, subject, actors=actors),
-            now,
-        )
+def _escalate(runtime: Context, session: Session, deadline: Deadline, due: Due, now: datetime) -> str | None:
+    if not deadline.escalate_to:
+        return None
+    notice = _record(session, deadline, "escalation", 0, "sent", now)
+    subject = _subject(session, deadline)
+    actors = ", ".join(u.full_name for u in subject.recipients(deadline.actor_role))
+    _queue(
+        session,
+        notice,
+        subject.recipients(deadline.escalate_to),
+        "deadline.escalation",
+        _context(runtime, deadline, subject, actors=actors),
+        now,
+    )
     return "escalations"
 
 
-def _expire(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> str | None:
+def _expire(runtime: Context, session: Session, deadline: Deadline, due: Due, now: datetime) -> str | None:
     """Fire the deadline's expiry transition as the system. If the workflow refuses it,
-    record why and tell the escalation role (administrators when the state names
-    none) instead, in one transaction of its own."""
+    the attempt's savepoint rolls back, and the refusal is recorded and told to the
+    escalation role (administrators when the state names none) instead."""
+    if not deadline.on_expiry:
+        return None
     try:
-        with runtime.transaction() as session:
-            check(fence, session)
-            deadline = _open_deadline(session, due.deadline_id)
-            if deadline is None or not deadline.on_expiry:
-                return None
+        with session.begin_nested():
             notice = _record(session, deadline, "expiry", 0, "fired", now)
             event = runtime.engine.fire(_subject(session, deadline), deadline.on_expiry, None)
             notice.audit_event_id = event.id
@@ -299,31 +272,26 @@ def _expire(runtime: Context, due: Due, now: datetime, fence: Fence | None) -> s
     except TransitionDenied as exc:
         refusal = exc.message("ru")
     log.warning("scheduler: deadline %s: expiry refused: %s", due.deadline_id, refusal)
-    with runtime.transaction() as session:
-        check(fence, session)
-        deadline = _open_deadline(session, due.deadline_id)
-        if deadline is None:
-            return None
-        _record(session, deadline, "expiry", 0, "refused", now, detail=refusal)
-        notice = _record(session, deadline, "escalation", 0, "sent", now)
-        subject = _subject(session, deadline)
-        definition = runtime.workflows.definitions[deadline.workflow]
-        transition = next((t for t in definition.transitions if t.trigger == deadline.on_expiry), None)
-        users = subject.recipients(deadline.escalate_to) if deadline.escalate_to else _administrators(session)
-        _queue(
-            session,
-            notice,
-            users,
-            "deadline.expiry_refused",
-            _context(
-                runtime,
-                deadline,
-                subject,
-                reason=refusal,
-                action=transition.label_ru if transition else deadline.on_expiry,
-            ),
-            now,
-        )
+    _record(session, deadline, "expiry", 0, "refused", now, detail=refusal)
+    notice = _record(session, deadline, "escalation", 0, "sent", now)
+    subject = _subject(session, deadline)
+    definition = runtime.workflows.definitions[deadline.workflow]
+    transition = next((t for t in definition.transitions if t.trigger == deadline.on_expiry), None)
+    users = subject.recipients(deadline.escalate_to) if deadline.escalate_to else _administrators(session)
+    _queue(
+        session,
+        notice,
+        users,
+        "deadline.expiry_refused",
+        _context(
+            runtime,
+            deadline,
+            subject,
+            reason=refusal,
+            action=transition.label_ru if transition else deadline.on_expiry,
+        ),
+        now,
+    )
     return "refused"
 
 
@@ -438,6 +406,10 @@ def make_leader(runtime: Context, holder: str | None = None) -> Leader:
 # --- the periodic job -------------------------------------------------------------
 
 
+def _first_line(exc: OperationalError) -> str:
+    return str(exc.orig or exc).strip().splitlines()[0]
+
+
 class Ticker:
     """One scheduler's periodic work: act when leader, stay idle otherwise."""
 
@@ -450,7 +422,7 @@ class Ticker:
         try:
             return self.tick()
         except OperationalError as exc:  # the database is down or unreachable: try again next tick
-            log.warning("scheduler: database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0])
+            log.warning("scheduler: database unavailable: %s", _first_line(exc))
             return None
         except Exception:  # noqa: BLE001 - a failed tick is logged; the next one runs as usual
             log.exception("scheduler: tick failed")
@@ -467,7 +439,7 @@ class Ticker:
         if not acting:
             return None
         try:
-            scan = scan_once(self.runtime, self.runtime.now(), fence=self.leader.fence)
+            scan = self._scan()
             dispatch = dispatch_once(self.runtime, self.runtime.now(), fence=self.leader.fence)
         except LeaseLost:
             # It stalled past its lease and a standby took over: nothing of this tick was committed.
@@ -488,6 +460,19 @@ class Ticker:
                 dispatch.failed,
             )
         return scan, dispatch
+
+    def _scan(self) -> ScanResult:
+        """The scan; one that fails is logged and the mail goes out all the same."""
+        try:
+            return scan_once(self.runtime, self.runtime.now(), fence=self.leader.fence)
+        except LeaseLost:
+            raise
+        except OperationalError as exc:  # one line: when the database is down, the dispatch says so too
+            log.error("scheduler: deadline scan failed; dispatching the mail anyway: %s", _first_line(exc))
+            return ScanResult()
+        except Exception:  # noqa: BLE001 - a broken scan must not stop the mail already queued
+            log.exception("scheduler: deadline scan failed; dispatching the mail anyway")
+            return ScanResult()
 
 
 @daily_job("files_sweep")

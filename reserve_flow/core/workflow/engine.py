@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +19,7 @@ from reserve_flow.core.audit.chain import append_event
 from reserve_flow.core.audit.models import AuditEvent
 from reserve_flow.core.db import utcnow
 from reserve_flow.core.deadlines.models import Deadline
+from reserve_flow.core.deadlines.timing import next_notice_at
 from reserve_flow.core.i18n import translate
 from reserve_flow.core.notifications.models import OutboxMessage
 from reserve_flow.core.workflow.definition import DeadlineDef, TransitionDef, WorkflowDef
@@ -59,6 +60,7 @@ class Engine:
     workflows: Workflows
     tz: ZoneInfo
     clock: Callable[[], datetime] = utcnow
+    reminder_hour: int = 9  # scheduler.reminder_hour: when a deadline's reminders fall due
 
     def may_act(self, subject: WorkflowSubject, transition: TransitionDef, actor: Actor | None) -> bool:
         """Whether `actor` holds one of the transition's roles on this very subject."""
@@ -257,7 +259,7 @@ class Engine:
             Deadline.subject_id == subject.id,
             Deadline.closed_at.is_(None),
         )
-        closing = update(Deadline).where(*ours).values(closed_at=now, closed_by_event_id=event.id)
+        closing = update(Deadline).where(*ours).values(closed_at=now, closed_by_event_id=event.id, next_notice_at=None)
         session.execute(closing.where(Deadline.scope == "state"))
         if state.deadline is not None:
             session.add(self._deadline(definition, subject, state.deadline, "state", event, now))
@@ -291,7 +293,7 @@ class Engine:
         else:
             days = spec.days if isinstance(spec.days, int) else subject.workflow_param(spec.days)
             due = workdays.deadline_end(now, days, spec.calendar, self.tz)
-        return Deadline(
+        deadline = Deadline(
             workflow=definition.name,
             subject_type=definition.subject,
             subject_id=subject.id,
@@ -307,6 +309,8 @@ class Engine:
             remind_before=",".join(str(d) for d in spec.remind_before),
             opened_by_event_id=event.id,
         )
+        deadline.next_notice_at = next_notice_at(deadline, set(), now, self.tz, self.reminder_hour)
+        return deadline
 
     def _queue_notifications(
         self,
@@ -332,17 +336,19 @@ class Engine:
             },
             ensure_ascii=False,
         )
-        for user in recipients.values():
-            for channel in ("email", "inapp"):
-                session.add(
-                    OutboxMessage(
-                        dedupe_key=f"event:{event.seq}:{channel}:{user.id}",
-                        channel=channel,
-                        recipient_id=user.id,
-                        template=f"{definition.name}.{transition.trigger}",
-                        context=context,
-                        audit_event_id=event.id,
-                        created_at=event.occurred_at,
-                        next_attempt_at=event.occurred_at,
-                    )
-                )
+        rows = [
+            {
+                "dedupe_key": f"event:{event.seq}:{channel}:{user.id}",
+                "channel": channel,
+                "recipient_id": user.id,
+                "template": f"{definition.name}.{transition.trigger}",
+                "context": context,
+                "audit_event_id": event.id,
+                "created_at": event.occurred_at,
+                "next_attempt_at": event.occurred_at,
+            }
+            for user in recipients.values()
+            for channel in ("email", "inapp")
+        ]
+        if rows:  # one INSERT whatever the number of recipients
+            session.execute(insert(OutboxMessage), rows)

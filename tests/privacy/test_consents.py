@@ -14,7 +14,7 @@ from reserve_flow.contest.models.contests import Application, ContestDocumentKin
 from reserve_flow.people.models import User
 from reserve_flow.privacy.models import DISSEMINATION, PROCESSING, ConsentRecord
 from tests.fixtures.applicant import apply, fill_profile, page_token
-from tests.helpers import NOW, PASSWORD
+from tests.helpers import NOW, PASSWORD, AuthActions
 
 OPERATOR = _SCHEMA["privacy"]["operator_name"][1]
 ADDRESS = _SCHEMA["privacy"]["operator_address"][1]
@@ -30,7 +30,10 @@ def _register(client, **extra):
         **extra,
         "csrf_token": page_token(client, "/register"),
     }
-    return client.post("/register", data=data)
+    response = client.post("/register", data=data)
+    # Registration answers the same for a new and a taken address and signs nobody in.
+    AuthActions(client).login(data["email"])
+    return response
 
 
 def _records(runtime, email: str) -> list[ConsentRecord]:

@@ -78,6 +78,18 @@ def _order_numbered(ctx: GuardContext) -> str | None:
     return None
 
 
+@guard("order_signed", ru="приказ не подписан: {detail}.", en="the order is not signed: {detail}.")
+def _order_signed(ctx: GuardContext) -> str | None:
+    order = ctx.subject.order
+    if order is None or order.number is None:
+        return "приказу не присвоен номер"
+    if order.signed_at is None or order.signed_by_id is None:
+        return "нет подписи начальника РУО и нет скана подписанного приказа"
+    if order.signed_via == "scan" and not order.scan_sha256:
+        return "скан подписанного приказа не сохранён"
+    return None
+
+
 @guard("head_appointed", ru="руководитель не назначен: {detail}.", en="the head is not appointed: {detail}.")
 def _head_appointed(ctx: GuardContext) -> str | None:
     vacancy = ctx.subject

@@ -5,9 +5,11 @@ A Vacancy is the subject of workflows/appointment.toml. Its candidates come from
 reserve (a ReserveMembership) or, with a written justification, from outside it
 (item 10's "and/or"). One candidate at a time is selected and sent to attestation;
 a failed attestation marks that candidate and returns the vacancy to its shortlist.
-The order is drafted after a passed attestation and takes its number only when it is
-issued: numbers are per year and register, from a counter row in the issuing
-transaction (the protocol counter's pattern), so none is reused or skipped.
+The order is drafted after a passed attestation, takes its number when the HR officer
+numbers it (per year and register, from a counter row in the numbering transaction:
+the protocol counter's pattern, so none is reused or skipped), and has effect only once
+signed: by the head of the РУО (the `signatory` role) in the service, or by the HR
+officer's upload of the signed paper scan. Only a signed order appoints the head.
 """
 
 from __future__ import annotations
@@ -42,9 +44,19 @@ CANDIDATE_STATUSES: dict[str, str] = {
     "appointed": "назначен",
 }
 # Vacancy states in which the vacancy still needs a head (for lists and reminders).
-OPEN_STATES = ("open", "shortlisted", "attestation", "order_drafted")
+OPEN_STATES = ("open", "shortlisted", "attestation", "order_drafted", "order_numbered")
 # The register of personnel orders ("№ 45-к"); one counter per year and register.
 PERSONNEL_REGISTER = "к"
+# What an order decides; only the appointment is wired now, the others (inclusion in and
+# exclusion from the reserve, attestation results, extension) are to use the same rows.
+ORDER_KINDS: dict[str, str] = {
+    "appointment": "о назначении на должность руководителя",
+}
+# How an order came to be signed.
+SIGNED_VIA: dict[str, str] = {
+    "signatory": "подписан начальником РУО в системе",
+    "scan": "загружен скан подписанного приказа",
+}
 # Contract term bounds for a head's fixed-term contract, in years (Labour Code art. 59, 275).
 CONTRACT_YEARS = range(1, 6)
 
@@ -106,12 +118,15 @@ class Vacancy(Base):
         return f"Вакансия № {self.id}: {self.position}, {self.organization.short_name}"
 
     def holds_role(self, user: User, role: str) -> bool:
-        """hr: any HR officer (appointments are the district's); owner: the selected
-        candidate (told of each step, fires nothing); admin."""
+        """hr: any HR officer (appointments are the district's); signatory: the head of
+        the РУО, who signs the numbered order; owner: the selected candidate (told of
+        each step, fires nothing); admin."""
         if role == "hr":
             return user.has_role("hr")
         if role == "admin":
             return user.has_role("admin")
+        if role == "signatory":
+            return user.has_role("signatory")
         if role == "owner":
             selected = self.selected
             return selected is not None and selected.user_id == user.id
@@ -121,7 +136,7 @@ class Vacancy(Base):
         if role == "owner":
             selected = self.selected
             return [selected.user] if selected is not None else []
-        if role in ("hr", "admin"):
+        if role in ("hr", "admin", "signatory"):
             return role_holders(object_session(self), role)
         return []
 
@@ -234,8 +249,9 @@ class OrderTemplate(Base):
 
 class AppointmentOrder(Base):
     """The order appointing a vacancy's selected candidate. Drafted without a number;
-    issuing gives it the next number of its year and register, renders DOCX and PDF
-    and stores them with their hashes. (year, register, number) is unique."""
+    numbering gives it the next number of its year and register, renders DOCX and PDF
+    and stores them with their hashes; signing (signed_at) gives it effect. (year,
+    register, number) is unique."""
 
     __tablename__ = "appointment_orders"
     __table_args__ = (UniqueConstraint("year", "register", "number"),)
@@ -247,6 +263,7 @@ class AppointmentOrder(Base):
     contract_years: Mapped[int]
     # The grounds the order cites: the contest protocol or the justification, the attestation.
     grounds: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30), default="appointment")  # ORDER_KINDS
     register: Mapped[str] = mapped_column(String(10), default=PERSONNEL_REGISTER)
     year: Mapped[int | None]
     number: Mapped[int | None]
@@ -261,12 +278,31 @@ class AppointmentOrder(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # The signature: who signed and when, and how (SIGNED_VIA); a scan is stored by hash.
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_via: Mapped[str] = mapped_column(String(20), default="")
+    scan_key: Mapped[str] = mapped_column(String(500), default="")
+    scan_sha256: Mapped[str] = mapped_column(String(64), default="")
+    scan_name: Mapped[str] = mapped_column(String(255), default="")
+
     vacancy: Mapped[Vacancy] = relationship(back_populates="order")
     candidate: Mapped[VacancyCandidate] = relationship()
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
 
     @property
     def issued(self) -> bool:
+        """Numbered: the number and the files exist (it may still await its signature)."""
         return self.number is not None
+
+    @property
+    def signed(self) -> bool:
+        """Signed, so in effect: only now is the head appointed and the order public."""
+        return self.signed_at is not None
+
+    @property
+    def signed_via_label(self) -> str:
+        return SIGNED_VIA.get(self.signed_via, self.signed_via)
 
     @property
     def number_label(self) -> str:
@@ -288,4 +324,5 @@ refers_to_files(
     OrderTemplate.storage_key,
     AppointmentOrder.docx_path,
     AppointmentOrder.pdf_path,
+    AppointmentOrder.scan_key,
 )

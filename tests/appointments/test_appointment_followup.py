@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from reserve_flow.appointments.models import AppointmentOrder, AttestationSession, VacancyCandidate
-from reserve_flow.appointments.services import orders
 from reserve_flow.appointments.services import vacancies as appointment_service
 from reserve_flow.appointments.services.vacancies import AppointmentRefused
 from reserve_flow.core.audit.models import AuditEvent
@@ -27,6 +26,7 @@ from tests.fixtures.appointment import (
     attest,
     choose,
     draft,
+    issue_signed,
     shortlist,
     vacancy_state,
     vacancy_version,
@@ -191,14 +191,7 @@ def test_a_draft_whose_date_passed_is_redone_for_the_same_candidate_and_issued(r
     assert after["orders"] == [] and after["sessions"] == before["sessions"]
 
     draft(runtime, appointment, start_on=date(2026, 12, 1))  # the passed attestation still counts
-    order = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    order = issue_signed(runtime, appointment.district, appointment.vacancy)
     assert order.title == "Приказ № 1-к от 27.11.2026" and order.start_on == date(2026, 12, 1)
     assert vacancy_state(runtime, appointment.vacancy) == "closed"
     assert candidate_row(runtime, candidate)[0] == "appointed"
@@ -340,14 +333,7 @@ def test_an_outsider_appointed_elsewhere_after_being_listed_cannot_be_selected(r
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
     runtime.engine.clock = lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # an hour after the listing
-    act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    issue_signed(runtime, appointment.district, kindergarten.vacancy)
 
     before = case(runtime, appointment.vacancy)
     with pytest.raises(
@@ -373,14 +359,7 @@ def test_the_compare_page_marks_members_who_left_the_reserve(runtime, appointmen
     choose(runtime, kindergarten, there)
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
-    act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    issue_signed(runtime, appointment.district, kindergarten.vacancy)
     auth.login("hr@example.ru")
     compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
     assert compare.count("выбыл(а) из кадрового резерва: назначен руководителем") == 1

@@ -33,6 +33,7 @@ from tests.fixtures.appointment import (
     attest,
     choose,
     draft,
+    issue_signed,
     shortlist,
     vacancy_state,
     vacancy_version,
@@ -217,14 +218,7 @@ def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment
 
         monkeypatch.setattr(orders, "append_event", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        act(
-            runtime,
-            appointment.district,
-            "hr",
-            orders.issue,
-            appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy),
-        )
+        issue_signed(runtime, appointment.district, appointment.vacancy)
     monkeypatch.undo()
 
     assert files_under(runtime) == []
@@ -237,23 +231,9 @@ def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "order_issued")) == 0
 
     # The next issue gets the number the failed one would have had; then the failed one is retried.
-    later = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    later = issue_signed(runtime, appointment.district, kindergarten.vacancy)
     assert later.number == 1
-    retried = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    retried = issue_signed(runtime, appointment.district, appointment.vacancy)
     assert retried.number == 2 and len(files_under(runtime)) == 4
 
 
@@ -375,14 +355,7 @@ def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointme
         auth.logout()
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     draft_id = order_of(runtime, appointment.vacancy).id
-    order = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    order = issue_signed(runtime, appointment.district, appointment.vacancy)
     assert order.id == draft_id
 
     for key in ("member", "applicant", "secretary"):
@@ -432,14 +405,7 @@ def test_the_vacancy_page_shows_the_draft_with_its_issue_form_then_the_order(app
     assert f"/appointments/{appointment.vacancy}/order/preview.docx" in html
     assert "Издать приказ" not in render_order_part(app, runtime, appointment, "admin")  # reads, does not issue
 
-    order = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    order = issue_signed(runtime, appointment.district, appointment.vacancy)
     html = render_order_part(app, runtime, appointment, "hr")
     assert "Приказ № 1-к от 25.11.2026" in html and "Издать приказ" not in html
     assert f"/orders/{order.id}.docx" in html and f"/orders/{order.id}.pdf" in html

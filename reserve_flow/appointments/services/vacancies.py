@@ -345,8 +345,8 @@ def select_candidate(
 
 def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None:
     """Why a listed person is not free for this vacancy (None if they are): selected on
-    another vacancy (in attestation or with a drafted order), or appointed by an order
-    issued after they were put on this list. Russian, naming the other vacancy."""
+    another vacancy (in attestation, with a drafted or numbered order), or appointed by
+    an order signed after they were put on this list. Russian, naming the other vacancy."""
     other = session.scalar(
         select(Vacancy)
         .join(VacancyCandidate)
@@ -354,7 +354,7 @@ def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None
             VacancyCandidate.user_id == candidate.user_id,
             VacancyCandidate.status == "selected",
             Vacancy.id != candidate.vacancy_id,
-            Vacancy.state.in_(("attestation", "order_drafted")),
+            Vacancy.state.in_(("attestation", "order_drafted", "order_numbered")),
         )
         .limit(1)
     )
@@ -365,10 +365,10 @@ def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None
         .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
         .where(
             VacancyCandidate.user_id == candidate.user_id,
-            AppointmentOrder.number.is_not(None),
-            AppointmentOrder.issued_at > candidate.added_at,
+            AppointmentOrder.signed_at.is_not(None),
+            AppointmentOrder.signed_at > candidate.added_at,
         )
-        .order_by(AppointmentOrder.issued_at.desc())
+        .order_by(AppointmentOrder.signed_at.desc())
         .limit(1)
     )
     if order is not None:

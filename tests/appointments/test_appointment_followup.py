@@ -203,7 +203,7 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
     vacancy_id = appointment.vacancy
     auth.login("hr@example.ru")
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    assert "Дата назначения 26.11.2026 уже прошла" in page and ">Издать приказ<" not in page
+    assert "Дата назначения 26.11.2026 уже прошла" in page and ">Присвоить номер и передать на подпись<" not in page
     assert "Переделать проект приказа" in page
     before = case(runtime, vacancy_id)
     refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/revise", {"reason": " "})
@@ -224,7 +224,7 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
         == 303
     )
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Издать приказ<" in page
+    assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Присвоить номер и передать на подпись<" in page
     assert "уже прошла" not in page
 
 

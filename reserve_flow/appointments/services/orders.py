@@ -417,7 +417,8 @@ def _take_effect(runtime: Runtime, session: Session, user: User, vacancy: Vacanc
     """What a signed appointment order does, in the signing transaction: the candidate is
     appointed (and their reserve membership with them), the organization gets its new
     head, the vacancy closes."""
-    now = runtime.now()
+    now, vacancy_id = runtime.now(), vacancy.id
+
     candidate = order.candidate
     person = candidate.user
     candidate.status, candidate.status_note = "appointed", order.title
@@ -436,7 +437,7 @@ def _take_effect(runtime: Runtime, session: Session, user: User, vacancy: Vacanc
     try:
         session.flush()
     except StaleDataError:  # the administrator saved the organization's card meanwhile
-        raise ConcurrentChange(subject_id=vacancy.id) from None
+        raise ConcurrentChange(subject_id=vacancy_id) from None
     append_event(
         session,
         kind="organization_head_changed",

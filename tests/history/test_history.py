@@ -94,7 +94,7 @@ def test_organization_timeline_has_heads_vacancies_orders_and_monitoring(runtime
     assert order.text.startswith("Приказ № 1-к от 15.01.2027: о назначении Заявителева Елена Андреевна")
     assert order.link == f"/orders/{story.order_id}.docx"
     issued = _event(runtime, order.event_id)
-    assert (issued.trigger, issued.subject_id) == ("issue_order", story.appointment.vacancy)
+    assert (issued.trigger, issued.subject_id) == ("sign_order", story.appointment.vacancy)
     vacancy = by_kind["vacancy"][0]
     assert vacancy.link == f"/appointments/{story.appointment.vacancy}" and vacancy.staff_link
     assert "вакансия закрыта" in vacancy.text and "выход руководителя на пенсию" in vacancy.text

@@ -1,5 +1,5 @@
-"""appointments: an order's kind and signature (numbered, then signed), and the
-numbered state among a vacancy's open states
+"""appointments: an order's kind and signature (numbered, then signed), the numbered
+state among a vacancy's open states, and the labour contract the order is based on
 
 Revision ID: 0007i
 Revises: 0006b
@@ -25,7 +25,40 @@ INDEX = "uq_vacancies_one_open_per_organization"
 
 
 def upgrade() -> None:
+    op.create_table(
+        "labour_contracts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("vacancy_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=50), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=False),
+        sa.Column("term_years", sa.Integer(), nullable=True),
+        sa.Column("probation_months", sa.Integer(), nullable=False),
+        sa.Column("start_on", sa.Date(), nullable=False),
+        sa.Column("recorded_at", reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["vacancy_candidates.id"],
+            name=op.f("fk_labour_contracts_candidate_id_vacancy_candidates"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_labour_contracts_recorded_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vacancy_id"], ["vacancies.id"], name=op.f("fk_labour_contracts_vacancy_id_vacancies"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_labour_contracts")),
+        sa.UniqueConstraint("vacancy_id", "candidate_id", name=op.f("uq_labour_contracts_vacancy_id_candidate_id")),
+    )
+    op.create_index(op.f("ix_labour_contracts_vacancy_id"), "labour_contracts", ["vacancy_id"], unique=False)
     with op.batch_alter_table("appointment_orders") as batch:
+        batch.alter_column("contract_years", existing_type=sa.Integer(), nullable=True)
+        batch.add_column(sa.Column("contract_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_appointment_orders_contract_id_labour_contracts"), "labour_contracts", ["contract_id"], ["id"]
+        )
         batch.add_column(sa.Column("kind", sa.String(length=30), nullable=False, server_default="appointment"))
         batch.add_column(sa.Column("signed_at", reserve_flow.core.db.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("signed_by_id", sa.Integer(), nullable=True))
@@ -55,5 +88,20 @@ def downgrade() -> None:
     )
     with op.batch_alter_table("appointment_orders") as batch:
         batch.drop_constraint(op.f("fk_appointment_orders_signed_by_id_users"), type_="foreignkey")
-        for column in ("scan_name", "scan_sha256", "scan_key", "signed_via", "signed_by_id", "signed_at", "kind"):
+        batch.drop_constraint(op.f("fk_appointment_orders_contract_id_labour_contracts"), type_="foreignkey")
+        for column in (
+            "scan_name",
+            "scan_sha256",
+            "scan_key",
+            "signed_via",
+            "signed_by_id",
+            "signed_at",
+            "kind",
+            "contract_id",
+        ):
             batch.drop_column(column)
+    op.execute("UPDATE appointment_orders SET contract_years = 5 WHERE contract_years IS NULL")
+    with op.batch_alter_table("appointment_orders") as batch:
+        batch.alter_column("contract_years", existing_type=sa.Integer(), nullable=False)
+    op.drop_index(op.f("ix_labour_contracts_vacancy_id"), table_name="labour_contracts")
+    op.drop_table("labour_contracts")

@@ -55,6 +55,18 @@ def _attestation_passed(ctx: GuardContext) -> str | None:
 
 
 @guard(
+    "labour_contract_recorded",
+    ru="трудовой договор с кандидатом не внесён{detail}.",
+    en="the labour contract with the candidate is not recorded{detail}.",
+)
+def _labour_contract_recorded(ctx: GuardContext) -> str | None:
+    # Labour Code art. 68: the order is issued on the basis of the concluded contract.
+    if ctx.subject.contract is not None:
+        return None
+    return ": внесите номер, дату, срок, испытательный срок и дату начала работы по договору"
+
+
+@guard(
     "order_draft_complete", ru="проект приказа не заполнен: {detail}.", en="the order draft is incomplete: {detail}."
 )
 def _order_draft_complete(ctx: GuardContext) -> str | None:

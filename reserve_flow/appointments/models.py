@@ -59,6 +59,8 @@ SIGNED_VIA: dict[str, str] = {
 }
 # Contract term bounds for a head's fixed-term contract, in years (Labour Code art. 59, 275).
 CONTRACT_YEARS = range(1, 6)
+# A head's probation: at most six months (Labour Code art. 70 part 5).
+MAX_PROBATION_MONTHS = 6
 
 
 # At most one vacancy in an open state per organization, held by the database too: the
@@ -99,6 +101,7 @@ class Vacancy(Base):
         back_populates="vacancy", order_by="AttestationSession.id"
     )
     order: Mapped[AppointmentOrder | None] = relationship(back_populates="vacancy", uselist=False)
+    contracts: Mapped[list[LabourContract]] = relationship(back_populates="vacancy", order_by="LabourContract.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -110,6 +113,14 @@ class Vacancy(Base):
     def selected(self) -> VacancyCandidate | None:
         """The candidate now in attestation or named by the order (at most one)."""
         return next((c for c in self.candidates if c.status in ("selected", "appointed")), None)
+
+    @property
+    def contract(self) -> LabourContract | None:
+        """The labour contract with the selected candidate, once the HR officer recorded it."""
+        selected = self.selected
+        if selected is None:
+            return None
+        return next((c for c in self.contracts if c.candidate_id == selected.id), None)
 
     # --- the workflow subject protocol ---
 
@@ -217,6 +228,39 @@ class AttestationSession(Base):
         return "аттестован" if self.attested else "не аттестован"
 
 
+class LabourContract(Base):
+    """The labour contract with the selected candidate (Labour Code art. 275, the typical
+    form of Government Resolution No. 329 of 12.04.2013), recorded by the HR officer
+    before the order: the order is issued on its basis (art. 68) and cites it. One per
+    vacancy and candidate; recording it again corrects it while no order is drafted."""
+
+    __tablename__ = "labour_contracts"
+    __table_args__ = (UniqueConstraint("vacancy_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("vacancy_candidates.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(50))
+    signed_on: Mapped[date] = mapped_column(Date)
+    # None: concluded for an indefinite term; otherwise a fixed term in years (CONTRACT_YEARS).
+    term_years: Mapped[int | None]
+    probation_months: Mapped[int] = mapped_column(default=0)
+    start_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    vacancy: Mapped[Vacancy] = relationship(back_populates="contracts")
+
+    @property
+    def fixed_term(self) -> bool:
+        return self.term_years is not None
+
+    @property
+    def basis(self) -> str:
+        """ "трудовой договор от 20.01.2027 № 12" as the order's «Основание:» cites it."""
+        return f"трудовой договор от {self.signed_on.strftime('%d.%m.%Y')} № {self.number}"
+
+
 class OrderCounter(Base):
     """The last number issued per year and register; bumped in the issuing transaction."""
 
@@ -260,7 +304,9 @@ class AppointmentOrder(Base):
     vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id"), unique=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("vacancy_candidates.id"))
     start_on: Mapped[date] = mapped_column(Date)
-    contract_years: Mapped[int]
+    # None for a contract of indefinite term; copied from the labour contract when drafted.
+    contract_years: Mapped[int | None]
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("labour_contracts.id"))
     # The grounds the order cites: the contest protocol or the justification, the attestation.
     grounds: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(30), default="appointment")  # ORDER_KINDS
@@ -289,6 +335,7 @@ class AppointmentOrder(Base):
     vacancy: Mapped[Vacancy] = relationship(back_populates="order")
     candidate: Mapped[VacancyCandidate] = relationship()
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    contract: Mapped[LabourContract | None] = relationship()
 
     @property
     def issued(self) -> bool:

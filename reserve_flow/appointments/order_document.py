@@ -35,9 +35,13 @@ PLACEHOLDERS: dict[str, str] = {
     "organization_short": "краткое наименование образовательной организации",
     "position": "должность, на которую назначается кандидат",
     "start_date": "дата назначения (начала работы), например 01.02.2027",
-    "contract": "срок трудового договора, например «срочный трудовой договор на 5 лет»",
-    "contract_years": "срок трудового договора в годах (число)",
-    "contract_end": "дата окончания срочного трудового договора",
+    "contract": "«срочный трудовой договор на 5 лет» или «трудовой договор на неопределённый срок»",
+    "contract_years": "срок срочного трудового договора в годах (число; пусто для бессрочного)",
+    "contract_end": "дата окончания срочного трудового договора (пусто для бессрочного)",
+    "contract_number": "номер трудового договора",
+    "contract_date": "дата заключения трудового договора, например 20.01.2027",
+    "probation": "испытательный срок: «с испытательным сроком 3 месяца» или «без испытательного срока»",
+    "contract_basis": "основание приказа: «трудовой договор от 20.01.2027 № 12»",
     "grounds": "основания приказа, каждое отдельным абзацем",
     "signatory_position": "должность подписывающего приказ",
     "signatory_name": "инициалы и фамилия подписывающего приказ",
@@ -57,6 +61,10 @@ SAMPLE_CONTEXT: dict[str, object] = {
     "contract": "срочный трудовой договор на 5 лет",
     "contract_years": 5,
     "contract_end": "09.03.2031",
+    "contract_number": "12",
+    "contract_date": "04.03.2026",
+    "probation": "с испытательным сроком 3 месяца",
+    "contract_basis": "трудовой договор от 04.03.2026 № 12",
     "grounds": "Протокол заседания конкурсной комиссии\aРешение аттестационной комиссии",
     "signatory_position": "Начальник МКУ «РУО»",
     "signatory_name": "Н. С. Иванова",
@@ -82,6 +90,28 @@ def years_phrase(years: int) -> str:
     else:
         word = "лет"
     return f"{years} {word}"
+
+
+def contract_phrase(years: int | None) -> str:
+    """The contract's term as the order states it (None: an indefinite term)."""
+    if years is None:
+        return "трудовой договор на неопределённый срок"
+    return f"срочный трудовой договор на {years_phrase(years)}"
+
+
+def months_phrase(months: int) -> str:
+    """1 -> "1 месяц", 3 -> "3 месяца", 6 -> "6 месяцев"."""
+    if months % 10 == 1 and months % 100 != 11:
+        word = "месяц"
+    elif months % 10 in (2, 3, 4) and months % 100 not in (12, 13, 14):
+        word = "месяца"
+    else:
+        word = "месяцев"
+    return f"{months} {word}"
+
+
+def probation_phrase(months: int) -> str:
+    return f"с испытательным сроком {months_phrase(months)}" if months else "без испытательного срока"
 
 
 def join_grounds(lines: list[str]) -> str:
@@ -122,10 +152,14 @@ def default_template() -> bytes:
         "1. Назначить {{ full_name }} на должность «{{ position }}» {{ organization }} с {{ start_date }}.",
         justify=True,
     )
-    paragraph("2. Заключить {{ contract }}: с {{ start_date }} по {{ contract_end }}.", justify=True)
+    paragraph(
+        "2. Работать по {{ contract }}{% if contract_end %}: с {{ start_date }} по {{ contract_end }}{% endif %}, "
+        "{{ probation }}.",
+        justify=True,
+    )
     paragraph("3. Контроль за исполнением приказа оставляю за собой.", justify=True)
     paragraph("")
-    paragraph("Основание:", bold=True)
+    paragraph("Основание: {{ contract_basis }};", justify=True)
     paragraph("{{ grounds }}", justify=True)
     paragraph("")
     paragraph("{{ signatory_position }}  ____________________  {{ signatory_name }}")

@@ -90,7 +90,17 @@ def seed_appointments(runtime: Runtime) -> None:
     )
     hr(appointments.select_candidate, closed, version(closed), candidates(closed)[by_key["applicant11"]])
     attest(closed, True)
-    hr(appointments.draft_order, closed, version(closed), start_on=today + timedelta(days=30), contract_years=5)
+    hr(
+        appointments.record_contract,
+        closed,
+        version(closed),
+        number="14",
+        signed_on=today,
+        term_years=5,
+        probation_months=3,
+        start_on=today + timedelta(days=30),
+    )
+    hr(appointments.draft_order, closed, version(closed))
     hr(orders.number, closed, version(closed))
     signatory(orders.sign, closed, version(closed))
 

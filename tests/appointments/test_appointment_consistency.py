@@ -202,9 +202,7 @@ def test_a_draft_made_twice_at_once_is_a_conflict_not_a_500(runtime, appointment
     with s:
         draft(runtime, appointment)
         with pytest.raises(ConcurrentChange):
-            appointment_service.draft_order(
-                runtime, s, hr, appointment.vacancy, version, start_on=date(2027, 2, 1), contract_years=5
-            )
+            appointment_service.draft_order(runtime, s, hr, appointment.vacancy, version)
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(AppointmentOrder)) == 1
 

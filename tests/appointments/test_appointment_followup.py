@@ -217,12 +217,17 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert 'id="draft"' in page and SECOND in page.split('id="draft"')[1].split("</section>")[0]
     assert "Дата назначения прошла" in page  # in the history
-    assert (
-        post(
-            client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"start_on": "2026-12-01", "contract_years": "5"}
-        ).status_code
-        == 303
-    )
+    outdated = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"grounds": ""})
+    assert outdated.status_code == 400 and "исправьте трудовой договор" in outdated.get_data(as_text=True)
+    corrected = {
+        "number": "17",
+        "signed_on": "2026-11-25",
+        "term": "5",
+        "probation_months": "0",
+        "start_on": "2026-12-01",
+    }
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/contract", corrected).status_code == 303
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"grounds": ""}).status_code == 303
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Присвоить номер и передать на подпись<" in page
     assert "уже прошла" not in page

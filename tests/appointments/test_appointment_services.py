@@ -87,8 +87,8 @@ def test_draft_and_attestation_refusals_leave_the_vacancy_as_it_was(runtime, app
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)
     choose(runtime, appointment, first)
     version = vacancy_version(runtime, appointment.vacancy)
-    with pytest.raises(GuardFailed, match="аттестац"):
-        draft(runtime, appointment)
+    with pytest.raises(AppointmentRefused, match="после того, как кандидат аттестован"):
+        draft(runtime, appointment)  # its labour contract is refused first
     with pytest.raises(AppointmentRefused, match="ещё не наступила"):
         attest(runtime, appointment, attested=True, held_on=date(2026, 12, 1))
     with pytest.raises(AppointmentRefused, match="заключение"):
@@ -98,7 +98,9 @@ def test_draft_and_attestation_refusals_leave_the_vacancy_as_it_was(runtime, app
     assert vacancy_version(runtime, appointment.vacancy) == version
     attest(runtime, appointment, attested=True)
     version = vacancy_version(runtime, appointment.vacancy)  # a recorded session is a change of the case
-    with pytest.raises(AppointmentRefused, match="уже прошла"):
+    with pytest.raises(GuardFailed, match="трудовой договор с кандидатом не внесён"):
+        act(runtime, appointment.district, "hr", appointment_service.draft_order, appointment.vacancy, version)
+    with pytest.raises(AppointmentRefused, match="дата начала работы 01.11.2026 уже прошла"):
         draft(runtime, appointment, start_on=date(2026, 11, 1))
     assert vacancy_state(runtime, appointment.vacancy) == "attestation"
     with runtime.sessions() as s:

@@ -177,6 +177,8 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     assert f"Назначить {SECOND}" in text and SCHOOL in text and "руководитель общеобразовательной организации" in text
     assert "с 01.02.2027" in text and "срочный трудовой договор на 5 лет" in text and "по 31.01.2032" in text
     assert "Решение аттестационной комиссии от 25.11.2026: аттестован" in text
+    assert "Основание: трудовой договор от 25.11.2026 № 17;" in text  # Labour Code art. 68
+    assert "с испытательным сроком 3 месяца" in text
     assert "Заявителева" not in text  # the candidate who failed is not named
     pdf = client.get(f"/orders/{order.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

@@ -186,6 +186,7 @@ def context(runtime: Runtime, order: AppointmentOrder) -> dict[str, object]:
     """Every placeholder's value for this order; a draft has blanks for number and date."""
     settings = runtime.settings["orders"]
     vacancy = order.vacancy
+    contract = order.contract
     return {
         "issuer": settings["issuer"],
         "place": settings["place"],
@@ -196,9 +197,13 @@ def context(runtime: Runtime, order: AppointmentOrder) -> dict[str, object]:
         "organization_short": vacancy.organization.short_name,
         "position": vacancy.position,
         "start_date": _fmt(order.start_on),
-        "contract": f"срочный трудовой договор на {document.years_phrase(order.contract_years)}",
-        "contract_years": order.contract_years,
-        "contract_end": _fmt(_contract_end(order.start_on, order.contract_years)),
+        "contract": document.contract_phrase(order.contract_years),
+        "contract_years": order.contract_years or "",
+        "contract_end": _fmt(_contract_end(order.start_on, order.contract_years)) if order.contract_years else "",
+        "contract_number": contract.number if contract is not None else "",
+        "contract_date": _fmt(contract.signed_on) if contract is not None else "",
+        "probation": document.probation_phrase(contract.probation_months if contract is not None else 0),
+        "contract_basis": contract.basis if contract is not None else "",
         "grounds": document.join_grounds([line.strip() for line in order.grounds.splitlines()]),
         "signatory_position": settings["signatory_position"],
         "signatory_name": settings["signatory_name"],

@@ -58,6 +58,16 @@ def years_filter(years: int) -> str:
     return order_document.years_phrase(years)
 
 
+@bp.app_template_filter("contract_term")
+def contract_term_filter(years: int | None) -> str:
+    return order_document.contract_phrase(years)
+
+
+@bp.app_template_filter("probation")
+def probation_filter(months: int) -> str:
+    return order_document.probation_phrase(months)
+
+
 def vacancy_url(vacancy_id: int) -> str:
     """The vacancy's page (appointments/views/vacancies.py), where the order's part is shown."""
     return url_for("appointments.show", vacancy_id=vacancy_id)

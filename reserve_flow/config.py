@@ -73,6 +73,9 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "place": (str, "п. Нижнеангарск"),
         "signatory_position": (str, "Начальник МКУ «РУО»"),
         "signatory_name": (str, "Н. С. Иванова"),
+        # Before the order: a criminal-record certificate issued at most this many days
+        # ago (the one from the contest may be years old).
+        "criminal_record_max_age_days": (int, 90),
     },
 }
 

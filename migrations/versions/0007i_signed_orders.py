@@ -1,5 +1,6 @@
 """appointments: an order's kind and signature (numbered, then signed), the numbered
-state among a vacancy's open states, and the labour contract the order is based on
+state among a vacancy's open states, the labour contract the order is based on, and
+the pre-hire checklist
 
 Revision ID: 0007i
 Revises: 0006b
@@ -53,6 +54,39 @@ def upgrade() -> None:
         sa.UniqueConstraint("vacancy_id", "candidate_id", name=op.f("uq_labour_contracts_vacancy_id_candidate_id")),
     )
     op.create_index(op.f("ix_labour_contracts_vacancy_id"), "labour_contracts", ["vacancy_id"], unique=False)
+    op.create_table(
+        "pre_hire_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("vacancy_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("item", sa.String(length=30), nullable=False),
+        sa.Column("dated_on", sa.Date(), nullable=False),
+        sa.Column("file_key", sa.String(length=500), nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("recorded_at", reserve_flow.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["vacancy_candidates.id"],
+            name=op.f("fk_pre_hire_documents_candidate_id_vacancy_candidates"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_pre_hire_documents_recorded_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vacancy_id"],
+            ["vacancies.id"],
+            name=op.f("fk_pre_hire_documents_vacancy_id_vacancies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pre_hire_documents")),
+        sa.UniqueConstraint(
+            "vacancy_id", "candidate_id", "item", name=op.f("uq_pre_hire_documents_vacancy_id_candidate_id_item")
+        ),
+    )
+    op.create_index(op.f("ix_pre_hire_documents_vacancy_id"), "pre_hire_documents", ["vacancy_id"], unique=False)
     with op.batch_alter_table("appointment_orders") as batch:
         batch.alter_column("contract_years", existing_type=sa.Integer(), nullable=True)
         batch.add_column(sa.Column("contract_id", sa.Integer(), nullable=True))
@@ -103,5 +137,7 @@ def downgrade() -> None:
     op.execute("UPDATE appointment_orders SET contract_years = 5 WHERE contract_years IS NULL")
     with op.batch_alter_table("appointment_orders") as batch:
         batch.alter_column("contract_years", existing_type=sa.Integer(), nullable=False)
+    op.drop_index(op.f("ix_pre_hire_documents_vacancy_id"), table_name="pre_hire_documents")
+    op.drop_table("pre_hire_documents")
     op.drop_index(op.f("ix_labour_contracts_vacancy_id"), table_name="labour_contracts")
     op.drop_table("labour_contracts")

@@ -4,6 +4,7 @@ can be fired around them from any page or command."""
 
 from __future__ import annotations
 
+from reserve_flow.appointments.models import PRE_HIRE_ITEMS
 from reserve_flow.core.workflow.guards import GuardContext, guard
 
 
@@ -52,6 +53,24 @@ def _attestation_passed(ctx: GuardContext) -> str | None:
     if session is None:
         return ": внесите заседание аттестационной комиссии"
     return None if session.attested else ": аттестационная комиссия не аттестовала кандидата"
+
+
+@guard(
+    "pre_hire_complete",
+    ru="не собраны документы перед назначением: {detail}.",
+    en="the pre-hire documents are incomplete: {detail}.",
+)
+def _pre_hire_complete(ctx: GuardContext) -> str | None:
+    recorded = ctx.subject.checklist
+    problems = [label for item, label in PRE_HIRE_ITEMS.items() if item not in recorded]
+    certificate = recorded.get("criminal_record")
+    # The service passes the district's setting; without it the default applies.
+    max_age = int(ctx.data.get("criminal_record_max_age_days", 90))
+    if certificate is not None and (_today(ctx) - certificate.dated_on).days > max_age:
+        problems.append(
+            f"справка о судимости от {certificate.dated_on.strftime('%d.%m.%Y')} старше {max_age} дней: нужна свежая"
+        )
+    return "; ".join(problems) if problems else None
 
 
 @guard(

@@ -59,6 +59,16 @@ SIGNED_VIA: dict[str, str] = {
 }
 # Contract term bounds for a head's fixed-term contract, in years (Labour Code art. 59, 275).
 CONTRACT_YEARS = range(1, 6)
+# The documents checked before hiring a head (DOMAIN.md 3.3), in the order the page lists them.
+PRE_HIRE_ITEMS: dict[str, str] = {
+    "income_declaration": (
+        "Сведения о доходах, об имуществе и обязательствах имущественного характера "
+        "кандидата, супруга и несовершеннолетних детей (ч. 4 ст. 275 ТК РФ)"
+    ),
+    "criminal_record": "Справка о наличии (отсутствии) судимости и (или) факта уголовного преследования",
+    "medical": "Заключение предварительного медицинского осмотра",
+    "application": "Заявление кандидата о назначении на должность",
+}
 # A head's probation: at most six months (Labour Code art. 70 part 5).
 MAX_PROBATION_MONTHS = 6
 
@@ -102,6 +112,7 @@ class Vacancy(Base):
     )
     order: Mapped[AppointmentOrder | None] = relationship(back_populates="vacancy", uselist=False)
     contracts: Mapped[list[LabourContract]] = relationship(back_populates="vacancy", order_by="LabourContract.id")
+    pre_hire: Mapped[list[PreHireDocument]] = relationship(back_populates="vacancy", order_by="PreHireDocument.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -113,6 +124,14 @@ class Vacancy(Base):
     def selected(self) -> VacancyCandidate | None:
         """The candidate now in attestation or named by the order (at most one)."""
         return next((c for c in self.candidates if c.status in ("selected", "appointed")), None)
+
+    @property
+    def checklist(self) -> dict[str, PreHireDocument]:
+        """The selected candidate's pre-hire documents recorded so far, by item."""
+        selected = self.selected
+        if selected is None:
+            return {}
+        return {d.item: d for d in self.pre_hire if d.candidate_id == selected.id}
 
     @property
     def contract(self) -> LabourContract | None:
@@ -261,6 +280,32 @@ class LabourContract(Base):
         return f"трудовой договор от {self.signed_on.strftime('%d.%m.%Y')} № {self.number}"
 
 
+class PreHireDocument(Base):
+    """One item of the pre-hire checklist for the selected candidate: its date and, where
+    there is one, its file (stored like uploads, by SHA-256). Recording an item again
+    replaces it (a fresh certificate)."""
+
+    __tablename__ = "pre_hire_documents"
+    __table_args__ = (UniqueConstraint("vacancy_id", "candidate_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("vacancy_candidates.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(30))  # PRE_HIRE_ITEMS
+    dated_on: Mapped[date] = mapped_column(Date)
+    file_key: Mapped[str] = mapped_column(String(500), default="")
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    vacancy: Mapped[Vacancy] = relationship(back_populates="pre_hire")
+
+    @property
+    def label(self) -> str:
+        return PRE_HIRE_ITEMS.get(self.item, self.item)
+
+
 class OrderCounter(Base):
     """The last number issued per year and register; bumped in the issuing transaction."""
 
@@ -372,4 +417,5 @@ refers_to_files(
     AppointmentOrder.docx_path,
     AppointmentOrder.pdf_path,
     AppointmentOrder.scan_key,
+    PreHireDocument.file_key,
 )

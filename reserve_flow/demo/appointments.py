@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from reserve_flow.appointments.models import Vacancy
+from reserve_flow.appointments.models import PRE_HIRE_ITEMS, Vacancy
 from reserve_flow.appointments.services import orders
 from reserve_flow.appointments.services import vacancies as appointments
 from reserve_flow.organizations.models.organizations import Organization
@@ -90,6 +90,16 @@ def seed_appointments(runtime: Runtime) -> None:
     )
     hr(appointments.select_candidate, closed, version(closed), candidates(closed)[by_key["applicant11"]])
     attest(closed, True)
+    for item in PRE_HIRE_ITEMS:
+        hr(
+            appointments.record_pre_hire,
+            closed,
+            version(closed),
+            item=item,
+            dated_on=today,
+            stream=io.BytesIO(PDF + item.encode()),
+            filename=f"{item}.pdf",
+        )
     hr(
         appointments.record_contract,
         closed,

@@ -24,10 +24,12 @@ from reserve_flow.appointments.models import (
     CONTRACT_YEARS,
     MAX_PROBATION_MONTHS,
     OPEN_STATES,
+    PRE_HIRE_ITEMS,
     VACANCY_REASONS,
     AppointmentOrder,
     AttestationSession,
     LabourContract,
+    PreHireDocument,
     Vacancy,
     VacancyCandidate,
 )
@@ -508,6 +510,89 @@ def record_attestation(
         raise
 
 
+# --- the pre-hire checklist ---
+
+
+def criminal_record_max_age(runtime: Runtime) -> int:
+    return runtime.settings["orders"]["criminal_record_max_age_days"]
+
+
+def record_pre_hire(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    vacancy_id: int,
+    expected_version: int,
+    *,
+    item: str,
+    dated_on: date | None,
+    stream: BinaryIO | None = None,
+    filename: str = "",
+) -> PreHireDocument:
+    """The HR officer records one pre-hire document of the attested candidate: its date
+    and, if given, its file (checked and stored by SHA-256 like every upload). A
+    criminal-record certificate older than the district's setting is refused. Recording
+    an item again replaces it. Audited; a refused file leaves nothing behind."""
+    vacancy = _managed(session, user, vacancy_id, expected_version)
+    _require_state(runtime, vacancy, ("attestation",), "Вносить документы перед назначением")
+    candidate = vacancy.selected
+    if candidate is None:
+        raise AppointmentRefused("Документы перед назначением вносятся по выбранному кандидату.")
+    if item not in PRE_HIRE_ITEMS:
+        raise VacancyNotFound(item)
+    label = PRE_HIRE_ITEMS[item]
+    today = _today(runtime)
+    if dated_on is None:
+        raise AppointmentRefused(f"Укажите дату документа «{label}».")
+    if dated_on > today:
+        raise AppointmentRefused(f"Дата документа «{label}» {_fmt(dated_on)} ещё не наступила.")
+    max_age = criminal_record_max_age(runtime)
+    if item == "criminal_record" and (today - dated_on).days > max_age:
+        raise AppointmentRefused(
+            f"Справка о судимости от {_fmt(dated_on)} выдана более {max_age} дней назад: "
+            "перед назначением нужна свежая справка."
+        )
+    stored = None
+    if stream is not None and filename:
+        max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+        try:
+            stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
+        except storage.UploadRejected as exc:
+            raise AppointmentRefused(str(exc)) from None
+    try:
+        with unit_of_work(session):
+            bump_version(session, vacancy)
+            record = vacancy.checklist.get(item)
+            if record is None:
+                record = PreHireDocument(vacancy_id=vacancy.id, candidate_id=candidate.id, item=item)
+                vacancy.pre_hire.append(record)
+            record.dated_on = dated_on
+            # A document recorded again without a file keeps no file of the one it replaces.
+            record.file_key, record.file_sha256 = (stored.storage_key, stored.sha256) if stored else ("", "")
+            record.file_name = Path(filename).name[:255] if stored else ""
+            record.recorded_at, record.recorded_by_id = runtime.now(), user.id
+            session.flush()
+            append_event(
+                session,
+                kind="pre_hire_document_recorded",
+                actor=user,
+                subject_type=SUBJECT_TYPE,
+                subject_id=vacancy.id,
+                now=runtime.now(),
+                data={
+                    "candidate_id": candidate.id,
+                    "item": item,
+                    "dated_on": dated_on.isoformat(),
+                    "sha256": stored.sha256 if stored is not None else "",
+                },
+            )
+            return record
+    except BaseException:
+        if stored is not None and stored.created:
+            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+        raise
+
+
 # --- the labour contract ---
 
 # A contract dated further back than this is a typing error, not a contract for this
@@ -680,6 +765,7 @@ def draft_order(
             "draft_order",
             user,
             data={
+                "criminal_record_max_age_days": criminal_record_max_age(runtime),
                 "order_id": order.id,
                 "candidate_id": candidate.id,
                 "contract_id": order.contract_id,

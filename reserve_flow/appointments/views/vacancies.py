@@ -22,7 +22,14 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from reserve_flow.appointments.models import CONTRACT_YEARS, MAX_PROBATION_MONTHS, OPEN_STATES, VACANCY_REASONS, Vacancy
+from reserve_flow.appointments.models import (
+    CONTRACT_YEARS,
+    MAX_PROBATION_MONTHS,
+    OPEN_STATES,
+    PRE_HIRE_ITEMS,
+    VACANCY_REASONS,
+    Vacancy,
+)
 from reserve_flow.appointments.services import candidates as candidate_facts
 from reserve_flow.appointments.services import vacancies as service
 from reserve_flow.core import workdays
@@ -44,6 +51,8 @@ _KINDS = {
     "direct_candidate_added": "Кандидат вне резерва включён в список (с обоснованием)",
     "candidate_withdrawn": "Кандидат исключён из списка",
     "attestation_recorded": "Внесены результаты аттестации",
+    "pre_hire_document_recorded": "Внесён документ перед назначением",
+    "labour_contract_recorded": "Внесён трудовой договор",
 }
 label_event_kinds(_KINDS)
 
@@ -104,6 +113,12 @@ class AttestationForm(VersionForm):
     attested = StringField("Результат")
     conclusion = TextAreaField("Заключение")
     document = FileField("Подписанный документ")
+
+
+class PreHireForm(VersionForm):
+    item = StringField("Документ")
+    dated_on = DateField("Дата документа", validators=[Optional()])
+    file = FileField("Файл")
 
 
 class ContractForm(VersionForm):
@@ -267,6 +282,8 @@ def render_vacancy(
         default_grounds=service.default_grounds(session, vacancy) if passed else "",
         contract_years=CONTRACT_YEARS,
         max_probation=MAX_PROBATION_MONTHS,
+        pre_hire_items=PRE_HIRE_ITEMS,
+        criminal_record_max_age=service.criminal_record_max_age(rt),
         start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
         history=workflow_ui.history(rt, session, vacancy),
         is_admin=current_user.has_role("admin"),
@@ -433,6 +450,32 @@ def attestation_document(vacancy_id: int, session_id: int):
         lambda: service.open_attestation_document(runtime(), db(), current_user, vacancy_id, session_id)
     ).value
     return send_stored(path, mimetype=record.document_content_type, name=record.document_name)
+
+
+@bp.route("/appointments/<int:vacancy_id>/pre-hire", methods=["POST"])
+@login_required
+def pre_hire(vacancy_id: int):
+    form = PreHireForm()
+
+    def record():
+        upload = form.file.data
+        return service.record_pre_hire(
+            runtime(),
+            db(),
+            current_user,
+            vacancy_id,
+            form.version.data,
+            item=form.item.data or "",
+            dated_on=form.dated_on.data,
+            stream=upload.stream if upload else None,
+            filename=upload.filename if upload else "",
+        )
+
+    return act(vacancy_id, "pre_hire", form, record, lambda: f"Внесено: {form_label(form.item.data)}.")
+
+
+def form_label(item: str | None) -> str:
+    return PRE_HIRE_ITEMS.get(item or "", "документ")
 
 
 @bp.route("/appointments/<int:vacancy_id>/contract", methods=["POST"])

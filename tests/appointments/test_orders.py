@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import threading
 from datetime import date
 
@@ -174,7 +175,12 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     assert docx.status_code == 200 and "attachment" in docx.headers["Content-Disposition"]
     text = docx_text(docx.data)
     assert "№ 1-к от 25.11.2026" in text
-    assert f"Назначить {SECOND}" in text and SCHOOL in text and "руководитель общеобразовательной организации" in text
+    assert (
+        f"Назначить Второва Сергея Павловича на должность руководителя общеобразовательной организации {SCHOOL} "
+        "с 01.02.2027." in text
+    )
+    assert "ПРИКАЗЫВАЮ:" in text and "273-ФЗ" in text and "статьёй 275 Трудового кодекса" in text
+    assert f"С приказом ознакомлен: ____________________  {SECOND}" in text
     assert "с 01.02.2027" in text and "срочный трудовой договор на 5 лет" in text and "по 31.01.2032" in text
     assert "Решение аттестационной комиссии от 25.11.2026: аттестован" in text
     assert "Основание: трудовой договор от 25.11.2026 № 17;" in text  # Labour Code art. 68
@@ -245,6 +251,80 @@ def test_an_order_signed_on_paper_takes_effect_with_its_uploaded_scan(runtime, a
         assert '"via":"scan"' in event.data and signed.scan_sha256 in event.data
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "загружен скан подписанного приказа" in page and "Загрузить скан" not in page
+
+
+def test_the_order_names_the_appointee_in_the_accusative_and_the_post_in_the_genitive_on_a4(
+    runtime, appointment, client, auth, monkeypatch
+):
+    from reserve_flow.appointments import order_document
+    from reserve_flow.people.services.users import create_user
+    from tests.helpers import PASSWORD
+
+    monkeypatch.setattr(order_document, "soffice", lambda: None)  # the fpdf2 fallback, whatever is installed
+    with runtime.transaction() as s:
+        person = create_user(
+            s, email="ivanova@example.ru", full_name="Иванова Ольга Николаевна", password=PASSWORD, roles=["applicant"]
+        )
+        person_id = person.id
+    vacancy = act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.open_vacancy,
+        organization_id=appointment.district.organizations[1],  # МБДОУ детский сад «Северяночка»
+        reason="resignation",
+        planned_on=PLANNED_ON,
+        position="заведующий",
+    )
+    kindergarten = Appointment(appointment.reserve, vacancy.id)
+    justification = "Двенадцать лет работает старшим воспитателем, руководит методическим объединением района."
+    candidate = act(
+        runtime, appointment.district, "hr", appointment_service.add_direct, vacancy.id, person_id, justification
+    ).id
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.confirm_shortlist,
+        vacancy.id,
+        vacancy_version(runtime, vacancy.id),
+    )
+    choose(runtime, kindergarten, candidate)
+    attest(runtime, kindergarten, attested=True)
+    draft(runtime, kindergarten, contract_years=None)  # a contract of indefinite term
+    order = issue_signed(runtime, appointment.district, vacancy.id)
+
+    auth.login("hr@example.ru")
+    content = client.get(f"/orders/{order.id}.docx").data
+    document = Document(io.BytesIO(content))
+    text = docx_text(content)
+    assert (
+        "Назначить Иванову Ольгу Николаевну на должность заведующего МБДОУ детский сад «Северяночка» с 01.02.2027."
+        in text
+    )
+    assert "трудовой договор на неопределённый срок" in text and "по " not in text.split("неопределённый срок")[1][:5]
+    assert "С приказом ознакомлена: ____________________  Иванова Ольга Николаевна" in text
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert 'w:val="ru-RU"' in document.styles.element.xml
+    properties = document.core_properties
+    assert properties.author == runtime.settings["orders"]["issuer"] and "Приказ № 1-к" in properties.title
+    assert properties.created is not None and properties.created.year == 2026
+    pdf = client.get(f"/orders/{order.id}.pdf").data
+    assert "Назначить Иванову Ольгу Николаевну на должность заведующего" in pdf_text(pdf)
+    with runtime.sessions() as s:
+        organization = s.get(Organization, appointment.district.organizations[1])
+        assert organization.head_name == "Иванова Ольга Николаевна"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_with_libreoffice_the_pdf_is_its_conversion_of_the_docx():
+    from reserve_flow.appointments import order_document
+
+    docx = order_document.render_docx(order_document.default_template(), order_document.SAMPLE_CONTEXT)
+    pdf = order_document.render_pdf(docx, "Приказ № 45-к")
+    assert pdf.startswith(b"%PDF") and b"LibreOffice" in pdf  # its producer, not fpdf2
+    assert "ПРИКАЗЫВАЮ" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 # --- (b) numbers under concurrent issues ----------------------------------------------

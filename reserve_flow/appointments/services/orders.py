@@ -42,6 +42,7 @@ from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.core.files import generated, storage
 from reserve_flow.core.workflow.errors import ConcurrentChange
+from reserve_flow.people import declension
 from reserve_flow.people.models import User
 
 if TYPE_CHECKING:
@@ -193,9 +194,12 @@ def context(runtime: Runtime, order: AppointmentOrder) -> dict[str, object]:
         "number": order.number_label if order.issued else "___",
         "date": _fmt(order.issued_on) if order.issued_on else "«___» __________ 20___ г.",
         "full_name": order.candidate.user.full_name,
+        "full_name_accusative": declension.accusative(order.candidate.user.full_name),
+        "appointee_read": declension.by_gender(order.candidate.user.full_name, "ознакомлен", "ознакомлена"),
         "organization": vacancy.organization.full_name,
         "organization_short": vacancy.organization.short_name,
         "position": vacancy.position,
+        "position_genitive": declension.genitive_post(vacancy.position),
         "start_date": _fmt(order.start_on),
         "contract": document.contract_phrase(order.contract_years),
         "contract_years": order.contract_years or "",
@@ -272,7 +276,12 @@ def number(runtime: Runtime, session: Session, user: User, vacancy_id: int, expe
             source = template_bytes(runtime, template)  # a damaged template refuses before a number is taken
             taken = take_next(session, OrderCounter, year=today.year, register=order.register)
             order.year, order.number, order.issued_on = today.year, taken, today
-            docx = _render_docx(runtime, source, order)
+            docx = document.set_properties(
+                _render_docx(runtime, source, order),
+                title=f"{order.title} «{document.ORDER_HEADING}»",
+                author=runtime.settings["orders"]["issuer"],
+                created=now,
+            )
             pdf = document.render_pdf(docx, order.title)
             stem = f"{FOLDER}/{today.year}/order-{today.year}-{taken:04d}-{order.id}"
             order.docx_sha256 = generated.write(uploads, f"{stem}.docx", docx)

@@ -107,6 +107,7 @@ def _order_page(order_id: int, error: str | None = None, status: int = 200):
         vacancy=order.vacancy,
         may_sign=service.may_sign(current_user) and order.vacancy.state == "order_numbered",
         may_upload_scan=current_user.has_role("hr") and order.vacancy.state == "order_numbered",
+        pdf_converted=order_document.soffice() is not None,
         error=error,
         max_size_mb=runtime().settings["uploads"]["max_size_mb"],
     ), status
@@ -200,6 +201,7 @@ def _template_page(error: str | None = None, status: int = 200):
         template=template,
         history=service.template_history(db()),
         placeholders=order_document.PLACEHOLDERS,
+        pdf_converted=order_document.soffice() is not None,
         error=error,
         max_size_mb=runtime().settings["uploads"]["max_size_mb"],
     ), status

@@ -26,6 +26,7 @@ from reserve_flow.core.db import unit_of_work
 from reserve_flow.core.errors import NotFound
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.organizations.services import monitoring
+from reserve_flow.people import declension
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ReserveMembership
 from reserve_flow.reserve.models.plan import PlanItem
@@ -147,7 +148,8 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
             Entry(
                 "order",
                 order.issued_on,
-                f"{order.title}: о назначении {person.full_name} на должность «{vacancy.position}» "
+                f"{order.title}: о назначении {declension.genitive(person.full_name)} на должность "
+                f"{declension.genitive_post(vacancy.position)} "
                 f"с {_fmt(order.start_on)}",
                 link=order_link(order),
                 event_id=event.id if event else None,

@@ -9,12 +9,12 @@ def init_app(app) -> None:
 
     for blueprint in (vacancies.bp, orders.bp):
         app.register_blueprint(blueprint)
-    # HR officers run vacancies; administrators read them.
+    # HR officers run vacancies; administrators read them; the head of the РУО signs the orders.
     add_links(
         app,
         "Назначения",
         Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
-        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
+        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin", "signatory"})),
         position=300,
     )
     add_links(

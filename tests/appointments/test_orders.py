@@ -153,6 +153,9 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     auth.logout()
 
     auth.login("signatory@example.ru")
+    register = client.get("/orders").get_data(as_text=True)
+    assert "ждёт подписи" in register and f'href="/orders/{order.id}"' in register
+    assert f'href="/appointments/{appointment.vacancy}"' not in register  # the vacancy pages are HR's
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert ">Подписать<" in page and 'name="csrf_token"' in page and SECOND in page
     assert client.get(f"/orders/{order.id}.pdf").status_code == 200  # reads what they sign

@@ -265,7 +265,7 @@ def users() -> None:
     "roles",
     multiple=True,
     required=True,
-    help="applicant, secretary, member, chair, hr, mentor, admin (repeatable).",
+    help="applicant, secretary, member, chair, hr, signatory, mentor, admin (repeatable).",
 )
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:

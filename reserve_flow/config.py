@@ -91,6 +91,9 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "place": (str, "п. Нижнеангарск"),
         "signatory_position": (str, "Начальник МКУ «РУО»"),
         "signatory_name": (str, "Н. С. Иванова"),
+        # Before the order: a criminal-record certificate issued at most this many days
+        # ago (the one from the contest may be years old).
+        "criminal_record_max_age_days": (int, 90),
     },
     # The operator of personal data as the consents and the privacy policy name it
     # (152-FZ art. 9 part 4, art. 18.1): the demo's defaults, to be replaced by the district's.

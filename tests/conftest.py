@@ -271,6 +271,7 @@ def district(runtime) -> District:
             "member": ("Членова Анна Викторовна", ["member"]),
             "member2": ("Оценщиков Пётр Ильич", ["member"]),
             "hr": ("Кадрова Мария Ивановна", ["hr"]),
+            "signatory": ("Начальникова Ирина Петровна", ["signatory"]),
             "admin": ("Админов Алексей Николаевич", ["admin"]),
             "applicant": ("Заявителева Елена Андреевна", ["applicant"]),
             "applicant2": ("Второв Сергей Павлович", ["applicant"]),

@@ -12,12 +12,12 @@ def init_app(app) -> None:
         app.register_blueprint(blueprint)
     from reserve_flow.appointments import api  # noqa: F401  (declares its API blueprint, registered by the core)
 
-    # HR officers run vacancies; administrators read them.
+    # HR officers run vacancies; administrators read them; the head of the РУО signs the orders.
     add_links(
         app,
         "Назначения",
         Link("Вакансии и назначения", "appointments.index", frozenset({"hr", "admin"})),
-        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin"})),
+        Link("Приказы о назначении", "orders.register", frozenset({"hr", "admin", "signatory"})),
         position=300,
     )
     home.init_app(app)

@@ -1,7 +1,7 @@
 """The appointments' API: vacancies with their candidates and attestations, the orders'
 register, and the appointment workflow in the generic case shape. Each step of a vacancy
 runs the service its page's form runs (the shortlist's confirmation, the choice of a
-candidate, the order's draft and issue...), its fields in `data`; the attestation, which
+candidate, the order's draft, number and signature...), its fields in `data`; the attestation, which
 needs its signed document, is recorded on the vacancy's page."""
 
 from __future__ import annotations
@@ -210,18 +210,6 @@ def _int(data: dict, name: str) -> int:
         ) from None
 
 
-def _date(data: dict, name: str) -> date:
-    try:
-        return date.fromisoformat(str(data[name]))
-    except (KeyError, ValueError):
-        raise ApiProblem(
-            422,
-            f"Укажите data.{name} (дата ГГГГ-ММ-ДД).",
-            kind="invalid",
-            errors=[{"field": f"data.{name}", "message": "Нужна дата в формате ГГГГ-ММ-ДД."}],
-        ) from None
-
-
 STEPS = {
     "shortlist": lambda rt, s, u, i, reason, version, data: service.confirm_shortlist(rt, s, u, i, version),
     "send_to_attestation": lambda rt, s, u, i, reason, version, data: service.select_candidate(
@@ -231,20 +219,14 @@ STEPS = {
         rt, s, u, i, version, reason or ""
     ),
     "draft_order": lambda rt, s, u, i, reason, version, data: service.draft_order(
-        rt,
-        s,
-        u,
-        i,
-        version,
-        start_on=_date(data, "start_on"),
-        contract_years=_int(data, "contract_years"),
-        grounds=str(data.get("grounds") or ""),
+        rt, s, u, i, version, grounds=str(data.get("grounds") or "")
     ),
     "revise_draft": lambda rt, s, u, i, reason, version, data: service.revise_draft(rt, s, u, i, version, reason or ""),
     "return_to_shortlist": lambda rt, s, u, i, reason, version, data: service.return_to_shortlist(
         rt, s, u, i, version, reason or ""
     ),
-    "issue_order": lambda rt, s, u, i, reason, version, data: orders.issue(rt, s, u, i, version),
+    "number_order": lambda rt, s, u, i, reason, version, data: orders.number(rt, s, u, i, version),
+    "sign_order": lambda rt, s, u, i, reason, version, data: orders.sign(rt, s, u, i, version),
     "cancel": lambda rt, s, u, i, reason, version, data: service.cancel(rt, s, u, i, version, reason or ""),
 }
 
@@ -253,8 +235,8 @@ def _step(rt, session, user, subject_id, trigger, reason, version, data):
     step = STEPS.get(trigger)
     if step is None:
         raise service.AppointmentRefused(
-            "Это действие выполняется на странице вакансии (итоги аттестации — с подписанным документом; "
-            "закрытие — с выпуском приказа)."
+            "Это действие выполняется на странице вакансии или приказа (итоги аттестации и скан подписанного "
+            "приказа — с файлом; закрытие — с подписанием приказа)."
         )
     return step(rt, session, user, subject_id, reason, version, data)
 

@@ -4,6 +4,7 @@ can be fired around them from any page or command."""
 
 from __future__ import annotations
 
+from reserve_flow.appointments.models import PRE_HIRE_ITEMS
 from reserve_flow.core.workflow.guards import GuardContext, guard
 
 
@@ -55,6 +56,36 @@ def _attestation_passed(ctx: GuardContext) -> str | None:
 
 
 @guard(
+    "pre_hire_complete",
+    ru="не собраны документы перед назначением: {detail}.",
+    en="the pre-hire documents are incomplete: {detail}.",
+)
+def _pre_hire_complete(ctx: GuardContext) -> str | None:
+    recorded = ctx.subject.checklist
+    problems = [label for item, label in PRE_HIRE_ITEMS.items() if item not in recorded]
+    certificate = recorded.get("criminal_record")
+    # The service passes the district's setting; without it the default applies.
+    max_age = int(ctx.data.get("criminal_record_max_age_days", 90))
+    if certificate is not None and (_today(ctx) - certificate.dated_on).days > max_age:
+        problems.append(
+            f"справка о судимости от {certificate.dated_on.strftime('%d.%m.%Y')} старше {max_age} дней: нужна свежая"
+        )
+    return "; ".join(problems) if problems else None
+
+
+@guard(
+    "labour_contract_recorded",
+    ru="трудовой договор с кандидатом не внесён{detail}.",
+    en="the labour contract with the candidate is not recorded{detail}.",
+)
+def _labour_contract_recorded(ctx: GuardContext) -> str | None:
+    # Labour Code art. 68: the order is issued on the basis of the concluded contract.
+    if ctx.subject.contract is not None:
+        return None
+    return ": внесите номер, дату, срок, испытательный срок и дату начала работы по договору"
+
+
+@guard(
     "order_draft_complete", ru="проект приказа не заполнен: {detail}.", en="the order draft is incomplete: {detail}."
 )
 def _order_draft_complete(ctx: GuardContext) -> str | None:
@@ -75,6 +106,18 @@ def _order_numbered(ctx: GuardContext) -> str | None:
         return "нет проекта приказа"
     if order.number is None or not order.docx_sha256 or not order.pdf_sha256:
         return "приказу не присвоен номер"
+    return None
+
+
+@guard("order_signed", ru="приказ не подписан: {detail}.", en="the order is not signed: {detail}.")
+def _order_signed(ctx: GuardContext) -> str | None:
+    order = ctx.subject.order
+    if order is None or order.number is None:
+        return "приказу не присвоен номер"
+    if order.signed_at is None or order.signed_by_id is None:
+        return "нет подписи начальника РУО и нет скана подписанного приказа"
+    if order.signed_via == "scan" and not order.scan_sha256:
+        return "скан подписанного приказа не сохранён"
     return None
 
 

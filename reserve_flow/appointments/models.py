@@ -5,9 +5,11 @@ A Vacancy is the subject of workflows/appointment.toml. Its candidates come from
 reserve (a ReserveMembership) or, with a written justification, from outside it
 (item 10's "and/or"). One candidate at a time is selected and sent to attestation;
 a failed attestation marks that candidate and returns the vacancy to its shortlist.
-The order is drafted after a passed attestation and takes its number only when it is
-issued: numbers are per year and register, from a counter row in the issuing
-transaction (the protocol counter's pattern), so none is reused or skipped.
+The order is drafted after a passed attestation, takes its number when the HR officer
+numbers it (per year and register, from a counter row in the numbering transaction:
+the protocol counter's pattern, so none is reused or skipped), and has effect only once
+signed: by the head of the РУО (the `signatory` role) in the service, or by the HR
+officer's upload of the signed paper scan. Only a signed order appoints the head.
 """
 
 from __future__ import annotations
@@ -42,11 +44,33 @@ CANDIDATE_STATUSES: dict[str, str] = {
     "appointed": "назначен",
 }
 # Vacancy states in which the vacancy still needs a head (for lists and reminders).
-OPEN_STATES = ("open", "shortlisted", "attestation", "order_drafted")
+OPEN_STATES = ("open", "shortlisted", "attestation", "order_drafted", "order_numbered")
 # The register of personnel orders ("№ 45-к"); one counter per year and register.
 PERSONNEL_REGISTER = "к"
+# What an order decides; only the appointment is wired now, the others (inclusion in and
+# exclusion from the reserve, attestation results, extension) are to use the same rows.
+ORDER_KINDS: dict[str, str] = {
+    "appointment": "о назначении на должность руководителя",
+}
+# How an order came to be signed.
+SIGNED_VIA: dict[str, str] = {
+    "signatory": "подписан начальником РУО в системе",
+    "scan": "загружен скан подписанного приказа",
+}
 # Contract term bounds for a head's fixed-term contract, in years (Labour Code art. 59, 275).
 CONTRACT_YEARS = range(1, 6)
+# The documents checked before hiring a head (DOMAIN.md 3.3), in the order the page lists them.
+PRE_HIRE_ITEMS: dict[str, str] = {
+    "income_declaration": (
+        "Сведения о доходах, об имуществе и обязательствах имущественного характера "
+        "кандидата, супруга и несовершеннолетних детей (ч. 4 ст. 275 ТК РФ)"
+    ),
+    "criminal_record": "Справка о наличии (отсутствии) судимости и (или) факта уголовного преследования",
+    "medical": "Заключение предварительного медицинского осмотра",
+    "application": "Заявление кандидата о назначении на должность",
+}
+# A head's probation: at most six months (Labour Code art. 70 part 5).
+MAX_PROBATION_MONTHS = 6
 
 
 # At most one vacancy in an open state per organization, held by the database too: the
@@ -87,6 +111,8 @@ class Vacancy(Base):
         back_populates="vacancy", order_by="AttestationSession.id"
     )
     order: Mapped[AppointmentOrder | None] = relationship(back_populates="vacancy", uselist=False)
+    contracts: Mapped[list[LabourContract]] = relationship(back_populates="vacancy", order_by="LabourContract.id")
+    pre_hire: Mapped[list[PreHireDocument]] = relationship(back_populates="vacancy", order_by="PreHireDocument.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -99,6 +125,22 @@ class Vacancy(Base):
         """The candidate now in attestation or named by the order (at most one)."""
         return next((c for c in self.candidates if c.status in ("selected", "appointed")), None)
 
+    @property
+    def checklist(self) -> dict[str, PreHireDocument]:
+        """The selected candidate's pre-hire documents recorded so far, by item."""
+        selected = self.selected
+        if selected is None:
+            return {}
+        return {d.item: d for d in self.pre_hire if d.candidate_id == selected.id}
+
+    @property
+    def contract(self) -> LabourContract | None:
+        """The labour contract with the selected candidate, once the HR officer recorded it."""
+        selected = self.selected
+        if selected is None:
+            return None
+        return next((c for c in self.contracts if c.candidate_id == selected.id), None)
+
     # --- the workflow subject protocol ---
 
     @property
@@ -106,12 +148,15 @@ class Vacancy(Base):
         return f"Вакансия № {self.id}: {self.position}, {self.organization.short_name}"
 
     def holds_role(self, user: User, role: str) -> bool:
-        """hr: any HR officer (appointments are the district's); owner: the selected
-        candidate (told of each step, fires nothing); admin."""
+        """hr: any HR officer (appointments are the district's); signatory: the head of
+        the РУО, who signs the numbered order; owner: the selected candidate (told of
+        each step, fires nothing); admin."""
         if role == "hr":
             return user.has_role("hr")
         if role == "admin":
             return user.has_role("admin")
+        if role == "signatory":
+            return user.has_role("signatory")
         if role == "owner":
             selected = self.selected
             return selected is not None and selected.user_id == user.id
@@ -121,7 +166,7 @@ class Vacancy(Base):
         if role == "owner":
             selected = self.selected
             return [selected.user] if selected is not None else []
-        if role in ("hr", "admin"):
+        if role in ("hr", "admin", "signatory"):
             return role_holders(object_session(self), role)
         return []
 
@@ -202,6 +247,65 @@ class AttestationSession(Base):
         return "аттестован" if self.attested else "не аттестован"
 
 
+class LabourContract(Base):
+    """The labour contract with the selected candidate (Labour Code art. 275, the typical
+    form of Government Resolution No. 329 of 12.04.2013), recorded by the HR officer
+    before the order: the order is issued on its basis (art. 68) and cites it. One per
+    vacancy and candidate; recording it again corrects it while no order is drafted."""
+
+    __tablename__ = "labour_contracts"
+    __table_args__ = (UniqueConstraint("vacancy_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("vacancy_candidates.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(50))
+    signed_on: Mapped[date] = mapped_column(Date)
+    # None: concluded for an indefinite term; otherwise a fixed term in years (CONTRACT_YEARS).
+    term_years: Mapped[int | None]
+    probation_months: Mapped[int] = mapped_column(default=0)
+    start_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    vacancy: Mapped[Vacancy] = relationship(back_populates="contracts")
+
+    @property
+    def fixed_term(self) -> bool:
+        return self.term_years is not None
+
+    @property
+    def basis(self) -> str:
+        """ "трудовой договор от 20.01.2027 № 12" as the order's «Основание:» cites it."""
+        return f"трудовой договор от {self.signed_on.strftime('%d.%m.%Y')} № {self.number}"
+
+
+class PreHireDocument(Base):
+    """One item of the pre-hire checklist for the selected candidate: its date and, where
+    there is one, its file (stored like uploads, by SHA-256). Recording an item again
+    replaces it (a fresh certificate)."""
+
+    __tablename__ = "pre_hire_documents"
+    __table_args__ = (UniqueConstraint("vacancy_id", "candidate_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("vacancy_candidates.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(30))  # PRE_HIRE_ITEMS
+    dated_on: Mapped[date] = mapped_column(Date)
+    file_key: Mapped[str] = mapped_column(String(500), default="")
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    vacancy: Mapped[Vacancy] = relationship(back_populates="pre_hire")
+
+    @property
+    def label(self) -> str:
+        return PRE_HIRE_ITEMS.get(self.item, self.item)
+
+
 class OrderCounter(Base):
     """The last number issued per year and register; bumped in the issuing transaction."""
 
@@ -234,8 +338,9 @@ class OrderTemplate(Base):
 
 class AppointmentOrder(Base):
     """The order appointing a vacancy's selected candidate. Drafted without a number;
-    issuing gives it the next number of its year and register, renders DOCX and PDF
-    and stores them with their hashes. (year, register, number) is unique."""
+    numbering gives it the next number of its year and register, renders DOCX and PDF
+    and stores them with their hashes; signing (signed_at) gives it effect. (year,
+    register, number) is unique."""
 
     __tablename__ = "appointment_orders"
     __table_args__ = (UniqueConstraint("year", "register", "number"),)
@@ -244,9 +349,12 @@ class AppointmentOrder(Base):
     vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id"), unique=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("vacancy_candidates.id"))
     start_on: Mapped[date] = mapped_column(Date)
-    contract_years: Mapped[int]
+    # None for a contract of indefinite term; copied from the labour contract when drafted.
+    contract_years: Mapped[int | None]
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("labour_contracts.id"))
     # The grounds the order cites: the contest protocol or the justification, the attestation.
     grounds: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30), default="appointment")  # ORDER_KINDS
     register: Mapped[str] = mapped_column(String(10), default=PERSONNEL_REGISTER)
     year: Mapped[int | None]
     number: Mapped[int | None]
@@ -264,12 +372,32 @@ class AppointmentOrder(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # The signature: who signed and when, and how (SIGNED_VIA); a scan is stored by hash.
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_via: Mapped[str] = mapped_column(String(20), default="")
+    scan_key: Mapped[str] = mapped_column(String(500), default="")
+    scan_sha256: Mapped[str] = mapped_column(String(64), default="")
+    scan_name: Mapped[str] = mapped_column(String(255), default="")
+
     vacancy: Mapped[Vacancy] = relationship(back_populates="order")
     candidate: Mapped[VacancyCandidate] = relationship()
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    contract: Mapped[LabourContract | None] = relationship()
 
     @property
     def issued(self) -> bool:
+        """Numbered: the number and the files exist (it may still await its signature)."""
         return self.number is not None
+
+    @property
+    def signed(self) -> bool:
+        """Signed, so in effect: only now is the head appointed and the order public."""
+        return self.signed_at is not None
+
+    @property
+    def signed_via_label(self) -> str:
+        return SIGNED_VIA.get(self.signed_via, self.signed_via)
 
     @property
     def number_label(self) -> str:
@@ -291,4 +419,6 @@ refers_to_files(
     OrderTemplate.storage_key,
     AppointmentOrder.docx_path,
     AppointmentOrder.pdf_path,
+    AppointmentOrder.scan_key,
+    PreHireDocument.file_key,
 )

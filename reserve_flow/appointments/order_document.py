@@ -3,18 +3,28 @@
 The РУО's administrator may replace the template with their own DOCX, edited in Word,
 as long as it uses only the placeholders listed in PLACEHOLDERS (shown on the admin
 page). Without a replacement the built-in template below, written with python-docx,
-is used. The PDF is drawn from the rendered DOCX's paragraphs and tables (text,
-alignment, bold), so it says the same words as the DOCX of whichever template was used.
+is used. The PDF is LibreOffice's conversion of the rendered DOCX when `soffice` is on PATH
+(the district template's letterhead and images survive); otherwise it is drawn from the
+DOCX's paragraphs and tables (text, alignment, bold) with fpdf2, so it says the same
+words as the DOCX of whichever template was used. The built-in template is A4 with
+Russian as its proofing language.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from fpdf import FPDF
@@ -23,20 +33,30 @@ from fpdf.enums import XPos, YPos
 from reserve_flow.contest.protocol_document import _font_files
 from reserve_flow.core.files import user_templates
 
+# The order's title as the built-in template heads it and the document properties name it.
+ORDER_HEADING = "О назначении на должность руководителя"
+
 # Every placeholder a template may use: name -> what it becomes (shown to the administrator).
 PLACEHOLDERS: dict[str, str] = {
     "issuer": "наименование органа, издающего приказ (РУО)",
     "place": "место издания приказа",
     "number": "номер приказа с индексом реестра, например 45-к (в проекте — ___)",
     "date": "дата приказа, например 05.03.2026 (в проекте — пропуск)",
-    "full_name": "фамилия, имя, отчество назначаемого",
+    "full_name": "фамилия, имя, отчество назначаемого (именительный падеж: Иванова Ольга Николаевна)",
+    "full_name_accusative": "ФИО назначаемого в винительном падеже: «Назначить Иванову Ольгу Николаевну»",
+    "appointee_read": "«ознакомлен» или «ознакомлена» — по полу назначаемого (по отчеству)",
     "organization": "полное наименование образовательной организации",
     "organization_short": "краткое наименование образовательной организации",
-    "position": "должность, на которую назначается кандидат",
+    "position": "должность, на которую назначается кандидат (именительный падеж: заведующий)",
+    "position_genitive": "должность в родительном падеже: «на должность заведующего»",
     "start_date": "дата назначения (начала работы), например 01.02.2027",
-    "contract": "срок трудового договора, например «срочный трудовой договор на 5 лет»",
-    "contract_years": "срок трудового договора в годах (число)",
-    "contract_end": "дата окончания срочного трудового договора",
+    "contract": "«срочный трудовой договор на 5 лет» или «трудовой договор на неопределённый срок»",
+    "contract_years": "срок срочного трудового договора в годах (число; пусто для бессрочного)",
+    "contract_end": "дата окончания срочного трудового договора (пусто для бессрочного)",
+    "contract_number": "номер трудового договора",
+    "contract_date": "дата заключения трудового договора, например 20.01.2027",
+    "probation": "испытательный срок: «с испытательным сроком 3 месяца» или «без испытательного срока»",
+    "contract_basis": "основание приказа: «трудовой договор от 20.01.2027 № 12»",
     "grounds": "основания приказа, каждое отдельным абзацем",
     "signatory_position": "должность подписывающего приказ",
     "signatory_name": "инициалы и фамилия подписывающего приказ",
@@ -49,13 +69,20 @@ SAMPLE_CONTEXT: dict[str, object] = {
     "number": "45-к",
     "date": "05.03.2026",
     "full_name": "Иванова Наталья Сергеевна",
+    "full_name_accusative": "Иванову Наталью Сергеевну",
+    "appointee_read": "ознакомлена",
     "organization": "МБОУ «Нижнеангарская средняя общеобразовательная школа № 1»",
     "organization_short": "Нижнеангарская СОШ № 1",
     "position": "директор",
+    "position_genitive": "директора",
     "start_date": "10.03.2026",
     "contract": "срочный трудовой договор на 5 лет",
     "contract_years": 5,
     "contract_end": "09.03.2031",
+    "contract_number": "12",
+    "contract_date": "04.03.2026",
+    "probation": "с испытательным сроком 3 месяца",
+    "contract_basis": "трудовой договор от 04.03.2026 № 12",
     "grounds": "Протокол заседания конкурсной комиссии\aРешение аттестационной комиссии",
     "signatory_position": "Начальник МКУ «РУО»",
     "signatory_name": "Н. С. Иванова",
@@ -76,6 +103,28 @@ def years_phrase(years: int) -> str:
     else:
         word = "лет"
     return f"{years} {word}"
+
+
+def contract_phrase(years: int | None) -> str:
+    """The contract's term as the order states it (None: an indefinite term)."""
+    if years is None:
+        return "трудовой договор на неопределённый срок"
+    return f"срочный трудовой договор на {years_phrase(years)}"
+
+
+def months_phrase(months: int) -> str:
+    """1 -> "1 месяц", 3 -> "3 месяца", 6 -> "6 месяцев"."""
+    if months % 10 == 1 and months % 100 != 11:
+        word = "месяц"
+    elif months % 10 in (2, 3, 4) and months % 100 not in (12, 13, 14):
+        word = "месяца"
+    else:
+        word = "месяцев"
+    return f"{months} {word}"
+
+
+def probation_phrase(months: int) -> str:
+    return f"с испытательным сроком {months_phrase(months)}" if months else "без испытательного срока"
 
 
 def join_grounds(lines: list[str]) -> str:
@@ -110,22 +159,69 @@ def default_template() -> bytes:
     paragraph("№ {{ number }} от {{ date }}", center=True)
     paragraph("{{ place }}", center=True)
     paragraph("")
-    paragraph("О назначении на должность руководителя", center=True, bold=True)
+    paragraph(ORDER_HEADING, center=True, bold=True)
     paragraph("")
     paragraph(
-        "1. Назначить {{ full_name }} на должность «{{ position }}» {{ organization }} с {{ start_date }}.",
+        "В соответствии со статьёй 51 Федерального закона от 29.12.2012 № 273-ФЗ «Об образовании "
+        "в Российской Федерации», статьёй 275 Трудового кодекса Российской Федерации, уставом "
+        "{{ issuer }}, на основании решений конкурсной и аттестационной комиссий",
         justify=True,
     )
-    paragraph("2. Заключить {{ contract }}: с {{ start_date }} по {{ contract_end }}.", justify=True)
+    paragraph("ПРИКАЗЫВАЮ:", bold=True)
+    paragraph(
+        "1. Назначить {{ full_name_accusative }} на должность {{ position_genitive }} {{ organization }} "
+        "с {{ start_date }}.",
+        justify=True,
+    )
+    paragraph(
+        "2. Работать по {{ contract }}{% if contract_end %}: с {{ start_date }} по {{ contract_end }}{% endif %}, "
+        "{{ probation }}.",
+        justify=True,
+    )
     paragraph("3. Контроль за исполнением приказа оставляю за собой.", justify=True)
     paragraph("")
-    paragraph("Основание:", bold=True)
+    paragraph("Основание: {{ contract_basis }};", justify=True)
     paragraph("{{ grounds }}", justify=True)
     paragraph("")
     paragraph("{{ signatory_position }}  ____________________  {{ signatory_name }}")
     paragraph("")
-    paragraph("С приказом ознакомлен(а): ____________________  {{ full_name }}")
-    document.core_properties.title = "Приказ о назначении на должность руководителя"
+    paragraph("С приказом {{ appointee_read }}: ____________________  {{ full_name }}")
+    paragraph("«___» ______________ 20___ г.")
+    _a4_russian(document)
+    document.core_properties.title = f"Приказ «{ORDER_HEADING}»"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _a4_russian(document) -> None:
+    """A4 pages with the margins of Russian business papers (GOST R 7.0.97: 30/10/20/20 mm)
+    and Russian as the proofing language, so Word checks the order in Russian."""
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin, section.right_margin = Mm(30), Mm(10)
+        section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    properties = run_defaults.find(qn("w:rPr")) if run_defaults is not None else None
+    for target in [properties, document.styles["Normal"].element.get_or_add_rPr()]:
+        if target is None:
+            continue
+        lang = target.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            target.append(lang)
+        for attribute in ("w:val", "w:eastAsia", "w:bidi"):
+            lang.set(qn(attribute), "ru-RU")
+
+
+def set_properties(docx: bytes, *, title: str, author: str, created: datetime) -> bytes:
+    """The rendered order's document properties: its title, the РУО as author, now."""
+    document = Document(io.BytesIO(docx))
+    properties = document.core_properties
+    properties.title, properties.author, properties.last_modified_by = title, author, author
+    properties.created = properties.modified = created.replace(tzinfo=None)
+    properties.language = "ru-RU"
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -207,7 +303,56 @@ def _blocks(document) -> list[PdfParagraph | list[list[str]]]:
     return out
 
 
+# How long LibreOffice may take to convert one order before the fallback is used.
+SOFFICE_TIMEOUT_SECONDS = 120
+
+
+def soffice() -> str | None:
+    """LibreOffice's command if it is on PATH."""
+    return shutil.which("soffice")
+
+
+def convert_with_soffice(docx: bytes) -> bytes | None:
+    """The DOCX converted by LibreOffice (`soffice --headless --convert-to pdf`), so a
+    district template's letterhead, header, footer and images survive; None when
+    LibreOffice is not installed or the conversion fails."""
+    command = soffice()
+    if command is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="reserve-flow-order-") as folder:
+        source = Path(folder) / "order.docx"
+        source.write_bytes(docx)
+        try:
+            subprocess.run(
+                [
+                    command,
+                    "--headless",
+                    "--norestore",
+                    f"-env:UserInstallation=file://{folder}/profile",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    folder,
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=SOFFICE_TIMEOUT_SECONDS,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        target = Path(folder) / "order.pdf"
+        return target.read_bytes() if target.is_file() else None
+
+
 def render_pdf(docx: bytes, title: str) -> bytes:
+    """The order's PDF: LibreOffice's conversion of the DOCX when it is installed, else
+    the DOCX re-typeset by fpdf2 (text, alignment, bold; no letterhead images)."""
+    converted = convert_with_soffice(docx)
+    return converted if converted is not None else retypeset_pdf(docx, title)
+
+
+def retypeset_pdf(docx: bytes, title: str) -> bytes:
     """The PDF of a rendered order: each paragraph with its alignment and weight, in PT Sans."""
     pdf = FPDF(format="A4")
     regular, bold = _font_files()

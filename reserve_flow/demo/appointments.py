@@ -1,6 +1,6 @@
 """The demo's appointments (`reserve-flow demo`): three vacancies brought to different
-states by the appointment services, as the HR officer would: one closed by an issued
-order after a failed attestation of another candidate, one in attestation with a
+states by the appointment services, as the HR officer would: one closed by an order
+the head of the РУО signed, after a failed attestation of another candidate, one in attestation with a
 candidate from outside the reserve on its list, one just opened."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from reserve_flow.appointments.models import Vacancy
+from reserve_flow.appointments.models import PRE_HIRE_ITEMS, Vacancy
 from reserve_flow.appointments.services import orders
 from reserve_flow.appointments.services import vacancies as appointments
 from reserve_flow.organizations.models.organizations import Organization
@@ -45,6 +45,10 @@ def seed_appointments(runtime: Runtime) -> None:
         with runtime.sessions() as s:
             return action(runtime, s, s.get(User, by_key["hr"]), *args, **kwargs)
 
+    def signatory(action, *args, **kwargs):
+        with runtime.sessions() as s:
+            return action(runtime, s, s.get(User, by_key["signatory"]), *args, **kwargs)
+
     def version(vacancy_id: int) -> int:
         with runtime.sessions() as s:
             return s.get(Vacancy, vacancy_id).version
@@ -66,7 +70,7 @@ def seed_appointments(runtime: Runtime) -> None:
             filename="Протокол аттестационной комиссии.pdf",
         )
 
-    # 1. Closed: the first choice was not attested, the second was and is appointed by order.
+    # 1. Closed: the first choice was not attested, the second was and is appointed by the signed order.
     closed = hr(
         appointments.open_vacancy,
         organization_id=organizations["Верхнезаимская СОШ"],
@@ -86,8 +90,29 @@ def seed_appointments(runtime: Runtime) -> None:
     )
     hr(appointments.select_candidate, closed, version(closed), candidates(closed)[by_key["applicant11"]])
     attest(closed, True)
-    hr(appointments.draft_order, closed, version(closed), start_on=today + timedelta(days=30), contract_years=5)
-    hr(orders.issue, closed, version(closed))
+    for item in PRE_HIRE_ITEMS:
+        hr(
+            appointments.record_pre_hire,
+            closed,
+            version(closed),
+            item=item,
+            dated_on=today,
+            stream=io.BytesIO(PDF + item.encode()),
+            filename=f"{item}.pdf",
+        )
+    hr(
+        appointments.record_contract,
+        closed,
+        version(closed),
+        number="14",
+        signed_on=today,
+        term_years=5,
+        probation_months=3,
+        start_on=today + timedelta(days=30),
+    )
+    hr(appointments.draft_order, closed, version(closed))
+    hr(orders.number, closed, version(closed))
+    signatory(orders.sign, closed, version(closed))
 
     # 2. In attestation: a reserve member selected, a direct candidate on the list.
     waiting = hr(

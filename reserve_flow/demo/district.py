@@ -134,6 +134,7 @@ _STAFF: tuple[tuple[str, str, tuple[str, ...], str, str | None], ...] = (
     ("member1", "Цыбикова Туяна Баировна", ("member",), "Методист РУО", None),
     ("member2", "Пантелеев Андрей Николаевич", ("member",), "Директор", "Нижнеангарская СОШ № 1"),
     ("hr", "Сафронова Елена Игоревна", ("hr",), "Специалист по кадрам РУО", None),
+    ("signatory", "Дамбаев Виктор Цыренович", ("signatory",), "Начальник РУО", None),
     ("mentor", "Широкова Людмила Анатольевна", ("mentor",), "Директор", "Нижнеангарская СОШ № 2"),
 )
 # Applicants: key, full name, position, organization, the state their application is brought to.

@@ -26,6 +26,7 @@ from reserve_flow.core.errors import NotFound
 from reserve_flow.history import access
 from reserve_flow.organizations.models.organizations import Organization
 from reserve_flow.organizations.services import monitoring
+from reserve_flow.people import declension
 from reserve_flow.people.models import User
 from reserve_flow.reserve.models.membership import ReserveMembership
 from reserve_flow.reserve.models.plan import PlanItem
@@ -74,8 +75,12 @@ def _data(event: AuditEvent) -> dict[str, Any]:
     return event.payload
 
 
+# The appointment workflow's steps by which an order is signed and so takes effect.
+SIGNING_TRIGGERS = ("sign_order", "record_signed_scan")
+
+
 def _issue_events(session: Session, vacancy_ids: list[int]) -> dict[int, AuditEvent]:
-    """vacancy id -> its issue_order step."""
+    """vacancy id -> the step that signed its order (the order took effect then)."""
     if not vacancy_ids:
         return {}
     events = session.scalars(
@@ -83,7 +88,7 @@ def _issue_events(session: Session, vacancy_ids: list[int]) -> dict[int, AuditEv
         .where(
             AuditEvent.subject_type == "appointment",
             AuditEvent.subject_id.in_(vacancy_ids),
-            AuditEvent.trigger == "issue_order",
+            AuditEvent.trigger.in_(SIGNING_TRIGGERS),
         )
         .order_by(AuditEvent.seq)
     )
@@ -133,7 +138,7 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
             )
         )
         order = vacancy.order
-        if order is None or not order.issued:
+        if order is None or not order.signed:
             continue
         event = issued.get(vacancy.id)
         person = order.candidate.user
@@ -143,7 +148,8 @@ def organization_timeline(runtime: Runtime, session: Session, organization: Orga
             Entry(
                 "order",
                 order.issued_on,
-                f"{order.title}: о назначении {person.full_name} на должность «{vacancy.position}» "
+                f"{order.title}: о назначении {declension.genitive(person.full_name)} на должность "
+                f"{declension.genitive_post(vacancy.position)} "
                 f"с {_fmt(order.start_on)}",
                 link=order_link(order),
                 event_id=event.id if event else None,
@@ -381,7 +387,7 @@ def _candidacy_steps(runtime: Runtime, session: Session, person: User) -> list[S
             text = f"Проект приказа отозван: {place}. {event.reason or ''}".rstrip(". ")
         elif event.kind == "transition" and event.trigger == "draft_order" and mine:
             text = f"Подготовлен проект приказа о назначении: {place}"
-        elif event.kind == "transition" and event.trigger == "issue_order" and named:
+        elif event.kind == "transition" and event.trigger in SIGNING_TRIGGERS and named:
             assert order is not None
             area, link = "Приказ", order_link(order)
             text = (

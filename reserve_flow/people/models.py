@@ -21,6 +21,8 @@ ROLES: dict[str, dict[str, str]] = {
     "member": {"ru": "Член комиссии", "en": "Commission member"},
     "chair": {"ru": "Председатель комиссии", "en": "Commission chair"},
     "hr": {"ru": "Специалист по кадрам", "en": "HR officer"},
+    # The head of the РУО: signs the numbered orders (an order has effect only once signed).
+    "signatory": {"ru": "Начальник РУО (подписывает приказы)", "en": "Head of the department (signs orders)"},
     # A head who mentors reserve members' internships; sees only their mentees.
     "mentor": {"ru": "Наставник", "en": "Mentor"},
     "admin": {"ru": "Администратор", "en": "Administrator"},

@@ -36,9 +36,9 @@ def _appointment_allowed(ctx: GuardContext) -> str | None:
     issued = ctx.session.scalar(
         select(AppointmentOrder.id)
         .join(VacancyCandidate, VacancyCandidate.id == AppointmentOrder.candidate_id)
-        .where(VacancyCandidate.membership_id == ctx.subject.id, AppointmentOrder.number.is_not(None))
+        .where(VacancyCandidate.membership_id == ctx.subject.id, AppointmentOrder.signed_at.is_not(None))
     )
-    return None if issued is not None else "нет изданного приказа о назначении этого члена резерва"
+    return None if issued is not None else "нет подписанного приказа о назначении этого члена резерва"
 
 
 @guard(

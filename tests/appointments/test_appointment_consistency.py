@@ -29,6 +29,8 @@ from tests.fixtures.appointment import (
     attest,
     choose,
     draft,
+    issue_signed,
+    number_order,
     shortlist,
     vacancy_state,
     vacancy_version,
@@ -111,14 +113,7 @@ def test_a_member_appointed_elsewhere_cannot_be_selected_and_the_page_says_so(ru
     kindergarten = second_vacancy(runtime, appointment)
     first, second = shortlist(runtime, appointment, appointment.reserve.first, appointment.reserve.second)
     drafted(runtime, kindergarten, appointment.reserve.first)
-    act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    issue_signed(runtime, appointment.district, kindergarten.vacancy)
     with pytest.raises(AppointmentRefused, match=f"{FIRST}.*не состоит в кадровом резерве"):
         choose(runtime, appointment, first)
     assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
@@ -151,23 +146,25 @@ def test_a_member_excluded_while_shortlisted_cannot_be_selected(runtime, appoint
     assert vacancy_state(runtime, appointment.vacancy) == "shortlisted"
 
 
-def test_issuing_when_the_organization_was_edited_meanwhile_is_a_conflict(runtime, appointment):
+def test_signing_when_the_organization_was_edited_meanwhile_is_a_conflict(runtime, appointment):
     drafted(runtime, appointment, appointment.reserve.second)
+    number_order(runtime, appointment.district, appointment.vacancy)
     version = vacancy_version(runtime, appointment.vacancy)
-    s, hr, _held = stale_vacancy(runtime, appointment)
+    s, _hr, _held = stale_vacancy(runtime, appointment)
     with s:
+        signatory = load_user(s, appointment.district, "signatory")
         with runtime.transaction() as other:  # the administrator saves the organization's card
             organization = other.get(Organization, appointment.district.organizations[0])
             organization.phone = "+7 (30130) 4-12-34"
         with pytest.raises(ConcurrentChange):
-            orders.issue(runtime, s, hr, appointment.vacancy, version)
-    assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
+            orders.sign(runtime, s, signatory, appointment.vacancy, version)
+    assert vacancy_state(runtime, appointment.vacancy) == "order_numbered"
     with runtime.sessions() as check:
-        assert check.scalar(select(AppointmentOrder.number)) is None
+        order = check.scalar(select(AppointmentOrder))
+        assert order.number == 1 and order.signed_at is None  # the number stays taken, unsigned
         assert check.get(Organization, appointment.district.organizations[0]).head_user_id != appointment.user(
             "applicant2"
         )
-    assert files_under(runtime) == []
 
 
 def test_an_order_for_an_organization_closed_meanwhile_is_refused(runtime, appointment):
@@ -175,14 +172,7 @@ def test_an_order_for_an_organization_closed_meanwhile_is_refused(runtime, appoi
     with runtime.transaction() as s:
         s.get(Organization, appointment.district.organizations[0]).active = False
     with pytest.raises(AppointmentRefused, match="закрыт"):
-        act(
-            runtime,
-            appointment.district,
-            "hr",
-            orders.issue,
-            appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy),
-        )
+        issue_signed(runtime, appointment.district, appointment.vacancy)
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     with runtime.sessions() as check:
         assert check.scalar(select(AppointmentOrder.number)) is None
@@ -196,14 +186,7 @@ def test_an_order_whose_start_date_passed_while_drafted_is_refused(runtime, appo
     draft(runtime, appointment, start_on=date(2026, 11, 26))
     runtime.engine.clock = lambda: datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # two days on
     with pytest.raises(AppointmentRefused, match="26.11.2026 в проекте приказа уже прошла"):
-        act(
-            runtime,
-            appointment.district,
-            "hr",
-            orders.issue,
-            appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy),
-        )
+        issue_signed(runtime, appointment.district, appointment.vacancy)
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     with runtime.sessions() as check:
         assert check.scalar(select(AppointmentOrder.number)) is None
@@ -219,9 +202,7 @@ def test_a_draft_made_twice_at_once_is_a_conflict_not_a_500(runtime, appointment
     with s:
         draft(runtime, appointment)
         with pytest.raises(ConcurrentChange):
-            appointment_service.draft_order(
-                runtime, s, hr, appointment.vacancy, version, start_on=date(2027, 2, 1), contract_years=5
-            )
+            appointment_service.draft_order(runtime, s, hr, appointment.vacancy, version)
     with runtime.sessions() as check:
         assert check.scalar(select(func.count()).select_from(AppointmentOrder)) == 1
 

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from reserve_flow.appointments.models import AppointmentOrder, AttestationSession, VacancyCandidate
-from reserve_flow.appointments.services import orders
 from reserve_flow.appointments.services import vacancies as appointment_service
 from reserve_flow.appointments.services.vacancies import AppointmentRefused
 from reserve_flow.core.audit.models import AuditEvent
@@ -27,6 +26,7 @@ from tests.fixtures.appointment import (
     attest,
     choose,
     draft,
+    issue_signed,
     shortlist,
     vacancy_state,
     vacancy_version,
@@ -191,14 +191,7 @@ def test_a_draft_whose_date_passed_is_redone_for_the_same_candidate_and_issued(r
     assert after["orders"] == [] and after["sessions"] == before["sessions"]
 
     draft(runtime, appointment, start_on=date(2026, 12, 1))  # the passed attestation still counts
-    order = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    order = issue_signed(runtime, appointment.district, appointment.vacancy)
     assert order.title == "Приказ № 1-к от 27.11.2026" and order.start_on == date(2026, 12, 1)
     assert vacancy_state(runtime, appointment.vacancy) == "closed"
     assert candidate_row(runtime, candidate)[0] == "appointed"
@@ -210,7 +203,7 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
     vacancy_id = appointment.vacancy
     auth.login("hr@example.ru")
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    assert "Дата назначения 26.11.2026 уже прошла" in page and ">Издать приказ<" not in page
+    assert "Дата назначения 26.11.2026 уже прошла" in page and ">Присвоить номер и передать на подпись<" not in page
     assert "Переделать проект приказа" in page
     before = case(runtime, vacancy_id)
     refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/revise", {"reason": " "})
@@ -224,14 +217,19 @@ def test_hr_redoes_an_outdated_draft_from_the_vacancy_page(runtime, appointment,
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
     assert 'id="draft"' in page and SECOND in page.split('id="draft"')[1].split("</section>")[0]
     assert "Дата назначения прошла" in page  # in the history
-    assert (
-        post(
-            client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"start_on": "2026-12-01", "contract_years": "5"}
-        ).status_code
-        == 303
-    )
+    outdated = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"grounds": ""})
+    assert outdated.status_code == 400 and "исправьте трудовой договор" in outdated.get_data(as_text=True)
+    corrected = {
+        "number": "17",
+        "signed_on": "2026-11-25",
+        "term": "5",
+        "probation_months": "0",
+        "start_on": "2026-12-01",
+    }
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/contract", corrected).status_code == 303
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"grounds": ""}).status_code == 303
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Издать приказ<" in page
+    assert vacancy_state(runtime, vacancy_id) == "order_drafted" and ">Присвоить номер и передать на подпись<" in page
     assert "уже прошла" not in page
 
 
@@ -340,14 +338,7 @@ def test_an_outsider_appointed_elsewhere_after_being_listed_cannot_be_selected(r
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
     runtime.engine.clock = lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # an hour after the listing
-    act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    issue_signed(runtime, appointment.district, kindergarten.vacancy)
 
     before = case(runtime, appointment.vacancy)
     with pytest.raises(
@@ -373,14 +364,7 @@ def test_the_compare_page_marks_members_who_left_the_reserve(runtime, appointmen
     choose(runtime, kindergarten, there)
     attest(runtime, kindergarten, attested=True)
     draft(runtime, kindergarten)
-    act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    issue_signed(runtime, appointment.district, kindergarten.vacancy)
     auth.login("hr@example.ru")
     compare = client.get(f"/appointments/{appointment.vacancy}/compare").get_data(as_text=True)
     assert compare.count("выбыл(а) из кадрового резерва: назначен руководителем") == 1

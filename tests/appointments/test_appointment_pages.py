@@ -3,6 +3,7 @@ appointments/services/candidates.py puts before the HR officer when choosing."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -27,6 +28,8 @@ from tests.fixtures.appointment import (
     act,
     attest,
     choose,
+    contract,
+    pre_hire,
     shortlist,
     vacancy_state,
     vacancy_version,
@@ -180,13 +183,65 @@ def test_hr_runs_a_vacancy_from_opening_to_the_draft_with_a_failed_attestation(r
         == 303
     )
     page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
-    assert "Подготовить проект приказа" in page and "аттестован" in page
-    response = post(
-        client,
-        vacancy_id,
-        f"/appointments/{vacancy_id}/draft",
-        {"start_on": "2027-02-01", "contract_years": "3", "grounds": "Протокол конкурсной комиссии; аттестация"},
+    assert "Внести трудовой договор" in page and "аттестован" in page
+    assert "Подготовить проект приказа" not in page  # the contract comes first
+    grounds = {"grounds": "Протокол конкурсной комиссии; аттестация"}
+    early = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", grounds)
+    text = early.get_data(as_text=True)
+    assert early.status_code == 400 and "не собраны документы перед назначением" in text
+    for missing in (
+        "Сведения о доходах",
+        "Справка о наличии (отсутствии) судимости",
+        "медицинского осмотра",
+        "Заявление",
+    ):
+        assert missing in text.split("не собраны документы перед назначением")[1].split("</div>")[0], missing
+
+    def record(item: str, dated_on: str, content: bytes = PDF, name: str = "скан.pdf"):
+        data = {"item": item, "dated_on": dated_on, "file": (io.BytesIO(content), name)}
+        return post(
+            client, vacancy_id, f"/appointments/{vacancy_id}/pre-hire", data, content_type="multipart/form-data"
+        )
+
+    stale = record("criminal_record", "2024-03-01")  # the certificate from the contest
+    assert stale.status_code == 400 and "выдана более 90 дней назад" in stale.get_data(as_text=True)
+    assert record("medical", "2026-11-20", b"<html>not a scan</html>", "осмотр.pdf").status_code == 400
+    for item in ("income_declaration", "criminal_record", "application"):
+        assert record(item, "2026-11-20").status_code == 303, item
+    early = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", grounds)
+    reason = early.get_data(as_text=True).split("не собраны документы перед назначением")[1].split("</div>")[0]
+    assert "медицинского осмотра" in reason and "Сведения о доходах" not in reason
+    assert record("medical", "2026-11-24").status_code == 303
+    with runtime.sessions() as s:
+        documents = s.get(Vacancy, vacancy_id).checklist
+        assert set(documents) == {"income_declaration", "criminal_record", "medical", "application"}
+        assert documents["medical"].file_sha256 == hashlib.sha256(PDF).hexdigest()
+    early = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", grounds)
+    assert early.status_code == 400 and "трудовой договор с кандидатом не внесён" in early.get_data(as_text=True)
+    assert vacancy_state(runtime, vacancy_id) == "attestation"
+
+    bad = {"number": " ", "signed_on": "2026-01-10", "term": "7", "probation_months": "9", "start_on": "2026-11-01"}
+    refused = post(client, vacancy_id, f"/appointments/{vacancy_id}/contract", bad)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Трудовой договор не внесён" in text
+    for problem in (
+        "укажите номер трудового договора",
+        "более чем на 60 дней в прошлом",
+        "от 1 до 5 лет",
+        "испытательный срок руководителя — от 0 до 6 месяцев",
+        "дата начала работы 01.11.2026 уже прошла",
+    ):
+        assert problem in text, problem
+    assert 'value="2026-01-10"' in text  # the form is kept
+    future = dict(bad, number="17", signed_on="2026-12-20", term="3", probation_months="3", start_on="2027-02-01")
+    assert "ещё не наступила" in post(client, vacancy_id, f"/appointments/{vacancy_id}/contract", future).get_data(
+        as_text=True
     )
+    good = dict(future, signed_on="2026-11-25")
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/contract", good).status_code == 303
+    page = client.get(f"/appointments/{vacancy_id}").get_data(as_text=True)
+    assert "трудовой договор от 25.11.2026 № 17" in page and "с испытательным сроком 3 месяца" in page
+    response = post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", grounds)
     assert response.status_code == 303
     assert vacancy_state(runtime, vacancy_id) == "order_drafted"
     with runtime.sessions() as s:
@@ -245,12 +300,9 @@ def test_withdrawing_returning_and_cancelling_need_a_reason(runtime, appointment
     assert "исключён из списка" in row and "Переезжает в другой район" in row
     choose(runtime, appointment, second)
     attest(runtime, appointment, attested=True)
-    assert (
-        post(
-            client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"start_on": "2027-02-01", "contract_years": "5"}
-        ).status_code
-        == 303
-    )
+    pre_hire(runtime, appointment)
+    contract(runtime, appointment)
+    assert post(client, vacancy_id, f"/appointments/{vacancy_id}/draft", {"grounds": ""}).status_code == 303
     before = audit_count(runtime)
     for url in ("return", "cancel"):
         response = post(client, vacancy_id, f"/appointments/{vacancy_id}/{url}", {"reason": "  "})

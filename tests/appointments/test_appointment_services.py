@@ -17,8 +17,10 @@ from tests.fixtures.appointment import (
     act,
     attest,
     choose,
+    contract,
     draft,
     events,
+    pre_hire,
     shortlist,
     vacancy_state,
     vacancy_version,
@@ -88,8 +90,8 @@ def test_draft_and_attestation_refusals_leave_the_vacancy_as_it_was(runtime, app
     (first,) = shortlist(runtime, appointment, appointment.reserve.first)
     choose(runtime, appointment, first)
     version = vacancy_version(runtime, appointment.vacancy)
-    with pytest.raises(GuardFailed, match="аттестац"):
-        draft(runtime, appointment)
+    with pytest.raises(AppointmentRefused, match="после того, как кандидат аттестован"):
+        contract(runtime, appointment)
     with pytest.raises(AppointmentRefused, match="ещё не наступила"):
         attest(runtime, appointment, attested=True, held_on=date(2026, 12, 1))
     with pytest.raises(AppointmentRefused, match="заключение"):
@@ -99,8 +101,14 @@ def test_draft_and_attestation_refusals_leave_the_vacancy_as_it_was(runtime, app
     assert vacancy_version(runtime, appointment.vacancy) == version
     attest(runtime, appointment, attested=True)
     version = vacancy_version(runtime, appointment.vacancy)  # a recorded session is a change of the case
-    with pytest.raises(AppointmentRefused, match="уже прошла"):
-        draft(runtime, appointment, start_on=date(2026, 11, 1))
+    with pytest.raises(GuardFailed, match="не собраны документы перед назначением: Сведения о доходах"):
+        act(runtime, appointment.district, "hr", appointment_service.draft_order, appointment.vacancy, version)
+    pre_hire(runtime, appointment)
+    version = vacancy_version(runtime, appointment.vacancy)
+    with pytest.raises(GuardFailed, match="трудовой договор с кандидатом не внесён"):
+        act(runtime, appointment.district, "hr", appointment_service.draft_order, appointment.vacancy, version)
+    with pytest.raises(AppointmentRefused, match="дата начала работы 01.11.2026 уже прошла"):
+        contract(runtime, appointment, start_on=date(2026, 11, 1))
     assert vacancy_state(runtime, appointment.vacancy) == "attestation"
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(AppointmentOrder)) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from reserve_flow.appointments.models import OrderTemplate
 from reserve_flow.core.files import storage
-from tests.appointments.test_orders import drafted, issue_over_http, order_of, upload_template
+from tests.appointments.test_orders import drafted, number_over_http, order_of, upload_template
 from tests.fixtures.appointment import vacancy_state, vacancy_version
 from tests.helpers import NOW, load_user
 
@@ -77,7 +77,7 @@ def test_fields_and_their_filters_still_fill_an_uploaded_template(runtime, appoi
     auth.logout()
     auth.login("hr@example.ru")
     version = vacancy_version(runtime, appointment.vacancy)
-    assert issue_over_http(client, appointment.vacancy, version).status_code == 303
+    assert number_over_http(client, appointment.vacancy, version).status_code == 303
     order = order_of(runtime, appointment.vacancy)
     text = "\n".join(p.text for p in Document(io.BytesIO(client.get(f"/orders/{order.id}.docx").data)).paragraphs)
     assert "Назначить ВТОРОВ СЕРГЕЙ ПАВЛОВИЧ с" in text
@@ -104,7 +104,7 @@ def test_a_stored_unsafe_template_is_refused_when_the_order_is_rendered(runtime,
         s.commit()
     auth.login("hr@example.ru")
     before = vacancy_state(runtime, appointment.vacancy)
-    response = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    response = number_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
     assert response.status_code == 400
     assert "Шаблон приказа не подходит: В шаблоне недопустимое выражение" in response.get_data(as_text=True)
     assert not marker.exists()

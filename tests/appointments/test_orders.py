@@ -4,7 +4,9 @@ taken by a failed one; the administrator's replaceable template; who may downloa
 
 from __future__ import annotations
 
+import hashlib
 import io
+import shutil
 import threading
 from datetime import date
 
@@ -34,13 +36,15 @@ from tests.fixtures.appointment import (
     attest,
     choose,
     draft,
+    issue_signed,
+    number_order,
     shortlist,
     vacancy_state,
     vacancy_version,
 )
 from tests.fixtures.privacy import NOT_PUBLISHED, consent_to_publish
 from tests.fixtures.reserve import post
-from tests.helpers import load_user
+from tests.helpers import _csrf_token, load_user
 
 SCHOOL = "МБОУ «Нижнеангарская СОШ № 1»"
 SECOND = "Второв Сергей Павлович"  # applicant2, the reserve's second member
@@ -63,8 +67,27 @@ def drafted(runtime, appointment: Appointment, membership_id: int) -> None:
     draft(runtime, appointment)
 
 
-def issue_over_http(client, vacancy_id: int, version: int):
-    return post(client, f"/appointments/{vacancy_id}/order/issue", {"version": str(version)}, token_from="/orders")
+def number_over_http(client, vacancy_id: int, version: int):
+    return post(client, f"/appointments/{vacancy_id}/order/number", {"version": str(version)}, token_from="/orders")
+
+
+def sign_over_http(client, order_id: int, version: int):
+    return post(client, f"/orders/{order_id}/sign", {"version": str(version)}, token_from=f"/orders/{order_id}")
+
+
+def upload_scan(client, order_id: int, version: int, content: bytes, name: str):
+    html = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    return client.post(
+        f"/orders/{order_id}/signed-scan",
+        data={"csrf_token": _csrf_token(html), "version": str(version), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def head_of(runtime, organization_id: int) -> tuple[str, int | None]:
+    with runtime.sessions() as s:
+        organization = s.get(Organization, organization_id)
+        return organization.head_name, organization.head_user_id
 
 
 def order_of(runtime, vacancy_id: int) -> AppointmentOrder:
@@ -112,10 +135,44 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     assert "№ ___" in text and SECOND in text and "-к" not in text
     assert files_under(runtime) == []  # a preview writes nothing
 
-    stale = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy) - 1)
+    school = appointment.district.organizations[0]
+    head_before = head_of(runtime, school)
+    stale = number_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy) - 1)
     assert stale.status_code == 409 and "изменил" in stale.get_data(as_text=True).lower()
-    response = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    response = number_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
     assert response.status_code == 303
+
+    # Numbered, not signed: no effect yet.
+    order = order_of(runtime, appointment.vacancy)
+    assert order.number == 1 and order.signed_at is None
+    assert vacancy_state(runtime, appointment.vacancy) == "order_numbered"
+    assert head_of(runtime, school) == head_before
+    assert SECOND not in client.get("/public/appointments").get_data(as_text=True)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "не подписан" in page and ">Подписать<" not in page  # the HR officer does not sign
+    assert sign_over_http(client, order.id, vacancy_version(runtime, appointment.vacancy)).status_code == 404
+    assert vacancy_state(runtime, appointment.vacancy) == "order_numbered"
+    auth.logout()
+
+    auth.login("signatory@example.ru")
+    register = client.get("/orders").get_data(as_text=True)
+    assert "ждёт подписи" in register and f'href="/orders/{order.id}"' in register
+    assert f'href="/appointments/{appointment.vacancy}"' not in register  # the vacancy pages are HR's
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert ">Подписать<" in page and 'name="csrf_token"' in page and SECOND in page
+    assert client.get(f"/orders/{order.id}.pdf").status_code == 200  # reads what they sign
+    stale = sign_over_http(client, order.id, vacancy_version(runtime, appointment.vacancy) - 1)
+    assert stale.status_code == 409 and head_of(runtime, school) == head_before
+    no_token = client.post(
+        f"/orders/{order.id}/sign", data={"version": str(vacancy_version(runtime, appointment.vacancy))}
+    )
+    assert no_token.status_code == 400 and vacancy_state(runtime, appointment.vacancy) == "order_numbered"
+    signed = sign_over_http(client, order.id, vacancy_version(runtime, appointment.vacancy))
+    assert signed.status_code == 303
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "подписан начальником РУО в системе: Начальникова Ирина Петровна" in page and ">Подписать<" not in page
+    auth.logout()
+    auth.login("hr@example.ru")
 
     order = order_of(runtime, appointment.vacancy)
     assert order.title == "Приказ № 1-к от 25.11.2026"
@@ -123,9 +180,16 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     assert docx.status_code == 200 and "attachment" in docx.headers["Content-Disposition"]
     text = docx_text(docx.data)
     assert "№ 1-к от 25.11.2026" in text
-    assert f"Назначить {SECOND}" in text and SCHOOL in text and "руководитель общеобразовательной организации" in text
+    assert (
+        f"Назначить Второва Сергея Павловича на должность руководителя общеобразовательной организации {SCHOOL} "
+        "с 01.02.2027." in text
+    )
+    assert "ПРИКАЗЫВАЮ:" in text and "273-ФЗ" in text and "статьёй 275 Трудового кодекса" in text
+    assert f"С приказом ознакомлен: ____________________  {SECOND}" in text
     assert "с 01.02.2027" in text and "срочный трудовой договор на 5 лет" in text and "по 31.01.2032" in text
     assert "Решение аттестационной комиссии от 25.11.2026: аттестован" in text
+    assert "Основание: трудовой договор от 25.11.2026 № 17;" in text  # Labour Code art. 68
+    assert "с испытательным сроком 3 месяца" in text
     assert "Заявителева" not in text  # the candidate who failed is not named
     pdf = client.get(f"/orders/{order.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -143,7 +207,8 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
         assert s.get(VacancyCandidate, second).status == "appointed"
         kinds = [e.kind for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert vacancy_state(runtime, appointment.vacancy) == "closed"
-    assert {"order_issued", "organization_head_changed"} <= set(kinds)
+    assert {"order_numbered", "order_signed", "organization_head_changed"} <= set(kinds)
+    assert kinds.index("order_signed") < kinds.index("organization_head_changed")
 
     register = client.get("/orders").get_data(as_text=True)
     assert "1-к" in register and SECOND in register
@@ -161,13 +226,13 @@ def test_vacancy_from_open_to_a_downloaded_order_with_a_failed_attestation(runti
     assert client.get(f"/orders/{order.id}.pdf").status_code == 200
 
 
-def test_the_issued_order_carries_the_audit_chain_head_it_was_issued_at(runtime, appointment, client, auth):
+def test_the_numbered_order_carries_the_audit_chain_head_it_was_numbered_at(runtime, appointment, client, auth):
     drafted(runtime, appointment, appointment.reserve.second)
     with runtime.sessions() as s:
         before = chain_head(s)
     auth.login("hr@example.ru")
     assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 200
-    response = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    response = number_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
     assert response.status_code == 303
     order = order_of(runtime, appointment.vacancy)
     line = f"Журнал аудита: событие № {before.seq}, хеш {before.hash}"
@@ -175,6 +240,116 @@ def test_the_issued_order_carries_the_audit_chain_head_it_was_issued_at(runtime,
     assert line in pdf_text(client.get(f"/orders/{order.id}.pdf").data)
     with runtime.sessions() as s:
         assert s.scalars(select(AuditEvent).where(AuditEvent.seq == before.seq)).one().hash == before.hash
+
+
+def test_an_order_signed_on_paper_takes_effect_with_its_uploaded_scan(runtime, appointment, client, auth):
+    drafted(runtime, appointment, appointment.reserve.second)
+    school = appointment.district.organizations[0]
+    order = number_order(runtime, appointment.district, appointment.vacancy)
+    auth.login("hr@example.ru")
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Загрузить скан подписанного приказа" in page and 'enctype="multipart/form-data"' in page
+
+    version = vacancy_version(runtime, appointment.vacancy)
+    word = upload_scan(client, order.id, version, b"PK\x03\x04 not a pdf", "скан.docx")
+    assert word.status_code == 400 and "файл PDF" in word.get_data(as_text=True)
+    image = upload_scan(client, order.id, version, b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "скан.pdf")
+    assert image.status_code == 400
+    assert vacancy_state(runtime, appointment.vacancy) == "order_numbered"
+    assert head_of(runtime, school)[1] != appointment.user("applicant2")
+    assert SECOND not in client.get("/public/appointments").get_data(as_text=True)
+    assert files_under(runtime, "") and all("скан" not in p.name for p in files_under(runtime, ""))
+
+    scan = b"%PDF-1.4\n% signed on paper by the head of the department\n"
+    response = upload_scan(client, order.id, version, scan, "Приказ 1-к подписанный.pdf")
+    assert response.status_code == 303
+    signed = order_of(runtime, appointment.vacancy)
+    assert signed.signed_via == "scan" and signed.scan_sha256 == hashlib.sha256(scan).hexdigest()
+    assert signed.signed_by_id == appointment.user("hr")
+    assert client.get(f"/orders/{order.id}.scan").data == scan
+    assert vacancy_state(runtime, appointment.vacancy) == "closed"
+    assert head_of(runtime, school) == (SECOND, appointment.user("applicant2"))
+    assert "Приказ № 1-к от 25.11.2026" in client.get("/public/appointments").get_data(as_text=True)
+    with runtime.sessions() as s:
+        assert s.get(ReserveMembership, appointment.reserve.second).state == "appointed"
+        event = s.scalar(select(AuditEvent).where(AuditEvent.kind == "order_signed"))
+        assert '"via":"scan"' in event.data and signed.scan_sha256 in event.data
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "загружен скан подписанного приказа" in page and "Загрузить скан" not in page
+
+
+def test_the_order_names_the_appointee_in_the_accusative_and_the_post_in_the_genitive_on_a4(
+    runtime, appointment, client, auth, monkeypatch
+):
+    from reserve_flow.appointments import order_document
+    from reserve_flow.people.services.users import create_user
+    from tests.helpers import PASSWORD
+
+    monkeypatch.setattr(order_document, "soffice", lambda: None)  # the fpdf2 fallback, whatever is installed
+    with runtime.transaction() as s:
+        person = create_user(
+            s, email="ivanova@example.ru", full_name="Иванова Ольга Николаевна", password=PASSWORD, roles=["applicant"]
+        )
+        person_id = person.id
+    vacancy = act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.open_vacancy,
+        organization_id=appointment.district.organizations[1],  # МБДОУ детский сад «Северяночка»
+        reason="resignation",
+        planned_on=PLANNED_ON,
+        position="заведующий",
+    )
+    kindergarten = Appointment(appointment.reserve, vacancy.id)
+    justification = "Двенадцать лет работает старшим воспитателем, руководит методическим объединением района."
+    candidate = act(
+        runtime, appointment.district, "hr", appointment_service.add_direct, vacancy.id, person_id, justification
+    ).id
+    act(
+        runtime,
+        appointment.district,
+        "hr",
+        appointment_service.confirm_shortlist,
+        vacancy.id,
+        vacancy_version(runtime, vacancy.id),
+    )
+    choose(runtime, kindergarten, candidate)
+    attest(runtime, kindergarten, attested=True)
+    draft(runtime, kindergarten, contract_years=None)  # a contract of indefinite term
+    order = issue_signed(runtime, appointment.district, vacancy.id)
+
+    auth.login("hr@example.ru")
+    content = client.get(f"/orders/{order.id}.docx").data
+    document = Document(io.BytesIO(content))
+    text = docx_text(content)
+    assert (
+        "Назначить Иванову Ольгу Николаевну на должность заведующего МБДОУ детский сад «Северяночка» с 01.02.2027."
+        in text
+    )
+    assert "трудовой договор на неопределённый срок" in text and "по " not in text.split("неопределённый срок")[1][:5]
+    assert "С приказом ознакомлена: ____________________  Иванова Ольга Николаевна" in text
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert 'w:val="ru-RU"' in document.styles.element.xml
+    properties = document.core_properties
+    assert properties.author == runtime.settings["orders"]["issuer"] and "Приказ № 1-к" in properties.title
+    assert properties.created is not None and properties.created.year == 2026
+    pdf = client.get(f"/orders/{order.id}.pdf").data
+    assert "Назначить Иванову Ольгу Николаевну на должность заведующего" in pdf_text(pdf)
+    with runtime.sessions() as s:
+        organization = s.get(Organization, appointment.district.organizations[1])
+        assert organization.head_name == "Иванова Ольга Николаевна"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_with_libreoffice_the_pdf_is_its_conversion_of_the_docx():
+    from reserve_flow.appointments import order_document
+
+    docx = order_document.render_docx(order_document.default_template(), order_document.SAMPLE_CONTEXT)
+    pdf = order_document.render_pdf(docx, "Приказ № 45-к")
+    assert pdf.startswith(b"%PDF") and b"LibreOffice" in pdf  # its producer, not fpdf2
+    assert "ПРИКАЗЫВАЮ" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 # --- (b) numbers under concurrent issues ----------------------------------------------
@@ -193,7 +368,7 @@ def test_two_orders_issued_at_once_get_consecutive_numbers(runtime, appointment)
             version = s.get(Vacancy, vacancy_id).version
             barrier.wait(timeout=10)
             try:
-                outcomes.append(orders.issue(runtime, s, hr, vacancy_id, version).number)
+                outcomes.append(orders.number(runtime, s, hr, vacancy_id, version).number)
             except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
                 outcomes.append(exc)
 
@@ -210,8 +385,9 @@ def test_two_orders_issued_at_once_get_consecutive_numbers(runtime, appointment)
             .where(Organization.id.in_(appointment.district.organizations[:2]))
             .order_by(Organization.id)
         ).all()
-    assert heads == [appointment.user("applicant2"), appointment.user("applicant")]
-    assert {vacancy_state(runtime, appointment.vacancy), vacancy_state(runtime, kindergarten.vacancy)} == {"closed"}
+    assert heads == [None, None]  # numbered, not yet signed: nobody is appointed
+    states = {vacancy_state(runtime, appointment.vacancy), vacancy_state(runtime, kindergarten.vacancy)}
+    assert states == {"order_numbered"}
 
 
 # --- (c) a failed issue takes no number ------------------------------------------------
@@ -232,21 +408,14 @@ def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment
         original = orders.append_event
 
         def failing(session, **kwargs):
-            if kwargs["kind"] == "organization_head_changed":
+            if kwargs["kind"] == "order_numbered":
                 assert len(files_under(runtime)) == 2  # both files were written by now
                 broken()
             return original(session, **kwargs)
 
         monkeypatch.setattr(orders, "append_event", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        act(
-            runtime,
-            appointment.district,
-            "hr",
-            orders.issue,
-            appointment.vacancy,
-            vacancy_version(runtime, appointment.vacancy),
-        )
+        issue_signed(runtime, appointment.district, appointment.vacancy)
     monkeypatch.undo()
 
     assert files_under(runtime) == []
@@ -256,26 +425,12 @@ def test_a_failed_issue_takes_no_number_and_leaves_no_files(runtime, appointment
     with runtime.sessions() as s:
         assert s.get(ReserveMembership, appointment.reserve.second).state != "appointed"
         assert s.get(Organization, appointment.district.organizations[0]).head_user_id is None
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "order_issued")) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "order_numbered")) == 0
 
     # The next issue gets the number the failed one would have had; then the failed one is retried.
-    later = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        kindergarten.vacancy,
-        vacancy_version(runtime, kindergarten.vacancy),
-    )
+    later = issue_signed(runtime, appointment.district, kindergarten.vacancy)
     assert later.number == 1
-    retried = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    retried = issue_signed(runtime, appointment.district, appointment.vacancy)
     assert retried.number == 2 and len(files_under(runtime)) == 4
 
 
@@ -340,9 +495,17 @@ def test_a_replaced_template_is_checked_and_its_words_reach_the_next_order(runti
 
     auth.login("hr@example.ru")
     assert (
-        issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy)).status_code == 303
+        number_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy)).status_code == 303
     )
     order = order_of(runtime, appointment.vacancy)
+    act(
+        runtime,
+        appointment.district,
+        "signatory",
+        orders.sign,
+        appointment.vacancy,
+        vacancy_version(runtime, appointment.vacancy),
+    )
     text = docx_text(client.get(f"/orders/{order.id}.docx").data)
     assert words in text and "ПРИКАЗ № 1-к от 25.11.2026" in text and f"Назначить {SECOND} (Нижнеангарская" in text
     assert "О назначении на должность руководителя" not in text  # the built-in heading is gone
@@ -389,7 +552,7 @@ def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointme
         assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 404
         refused = post(
             client,
-            f"/appointments/{appointment.vacancy}/order/issue",
+            f"/appointments/{appointment.vacancy}/order/number",
             {"version": str(vacancy_version(runtime, appointment.vacancy))},
             token_from="/",
         )
@@ -397,14 +560,7 @@ def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointme
         auth.logout()
     assert vacancy_state(runtime, appointment.vacancy) == "order_drafted"
     draft_id = order_of(runtime, appointment.vacancy).id
-    order = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    order = issue_signed(runtime, appointment.district, appointment.vacancy)
     assert order.id == draft_id
 
     for key in ("member", "applicant", "secretary"):
@@ -428,7 +584,7 @@ def test_order_files_only_to_those_allowed_and_only_unaltered(runtime, appointme
     auth.logout()
     auth.login("hr@example.ru")
     assert client.get(f"/appointments/{appointment.vacancy}/order/preview.docx").status_code == 404
-    again = issue_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
+    again = number_over_http(client, appointment.vacancy, vacancy_version(runtime, appointment.vacancy))
     assert again.status_code == 400 and "подготовленному проекту" in again.get_data(as_text=True)
 
 
@@ -449,19 +605,14 @@ def test_the_vacancy_page_shows_the_draft_with_its_issue_form_then_the_order(app
     drafted(runtime, appointment, appointment.reserve.second)
     html = render_order_part(app, runtime, appointment, "hr")
     assert "Проект приказа (без номера)" in html and SECOND in html and "на 5 лет" in html
-    assert f'action="/appointments/{appointment.vacancy}/order/issue"' in html
+    assert f'action="/appointments/{appointment.vacancy}/order/number"' in html
     assert f'name="version" value="{vacancy_version(runtime, appointment.vacancy)}"' in html
     assert f"/appointments/{appointment.vacancy}/order/preview.docx" in html
-    assert "Издать приказ" not in render_order_part(app, runtime, appointment, "admin")  # reads, does not issue
+    assert "Присвоить номер и передать на подпись" not in render_order_part(
+        app, runtime, appointment, "admin"
+    )  # reads, does not issue
 
-    order = act(
-        runtime,
-        appointment.district,
-        "hr",
-        orders.issue,
-        appointment.vacancy,
-        vacancy_version(runtime, appointment.vacancy),
-    )
+    order = issue_signed(runtime, appointment.district, appointment.vacancy)
     html = render_order_part(app, runtime, appointment, "hr")
-    assert "Приказ № 1-к от 25.11.2026" in html and "Издать приказ" not in html
+    assert "Приказ № 1-к от 25.11.2026" in html and "Присвоить номер и передать на подпись" not in html
     assert f"/orders/{order.id}.docx" in html and f"/orders/{order.id}.pdf" in html

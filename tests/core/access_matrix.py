@@ -194,6 +194,7 @@ CASES: list[Case] = [
     case("orders.preview", NONE, vacancy_id="vacancy", note="no draft order yet"),
     case("orders.register", STAFF),
     case("orders.download", NONE, order_id="missing", kind="=pdf"),
+    case("orders.show", NONE, order_id="missing"),
     case("orders.template", ADMIN),
     case("orders.template_file", ADMIN, note="the built-in template while none is uploaded"),
     # --- organizations and monitoring ---

@@ -155,7 +155,9 @@ def test_a_vacancy_past_its_planned_date_warns_once_and_runs_on():
         assert "WorkflowEscalation_appointment" in finished_at(workflow)
         act(workflow, "send_to_attestation")
         act(workflow, "draft_order")
-        act(workflow, "issue_order")
+        act(workflow, "number_order")
+        assert waiting(workflow) == ["order_numbered"]  # nothing takes effect before the signature
+        act(workflow, "sign_order")
         act(workflow, "close")
         assert workflow.is_completed()
         assert "End_closed" in finished_at(workflow)

@@ -62,6 +62,7 @@ def test_demo_builds_a_district_of_the_severo_baikalsky_area(runtime):
             "secretary": 1,
             "chair": 1,
             "hr": 1,
+            "signatory": 1,
             "member": 3,
             "mentor": 1,  # the chair sits as a member
         }

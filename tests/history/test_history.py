@@ -91,10 +91,13 @@ def test_organization_timeline_has_heads_vacancies_orders_and_monitoring(runtime
     assert head.text == "Руководитель: Заявителева Елена Андреевна (из кадрового резерва), назначен приказом № 1-к"
     assert head.link == f"/people/{story.user('applicant')}/path" and head.staff_link
     order = by_kind["order"][0]
-    assert order.text.startswith("Приказ № 1-к от 15.01.2027: о назначении Заявителева Елена Андреевна")
+    assert order.text.startswith(
+        "Приказ № 1-к от 15.01.2027: о назначении Заявителевой Елены Андреевны на должность руководителя "
+        "общеобразовательной организации с "
+    )
     assert order.link == f"/orders/{story.order_id}.docx"
     issued = _event(runtime, order.event_id)
-    assert (issued.trigger, issued.subject_id) == ("issue_order", story.appointment.vacancy)
+    assert (issued.trigger, issued.subject_id) == ("sign_order", story.appointment.vacancy)
     vacancy = by_kind["vacancy"][0]
     assert vacancy.link == f"/appointments/{story.appointment.vacancy}" and vacancy.staff_link
     assert "вакансия закрыта" in vacancy.text and "выход руководителя на пенсию" in vacancy.text

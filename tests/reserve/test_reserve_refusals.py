@@ -228,7 +228,7 @@ def test_refusals_say_why_and_change_nothing(runtime, reserve, case):
         ),
         "appoint_without_order": (
             lambda: hr(reserve_service.fire, "appoint", None, version),
-            "нет изданного приказа о назначении этого члена резерва",
+            "нет подписанного приказа о назначении этого члена резерва",
         ),
         "extend_by_member": (
             lambda: member(reserve_service.extend_term, version, "1", None, None),

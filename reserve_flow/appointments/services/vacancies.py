@@ -23,10 +23,14 @@ from sqlalchemy.orm import Session
 from reserve_flow.appointments import access
 from reserve_flow.appointments.models import (
     CONTRACT_YEARS,
+    MAX_PROBATION_MONTHS,
     OPEN_STATES,
+    PRE_HIRE_ITEMS,
     VACANCY_REASONS,
     AppointmentOrder,
     AttestationSession,
+    LabourContract,
+    PreHireDocument,
     Vacancy,
     VacancyCandidate,
 )
@@ -341,8 +345,8 @@ def select_candidate(
 
 def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None:
     """Why a listed person is not free for this vacancy (None if they are): selected on
-    another vacancy (in attestation or with a drafted order), or appointed by an order
-    issued after they were put on this list. Russian, naming the other vacancy."""
+    another vacancy (in attestation, with a drafted or numbered order), or appointed by
+    an order signed after they were put on this list. Russian, naming the other vacancy."""
     other = session.scalar(
         select(Vacancy)
         .join(VacancyCandidate)
@@ -350,7 +354,7 @@ def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None
             VacancyCandidate.user_id == candidate.user_id,
             VacancyCandidate.status == "selected",
             Vacancy.id != candidate.vacancy_id,
-            Vacancy.state.in_(("attestation", "order_drafted")),
+            Vacancy.state.in_(("attestation", "order_drafted", "order_numbered")),
         )
         .limit(1)
     )
@@ -361,10 +365,10 @@ def taken_elsewhere(session: Session, candidate: VacancyCandidate) -> str | None
         .join(VacancyCandidate, AppointmentOrder.candidate_id == VacancyCandidate.id)
         .where(
             VacancyCandidate.user_id == candidate.user_id,
-            AppointmentOrder.number.is_not(None),
-            AppointmentOrder.issued_at > candidate.added_at,
+            AppointmentOrder.signed_at.is_not(None),
+            AppointmentOrder.signed_at > candidate.added_at,
         )
-        .order_by(AppointmentOrder.issued_at.desc())
+        .order_by(AppointmentOrder.signed_at.desc())
         .limit(1)
     )
     if order is not None:
@@ -502,12 +506,192 @@ def record_attestation(
         raise
 
 
+# --- the pre-hire checklist ---
+
+
+def criminal_record_max_age(runtime: Runtime) -> int:
+    return runtime.settings["orders"]["criminal_record_max_age_days"]
+
+
+def record_pre_hire(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    vacancy_id: int,
+    expected_version: int,
+    *,
+    item: str,
+    dated_on: date | None,
+    stream: BinaryIO | None = None,
+    filename: str = "",
+) -> PreHireDocument:
+    """The HR officer records one pre-hire document of the attested candidate: its date
+    and, if given, its file (checked and stored by SHA-256 like every upload). A
+    criminal-record certificate older than the district's setting is refused. Recording
+    an item again replaces it. Audited; a refused file leaves nothing behind."""
+    vacancy = _managed(session, user, vacancy_id, expected_version)
+    _require_state(runtime, vacancy, ("attestation",), "Вносить документы перед назначением")
+    candidate = vacancy.selected
+    if candidate is None:
+        raise AppointmentRefused("Документы перед назначением вносятся по выбранному кандидату.")
+    if item not in PRE_HIRE_ITEMS:
+        raise VacancyNotFound(item)
+    label = PRE_HIRE_ITEMS[item]
+    today = _today(runtime)
+    if dated_on is None:
+        raise AppointmentRefused(f"Укажите дату документа «{label}».")
+    if dated_on > today:
+        raise AppointmentRefused(f"Дата документа «{label}» {_fmt(dated_on)} ещё не наступила.")
+    max_age = criminal_record_max_age(runtime)
+    if item == "criminal_record" and (today - dated_on).days > max_age:
+        raise AppointmentRefused(
+            f"Справка о судимости от {_fmt(dated_on)} выдана более {max_age} дней назад: "
+            "перед назначением нужна свежая справка."
+        )
+    stored = None
+    if stream is not None and filename:
+        max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+        try:
+            stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
+        except storage.UploadRejected as exc:
+            raise AppointmentRefused(str(exc)) from None
+    try:
+        with unit_of_work(session):
+            bump_version(session, vacancy)
+            record = vacancy.checklist.get(item)
+            if record is None:
+                record = PreHireDocument(vacancy_id=vacancy.id, candidate_id=candidate.id, item=item)
+                vacancy.pre_hire.append(record)
+            record.dated_on = dated_on
+            # A document recorded again without a file keeps no file of the one it replaces.
+            record.file_key, record.file_sha256 = (stored.storage_key, stored.sha256) if stored else ("", "")
+            record.file_name = Path(filename).name[:255] if stored else ""
+            record.recorded_at, record.recorded_by_id = runtime.now(), user.id
+            session.flush()
+            append_event(
+                session,
+                kind="pre_hire_document_recorded",
+                actor=user,
+                subject_type=SUBJECT_TYPE,
+                subject_id=vacancy.id,
+                now=runtime.now(),
+                data={
+                    "candidate_id": candidate.id,
+                    "item": item,
+                    "dated_on": dated_on.isoformat(),
+                    "sha256": stored.sha256 if stored is not None else "",
+                },
+            )
+            return record
+    except BaseException:
+        if stored is not None and stored.created:
+            storage.remove(runtime.settings.uploads_folder, stored.storage_key)
+        raise
+
+
+# --- the labour contract ---
+
+# A contract dated further back than this is a typing error, not a contract for this
+# appointment (it is concluded between the attestation and the order).
+CONTRACT_DATE_MAX_AGE_DAYS = 60
+CONTRACT_NUMBER_LENGTH = LabourContract.__table__.c.number.type.length
+
+
+def record_contract(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    vacancy_id: int,
+    expected_version: int,
+    *,
+    number: str,
+    signed_on: date | None,
+    term_years: int | None,
+    probation_months: int | None,
+    start_on: date | None,
+) -> LabourContract:
+    """The HR officer records the labour contract concluded with the attested candidate
+    (Labour Code art. 275; typical form of Government Resolution No. 329): its number and
+    date, its term (1-5 years, or None for an indefinite term), the probation (at most 6
+    months, art. 70) and the start date. Recording it again corrects it; once the order
+    is drafted the draft must be redone first."""
+    with unit_of_work(session):
+        vacancy = _managed(session, user, vacancy_id, expected_version)
+        _require_state(runtime, vacancy, ("attestation",), "Вносить трудовой договор")
+        candidate = vacancy.selected
+        passed = [s for s in vacancy.attestations if candidate is not None and s.candidate_id == candidate.id]
+        if candidate is None or not passed or not passed[-1].attested:
+            raise AppointmentRefused("Трудовой договор вносится после того, как кандидат аттестован.")
+        today = _today(runtime)
+        problems = []
+        number = (number or "").strip()
+        if not number:
+            problems.append("укажите номер трудового договора")
+        elif len(number) > CONTRACT_NUMBER_LENGTH:
+            problems.append(f"номер трудового договора длиннее {CONTRACT_NUMBER_LENGTH} символов")
+        if signed_on is None:
+            problems.append("укажите дату заключения трудового договора")
+        elif signed_on > today:
+            problems.append(f"дата заключения {_fmt(signed_on)} ещё не наступила")
+        elif (today - signed_on).days > CONTRACT_DATE_MAX_AGE_DAYS:
+            problems.append(
+                f"дата заключения {_fmt(signed_on)} более чем на {CONTRACT_DATE_MAX_AGE_DAYS} дней в прошлом: "
+                "проверьте дату"
+            )
+        elif signed_on < passed[-1].held_on:
+            problems.append(f"договор не может быть заключён раньше аттестации ({_fmt(passed[-1].held_on)})")
+        if term_years is not None and term_years not in CONTRACT_YEARS:
+            problems.append(
+                f"срок срочного трудового договора — от {CONTRACT_YEARS.start} до {CONTRACT_YEARS.stop - 1} лет"
+                " (ст. 58, 275 ТК РФ)"
+            )
+        if probation_months is None or not 0 <= probation_months <= MAX_PROBATION_MONTHS:
+            problems.append(f"испытательный срок руководителя — от 0 до {MAX_PROBATION_MONTHS} месяцев (ст. 70 ТК РФ)")
+        if start_on is None:
+            problems.append("укажите дату начала работы")
+        elif start_on < today:
+            problems.append(f"дата начала работы {_fmt(start_on)} уже прошла")
+        elif signed_on is not None and start_on < signed_on:
+            problems.append("дата начала работы раньше даты заключения договора")
+        if problems:
+            raise AppointmentRefused("Трудовой договор не внесён: " + "; ".join(problems) + ".")
+        assert signed_on is not None and start_on is not None and probation_months is not None
+        bump_version(session, vacancy)
+        contract = next((c for c in vacancy.contracts if c.candidate_id == candidate.id), None)
+        if contract is None:
+            contract = LabourContract(vacancy_id=vacancy.id, candidate_id=candidate.id)
+            vacancy.contracts.append(contract)
+        contract.number, contract.signed_on, contract.term_years = number, signed_on, term_years
+        contract.probation_months, contract.start_on = probation_months, start_on
+        contract.recorded_at, contract.recorded_by_id = runtime.now(), user.id
+        session.flush()
+        append_event(
+            session,
+            kind="labour_contract_recorded",
+            actor=user,
+            subject_type=SUBJECT_TYPE,
+            subject_id=vacancy.id,
+            now=runtime.now(),
+            data={
+                "contract_id": contract.id,
+                "candidate_id": candidate.id,
+                "number": number,
+                "signed_on": signed_on.isoformat(),
+                "term_years": term_years,
+                "probation_months": probation_months,
+                "start_on": start_on.isoformat(),
+            },
+        )
+        return contract
+
+
 # --- the order's draft ---
 
 
 def default_grounds(session: Session, vacancy: Vacancy) -> str:
-    """What the order cites: the contest protocol that put the candidate in the reserve,
-    or the justification of a direct appointment; the attestation; the candidate's consent."""
+    """What the order cites besides the labour contract (which the template names first,
+    Labour Code art. 68): the contest protocol that put the candidate in the reserve, or
+    the justification of a direct appointment; the attestation; the candidate's application."""
     candidate = vacancy.selected
     if candidate is None:
         return ""
@@ -541,29 +725,29 @@ def draft_order(
     vacancy_id: int,
     expected_version: int,
     *,
-    start_on: date,
-    contract_years: int,
     grounds: str = "",
 ) -> AppointmentOrder:
-    """After a passed attestation: the order's draft (no number yet) with the start date,
-    the contract's term and the grounds (by default those default_grounds gives)."""
+    """After a passed attestation and the labour contract: the order's draft (no number
+    yet) with the contract's start date and term, and the grounds (by default those
+    default_grounds gives; the contract is cited before them)."""
     with unit_of_work(session):
         vacancy = _managed(session, user, vacancy_id, expected_version)
         _require_state(runtime, vacancy, ("attestation",), "Готовить проект приказа")
-        if contract_years not in CONTRACT_YEARS:
-            raise AppointmentRefused(
-                f"Срок трудового договора: от {CONTRACT_YEARS.start} до {CONTRACT_YEARS.stop - 1} лет."
-            )
-        if start_on < _today(runtime):
-            raise AppointmentRefused(f"Дата назначения {_fmt(start_on)} уже прошла: укажите будущую дату.")
         candidate = vacancy.selected
         assert candidate is not None
+        contract = vacancy.contract
+        if contract is not None and contract.start_on < _today(runtime):
+            raise AppointmentRefused(
+                f"Дата начала работы {_fmt(contract.start_on)} по трудовому договору уже прошла: "
+                "исправьте трудовой договор."
+            )
         bump_version(session, vacancy)
         order = AppointmentOrder(
             vacancy_id=vacancy.id,
             candidate_id=candidate.id,
-            start_on=start_on,
-            contract_years=contract_years,
+            start_on=contract.start_on if contract is not None else _today(runtime),
+            contract_years=contract.term_years if contract is not None else None,
+            contract_id=contract.id if contract is not None else None,
             grounds=grounds.strip() or default_grounds(session, vacancy),
             drafted_at=runtime.now(),
             drafted_by_id=user.id,
@@ -571,15 +755,18 @@ def draft_order(
         session.add(order)
         vacancy.order = order
         session.flush()
+        # The guards (a passed attestation, a recorded contract) refuse, and roll back, a draft without them.
         runtime.engine.fire(
             vacancy,
             "draft_order",
             user,
             data={
+                "criminal_record_max_age_days": criminal_record_max_age(runtime),
                 "order_id": order.id,
                 "candidate_id": candidate.id,
-                "start_on": start_on.isoformat(),
-                "contract_years": contract_years,
+                "contract_id": order.contract_id,
+                "start_on": order.start_on.isoformat(),
+                "contract_years": order.contract_years,
             },
         )
         return order

@@ -1,6 +1,7 @@
-"""The appointment order's pages: issuing a drafted order, the draft's preview, the
-orders' downloads and register, the administrator's order template, and the public
-list of appointments.
+"""The appointment order's pages: numbering a drafted order, the order's page where the
+head of the РУО signs it or the HR officer uploads its signed scan, the draft's
+preview, the orders' downloads and register, the administrator's order template, and
+the public list of appointments.
 
 Every view checks the login, the role and the object: anyone who may not see an order
 or a vacancy gets 404. Changes go through services.orders.
@@ -29,6 +30,8 @@ bp = Blueprint("orders", __name__)
 # Labels of this module's audit events, for case histories and the administrator's journal.
 EVENT_LABELS = {
     "order_issued": "Издан приказ о назначении",
+    "order_numbered": "Приказу о назначении присвоен номер",
+    "order_signed": "Приказ о назначении подписан",
     "organization_head_changed": "Сменился руководитель организации",
     "order_template_uploaded": "Загружен шаблон приказа о назначении",
     "order_template_reverted": "Восстановлен встроенный шаблон приказа о назначении",
@@ -50,20 +53,36 @@ label_event_kinds(
 )
 
 
+class SignedScanForm(VersionForm):
+    # The service checks that it is a PDF within the size limit; the form, that one was chosen.
+    file = UploadField(validators=[FileRequired("Выберите файл скана подписанного приказа (PDF).")])
+
+
 class TemplateForm(RussianForm):
     # The service checks that it is a DOCX that renders; the form, that one was chosen.
     file = UploadField(validators=[FileRequired("Выберите файл шаблона (DOCX).")])
 
 
 @too_large_back_link(bp)
-def _back_from_too_large(_view_args: dict) -> tuple[str, str]:
-    # The order template is this blueprint's only upload.
+def _back_from_too_large(view_args: dict) -> tuple[str, str]:
+    if "order_id" in view_args:  # the signed scan
+        return url_for("orders.show", order_id=view_args["order_id"]), "Вернуться к приказу"
     return url_for("orders.template"), "Вернуться к шаблону приказа"
 
 
 @bp.app_template_filter("years")
 def years_filter(years: int) -> str:
     return order_document.years_phrase(years)
+
+
+@bp.app_template_filter("contract_term")
+def contract_term_filter(years: int | None) -> str:
+    return order_document.contract_phrase(years)
+
+
+@bp.app_template_filter("probation")
+def probation_filter(months: int) -> str:
+    return order_document.probation_phrase(months)
 
 
 def vacancy_url(vacancy_id: int) -> str:
@@ -78,19 +97,80 @@ def _refused(message: str, status: int, back: str):
 # --- issuing and the draft ---
 
 
-@bp.route("/appointments/<int:vacancy_id>/order/issue", methods=["POST"])
+@bp.route("/appointments/<int:vacancy_id>/order/number", methods=["POST"])
 @login_required
-def issue(vacancy_id: int):
+def number(vacancy_id: int):
     back = vacancy_url(vacancy_id)
     form = VersionForm()
     if not form.validate_on_submit():
         return _refused("Форма устарела: обновите страницу вакансии и повторите.", 400, back)
-    outcome = attempt(lambda: service.issue(runtime(), db(), current_user, vacancy_id, form.version.data))
+    outcome = attempt(lambda: service.number(runtime(), db(), current_user, vacancy_id, form.version.data))
     if not outcome.ok:
         return _refused(outcome.error, outcome.status, back)
     order = outcome.value
-    flash(f"Издан {order.title[:1].lower()}{order.title[1:]}: руководитель назначен, вакансия закрыта.", "success")
-    return redirect(back, code=303)
+    flash(
+        f"Приказу присвоен номер {order.number_label}: он передан на подпись начальнику РУО. "
+        "Руководитель будет назначен, когда приказ будет подписан.",
+        "success",
+    )
+    return redirect(url_for("orders.show", order_id=order.id), code=303)
+
+
+def _order_page(order_id: int, error: str | None = None, status: int = 200):
+    order = service.order_page(db(), current_user, order_id)
+    return render_template(
+        "appointments/orders/show.html",
+        order=order,
+        vacancy=order.vacancy,
+        may_sign=access.may_sign_orders(current_user) and order.vacancy.state == "order_numbered",
+        may_upload_scan=current_user.has_role("hr") and order.vacancy.state == "order_numbered",
+        pdf_converted=order_document.soffice() is not None,
+        error=error,
+        max_size_mb=runtime().settings["uploads"]["max_size_mb"],
+    ), status
+
+
+@bp.route("/orders/<int:order_id>")
+@login_required
+def show(order_id: int):
+    return _order_page(order_id)
+
+
+@bp.route("/orders/<int:order_id>/sign", methods=["POST"])
+@login_required
+def sign(order_id: int):
+    order = service.order_page(db(), current_user, order_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        return _order_page(order_id, "Форма устарела: обновите страницу и повторите.", 400)
+    outcome = attempt(lambda: service.sign(runtime(), db(), current_user, order.vacancy_id, form.version.data))
+    if not outcome.ok:
+        return _order_page(order_id, outcome.error, outcome.status)
+    flash(f"{outcome.value.title} подписан: руководитель назначен, вакансия закрыта.", "success")
+    return redirect(url_for("orders.show", order_id=order_id), code=303)
+
+
+@bp.route("/orders/<int:order_id>/signed-scan", methods=["POST"])
+@login_required
+def signed_scan(order_id: int):
+    order = service.order_page(db(), current_user, order_id)
+    form = SignedScanForm()
+    outcome = submit(
+        form,
+        lambda: service.record_signed_scan(
+            runtime(),
+            db(),
+            current_user,
+            order.vacancy_id,
+            form.version.data,
+            form.file.data.stream,
+            form.file.data.filename,
+        ),
+    )
+    if not outcome.ok:
+        return _order_page(order_id, outcome.error, outcome.status)
+    flash(f"Скан подписанного приказа сохранён: {outcome.value.title} вступил в силу.", "success")
+    return redirect(url_for("orders.show", order_id=order_id), code=303)
 
 
 @bp.route("/appointments/<int:vacancy_id>/order/preview.docx")
@@ -138,6 +218,7 @@ def _template_page(error: str | None = None, status: int = 200):
         template=template,
         history=service.template_history(db()),
         placeholders=order_document.PLACEHOLDERS,
+        pdf_converted=order_document.soffice() is not None,
         error=error,
         max_size_mb=runtime().settings["uploads"]["max_size_mb"],
     ), status

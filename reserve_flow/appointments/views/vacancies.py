@@ -22,7 +22,14 @@ from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from reserve_flow.appointments import access
-from reserve_flow.appointments.models import CONTRACT_YEARS, OPEN_STATES, VACANCY_REASONS, Vacancy
+from reserve_flow.appointments.models import (
+    CONTRACT_YEARS,
+    MAX_PROBATION_MONTHS,
+    OPEN_STATES,
+    PRE_HIRE_ITEMS,
+    VACANCY_REASONS,
+    Vacancy,
+)
 from reserve_flow.appointments.services import candidates as candidate_facts
 from reserve_flow.appointments.services import vacancies as service
 from reserve_flow.core import workdays
@@ -45,6 +52,8 @@ _KINDS = {
     "direct_candidate_added": "Кандидат вне резерва включён в список (с обоснованием)",
     "candidate_withdrawn": "Кандидат исключён из списка",
     "attestation_recorded": "Внесены результаты аттестации",
+    "pre_hire_document_recorded": "Внесён документ перед назначением",
+    "labour_contract_recorded": "Внесён трудовой договор",
 }
 label_event_kinds(
     _KINDS,
@@ -118,9 +127,22 @@ class AttestationForm(VersionForm):
     document = UploadField("Подписанный документ")
 
 
+class PreHireForm(VersionForm):
+    item = StringField("Документ")
+    dated_on = DateField("Дата документа", validators=[Optional()])
+    file = UploadField("Файл")
+
+
+class ContractForm(VersionForm):
+    # The service checks every rule and names each problem; the form only reads the fields.
+    number = StringField("Номер трудового договора")
+    signed_on = DateField("Дата заключения", validators=[Optional()])
+    term = StringField("Срок договора")  # "indefinite" or the number of years
+    probation_months = IntegerField("Испытательный срок, месяцев", validators=[Optional()])
+    start_on = DateField("Дата начала работы", validators=[Optional()])
+
+
 class DraftForm(VersionForm):
-    start_on = DateField("Дата назначения", validators=[Optional()])
-    contract_years = IntegerField("Срок трудового договора, лет", validators=[Optional()])
     grounds = TextAreaField("Основания")
 
 
@@ -271,6 +293,9 @@ def render_vacancy(
         may_cancel=any(a.trigger == "cancel" for a in actions),
         default_grounds=service.default_grounds(session, vacancy) if passed else "",
         contract_years=CONTRACT_YEARS,
+        max_probation=MAX_PROBATION_MONTHS,
+        pre_hire_items=PRE_HIRE_ITEMS,
+        criminal_record_max_age=service.criminal_record_max_age(rt),
         start_passed=order is not None and not order.issued and order.start_on < rt.now().astimezone(rt.tz).date(),
         history=workflow_ui.history(rt, session, vacancy),
         is_admin=current_user.has_role("admin"),
@@ -439,26 +464,70 @@ def attestation_document(vacancy_id: int, session_id: int):
     return send_stored(path, mimetype=record.document_content_type, name=record.document_name)
 
 
-@bp.route("/appointments/<int:vacancy_id>/draft", methods=["POST"])
+@bp.route("/appointments/<int:vacancy_id>/pre-hire", methods=["POST"])
 @login_required
-def draft(vacancy_id: int):
-    form = DraftForm()
+def pre_hire(vacancy_id: int):
+    form = PreHireForm()
 
-    def make():
-        if form.start_on.data is None:
-            raise service.AppointmentRefused("Укажите дату назначения.")
-        return service.draft_order(
+    def record():
+        upload = form.file.data
+        return service.record_pre_hire(
             runtime(),
             db(),
             current_user,
             vacancy_id,
             form.version.data,
-            start_on=form.start_on.data,
-            contract_years=form.contract_years.data or 0,
-            grounds=form.grounds.data or "",
+            item=form.item.data or "",
+            dated_on=form.dated_on.data,
+            stream=upload.stream if upload else None,
+            filename=upload.filename if upload else "",
         )
 
-    return act(vacancy_id, "draft", form, make, "Проект приказа подготовлен.")
+    return act(vacancy_id, "pre_hire", form, record, lambda: f"Внесено: {form_label(form.item.data)}.")
+
+
+def form_label(item: str | None) -> str:
+    return PRE_HIRE_ITEMS.get(item or "", "документ")
+
+
+@bp.route("/appointments/<int:vacancy_id>/contract", methods=["POST"])
+@login_required
+def contract(vacancy_id: int):
+    form = ContractForm()
+
+    def record():
+        term = (form.term.data or "").strip()
+        if term != "indefinite" and not term.isdigit():
+            raise service.AppointmentRefused("Укажите срок трудового договора: от 1 до 5 лет или неопределённый срок.")
+        return service.record_contract(
+            runtime(),
+            db(),
+            current_user,
+            vacancy_id,
+            form.version.data,
+            number=form.number.data or "",
+            signed_on=form.signed_on.data,
+            term_years=None if term == "indefinite" else int(term),
+            probation_months=form.probation_months.data if form.probation_months.data is not None else 0,
+            start_on=form.start_on.data,
+        )
+
+    return act(vacancy_id, "contract", form, record, "Трудовой договор внесён.")
+
+
+@bp.route("/appointments/<int:vacancy_id>/draft", methods=["POST"])
+@login_required
+def draft(vacancy_id: int):
+    form = DraftForm()
+    return act(
+        vacancy_id,
+        "draft",
+        form,
+        lambda: service.draft_order(
+            runtime(), db(), current_user, vacancy_id, form.version.data, grounds=form.grounds.data or ""
+        ),
+        "Проект приказа подготовлен.",
+    )
 
 
 @bp.route("/appointments/<int:vacancy_id>/revise", methods=["POST"])

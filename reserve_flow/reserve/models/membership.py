@@ -88,11 +88,12 @@ class ReserveMembership(Base):
 
     def holds_role(self, user: User, role: str) -> bool:
         """owner: the member; hr: any HR officer (the district's reserve is theirs);
-        mentor: a mentor of one of the member's internships; admin."""
+        mentor: a mentor of one of the member's internships; signatory: the head of the
+        РУО, whose signature on the appointment order appoints the member; admin."""
         if role == "owner":
             return user.id == self.user_id and user.active
-        if role == "hr":
-            return user.has_role("hr")
+        if role in ("hr", "signatory"):
+            return user.has_role(role)
         if role == "mentor":
             return user.has_role("mentor") and user.id in self.mentor_ids()
         if role == "admin":

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from flask import Blueprint
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from wtforms import StringField
@@ -26,7 +26,7 @@ from reserve_flow.core.api.problems import ApiProblem, Problem
 from reserve_flow.core.api.schemas import Done, Moved, PageOf, PageQuery, State, paginate
 from reserve_flow.core.api.workflows import register_workflow_api
 from reserve_flow.core.web import db, runtime, workflow_ui
-from reserve_flow.core.web.forms import RussianForm
+from reserve_flow.core.web.forms import RussianForm, UploadField
 
 bp = api_blueprint(Blueprint("contest_api", __name__, url_prefix="/api/v1"))
 
@@ -356,7 +356,7 @@ class UploadForm(RussianForm):
         csrf = False  # the API's own authentication (core/api/auth.py) stands for the form token
 
     kind = StringField(validators=[InputRequired(message="Укажите вид документа (kind).")])
-    file = FileField(validators=[FileRequired(message="Приложите файл (file).")])
+    file = UploadField(validators=[FileRequired(message="Приложите файл (file).")])
 
 
 @bp.get("/applications/<int:application_id>/documents")

@@ -15,7 +15,7 @@ def init_app(app) -> None:
             "consent_given": "Согласие дано",
             "consent_revoked": "Согласие отозвано",
             "full_name_changed": "Изменены фамилия, имя, отчество",
-            "personal_data_exported": "Выгрузка своих персональных данных",
+            "own_data_exported": "Выгрузка своих персональных данных",
         }
     )
     add_links(app, "Конкурс", Link("Мои согласия", "privacy.consents", frozenset({"applicant"})), position=100)

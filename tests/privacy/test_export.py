@@ -40,7 +40,7 @@ def test_the_export_holds_the_applicants_data_and_files_and_nobody_elses(runtime
     for other in ("Заявителева", "applicant@example.ru", str(district.users["applicant"]) + ',"kind"'):
         assert other not in everything, other
     with runtime.sessions() as s:
-        event = s.scalars(select(AuditEvent).where(AuditEvent.kind == "personal_data_exported")).one()
+        event = s.scalars(select(AuditEvent).where(AuditEvent.kind == "own_data_exported")).one()
         assert (event.actor_id, event.subject_id) == (district.users["applicant2"], district.users["applicant2"])
 
 

@@ -13,7 +13,7 @@ from reserve_flow.core.workflow.registry import Workflows
 
 # Kinds of access to personal data: the journal's filter «Доступ к персональным данным».
 ACCESS_FILTER = "access"
-ACCESS_KINDS: set[str] = {"personal_file_viewed", "personal_data_exported", "personal_data_erased"}
+ACCESS_KINDS: set[str] = {"personal_file_viewed", "personal_data_exported", "own_data_exported", "personal_data_erased"}
 
 EVENT_KINDS: dict[str, str] = {
     "transition": "Шаг процесса",

@@ -106,7 +106,7 @@ def build(runtime: Runtime, session: Session, user: User) -> tuple[bytes, str]:
     with unit_of_work(session):
         append_event(
             session,
-            kind="personal_data_exported",
+            kind="own_data_exported",
             actor=user,
             subject_type=PERSON_SUBJECT,
             subject_id=user.id,

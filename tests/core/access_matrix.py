@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("applicant", "secretary", "member", "chair", "hr", "mentor", "admin")
+ROLES = ("applicant", "secretary", "member", "chair", "hr", "mentor", "signatory", "admin")
 ANONYMOUS = "anonymous"
 
 
@@ -192,7 +192,7 @@ CASES: list[Case] = [
     case("appointments.compare", STAFF, vacancy_id="vacancy"),
     case("appointments.attestation_document", NONE, vacancy_id="vacancy", session_id="missing"),
     case("orders.preview", NONE, vacancy_id="vacancy", note="no draft order yet"),
-    case("orders.register", STAFF),
+    case("orders.register", expect(404, hr=200, admin=200, signatory=200), note="the signatory signs from it"),
     case("orders.download", NONE, order_id="missing", kind="=pdf"),
     case("orders.show", NONE, order_id="missing"),
     case("orders.template", ADMIN),

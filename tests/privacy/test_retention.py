@@ -32,9 +32,10 @@ from tests.fixtures.applicant import (
     stored_files,
     submitted,
     upload,
+    version_on,
 )
 from tests.fixtures.scheduler import irkutsk
-from tests.helpers import NOW
+from tests.helpers import NOW, _csrf_token
 
 
 def _path(runtime, content: bytes):
@@ -72,6 +73,10 @@ def test_the_daily_job_destroys_a_not_included_applicants_documents_after_three_
     for document in documents_of(runtime, application_id) + documents_of(runtime, district.application_id)[-1:]:
         url = f"/applications/{document.application_id}/documents/{document.id}"
         assert client.get(url).status_code == 200
+    passport = documents_of(runtime, application_id)[1]
+    html = client.get(f"/check/{application_id}").get_data(as_text=True)
+    data = {"csrf_token": _csrf_token(html), "version": version_on(html), f"reason_{passport.id}": "Скан нечитаем."}
+    assert client.post(f"/check/{application_id}/return", data=data).status_code == 303
     auth.logout()
     auth.login("applicant2@example.ru")
     assert act(client, application_id, "withdraw", confirm="y").status_code == 303
@@ -105,14 +110,20 @@ def test_the_daily_job_destroys_a_not_included_applicants_documents_after_three_
     assert sorted(e.personal.erasure_act_id for e in opened) == sorted(a.id for a in acts)
     assert all(e.erased and "file" not in e.payload and "document_id" in e.payload for e in opened)
     assert all(e.personal.erasure_reason == next(a.ground for a in acts) for e in opened)
+    # The return for correction named the passport's file in its reason: erased under the passport's act.
+    passport_act = next(a for a in acts if "Паспорт.png" in a.what)
+    with runtime.sessions() as s:
+        returned = s.scalar(select(AuditEvent).where(AuditEvent.trigger == "return_for_fix"))
+        assert returned.erased and returned.reason is None and returned.personal.erasure_act_id == passport_act.id
+        assert returned.payload == {"returned_documents": [passport.id]}
     (other,) = _file_views(runtime, district.application_id)
     assert not other.erased and other.payload["file"] == "Программа.pdf"
     with runtime.sessions() as s:
         kept = s.scalars(select(AuditEvent).where(AuditEvent.subject_id == application_id)).unique().all()
         assert any(e.kind == "transition" and not e.erased for e in kept)  # its steps: nothing of a file
         result = verify_chain(s)
-    assert result.ok and result.erased == 2
-    assert result.erasure_acts == {a.id: 1 for a in acts}
+    assert result.ok and result.erased == 3
+    assert result.erasure_acts == {a.id: 2 if a.id == passport_act.id else 1 for a in acts}
     with runtime.sessions() as s:
         assert (
             s.scalars(select(ApplicationDocument).where(ApplicationDocument.application_id == application_id)).all()

@@ -14,7 +14,8 @@ What is destroyed, and when:
   with its number and the name recorded, stays in the register).
 
 A file's bytes go only when no other record refers to the same SHA-256 (core/files/references.py);
-they are removed after the act is committed.
+they are removed after the act is committed. In the act's transaction the audit events
+about what it destroyed lose their personal part (privacy/services/erasure.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from reserve_flow.core.deadlines.daily import daily_job
 from reserve_flow.core.files import references, storage
 from reserve_flow.people.models import User
 from reserve_flow.privacy.models import PROCESSING, ConsentRecord, DestructionAct
+from reserve_flow.privacy.services import erasure
 from reserve_flow.privacy.services.consents import processing_withdrawn_at
 from reserve_flow.reserve.models.membership import ReserveMembership
 
@@ -200,17 +202,22 @@ def _destroy(
     uploads = runtime.settings.uploads_folder
     if isinstance(record, ApplicationDocument):
         sha, key = record.sha256, record.storage_key
+        events = erasure.document_event_ids(session, record)
         application = record.application
         application.documents.remove(record)
         session.flush()
         removed = bool(key) and references.count_references(session, key) == 0
-        return _act(session, planned, now, actor, sha, removed), [storage.path_of(uploads, key)] if removed else []
+        act = _act(session, planned, now, actor, sha, removed)
+        erasure.erase_events(session, act, events)
+        return act, [storage.path_of(uploads, key)] if removed else []
     if isinstance(record, ApplicantProfile):
         record.birth_date = None
         record.phone = record.education = record.employer_name = record.education_level = ""
         record.teaching_years = record.management_years = None
         record.updated_at = now
-        return _act(session, planned, now, actor), []
+        act = _act(session, planned, now, actor)
+        erasure.erase_events(session, act, erasure.profile_event_ids(session, record.user_id))
+        return act, []
     assert isinstance(record, AppointmentOrder)
     paths = [storage.path_of(uploads, p) for p in (record.docx_path, record.pdf_path) if p]
     sha = record.pdf_sha256

@@ -1,6 +1,6 @@
-"""The appointments' section of the HR officer's home page (core/web/home.py): each
-vacancy still being filled with its stage and next step, orders to prepare and issue
-among them. One query."""
+"""The appointments' sections of the home page (core/web/home.py): for the HR officer each
+vacancy still being filled with its stage and next step, orders to prepare among them;
+for the head of the РУО the numbered orders awaiting their signature. One query each."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Flask, url_for
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from reserve_flow.appointments.models import AttestationSession, Vacancy
+from reserve_flow.appointments.models import AppointmentOrder, AttestationSession, Vacancy
 from reserve_flow.core.actors import Actor
 from reserve_flow.core.web.home import Task, register_home_section
 
@@ -52,7 +52,27 @@ def hr_vacancies(session: Session, user: Actor, now: datetime) -> list[Task]:
     return tasks
 
 
+def orders_to_sign(session: Session, user: Actor, now: datetime) -> list[Task]:
+    orders = session.scalars(
+        select(AppointmentOrder)
+        .join(Vacancy, Vacancy.id == AppointmentOrder.vacancy_id)
+        .where(Vacancy.state == "order_numbered", AppointmentOrder.signed_at.is_(None))
+        .order_by(AppointmentOrder.issued_on, AppointmentOrder.id)
+    )
+    return [
+        Task(
+            f"Подписать: {order.title}",
+            url_for("orders.show", order_id=order.id),
+            note=f"О назначении на должность: {order.vacancy.position}, {order.vacancy.organization.short_name}",
+        )
+        for order in orders
+    ]
+
+
 def init_app(app: Flask) -> None:
     register_home_section(
         app, "hr", "Вакансии и приказы о назначении", hr_vacancies, position=250, empty="Открытых вакансий нет."
+    )
+    register_home_section(
+        app, "signatory", "Приказы на подпись", orders_to_sign, position=260, empty="Приказов на подпись нет."
     )

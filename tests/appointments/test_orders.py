@@ -616,3 +616,15 @@ def test_the_vacancy_page_shows_the_draft_with_its_issue_form_then_the_order(app
     html = render_order_part(app, runtime, appointment, "hr")
     assert "Приказ № 1-к от 25.11.2026" in html and "Присвоить номер и передать на подпись" not in html
     assert f"/orders/{order.id}.docx" in html and f"/orders/{order.id}.pdf" in html
+
+
+def test_the_signatory_finds_the_numbered_order_on_the_home_page_until_it_is_signed(runtime, appointment, client, auth):
+    drafted(runtime, appointment, appointment.reserve.second)
+    auth.login("signatory@example.ru")
+    assert "Приказов на подпись нет." in client.get("/").get_data(as_text=True)  # a draft is not for signing
+    order = number_order(runtime, appointment.district, appointment.vacancy)
+    home = client.get("/").get_data(as_text=True)
+    assert f"Подписать: Приказ № {order.number_label}" in home and f'href="/orders/{order.id}"' in home
+    assert sign_over_http(client, order.id, vacancy_version(runtime, appointment.vacancy)).status_code == 303
+    home = client.get("/").get_data(as_text=True)
+    assert "Приказов на подпись нет." in home and "Подписать: Приказ" not in home

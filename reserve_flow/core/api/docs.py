@@ -34,7 +34,9 @@ def document() -> dict[str, Any]:
 
 def _finish(doc: dict[str, Any]) -> dict[str, Any]:
     """What spectree does not say by itself: errors are application/problem+json, every
-    operation may answer 401 (no or a bad token), the workflow names a path can take."""
+    operation may answer 401 (no or a bad token) and 405 (Werkzeug's answer when an id
+    past the integer range leaves only another method's rule of the same path), the
+    workflow names a path can take."""
     problem = {"$ref": "#/components/schemas/Problem"}
     workflows = sorted(
         name
@@ -45,6 +47,7 @@ def _finish(doc: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation["responses"]
             responses.setdefault("401", {"description": "Unauthorized"})
+            responses.setdefault("405", {"description": "Method Not Allowed"})
             if method in ("post", "put", "patch"):
                 responses.setdefault("415", {"description": "Unsupported Media Type"})
             for code, response in responses.items():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -352,27 +352,12 @@ def sign(runtime: Runtime, session: Session, user: User, vacancy_id: int, expect
             raise OrderNotFound(vacancy_id)
         if vacancy.version != expected_version:
             raise ConcurrentChange(subject_id=vacancy_id)
-        order = vacancy.order
-        if vacancy.state != "order_numbered" or order is None or not order.issued:
-            raise AppointmentRefused(
-                "Подписать можно только приказ, которому присвоен номер и который ещё не подписан."
-            )
-        _closed_organization(vacancy)
+        order = _awaiting_signature(vacancy)
         now = runtime.now()
         order.signed_at, order.signed_by_id, order.signed_via = now, user.id, "signatory"
         session.flush()
         runtime.engine.fire(vacancy, "sign_order", user, data={"order_id": order.id}, personal={"order": order.title})
-        append_event(
-            session,
-            kind="order_signed",
-            actor=user,
-            subject_type=SUBJECT_TYPE,
-            subject_id=vacancy.id,
-            now=now,
-            data={"order_id": order.id, "via": "signatory", "pdf_sha256": order.pdf_sha256},
-            personal={"order": order.title},
-        )
-        _take_effect(runtime, session, user, vacancy, order)
+        _signed(runtime, session, user, vacancy, order, now, pdf_sha256=order.pdf_sha256)
         return order
 
 
@@ -410,22 +395,36 @@ def record_signed_scan(
             runtime.engine.fire(
                 vacancy, "record_signed_scan", user, data={"order_id": order.id, "scan_sha256": stored.sha256}
             )
-            append_event(
-                session,
-                kind="order_signed",
-                actor=user,
-                subject_type=SUBJECT_TYPE,
-                subject_id=vacancy.id,
-                now=now,
-                data={"order_id": order.id, "via": "scan", "scan_sha256": stored.sha256},
-                personal={"order": order.title},
-            )
-            _take_effect(runtime, session, user, vacancy, order)
+            _signed(runtime, session, user, vacancy, order, now, scan_sha256=stored.sha256)
             return order
     except BaseException:
         if stored.created:
             references.release(session, runtime.settings.uploads_folder, stored.sha256)
         raise
+
+
+def _signed(
+    runtime: Runtime,
+    session: Session,
+    user: User,
+    vacancy: Vacancy,
+    order: AppointmentOrder,
+    now: datetime,
+    **evidence: str,
+) -> None:
+    """The `order_signed` event (how it was signed, and the hash of what was signed) and
+    what the signature makes the order do."""
+    append_event(
+        session,
+        kind="order_signed",
+        actor=user,
+        subject_type=SUBJECT_TYPE,
+        subject_id=vacancy.id,
+        now=now,
+        data={"order_id": order.id, "via": order.signed_via, **evidence},
+        personal={"order": order.title},
+    )
+    _take_effect(runtime, session, user, vacancy, order)
 
 
 def _take_effect(runtime: Runtime, session: Session, user: User, vacancy: Vacancy, order: AppointmentOrder) -> None:

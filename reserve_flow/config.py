@@ -155,6 +155,11 @@ class Settings:
         return Path(self.values["uploads"]["folder"])
 
     @property
+    def upload_max_bytes(self) -> int:
+        """The largest file an upload may be (`uploads.max_size_mb`), in bytes."""
+        return self.values["uploads"]["max_size_mb"] * 1024 * 1024
+
+    @property
     def audit_signing_key(self) -> Path:
         return Path(self.values["audit"]["signing_key"])
 

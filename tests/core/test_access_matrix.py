@@ -98,7 +98,7 @@ def _stored_document(runtime, application_id: int) -> int:
         io.BytesIO(PDF),
         "programme.pdf",
         documents_service.uploads_folder(runtime),
-        documents_service.max_bytes(runtime),
+        runtime.settings.upload_max_bytes,
     )
     with runtime.transaction() as s:
         document = ApplicationDocument(

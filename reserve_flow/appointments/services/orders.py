@@ -96,7 +96,7 @@ def upload_template(runtime: Runtime, session: Session, user: User, stream: Bina
     try:
         if storage.check_name(filename) != storage.DOCX:
             raise AppointmentRefused(f"Шаблон приказа — документ Word: загрузите файл DOCX, а не «{filename}».")
-        max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+        max_bytes = runtime.settings.upload_max_bytes
         stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
     except storage.UploadRejected as exc:
         raise AppointmentRefused(str(exc)) from None
@@ -379,7 +379,7 @@ def record_signed_scan(
     try:
         if storage.check_name(filename) != "application/pdf":
             raise AppointmentRefused(f"Скан подписанного приказа — файл PDF, а не «{Path(filename).name}».")
-        max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+        max_bytes = runtime.settings.upload_max_bytes
         stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
     except storage.UploadRejected as exc:
         raise AppointmentRefused(str(exc)) from None

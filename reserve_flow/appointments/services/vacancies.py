@@ -447,7 +447,7 @@ def record_attestation(
         raise AppointmentRefused(f"Дата заседания {_fmt(held_on)} раньше включения кандидата в список.")
     if not attested and not conclusion.strip():
         raise AppointmentRefused("Укажите заключение аттестационной комиссии: почему кандидат не аттестован.")
-    max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+    max_bytes = runtime.settings.upload_max_bytes
     try:
         stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
     except storage.UploadRejected as exc:
@@ -550,7 +550,7 @@ def record_pre_hire(
         )
     stored = None
     if stream is not None and filename:
-        max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+        max_bytes = runtime.settings.upload_max_bytes
         try:
             stored = storage.store(stream, filename, runtime.settings.uploads_folder, max_bytes)
         except storage.UploadRejected as exc:

@@ -51,10 +51,6 @@ def uploads_folder(runtime: Runtime) -> Path:
     return runtime.settings.uploads_folder
 
 
-def max_bytes(runtime: Runtime) -> int:
-    return runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
-
-
 def _state_label(runtime: Runtime, application: Application) -> str:
     return runtime.workflows.definition_for(application).states[application.state].label_ru
 
@@ -107,7 +103,9 @@ class _Files:
 
     def store(self, stream: BinaryIO, filename: str) -> storage.StoredFile:
         try:
-            stored = storage.store(stream, filename, uploads_folder(self.runtime), max_bytes(self.runtime))
+            stored = storage.store(
+                stream, filename, uploads_folder(self.runtime), self.runtime.settings.upload_max_bytes
+            )
         except storage.UploadRejected as exc:
             raise DocumentRefused(str(exc)) from None
         if stored.created:

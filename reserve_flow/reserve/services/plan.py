@@ -569,7 +569,7 @@ def upload_evidence(
     _require_working(runtime, membership, item)
     if kind not in EVIDENCE_KINDS:
         raise PlanRefused("Выберите вид документа: " + ", ".join(EVIDENCE_KINDS.values()).lower() + ".")
-    max_bytes = runtime.settings["uploads"]["max_size_mb"] * 1024 * 1024
+    max_bytes = runtime.settings.upload_max_bytes
     try:
         stored = storage.store(stream, filename, uploads_folder(runtime), max_bytes)
     except storage.UploadRejected as exc:

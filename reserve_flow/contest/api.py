@@ -25,14 +25,13 @@ from reserve_flow.core.api.auth import actor, multipart
 from reserve_flow.core.api.problems import ApiProblem, Problem
 from reserve_flow.core.api.schemas import Done, Moved, PageOf, PageQuery, State, paginate
 from reserve_flow.core.api.workflows import register_workflow_api
-from reserve_flow.core.web import db, runtime, workflow_ui
+from reserve_flow.core.web import MAX_ID, db, runtime, workflow_ui
 from reserve_flow.core.web.forms import RussianForm, UploadField
 
 bp = api_blueprint(Blueprint("contest_api", __name__, url_prefix="/api/v1"))
 
 READ = {f"HTTP_{code}": Problem for code in (401, 403, 404)}
 WRITE = {**READ, "HTTP_409": Problem, "HTTP_422": Problem}
-MAX_ID = 2**31 - 1
 
 
 # --- shapes ---

@@ -15,7 +15,6 @@ from reserve_flow.core.api.problems import ApiProblem
 from reserve_flow.core.web import access, db, runtime
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-MAX_ID = 2**31 - 1
 
 
 def public(view):
@@ -35,9 +34,6 @@ def authenticate() -> None:
     then refuses a body of another type than the view reads (415)."""
     view = current_app.view_functions.get(request.endpoint or "")
     _identify(view)
-    # An id past the database's integer range names nothing (and would overflow SQLite's).
-    if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in (request.view_args or {}).values()):
-        raise ApiProblem(404)
     expected = getattr(view, "_api_body", "application/json")
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype and request.mimetype != expected:
         raise ApiProblem(415, f"Тело запроса должно быть в формате {expected}.", kind="unsupported-media-type")

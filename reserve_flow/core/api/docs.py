@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 from reserve_flow.core.api import spec
 from reserve_flow.core.api.auth import public
 from reserve_flow.core.api.problems import MEDIA_TYPE
+from reserve_flow.core.web import MAX_ID
 from reserve_flow.core.workflow.subjects import subject_types
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
@@ -57,7 +58,7 @@ def _finish(doc: dict[str, Any]) -> dict[str, Any]:
                 if parameter["in"] == "path" and parameter["name"] == "workflow":
                     parameter["schema"] = {"type": "string", "enum": workflows}
                 if parameter["in"] == "path" and parameter["schema"].get("format") == "int32":
-                    parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+                    parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     doc["servers"] = [{"url": "/"}]
     doc["components"]["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "Личный токен API (профиль или CLI)"},

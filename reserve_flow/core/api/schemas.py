@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from flask import request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from reserve_flow.core.web import MAX_ID
+
 MAX_PER_PAGE = 100
 T = TypeVar("T")
 
@@ -111,7 +113,7 @@ class Case(BaseModel):
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=0, le=2**31 - 1, description="Версия дела, с которой клиент его видел")
+    version: int = Field(ge=0, le=MAX_ID, description="Версия дела, с которой клиент его видел")
     reason: str | None = Field(None, max_length=4000)
     data: dict[str, Any] = Field(default_factory=dict, description="Поля действия со своей формой")
 

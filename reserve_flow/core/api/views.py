@@ -16,7 +16,7 @@ from reserve_flow.core.api.problems import ApiProblem, Problem
 from reserve_flow.core.api.schemas import Done, PageOf, PageQuery, paginate
 from reserve_flow.core.audit.views import recent_events
 from reserve_flow.core.deadlines import services as deadlines
-from reserve_flow.core.web import db, runtime
+from reserve_flow.core.web import MAX_ID, db, runtime
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 
@@ -127,8 +127,8 @@ class AuditQuery(BaseModel):
 
     kind: str = Field("", max_length=40)
     subject_type: str = Field("", max_length=40)
-    subject_id: int | None = Field(None, ge=0, le=2**31 - 1)
-    before: int | None = Field(None, ge=1, le=2**31 - 1, description="Курсор: seq, до которого читать")
+    subject_id: int | None = Field(None, ge=0, le=MAX_ID)
+    before: int | None = Field(None, ge=1, le=MAX_ID, description="Курсор: seq, до которого читать")
     per_page: int = Field(50, ge=1, le=200)
 
 
